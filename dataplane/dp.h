@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cascade-dp's shared declarations: options, the process-wide context, the
+ * per-worker context and the entry points of each stage. Each stage lives in
+ * its own file (dp_port, dp_seg, dp_table, dp_ctl, dp_worker, dp_fanout,
+ * dp_telemetry); this header is what they share.
+ *
+ * Threads: the main lcore runs dp_ctl (commands, replies, events, slow path,
+ * deferred reclamation, heartbeat); worker lcores run dp_worker_loop(). DPDK's
+ * telemetry thread reads the segment. Tables are written only by the main
+ * lcore and read by workers under RCU (rte_rcu_qsbr).
+ */
+#ifndef DP_H
+#define DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <cascade/segment.h>
+
+#include "dp_parse.h"
+#include "dp_rewrite.h"
+
+extern int dp_logtype;
+#define DP_LOG(level, fmt, ...)                                                                    \
+	rte_log(RTE_LOG_##level, dp_logtype, "cascade.dp: " fmt "\n", ##__VA_ARGS__)
+
+#define DP_MAX_WORKERS 64
+#define DP_MAX_PORTS 8
+#define DP_BURST 32
+#define DP_SLOW_BUCKETS 1024
+
+struct dp_options {
+	char segment[CASCADE_SEG_NAME_MAX];
+	uint32_t max_transports;
+	uint32_t max_producers;
+	uint32_t max_consumers;
+	uint32_t mbufs;       /* ingress pool */
+	uint32_t hdr_mbufs;   /* egress header pool */
+	uint32_t clone_mbufs; /* indirect payload clones */
+	uint16_t rxq_size;
+	uint16_t txq_size;
+	uint32_t idle_sleep_max_us; /* back-off ceiling when idle */
+	uint32_t slow_pps;          /* slow-path packets per second per source bucket */
+	uint32_t copy_below;        /* payloads up to this many bytes are copied, not cloned */
+	bool busy_poll;
+	bool promisc;
+	bool has_peer_mac;
+	struct rte_ether_addr peer_mac; /* default next hop when none is known */
+};
+
+/* Fixed per-transport egress facts, replaced whole (RCU) when they change. */
+struct dp_peer {
+	struct cascade_addr remote;
+	struct cascade_addr remote_rtcp;
+	struct rte_ether_addr mac;
+	uint8_t has_mac;
+	uint8_t pad[1];
+};
+
+struct dp_transport {
+	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
+	struct cascade_cmd_transport cfg;
+	uint32_t gen;
+	uint8_t in_use;
+	uint8_t learn_posted; /* worker hint: a learn event is on its way (racy, harmless) */
+};
+
+struct dp_clist {
+	uint32_t n;
+	uint32_t slot[];
+};
+
+struct dp_producer {
+	struct dp_clist *_Atomic clist; /* consumers, published by main */
+	_Atomic uint8_t paused;
+	uint8_t in_use;
+	uint32_t transport;
+	uint32_t gen;
+	struct cascade_cmd_producer cfg;
+};
+
+/* Consumer: cfg is immutable once published; st is owned by the producer's lcore. */
+struct dp_consumer {
+	_Atomic uint8_t paused;
+	_Atomic uint32_t resume_epoch; /* bumped by main on every resume */
+	uint8_t in_use;
+	uint32_t producer;
+	uint32_t transport;
+	uint32_t gen;
+	struct cascade_cmd_consumer cfg;
+	/* worker-owned */
+	uint32_t seen_epoch;
+	struct dp_seq_state st;
+} __rte_cache_aligned;
+
+/* A learn request from a worker: a comedia transport heard from its remote. */
+struct dp_learn {
+	uint32_t transport;
+	uint32_t gen;
+	struct cascade_addr src;
+	struct rte_ether_addr mac;
+	uint8_t is_rtcp;
+	uint8_t pad[5];
+};
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST * 2];
+};
+
+struct dp_slow_bucket {
+	uint64_t tokens_tsc; /* TSC when the bucket is full again */
+};
+
+struct dp_worker {
+	uint32_t idx;     /* 0..n_workers-1: queue id, RCU thread id, stats block */
+	uint32_t lcore_id;
+	struct cascade_lcore_stats *stats;
+	struct cascade_obj_stats *tstats; /* this lcore's row of transport stats */
+	struct cascade_obj_stats *pstats;
+	struct cascade_obj_stats *cstats;
+	struct rte_ring *learn_ring; /* to main: struct dp_learn */
+	struct rte_ring *slow_ring;  /* to main: struct rte_mbuf * */
+	struct dp_txbuf tx[DP_MAX_PORTS];
+	uint64_t slow_tsc_per_pkt;
+	struct dp_slow_bucket slow[DP_SLOW_BUCKETS];
+	uint64_t now_tsc;
+	uint64_t now_ns;
+} __rte_cache_aligned;
+
+struct dp_port {
+	uint16_t port_id;
+	bool main_txq; /* queue n_workers exists, for the main lcore's injected packets */
+	struct rte_ether_addr mac;
+};
+
+struct dp_ctx {
+	struct dp_options opt;
+	/* segment */
+	struct cascade_seg seg;
+	char seg_path[CASCADE_SEG_NAME_MAX + 16];
+	/* ports and pools */
+	uint16_t n_ports;
+	struct dp_port ports[DP_MAX_PORTS];
+	struct rte_mempool *pkt_pool;
+	struct rte_mempool *hdr_pool;
+	struct rte_mempool *clone_pool;
+	/* workers */
+	uint32_t n_workers;
+	struct dp_worker *workers[DP_MAX_WORKERS];
+	struct rte_rcu_qsbr *qsbr;
+	/* tables */
+	struct dp_transport *transports;
+	struct dp_producer *producers;
+	struct dp_consumer *consumers;
+	struct rte_hash *tp_by_addr;  /* struct cascade_addr (local) -> slot | DP_TP_RTCP */
+	struct rte_hash *prod_by_ssrc; /* struct dp_prod_key -> producer slot */
+	struct rte_hash *tp_by_id;     /* obj id -> slot; main lcore only */
+	struct rte_hash *prod_by_id;
+	struct rte_hash *cons_by_id;
+	uint64_t tsc_hz;
+	volatile bool quit;
+};
+
+#define DP_TP_RTCP 0x80000000u
+
+struct dp_prod_key {
+	uint32_t transport;
+	uint32_t ssrc;
+};
+
+extern struct dp_ctx dp;
+
+/* dp_opts.c */
+int dp_options_parse(struct dp_options *o, int argc, char **argv);
+void dp_usage(const char *prog);
+
+/* dp_seg.c: create the shared segment (main lcore, at start) and remove it. */
+int dp_seg_create(struct dp_ctx *c);
+void dp_seg_destroy(struct dp_ctx *c);
+void dp_dir_write_transport(struct dp_ctx *c, uint32_t slot);
+void dp_dir_write_producer(struct dp_ctx *c, uint32_t slot);
+void dp_dir_write_consumer(struct dp_ctx *c, uint32_t slot);
+
+/* dp_port.c */
+int dp_ports_init(struct dp_ctx *c);
+void dp_ports_close(struct dp_ctx *c);
+
+/* dp_table.c: tables (main lcore writes, workers read under RCU) */
+int dp_tables_init(struct dp_ctx *c);
+void dp_tables_free(struct dp_ctx *c);
+int dp_table_apply(struct dp_ctx *c, const struct cascade_cmd *cmd, struct cascade_reply *r,
+		   bool *needs_grace);
+void dp_table_publish(struct dp_ctx *c);
+int dp_table_defer_reply(const struct cascade_reply *r);
+void dp_table_reclaim(struct dp_ctx *c, bool all);
+int dp_table_learn(struct dp_ctx *c, const struct dp_learn *l);
+bool dp_table_pending(const struct dp_ctx *c);
+
+/* dp_ctl.c: the main lcore's loop */
+int dp_ctl_init(struct dp_ctx *c);
+void dp_ctl_loop(struct dp_ctx *c);
+
+/* dp_worker.c */
+int dp_worker_loop(void *arg);
+void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum cascade_drop why);
+/* Count a drop of one egress copy (no mbuf to free). */
+static inline void
+dp_drop_count(struct dp_worker *w, enum cascade_drop why)
+{
+	w->stats->drop[why]++;
+	w->stats->ctr[CASCADE_LC_DROP_PKTS]++;
+}
+
+/* dp_fanout.c */
+void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
+		   const struct dp_rtp *rtp, const struct dp_producer *p, uint32_t pslot);
+void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
+		    const struct dp_producer *p, uint32_t pslot);
+void dp_tx_flush(struct dp_worker *w);
+
+/* dp_telemetry.c */
+int dp_telemetry_init(struct dp_ctx *c);
+
+#endif /* DP_H */

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The main lcore's loop: the dataplane side of the control-plane interface.
+ * Each turn does bounded work: drain up to CMD_BATCH commands and apply them,
+ * apply the workers' learn requests, publish the changed consumer lists once,
+ * push replies (deletes wait for their RCU grace period), reclaim what the
+ * grace period freed, move slow-path packets from the workers into the
+ * segment's slow ring, refresh the heartbeat. It sleeps briefly when a turn
+ * found nothing to do, so the control path costs no core when idle.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "dp.h"
+
+#define CMD_BATCH 256
+#define LEARN_BATCH 64
+#define SLOW_BATCH 64
+
+static struct cascade_reply pending[CMD_BATCH];
+static uint32_t n_pending;
+
+int
+dp_ctl_init(struct dp_ctx *c)
+{
+	struct cascade_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CASCADE_EV_STARTED;
+	ev.value = c->seg.hdr->epoch;
+	ev.tsc = rte_rdtsc();
+	cascade_ring_push(cascade_seg_event_ring(&c->seg), &ev, sizeof(ev));
+	atomic_store(&c->seg.hdr->state, CASCADE_DP_RUNNING);
+	return 0;
+}
+
+/* Push replies that are ready; keep the rest for the next turn. */
+static void
+flush_pending(struct dp_ctx *c)
+{
+	struct cascade_ring *rr = cascade_seg_reply_ring(&c->seg);
+	uint32_t i = 0;
+
+	while (i < n_pending && cascade_ring_push(rr, &pending[i], sizeof(pending[i])) == 0)
+		i++;
+	if (i > 0 && i < n_pending)
+		memmove(pending, pending + i, (n_pending - i) * sizeof(pending[0]));
+	n_pending -= i;
+}
+
+static uint32_t
+do_commands(struct dp_ctx *c)
+{
+	struct cascade_ring *cr = cascade_seg_cmd_ring(&c->seg);
+	struct cascade_reply r;
+	struct cascade_cmd cmd;
+	uint32_t n = 0;
+	bool grace;
+
+	/* a reply ring the client does not drain holds commands back, never drops them */
+	while (n_pending < CMD_BATCH && n < CMD_BATCH &&
+	       cascade_ring_pop(cr, &cmd, sizeof(cmd)) == 0) {
+		n++;
+		dp_table_apply(c, &cmd, &r, &grace);
+		if (grace && r.status == 0) {
+			if (dp_table_defer_reply(&r) < 0)
+				pending[n_pending++] = r; /* cannot defer: answer now */
+		} else {
+			pending[n_pending++] = r;
+		}
+	}
+	return n;
+}
+
+static uint32_t
+do_learns(struct dp_ctx *c)
+{
+	struct dp_learn l[LEARN_BATCH];
+	uint32_t w, i, n, total = 0;
+
+	for (w = 0; w < c->n_workers; w++) {
+		n = rte_ring_sc_dequeue_burst_elem(c->workers[w]->learn_ring, l, sizeof(l[0]),
+						   LEARN_BATCH, NULL);
+		for (i = 0; i < n; i++)
+			dp_table_learn(c, &l[i]);
+		total += n;
+	}
+	return total;
+}
+
+/* Copy one slow-path packet (UDP payload plus its tuple) into the segment. */
+static void
+slow_up(struct dp_ctx *c, struct rte_mbuf *m)
+{
+	struct cascade_ring *sr = cascade_seg_slow_ring(&c->seg);
+	struct cascade_pkt *pkt;
+	struct dp_l4 l4;
+	enum cascade_drop why;
+	void *data;
+
+	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0)
+		goto out; /* parsed once by the worker: cannot fail */
+	pkt = cascade_ring_reserve(sr);
+	if (pkt == NULL)
+		goto out; /* the control plane is not reading: counted by the reader's gap */
+	memset(&pkt->hdr, 0, sizeof(pkt->hdr));
+	pkt->hdr.tsc = rte_rdtsc();
+	pkt->hdr.port_id = m->port;
+	pkt->hdr.src.family = l4.family;
+	pkt->hdr.src.port_be = l4.src_port_be;
+	memcpy(pkt->hdr.src.ip, l4.src_ip, 16);
+	pkt->hdr.dst.family = l4.family;
+	pkt->hdr.dst.port_be = l4.dst_port_be;
+	memcpy(pkt->hdr.dst.ip, l4.dst_ip, 16);
+	if (rte_hash_lookup_data(c->tp_by_addr, &pkt->hdr.dst, &data) >= 0)
+		pkt->hdr.transport_id =
+			c->transports[(uint32_t)(uintptr_t)data & ~DP_TP_RTCP].cfg.obj_id;
+	pkt->hdr.class = dp_parse_demux(rte_pktmbuf_mtod_offset(m, const uint8_t *, l4.payload_off),
+					l4.payload_len) == DP_CLASS_STUN
+				 ? CASCADE_SLOW_STUN
+				 : CASCADE_SLOW_DTLS;
+	pkt->hdr.len = (uint16_t)RTE_MIN(l4.payload_len, sizeof(pkt->data));
+	memcpy(pkt->data, rte_pktmbuf_mtod_offset(m, const uint8_t *, l4.payload_off),
+	       pkt->hdr.len);
+	cascade_ring_commit(sr);
+out:
+	rte_pktmbuf_free(m);
+}
+
+static uint32_t
+do_slow(struct dp_ctx *c)
+{
+	struct rte_mbuf *pkts[SLOW_BATCH];
+	uint32_t w, i, n, total = 0;
+
+	for (w = 0; w < c->n_workers; w++) {
+		n = rte_ring_sc_dequeue_burst(c->workers[w]->slow_ring, (void **)pkts, SLOW_BATCH,
+					      NULL);
+		for (i = 0; i < n; i++)
+			slow_up(c, pkts[i]);
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * Run until dp.quit. Main lcore only. Work per turn is bounded by the batch
+ * sizes above; an idle turn sleeps 100 us.
+ */
+void
+dp_ctl_loop(struct dp_ctx *c)
+{
+	uint64_t last_hb = 0;
+
+	while (!c->quit) {
+		uint32_t work = 0;
+		uint64_t now;
+
+		if (n_pending > 0)
+			flush_pending(c);
+		work += do_commands(c);
+		work += do_learns(c);
+		dp_table_publish(c);
+		flush_pending(c);
+		dp_table_reclaim(c, false);
+		work += do_slow(c);
+
+		now = cascade_now_ns();
+		if (now - last_hb > 10 * 1000 * 1000) {
+			atomic_store_explicit(&c->seg.hdr->heartbeat_ns, now, memory_order_release);
+			last_hb = now;
+		}
+		if (work == 0) {
+			struct timespec ts = {0, dp_table_pending(c) ? 20000 : 100000};
+			nanosleep(&ts, NULL);
+		}
+	}
+}

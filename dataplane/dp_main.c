@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cascade-dp: the DPDK primary process. Start-up in dependency order (EAL,
+ * options, shared segment, ports and pools, tables, workers, telemetry and
+ * pdump), then the main lcore runs the control loop while each worker lcore
+ * polls. SIGINT/SIGTERM set dp.quit; everything is torn down in reverse order
+ * and the segment is removed, so nothing is left behind.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pdump.h>
+
+#include "dp.h"
+
+struct dp_ctx dp;
+RTE_LOG_REGISTER(dp_logtype, cascade.dp, INFO);
+
+static void
+on_signal(int sig)
+{
+	RTE_SET_USED(sig);
+	dp.quit = true;
+}
+
+static int
+workers_init(struct dp_ctx *c)
+{
+	struct cascade_seg_hdr *h = c->seg.hdr;
+	unsigned int lcore;
+	uint32_t i = 0;
+	char name[RTE_RING_NAMESIZE];
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		struct dp_worker *w =
+			rte_zmalloc_socket("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+					   (int)rte_lcore_to_socket_id(lcore));
+		if (w == NULL)
+			return -ENOMEM;
+		c->workers[i] = w;
+		w->idx = i;
+		w->lcore_id = lcore;
+		w->stats = (struct cascade_lcore_stats *)cascade_seg_at(&c->seg,
+									 h->lcore_stats_off) +
+			   i;
+		w->tstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg,
+								       h->transport_stats_off) +
+			    (uint64_t)i * h->max_transports;
+		w->pstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg,
+								       h->producer_stats_off) +
+			    (uint64_t)i * h->max_producers;
+		w->cstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg,
+								       h->consumer_stats_off) +
+			    (uint64_t)i * h->max_consumers;
+		w->slow_tsc_per_pkt = c->tsc_hz / c->opt.slow_pps;
+		snprintf(name, sizeof(name), "dp_learn_%u", i);
+		w->learn_ring = rte_ring_create_elem(name, sizeof(struct dp_learn), 1024,
+						     rte_socket_id(),
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "dp_slow_%u", i);
+		w->slow_ring = rte_ring_create(name, 1024, rte_socket_id(),
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->learn_ring == NULL || w->slow_ring == NULL) {
+			DP_LOG(ERR, "worker rings: %s", rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static void
+workers_free(struct dp_ctx *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->n_workers; i++) {
+		struct dp_worker *w = c->workers[i];
+		struct rte_mbuf *m = NULL;
+
+		if (w == NULL)
+			continue;
+		while (w->slow_ring != NULL && rte_ring_dequeue(w->slow_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->slow_ring);
+		rte_ring_free(w->learn_ring);
+		rte_free(w);
+		c->workers[i] = NULL;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc, eal_args;
+	unsigned int lcore;
+	int exit_code = 1;
+	bool pdump = false;
+
+	eal_args = rte_eal_init(argc, argv);
+	if (eal_args < 0) {
+		fprintf(stderr, "cascade-dp: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= eal_args;
+	argv += eal_args;
+	argv[0] = (char *)"cascade-dp";
+	rc = dp_options_parse(&dp.opt, argc, argv);
+	if (rc != 0) {
+		rte_eal_cleanup();
+		return rc > 0 ? 0 : 1;
+	}
+	dp.tsc_hz = rte_get_tsc_hz();
+	dp.n_workers = rte_lcore_count() - 1;
+	if (dp.n_workers == 0 || dp.n_workers > DP_MAX_WORKERS) {
+		fprintf(stderr,
+			"cascade-dp: -l/--lcores: need the main lcore plus 1 to %u worker lcores, "
+			"got %u lcores\n",
+			DP_MAX_WORKERS, rte_lcore_count());
+		rte_eal_cleanup();
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (dp_seg_create(&dp) < 0)
+		goto out_eal;
+	if (dp_ports_init(&dp) < 0)
+		goto out_ports;
+	if (dp_tables_init(&dp) < 0)
+		goto out_tables;
+	if (workers_init(&dp) < 0)
+		goto out_workers;
+	if (dp_telemetry_init(&dp) < 0)
+		goto out_workers;
+	if (rte_pdump_init() == 0)
+		pdump = true;
+	else
+		DP_LOG(WARNING, "pdump unavailable: dpdk-dumpcap will not attach");
+	dp_ctl_init(&dp);
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		uint32_t i;
+		for (i = 0; i < dp.n_workers; i++)
+			if (dp.workers[i]->lcore_id == lcore)
+				rte_eal_remote_launch(dp_worker_loop, dp.workers[i], lcore);
+	}
+	DP_LOG(INFO, "running: segment=%s workers=%u ports=%u", dp.opt.segment, dp.n_workers,
+	       dp.n_ports);
+	printf("cascade-dp: running segment=%s workers=%u ports=%u\n", dp.opt.segment,
+	       dp.n_workers, dp.n_ports);
+	fflush(stdout);
+	dp_ctl_loop(&dp);
+	atomic_store(&dp.seg.hdr->state, CASCADE_DP_STOPPING);
+	rte_eal_mp_wait_lcore();
+	DP_LOG(INFO, "stopping");
+	exit_code = 0;
+
+	if (pdump)
+		rte_pdump_uninit();
+out_workers:
+	workers_free(&dp);
+out_tables:
+	dp_tables_free(&dp);
+out_ports:
+	dp_ports_close(&dp);
+	rte_mempool_free(dp.pkt_pool);
+	rte_mempool_free(dp.hdr_pool);
+	rte_mempool_free(dp.clone_pool);
+	dp_seg_destroy(&dp);
+out_eal:
+	rte_eal_cleanup();
+	if (exit_code != 0)
+		fprintf(stderr, "cascade-dp: start-up failed (see the messages above)\n");
+	return exit_code;
+}

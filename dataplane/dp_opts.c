@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cascade-dp's own options (after EAL's and a "--"). Every value is checked
+ * here, at start, and a bad one stops the process with a message that names
+ * the option; nothing is validated later on the packet path.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp.h"
+
+enum {
+	OPT_SEGMENT = 256,
+	OPT_MAX_TRANSPORTS,
+	OPT_MAX_PRODUCERS,
+	OPT_MAX_CONSUMERS,
+	OPT_MBUFS,
+	OPT_HDR_MBUFS,
+	OPT_CLONE_MBUFS,
+	OPT_RXQ,
+	OPT_TXQ,
+	OPT_IDLE,
+	OPT_SLOW_PPS,
+	OPT_COPY_BELOW,
+	OPT_BUSY,
+	OPT_PROMISC,
+	OPT_PEER_MAC,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{"segment", required_argument, NULL, OPT_SEGMENT},
+	{"max-transports", required_argument, NULL, OPT_MAX_TRANSPORTS},
+	{"max-producers", required_argument, NULL, OPT_MAX_PRODUCERS},
+	{"max-consumers", required_argument, NULL, OPT_MAX_CONSUMERS},
+	{"mbufs", required_argument, NULL, OPT_MBUFS},
+	{"hdr-mbufs", required_argument, NULL, OPT_HDR_MBUFS},
+	{"clone-mbufs", required_argument, NULL, OPT_CLONE_MBUFS},
+	{"rxq-size", required_argument, NULL, OPT_RXQ},
+	{"txq-size", required_argument, NULL, OPT_TXQ},
+	{"idle-sleep-max-us", required_argument, NULL, OPT_IDLE},
+	{"slow-pps", required_argument, NULL, OPT_SLOW_PPS},
+	{"copy-below", required_argument, NULL, OPT_COPY_BELOW},
+	{"busy-poll", no_argument, NULL, OPT_BUSY},
+	{"promisc", no_argument, NULL, OPT_PROMISC},
+	{"peer-mac", required_argument, NULL, OPT_PEER_MAC},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+void
+dp_usage(const char *prog)
+{
+	printf("usage: %s [EAL options] -- [options]\n"
+	       "  --segment NAME          shared segment name (default \"default\": /dev/shm/cascade.NAME)\n"
+	       "  --max-transports N      transport table capacity (default 16384)\n"
+	       "  --max-producers N       producer table capacity (default 16384)\n"
+	       "  --max-consumers N       consumer table capacity (default 131072)\n"
+	       "  --mbufs N               ingress mbufs (default 32767)\n"
+	       "  --hdr-mbufs N           egress header mbufs (default 65535)\n"
+	       "  --clone-mbufs N         indirect payload mbufs (default 65535)\n"
+	       "  --rxq-size N            RX descriptors per queue (default 1024)\n"
+	       "  --txq-size N            TX descriptors per queue (default 1024)\n"
+	       "  --idle-sleep-max-us N   idle back-off ceiling (default 200; 0 = never sleep)\n"
+	       "  --busy-poll             poll at 100%% even when idle (production)\n"
+	       "  --slow-pps N            slow-path packets/s per source bucket (default 200)\n"
+	       "  --copy-below N          copy payloads up to N bytes instead of cloning (default 256)\n"
+	       "  --peer-mac MAC          next-hop MAC when none is given or learned\n"
+	       "  --promisc               put ports in promiscuous mode\n"
+	       "  --version, --help\n",
+	       prog);
+}
+
+/* Parse an unsigned decimal in [min, max]; on failure name the option. */
+static int
+parse_u32(const char *name, const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "cascade-dp: --%s: expected an integer in [%u, %u], got \"%s\"\n",
+			name, min, max, s);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * Fill o from argv (cascade-dp's part, after EAL). Returns 0, 1 when --help or
+ * --version was handled (exit 0), or -EINVAL after printing what is wrong.
+ */
+int
+dp_options_parse(struct dp_options *o, int argc, char **argv)
+{
+	uint32_t v;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->segment, sizeof(o->segment), "default");
+	o->max_transports = 16384;
+	o->max_producers = 16384;
+	o->max_consumers = 131072;
+	o->mbufs = 32767;
+	o->hdr_mbufs = 65535;
+	o->clone_mbufs = 65535;
+	o->rxq_size = 1024;
+	o->txq_size = 1024;
+	o->idle_sleep_max_us = 200;
+	o->slow_pps = 200;
+	o->copy_below = 256;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		const char *name = NULL;
+		int i;
+
+		for (i = 0; longopts[i].name != NULL; i++)
+			if (longopts[i].val == ch)
+				name = longopts[i].name;
+		switch (ch) {
+		case OPT_SEGMENT: {
+			size_t n = strlen(optarg), k;
+			if (n == 0 || n >= 48) {
+				fprintf(stderr, "cascade-dp: --segment: 1 to 47 characters\n");
+				return -EINVAL;
+			}
+			for (k = 0; k < n; k++)
+				if (!(optarg[k] == '-' || optarg[k] == '_' ||
+				      (optarg[k] >= '0' && optarg[k] <= '9') ||
+				      (optarg[k] >= 'a' && optarg[k] <= 'z') ||
+				      (optarg[k] >= 'A' && optarg[k] <= 'Z'))) {
+					fprintf(stderr, "cascade-dp: --segment: only letters, digits, "
+							"'-' and '_' allowed\n");
+					return -EINVAL;
+				}
+			snprintf(o->segment, sizeof(o->segment), "%s", optarg);
+			break;
+		}
+		case OPT_MAX_TRANSPORTS:
+			if (parse_u32(name, optarg, 1, 1u << 22, &o->max_transports) < 0)
+				return -EINVAL;
+			break;
+		case OPT_MAX_PRODUCERS:
+			if (parse_u32(name, optarg, 1, 1u << 22, &o->max_producers) < 0)
+				return -EINVAL;
+			break;
+		case OPT_MAX_CONSUMERS:
+			if (parse_u32(name, optarg, 1, 1u << 22, &o->max_consumers) < 0)
+				return -EINVAL;
+			break;
+		case OPT_MBUFS:
+			if (parse_u32(name, optarg, 1023, 1u << 24, &o->mbufs) < 0)
+				return -EINVAL;
+			break;
+		case OPT_HDR_MBUFS:
+			if (parse_u32(name, optarg, 1023, 1u << 24, &o->hdr_mbufs) < 0)
+				return -EINVAL;
+			break;
+		case OPT_CLONE_MBUFS:
+			if (parse_u32(name, optarg, 1023, 1u << 24, &o->clone_mbufs) < 0)
+				return -EINVAL;
+			break;
+		case OPT_RXQ:
+			if (parse_u32(name, optarg, 64, 16384, &v) < 0)
+				return -EINVAL;
+			o->rxq_size = (uint16_t)v;
+			break;
+		case OPT_TXQ:
+			if (parse_u32(name, optarg, 64, 16384, &v) < 0)
+				return -EINVAL;
+			o->txq_size = (uint16_t)v;
+			break;
+		case OPT_IDLE:
+			if (parse_u32(name, optarg, 0, 100000, &o->idle_sleep_max_us) < 0)
+				return -EINVAL;
+			break;
+		case OPT_SLOW_PPS:
+			if (parse_u32(name, optarg, 1, 1000000, &o->slow_pps) < 0)
+				return -EINVAL;
+			break;
+		case OPT_COPY_BELOW:
+			if (parse_u32(name, optarg, 0, 1024, &o->copy_below) < 0)
+				return -EINVAL;
+			break;
+		case OPT_BUSY:
+			o->busy_poll = true;
+			break;
+		case OPT_PROMISC:
+			o->promisc = true;
+			break;
+		case OPT_PEER_MAC:
+			if (rte_ether_unformat_addr(optarg, &o->peer_mac) < 0) {
+				fprintf(stderr, "cascade-dp: --peer-mac: not a MAC address: \"%s\"\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->has_peer_mac = true;
+			break;
+		case OPT_HELP:
+			dp_usage(argv[0]);
+			return 1;
+		case OPT_VERSION:
+			printf("cascade-dp %s (abi %u)\n", CASCADE_DP_VERSION, CASCADE_ABI_VERSION);
+			return 1;
+		default:
+			fprintf(stderr, "cascade-dp: unknown option (see --help)\n");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cascade-dp: unexpected argument \"%s\"\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}

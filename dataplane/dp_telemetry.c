@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK telemetry commands under /cascade/, readable with dpdk-telemetry.py:
+ *   /cascade/info       version, segment, epoch, capacities, objects in use, pools
+ *   /cascade/stats      totals and drops by reason, summed over workers
+ *   /cascade/lcore,N    one worker's totals and drops
+ *   /cascade/transport,ID  /cascade/producer,ID  /cascade/consumer,ID
+ *                       one object's counters (ID in hex, as the control plane gave it)
+ * Callbacks run on DPDK's telemetry thread: they only read the segment and the
+ * tables' plain fields, never change anything.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mempool.h>
+#include <rte_telemetry.h>
+
+#include "dp.h"
+
+static const char *const lc_keys[] = {
+#define X(e, key, help) key,
+	CASCADE_LCORE_COUNTERS(X)
+#undef X
+};
+static const char *const drop_keys[] = {
+#define X(e, key, help) key,
+	CASCADE_DROP_REASONS(X)
+#undef X
+};
+
+static void
+put_lcore_stats(struct rte_tel_data *d, const struct cascade_lcore_stats *s)
+{
+	struct rte_tel_data *drops = rte_tel_data_alloc();
+	unsigned int i;
+
+	for (i = 0; i < CASCADE_LC_MAX; i++)
+		rte_tel_data_add_dict_u64(d, lc_keys[i], s->ctr[i]);
+	if (drops == NULL)
+		return;
+	rte_tel_data_start_dict(drops);
+	for (i = 0; i < CASCADE_DROP_MAX; i++)
+		rte_tel_data_add_dict_u64(drops, drop_keys[i], s->drop[i]);
+	rte_tel_data_add_dict_container(d, "drops", drops, 0);
+}
+
+static int
+cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct cascade_lcore_stats s;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	cascade_seg_lcore_stats(&dp.seg, &s);
+	rte_tel_data_start_dict(d);
+	put_lcore_stats(d, &s);
+	return 0;
+}
+
+static int
+cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct cascade_lcore_stats *st;
+	char *end;
+	unsigned long i;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	i = strtoul(params, &end, 10);
+	if (*end != '\0' || i >= dp.n_workers)
+		return -EINVAL;
+	st = (const struct cascade_lcore_stats *)cascade_seg_at(&dp.seg,
+								dp.seg.hdr->lcore_stats_off);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore_id", dp.workers[i]->lcore_id);
+	put_lcore_stats(d, &st[i]);
+	return 0;
+}
+
+static uint32_t
+count_in_use_tp(void)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < dp.opt.max_transports; i++)
+		n += dp.transports[i].in_use;
+	return n;
+}
+
+static uint32_t
+count_in_use_prod(void)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < dp.opt.max_producers; i++)
+		n += dp.producers[i].in_use;
+	return n;
+}
+
+static uint32_t
+count_in_use_cons(void)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < dp.opt.max_consumers; i++)
+		n += dp.consumers[i].in_use;
+	return n;
+}
+
+static void
+put_pool(struct rte_tel_data *d, const char *name, const struct rte_mempool *mp)
+{
+	struct rte_tel_data *p = rte_tel_data_alloc();
+
+	if (p == NULL)
+		return;
+	rte_tel_data_start_dict(p);
+	rte_tel_data_add_dict_u64(p, "size", mp->size);
+	rte_tel_data_add_dict_u64(p, "in_use", rte_mempool_in_use_count(mp));
+	rte_tel_data_add_dict_u64(p, "available", rte_mempool_avail_count(mp));
+	rte_tel_data_add_dict_container(d, name, p, 0);
+}
+
+static int
+cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char epoch[32];
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", CASCADE_DP_VERSION);
+	rte_tel_data_add_dict_string(d, "segment", dp.opt.segment);
+	snprintf(epoch, sizeof(epoch), "%016" PRIx64, dp.seg.hdr->epoch);
+	rte_tel_data_add_dict_string(d, "epoch", epoch);
+	rte_tel_data_add_dict_u64(d, "abi", CASCADE_ABI_VERSION);
+	rte_tel_data_add_dict_u64(d, "workers", dp.n_workers);
+	rte_tel_data_add_dict_u64(d, "ports", dp.n_ports);
+	rte_tel_data_add_dict_u64(d, "busy_poll", dp.opt.busy_poll);
+	rte_tel_data_add_dict_u64(d, "max_transports", dp.opt.max_transports);
+	rte_tel_data_add_dict_u64(d, "max_producers", dp.opt.max_producers);
+	rte_tel_data_add_dict_u64(d, "max_consumers", dp.opt.max_consumers);
+	rte_tel_data_add_dict_u64(d, "transports", count_in_use_tp());
+	rte_tel_data_add_dict_u64(d, "producers", count_in_use_prod());
+	rte_tel_data_add_dict_u64(d, "consumers", count_in_use_cons());
+	put_pool(d, "pool_pkt", dp.pkt_pool);
+	put_pool(d, "pool_hdr", dp.hdr_pool);
+	put_pool(d, "pool_clone", dp.clone_pool);
+	return 0;
+}
+
+static void
+put_obj(struct rte_tel_data *d, uint64_t base, uint32_t max, uint32_t slot, uint32_t gen)
+{
+	struct cascade_obj_stats s;
+
+	cascade_seg_obj_stats(&dp.seg, base, max, slot, &s);
+	rte_tel_data_add_dict_u64(d, "slot", slot);
+	rte_tel_data_add_dict_u64(d, "gen", gen);
+	rte_tel_data_add_dict_u64(d, "rx_packets", s.rx_pkts);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", s.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_packets", s.tx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", s.tx_bytes);
+	rte_tel_data_add_dict_u64(d, "rtcp_packets", s.rtcp_pkts);
+	rte_tel_data_add_dict_u64(d, "drop_packets", s.drop_pkts);
+}
+
+/* Find an object by id with a linear scan of the table (the id hashes belong
+ * to the main lcore and are not safe to read from this thread). */
+static int
+parse_id(const char *params, uint64_t *id)
+{
+	char *end;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	errno = 0;
+	*id = strtoull(params, &end, 16);
+	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
+}
+
+static int
+cmd_transport(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t id;
+	uint32_t i;
+
+	RTE_SET_USED(cmd);
+	if (parse_id(params, &id) < 0)
+		return -EINVAL;
+	for (i = 0; i < dp.opt.max_transports; i++)
+		if (dp.transports[i].in_use && dp.transports[i].cfg.obj_id == id) {
+			rte_tel_data_start_dict(d);
+			put_obj(d, dp.seg.hdr->transport_stats_off, dp.opt.max_transports, i,
+				dp.transports[i].gen);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int
+cmd_producer(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t id;
+	uint32_t i;
+
+	RTE_SET_USED(cmd);
+	if (parse_id(params, &id) < 0)
+		return -EINVAL;
+	for (i = 0; i < dp.opt.max_producers; i++)
+		if (dp.producers[i].in_use && dp.producers[i].cfg.obj_id == id) {
+			rte_tel_data_start_dict(d);
+			put_obj(d, dp.seg.hdr->producer_stats_off, dp.opt.max_producers, i,
+				dp.producers[i].gen);
+			rte_tel_data_add_dict_u64(d, "ssrc", dp.producers[i].cfg.ssrc);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int
+cmd_consumer(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t id;
+	uint32_t i;
+
+	RTE_SET_USED(cmd);
+	if (parse_id(params, &id) < 0)
+		return -EINVAL;
+	for (i = 0; i < dp.opt.max_consumers; i++)
+		if (dp.consumers[i].in_use && dp.consumers[i].cfg.obj_id == id) {
+			rte_tel_data_start_dict(d);
+			put_obj(d, dp.seg.hdr->consumer_stats_off, dp.opt.max_consumers, i,
+				dp.consumers[i].gen);
+			rte_tel_data_add_dict_u64(d, "ssrc", dp.consumers[i].cfg.ssrc);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int
+dp_telemetry_init(struct dp_ctx *c)
+{
+	RTE_SET_USED(c);
+	if (rte_telemetry_register_cmd("/cascade/info", cmd_info,
+				       "Dataplane version, capacities, objects, pools") ||
+	    rte_telemetry_register_cmd("/cascade/stats", cmd_stats,
+				       "Packet totals and drops by reason over all workers") ||
+	    rte_telemetry_register_cmd("/cascade/lcore", cmd_lcore,
+				       "One worker's totals and drops. Parameters: worker index") ||
+	    rte_telemetry_register_cmd("/cascade/transport", cmd_transport,
+				       "Transport counters. Parameters: id (hex)") ||
+	    rte_telemetry_register_cmd("/cascade/producer", cmd_producer,
+				       "Producer counters. Parameters: id (hex)") ||
+	    rte_telemetry_register_cmd("/cascade/consumer", cmd_consumer,
+				       "Consumer counters. Parameters: id (hex)")) {
+		DP_LOG(ERR, "telemetry: cannot register /cascade commands");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters the dataplane keeps in the shared segment. One X-macro list per
+ * family generates the enum, the printable names and the JSON/Prometheus keys,
+ * so a reason is added in exactly one place.
+ *
+ * Writers are the worker lcores: each owns one block per family and updates
+ * plain 64-bit integers (no atomics on the fast path). Readers in any process
+ * sum the blocks of all lcores. An aligned 64-bit load is single-copy atomic on
+ * the targets Cascade runs on, so a reader never sees a torn value, only one
+ * that is a few packets old.
+ */
+#ifndef CASCADE_COUNTERS_H
+#define CASCADE_COUNTERS_H
+
+#include <assert.h>
+#include <stdint.h>
+
+/* Why a packet was dropped. Keep names stable: they are API (metrics labels). */
+#define CASCADE_DROP_REASONS(X)                                                                    \
+	X(ETH_TRUNC, "eth_trunc", "frame shorter than its Ethernet/VLAN header")                   \
+	X(ETH_TYPE, "eth_type", "ethertype is neither IPv4 nor IPv6")                               \
+	X(IP4_TRUNC, "ip4_trunc", "IPv4 header or total length past the frame")                     \
+	X(IP4_HDR, "ip4_hdr", "IPv4 version or header length invalid")                              \
+	X(IP4_FRAG, "ip4_frag", "IPv4 fragment")                                                    \
+	X(IP6_TRUNC, "ip6_trunc", "IPv6 header or payload length past the frame")                   \
+	X(IP6_HDR, "ip6_hdr", "IPv6 version invalid or extension headers present")                  \
+	X(NOT_UDP, "not_udp", "IP payload is not UDP")                                               \
+	X(UDP_TRUNC, "udp_trunc", "UDP header or length past the IP payload")                       \
+	X(UDP_LEN, "udp_len", "UDP length field inconsistent")                                      \
+	X(NO_TRANSPORT, "no_transport", "no transport on the destination address and port")        \
+	X(REMOTE_MISMATCH, "remote_mismatch", "source tuple differs from the transport's remote")  \
+	X(RTP_TRUNC, "rtp_trunc", "shorter than the 12-byte RTP header")                            \
+	X(RTP_VERSION, "rtp_version", "RTP/RTCP version is not 2")                                  \
+	X(RTP_CSRC, "rtp_csrc", "CSRC list past the end of the packet")                              \
+	X(RTP_EXT, "rtp_ext", "header extension past the end of the packet")                        \
+	X(RTP_PADDING, "rtp_padding", "padding count zero or past the payload")                     \
+	X(RTCP_TRUNC, "rtcp_trunc", "RTCP compound packet malformed")                               \
+	X(UNKNOWN_DEMUX, "unknown_demux", "first byte matches no RFC 7983 class")                   \
+	X(UNKNOWN_SSRC, "unknown_ssrc", "no producer for this SSRC on the transport")               \
+	X(PRODUCER_PAUSED, "producer_paused", "producer is paused")                                 \
+	X(SLOW_RING_FULL, "slow_ring_full", "slow-path ring full")                                  \
+	X(SLOW_RATE_LIMIT, "slow_rate_limit", "slow-path rate limit for this source exceeded")     \
+	X(NO_MBUF, "no_mbuf", "mempool exhausted while building an egress packet")                 \
+	X(TX_FULL, "tx_full", "transmit queue full")                                                \
+	X(NO_ROUTE, "no_route", "no destination MAC known for the egress packet")                  \
+	X(TOO_BIG, "too_big", "packet too large for the egress headroom or MTU")
+
+enum cascade_drop {
+#define CASCADE_X_ENUM(e, key, help) CASCADE_DROP_##e,
+	CASCADE_DROP_REASONS(CASCADE_X_ENUM)
+#undef CASCADE_X_ENUM
+		CASCADE_DROP_MAX
+};
+
+/* Per-lcore totals, beside the drop reasons. */
+#define CASCADE_LCORE_COUNTERS(X)                                                                  \
+	X(RX_PKTS, "rx_packets", "packets received")                                                \
+	X(RX_BYTES, "rx_bytes", "bytes received")                                                   \
+	X(TX_PKTS, "tx_packets", "packets transmitted")                                             \
+	X(TX_BYTES, "tx_bytes", "bytes transmitted")                                                \
+	X(RTP_PKTS, "rtp_packets", "RTP packets accepted from producers")                           \
+	X(RTCP_PKTS, "rtcp_packets", "RTCP packets accepted")                                       \
+	X(SLOW_PKTS, "slow_packets", "packets handed to the slow path (STUN, DTLS)")               \
+	X(DROP_PKTS, "drop_packets", "packets dropped, all reasons")                                \
+	X(POLLS, "polls", "RX polls")                                                               \
+	X(IDLE_POLLS, "idle_polls", "RX polls that returned no packet")                             \
+	X(SLEEPS, "sleeps", "idle back-off sleeps")
+
+enum cascade_lcore_ctr {
+#define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,
+	CASCADE_LCORE_COUNTERS(CASCADE_X_ENUM)
+#undef CASCADE_X_ENUM
+		CASCADE_LC_MAX
+};
+
+/* One worker's block: totals then drops by reason. Cache-line sized multiple. */
+struct cascade_lcore_stats {
+	uint64_t ctr[CASCADE_LC_MAX];
+	uint64_t drop[CASCADE_DROP_MAX];
+	uint64_t pad[(8 - (CASCADE_LC_MAX + CASCADE_DROP_MAX) % 8) % 8];
+};
+static_assert(sizeof(struct cascade_lcore_stats) % 64 == 0, "lcore stats are whole cache lines");
+
+/*
+ * Per object (transport, producer, consumer), per lcore. For a transport:
+ * rx = packets from its remote, tx = packets sent to it. For a producer: rx =
+ * packets received on its SSRC. For a consumer: tx = packets sent, drops =
+ * packets it lost to egress failures.
+ */
+struct cascade_obj_stats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t rtcp_pkts;
+	uint64_t drop_pkts;
+	uint64_t last_rx_tsc; /* TSC of the last packet received, 0 if none */
+	uint64_t pad;
+};
+static_assert(sizeof(struct cascade_obj_stats) == 64, "object stats are one cache line");
+
+#endif /* CASCADE_COUNTERS_H */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Messages on the segment's rings. Every message is a fixed-size struct with
+ * explicit padding; multi-byte protocol values (ports, SSRCs on the wire) are
+ * named _be when in network order, otherwise host order. The segment header
+ * records sizeof() of each so that a peer built from another ABI is refused.
+ *
+ * Commands carry a request id chosen by the sender; the dataplane answers each
+ * with exactly one reply carrying the same id. Object ids (transport, producer,
+ * consumer) are chosen by the control plane and make commands idempotent: an
+ * add of an existing id with the same parameters succeeds, with different
+ * parameters fails with EEXIST; a delete of an unknown id fails with ENOENT.
+ */
+#ifndef CASCADE_MSG_H
+#define CASCADE_MSG_H
+
+#include <assert.h>
+#include <stdint.h>
+
+/* An IPv4 or IPv6 address and UDP port. IPv4 uses ip[0..3]. */
+struct cascade_addr {
+	uint8_t family; /* CASCADE_AF_* */
+	uint8_t pad;
+	uint16_t port_be; /* UDP port, network order; 0 = none/unknown */
+	uint8_t ip[16];   /* network order */
+};
+static_assert(sizeof(struct cascade_addr) == 20, "cascade_addr layout");
+
+enum {
+	CASCADE_AF_NONE = 0,
+	CASCADE_AF_INET = 4,
+	CASCADE_AF_INET6 = 6,
+};
+
+enum cascade_cmd_type {
+	CASCADE_CMD_PING = 1,
+	CASCADE_CMD_TRANSPORT_ADD,
+	CASCADE_CMD_TRANSPORT_CONNECT,
+	CASCADE_CMD_TRANSPORT_DEL,
+	CASCADE_CMD_PRODUCER_ADD,
+	CASCADE_CMD_PRODUCER_DEL,
+	CASCADE_CMD_PRODUCER_PAUSE,
+	CASCADE_CMD_CONSUMER_ADD,
+	CASCADE_CMD_CONSUMER_DEL,
+	CASCADE_CMD_CONSUMER_PAUSE,
+	CASCADE_CMD_FLUSH,
+	CASCADE_CMD_MAX,
+};
+
+enum {
+	CASCADE_TRANSPORT_COMEDIA = 1 << 0,  /* learn the remote tuple from the first packet */
+	CASCADE_TRANSPORT_RTCP_MUX = 1 << 1, /* RTP and RTCP share the port (RFC 5761) */
+};
+
+struct cascade_cmd_transport {
+	uint64_t obj_id;
+	uint16_t port_id; /* dataplane port (DPDK port id) */
+	uint8_t flags;    /* CASCADE_TRANSPORT_* */
+	uint8_t pad0;
+	uint8_t remote_mac[6]; /* next hop towards the remote; zero = learn or port default */
+	struct cascade_addr local;       /* RTP (and RTCP with rtcp-mux) */
+	struct cascade_addr local_rtcp;  /* separate RTCP port; port 0 with rtcp-mux */
+	struct cascade_addr remote;      /* port 0 = not known yet */
+	struct cascade_addr remote_rtcp; /* port 0 = same as remote (mux) or unknown */
+	uint8_t pad1[4];
+};
+static_assert(sizeof(struct cascade_cmd_transport) == 104, "transport cmd layout");
+
+enum {
+	CASCADE_KIND_AUDIO = 1,
+	CASCADE_KIND_VIDEO = 2,
+};
+
+struct cascade_cmd_producer {
+	uint64_t obj_id;
+	uint64_t transport_id;
+	uint32_t ssrc;       /* host order */
+	uint32_t clock_rate; /* Hz of the RTP timestamp clock, e.g. 90000, 48000 */
+	uint8_t kind;        /* CASCADE_KIND_* */
+	uint8_t paused;
+	uint8_t pad[6];
+};
+static_assert(sizeof(struct cascade_cmd_producer) == 32, "producer cmd layout");
+
+#define CASCADE_MAX_PT_MAP 8
+#define CASCADE_MAX_EXT_ID 14 /* RFC 8285 one-byte ids 1..14 */
+
+struct cascade_pt_map {
+	uint8_t in_pt;  /* producer's payload type */
+	uint8_t out_pt; /* consumer's payload type */
+};
+
+struct cascade_cmd_consumer {
+	uint64_t obj_id;
+	uint64_t producer_id;
+	uint64_t transport_id; /* where the consumer's packets go */
+	uint32_t ssrc;         /* SSRC the receiver sees, host order */
+	uint8_t paused;
+	uint8_t n_pt_map;                              /* 0 = payload types kept */
+	uint8_t pad0[2];
+	struct cascade_pt_map pt_map[CASCADE_MAX_PT_MAP]; /* unmapped PTs are dropped */
+	uint8_t ext_map[CASCADE_MAX_EXT_ID + 2]; /* [id] = new id; 0 = keep id */
+};
+static_assert(sizeof(struct cascade_cmd_consumer) == 64, "consumer cmd layout");
+
+/* PAUSE commands, DEL commands and FLUSH use this body. */
+struct cascade_cmd_obj {
+	uint64_t obj_id;
+	uint8_t paused; /* PAUSE: 1 = pause, 0 = resume */
+	uint8_t pad[7];
+};
+
+struct cascade_cmd {
+	uint64_t req_id; /* echoed in the reply */
+	uint16_t type;   /* enum cascade_cmd_type */
+	uint16_t pad0;
+	uint32_t pad1;
+	union {
+		struct cascade_cmd_transport transport;
+		struct cascade_cmd_producer producer;
+		struct cascade_cmd_consumer consumer;
+		struct cascade_cmd_obj obj;
+		uint8_t raw[112];
+	} u;
+};
+static_assert(sizeof(struct cascade_cmd) == 128, "cmd layout");
+
+struct cascade_reply {
+	uint64_t req_id;
+	int32_t status; /* 0 or -errno */
+	uint32_t slot;  /* table slot of the object (counters index), or UINT32_MAX */
+	uint32_t gen;   /* generation of that slot */
+	uint32_t pad;
+	char message[104]; /* NUL-terminated; names the bad field on error */
+};
+static_assert(sizeof(struct cascade_reply) == 128, "reply layout");
+
+enum cascade_event_type {
+	CASCADE_EV_REMOTE_LEARNED = 1, /* comedia transport learned its remote tuple */
+	CASCADE_EV_STARTED,            /* dataplane (re)started; epoch in value */
+};
+
+struct cascade_event {
+	uint64_t obj_id;
+	uint64_t value;
+	uint64_t tsc;
+	uint16_t type; /* enum cascade_event_type */
+	uint8_t pad[6];
+	struct cascade_addr addr;
+	uint8_t pad1[4];
+};
+static_assert(sizeof(struct cascade_event) == 56, "event layout");
+
+/* Slow-path packet classes (RFC 7983 first-byte ranges). */
+enum {
+	CASCADE_SLOW_STUN = 1, /* 0..3 */
+	CASCADE_SLOW_DTLS = 2, /* 20..63 */
+};
+
+#define CASCADE_SLOW_SLOT_SIZE 2048
+
+/* A UDP payload handed to (slow) or from (inject) the control plane. */
+struct cascade_pkt_hdr {
+	uint64_t transport_id; /* 0 when the packet matched no transport */
+	uint64_t tsc;
+	uint16_t port_id;
+	uint16_t len; /* bytes of data[] used */
+	uint8_t class; /* CASCADE_SLOW_* */
+	uint8_t pad[3];
+	struct cascade_addr src;
+	struct cascade_addr dst;
+};
+static_assert(sizeof(struct cascade_pkt_hdr) == 64, "pkt hdr layout");
+
+struct cascade_pkt {
+	struct cascade_pkt_hdr hdr;
+	uint8_t data[CASCADE_SLOW_SLOT_SIZE - sizeof(struct cascade_pkt_hdr)];
+};
+static_assert(sizeof(struct cascade_pkt) == CASCADE_SLOW_SLOT_SIZE, "pkt slot layout");
+
+#endif /* CASCADE_MSG_H */

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane's shared segment: one POSIX shared-memory object per node,
+ * created by cascade-dp and mapped by the control plane, cascadectl and tests
+ * without DPDK's EAL. It starts with a versioned header that records the size
+ * of every message type and the offset of every ring and counter array; a peer
+ * built against another ABI is refused with a clear error.
+ *
+ * Layout (offsets in the header, each cache-line aligned):
+ *   header | rings cmd, reply, event, slow, inject | lcore stats[n_lcores] |
+ *   transport, producer, consumer stats[n_lcores][max] | directories
+ *
+ * The directories mirror the dataplane's tables: one record per slot, written
+ * only by the dataplane's main lcore under a per-record sequence lock, so a
+ * control plane that restarts can re-read what is installed.
+ */
+#ifndef CASCADE_SEGMENT_H
+#define CASCADE_SEGMENT_H
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "counters.h"
+#include "msg.h"
+#include "ring.h"
+
+#define CASCADE_SEG_MAGIC 0x4745534544435343ULL /* "CSCDESEG" in memory (little-endian) */
+#define CASCADE_ABI_VERSION 1
+#define CASCADE_SEG_NAME_MAX 64
+
+enum cascade_dp_state {
+	CASCADE_DP_STARTING = 1,
+	CASCADE_DP_RUNNING = 2,
+	CASCADE_DP_STOPPING = 3,
+	CASCADE_DP_STOPPED = 4,
+};
+
+struct cascade_seg_hdr {
+	uint64_t magic;
+	uint32_t abi_version;
+	uint32_t hdr_size;
+	uint64_t seg_size;
+	/* sizes of every message type, checked by peers */
+	uint32_t cmd_size, reply_size, event_size, pkt_size;
+	uint32_t lcore_stats_size, obj_stats_size, dir_transport_size, dir_producer_size;
+	uint32_t dir_consumer_size;
+	/* capacities */
+	uint32_t n_lcores; /* worker lcores; stats blocks per family */
+	uint32_t max_transports, max_producers, max_consumers;
+	uint32_t pad0;
+	/* offsets from the segment start */
+	uint64_t cmd_off, reply_off, event_off, slow_off, inject_off;
+	uint64_t lcore_stats_off;
+	uint64_t transport_stats_off, producer_stats_off, consumer_stats_off;
+	uint64_t dir_transport_off, dir_producer_off, dir_consumer_off;
+	/* liveness: written by the dataplane's main lcore */
+	uint64_t epoch;   /* random per dataplane start: a change means a restart */
+	int64_t pid;
+	_Atomic uint32_t state;        /* enum cascade_dp_state */
+	uint32_t pad1;
+	_Atomic uint64_t heartbeat_ns; /* CLOCK_MONOTONIC, refreshed about every 10 ms */
+	uint64_t tsc_hz;               /* to convert *_tsc fields */
+	char version[32];
+	char srtp_backend[32];
+};
+
+/* A directory record's common head; seq is odd while the record changes. */
+struct cascade_dir_head {
+	_Atomic uint32_t seq;
+	uint32_t gen;    /* bumped each time the slot is reused */
+	uint8_t in_use;
+	uint8_t pad[7];
+};
+
+struct cascade_dir_transport {
+	struct cascade_dir_head h;
+	struct cascade_cmd_transport t; /* remote fields include learned values */
+};
+struct cascade_dir_producer {
+	struct cascade_dir_head h;
+	struct cascade_cmd_producer p;
+};
+struct cascade_dir_consumer {
+	struct cascade_dir_head h;
+	struct cascade_cmd_consumer c;
+};
+
+/* Capacities chosen at dataplane start; ring sizes are powers of two. */
+struct cascade_seg_geometry {
+	uint32_t n_lcores;
+	uint32_t max_transports, max_producers, max_consumers;
+	uint32_t cmd_slots, event_slots, pkt_slots;
+};
+
+/* CLOCK_MONOTONIC in ns: the clock of heartbeat_ns and of probe timestamps. */
+static inline uint64_t
+cascade_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t
+cascade_align64(uint64_t v)
+{
+	return (v + 63) & ~(uint64_t)63;
+}
+
+/*
+ * Fill in the header's sizes and offsets for geometry g and return the total
+ * segment size. Pure; used by the creator before it maps the segment.
+ */
+static inline uint64_t
+cascade_seg_layout(struct cascade_seg_hdr *h, const struct cascade_seg_geometry *g)
+{
+	uint64_t off = cascade_align64(sizeof(*h));
+	uint64_t nl = g->n_lcores;
+
+	memset(h, 0, sizeof(*h));
+	h->magic = CASCADE_SEG_MAGIC;
+	h->abi_version = CASCADE_ABI_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->cmd_size = sizeof(struct cascade_cmd);
+	h->reply_size = sizeof(struct cascade_reply);
+	h->event_size = sizeof(struct cascade_event);
+	h->pkt_size = sizeof(struct cascade_pkt);
+	h->lcore_stats_size = sizeof(struct cascade_lcore_stats);
+	h->obj_stats_size = sizeof(struct cascade_obj_stats);
+	h->dir_transport_size = sizeof(struct cascade_dir_transport);
+	h->dir_producer_size = sizeof(struct cascade_dir_producer);
+	h->dir_consumer_size = sizeof(struct cascade_dir_consumer);
+	h->n_lcores = g->n_lcores;
+	h->max_transports = g->max_transports;
+	h->max_producers = g->max_producers;
+	h->max_consumers = g->max_consumers;
+
+#define CASCADE_SEG_PLACE(field, bytes)                                                            \
+	do {                                                                                       \
+		h->field = off;                                                                    \
+		off = cascade_align64(off + (bytes));                                              \
+	} while (0)
+	CASCADE_SEG_PLACE(cmd_off, cascade_ring_bytes(sizeof(struct cascade_cmd), g->cmd_slots));
+	CASCADE_SEG_PLACE(reply_off, cascade_ring_bytes(sizeof(struct cascade_reply), g->cmd_slots));
+	CASCADE_SEG_PLACE(event_off,
+			  cascade_ring_bytes(sizeof(struct cascade_event), g->event_slots));
+	CASCADE_SEG_PLACE(slow_off, cascade_ring_bytes(sizeof(struct cascade_pkt), g->pkt_slots));
+	CASCADE_SEG_PLACE(inject_off, cascade_ring_bytes(sizeof(struct cascade_pkt), g->pkt_slots));
+	CASCADE_SEG_PLACE(lcore_stats_off, nl * sizeof(struct cascade_lcore_stats));
+	CASCADE_SEG_PLACE(transport_stats_off,
+			  nl * g->max_transports * sizeof(struct cascade_obj_stats));
+	CASCADE_SEG_PLACE(producer_stats_off,
+			  nl * g->max_producers * sizeof(struct cascade_obj_stats));
+	CASCADE_SEG_PLACE(consumer_stats_off,
+			  nl * g->max_consumers * sizeof(struct cascade_obj_stats));
+	CASCADE_SEG_PLACE(dir_transport_off,
+			  (uint64_t)g->max_transports * sizeof(struct cascade_dir_transport));
+	CASCADE_SEG_PLACE(dir_producer_off,
+			  (uint64_t)g->max_producers * sizeof(struct cascade_dir_producer));
+	CASCADE_SEG_PLACE(dir_consumer_off,
+			  (uint64_t)g->max_consumers * sizeof(struct cascade_dir_consumer));
+#undef CASCADE_SEG_PLACE
+	h->seg_size = off;
+	return off;
+}
+
+/* A mapped segment, as a peer sees it. */
+struct cascade_seg {
+	struct cascade_seg_hdr *hdr;
+	size_t size;
+};
+
+static inline void *
+cascade_seg_at(const struct cascade_seg *s, uint64_t off)
+{
+	return (uint8_t *)s->hdr + off;
+}
+
+static inline struct cascade_ring *
+cascade_seg_cmd_ring(const struct cascade_seg *s)
+{
+	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->cmd_off);
+}
+static inline struct cascade_ring *
+cascade_seg_reply_ring(const struct cascade_seg *s)
+{
+	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->reply_off);
+}
+static inline struct cascade_ring *
+cascade_seg_event_ring(const struct cascade_seg *s)
+{
+	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->event_off);
+}
+static inline struct cascade_ring *
+cascade_seg_slow_ring(const struct cascade_seg *s)
+{
+	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->slow_off);
+}
+static inline struct cascade_ring *
+cascade_seg_inject_ring(const struct cascade_seg *s)
+{
+	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->inject_off);
+}
+
+/*
+ * Map the segment named name (as given to cascade-dp --segment) read-write and
+ * check its ABI. Returns 0 and fills s, or -errno with a reason in err (errlen
+ * bytes): ENOENT no such segment (dataplane not running), EPROTO wrong magic or
+ * ABI version or message size. Any thread; the caller unmaps with
+ * cascade_seg_detach().
+ */
+static inline int
+cascade_seg_attach(struct cascade_seg *s, const char *name, char *err, size_t errlen)
+{
+	char path[CASCADE_SEG_NAME_MAX + 16];
+	struct cascade_seg_hdr probe, *h;
+	struct stat st;
+	int fd, rc;
+
+	s->hdr = NULL;
+	s->size = 0;
+	snprintf(path, sizeof(path), "/cascade.%s", name);
+	fd = shm_open(path, O_RDWR, 0);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "segment %s: %s (is cascade-dp running?)", name,
+			 strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(probe)) {
+		snprintf(err, errlen, "segment %s: too small to hold a header", name);
+		close(fd);
+		return -EPROTO;
+	}
+	h = (struct cascade_seg_hdr *)mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+					   MAP_SHARED, fd, 0);
+	close(fd);
+	if (h == MAP_FAILED) {
+		rc = -errno;
+		snprintf(err, errlen, "segment %s: mmap: %s", name, strerror(errno));
+		return rc;
+	}
+	if (h->magic != CASCADE_SEG_MAGIC || h->abi_version != CASCADE_ABI_VERSION ||
+	    h->hdr_size != sizeof(*h) || h->cmd_size != sizeof(struct cascade_cmd) ||
+	    h->reply_size != sizeof(struct cascade_reply) ||
+	    h->event_size != sizeof(struct cascade_event) ||
+	    h->pkt_size != sizeof(struct cascade_pkt) ||
+	    h->lcore_stats_size != sizeof(struct cascade_lcore_stats) ||
+	    h->obj_stats_size != sizeof(struct cascade_obj_stats) ||
+	    h->dir_transport_size != sizeof(struct cascade_dir_transport) ||
+	    h->dir_producer_size != sizeof(struct cascade_dir_producer) ||
+	    h->dir_consumer_size != sizeof(struct cascade_dir_consumer) ||
+	    h->seg_size > (uint64_t)st.st_size) {
+		snprintf(err, errlen,
+			 "segment %s: ABI mismatch (segment abi %u, this program abi %u, or "
+			 "message sizes differ)",
+			 name, h->magic == CASCADE_SEG_MAGIC ? h->abi_version : 0,
+			 CASCADE_ABI_VERSION);
+		munmap(h, (size_t)st.st_size);
+		return -EPROTO;
+	}
+	s->hdr = h;
+	s->size = (size_t)st.st_size;
+	return 0;
+}
+
+static inline void
+cascade_seg_detach(struct cascade_seg *s)
+{
+	if (s->hdr != NULL)
+		munmap(s->hdr, s->size);
+	s->hdr = NULL;
+	s->size = 0;
+}
+
+/* Sum object stats of one slot over all lcores. base is the family's offset. */
+static inline void
+cascade_seg_obj_stats(const struct cascade_seg *s, uint64_t base, uint32_t max, uint32_t slot,
+		      struct cascade_obj_stats *out)
+{
+	const struct cascade_obj_stats *st =
+		(const struct cascade_obj_stats *)cascade_seg_at(s, base);
+	uint32_t l;
+
+	memset(out, 0, sizeof(*out));
+	for (l = 0; l < s->hdr->n_lcores; l++) {
+		const volatile struct cascade_obj_stats *o = &st[(uint64_t)l * max + slot];
+		out->rx_pkts += o->rx_pkts;
+		out->rx_bytes += o->rx_bytes;
+		out->tx_pkts += o->tx_pkts;
+		out->tx_bytes += o->tx_bytes;
+		out->rtcp_pkts += o->rtcp_pkts;
+		out->drop_pkts += o->drop_pkts;
+		if (o->last_rx_tsc > out->last_rx_tsc)
+			out->last_rx_tsc = o->last_rx_tsc;
+	}
+}
+
+/* Sum the per-lcore totals and drops of all workers into out. */
+static inline void
+cascade_seg_lcore_stats(const struct cascade_seg *s, struct cascade_lcore_stats *out)
+{
+	const struct cascade_lcore_stats *st =
+		(const struct cascade_lcore_stats *)cascade_seg_at(s, s->hdr->lcore_stats_off);
+	uint32_t l, i;
+
+	memset(out, 0, sizeof(*out));
+	for (l = 0; l < s->hdr->n_lcores; l++) {
+		const volatile struct cascade_lcore_stats *b = &st[l];
+		for (i = 0; i < CASCADE_LC_MAX; i++)
+			out->ctr[i] += b->ctr[i];
+		for (i = 0; i < CASCADE_DROP_MAX; i++)
+			out->drop[i] += b->drop[i];
+	}
+}
+
+#endif /* CASCADE_SEGMENT_H */

@@ -1,0 +1,268 @@
+# shellcheck shell=bash
+# lib.sh: sourced by every integration test (`. "$SRC_DIR/tests/integration/lib.sh"`, or
+# relative to the script). It gives each test a unique id and names derived from it, a
+# temp dir, and one cleanup that runs on EXIT, INT and TERM. The cleanup stops every
+# background process the test started with `bg`, then removes what the test owned:
+# hugepage files and DPDK runtime dirs under its file-prefix, its /dev/shm segments, its
+# memif sockets and temp dir, and its network namespaces. `tools/run clean-stale` mops up
+# after a test that was SIGKILLed (for example by meson's timeout).
+#
+# Exit codes: 0 pass, 1 fail, 77 skip (meson's convention). Skip only when a prerequisite
+# truly cannot exist on the host; a missing binary or a broken set-up is a failure.
+#
+# Names a test should use:
+#   CASCADE_TEST_ID   t<pid>: unique among running tests
+#   dpdk_prefix       cascade-t<pid>: the DPDK --file-prefix; a test that starts several
+#                     DPDK processes uses "$dpdk_prefix-NAME" for each
+#   seg_name          t<pid>: cascade-dp --segment (the segment is /dev/shm/cascade.t<pid>);
+#                     several segments: "$seg_name-NAME"
+#   TEST_TMP          private temp dir (logs, pcaps, memif sockets: see memif_sock)
+#   CASCADE_DP, CASCADE_PKTGEN, CASCADE_DPCTL   the binaries under BUILD_DIR
+set -euo pipefail
+
+# Where things are. meson passes BUILD_DIR and SRC_DIR; by hand, default to the tree
+# this file lives in and its build/.
+SRC_DIR=${SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
+CASCADE_DP=$BUILD_DIR/dataplane/cascade-dp
+CASCADE_PKTGEN=$BUILD_DIR/tools/pktgen/cascade-pktgen
+CASCADE_DPCTL=$BUILD_DIR/tools/dpctl/cascade-dpctl
+export SRC_DIR BUILD_DIR CASCADE_DP CASCADE_PKTGEN CASCADE_DPCTL
+
+CASCADE_TEST_NAME=$(basename "$0" .sh)
+CASCADE_TEST_ID=t$$
+dpdk_prefix=cascade-$CASCADE_TEST_ID
+seg_name=$CASCADE_TEST_ID
+# Seconds a process gets between SIGTERM and SIGKILL at cleanup.
+CASCADE_KILL_TIMEOUT=${CASCADE_KILL_TIMEOUT:-5}
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cascade-$CASCADE_TEST_ID.XXXXXX")
+
+_cascade_pids=()
+_cascade_netns=()
+_cascade_segs=("$seg_name")
+_cascade_cleaned=0
+
+# log MSG...: a timestamped line on stderr (meson keeps it in the test log).
+log() {
+	printf '[%s %s] %s\n' "$(date +%H:%M:%S.%3N)" "$CASCADE_TEST_NAME" "$*" >&2
+}
+
+# fail MSG...: report the failure and exit 1 (cleanup runs from the EXIT trap).
+fail() {
+	printf 'FAIL: %s: %s\n' "$CASCADE_TEST_NAME" "$*" >&2
+	exit 1
+}
+
+# pass [MSG...]: report success and exit 0.
+pass() {
+	printf 'PASS: %s%s\n' "$CASCADE_TEST_NAME" "${*:+: $*}"
+	exit 0
+}
+
+# skip MSG...: exit 77 with the reason. Only for prerequisites that truly cannot exist.
+skip() {
+	printf 'SKIP: %s: %s\n' "$CASCADE_TEST_NAME" "$*"
+	exit 77
+}
+
+# need_root: skip unless root (namespaces, hugepages, AF_XDP need it).
+need_root() {
+	[[ $(id -u) -eq 0 ]] || skip "needs root (run 'tools/run test' as root)"
+}
+
+# need_cmd CMD...: skip if a command cannot exist here. Anything tools/run setup installs
+# is not such a command: check those with require_cmd, which fails instead.
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "'$c' is not available on this host"
+	done
+}
+
+# require_cmd CMD...: fail if a command that tools/run setup installs is missing.
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || fail "'$c' is missing: run 'tools/run setup'"
+	done
+}
+
+# require_bin PATH...: fail unless each built binary exists and is executable.
+require_bin() {
+	local b
+	for b in "$@"; do
+		[[ -x $b ]] || fail "$b is not built: run 'tools/run build'"
+	done
+}
+
+# need_hugepages [N]: fail unless at least N (default 64) free 2 MB hugepages exist.
+need_hugepages() {
+	local want=${1:-64} free
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	((${free:-0} >= want)) ||
+		fail "only ${free:-0} free hugepages, need $want: run 'tools/run setup' (and" \
+			"'tools/run clean-stale' if a crashed run holds them)"
+}
+
+# bg CMD [ARGS...]: start CMD in the background and track it for cleanup; its pid is
+# left in BG_PID. Redirections on the call apply to CMD:
+#   bg "$CASCADE_DP" -l 0-1 --file-prefix "$dpdk_prefix" ... >"$TEST_TMP/dp.log" 2>&1
+#   dp_pid=$BG_PID
+# (This shadows bash's job-control builtin `bg`, which scripts do not use.)
+BG_PID=
+bg() {
+	"$@" &
+	BG_PID=$!
+	_cascade_pids+=("$BG_PID")
+}
+
+# stop PID [TIMEOUT]: SIGTERM PID and its descendants, SIGKILL what is left after TIMEOUT
+# seconds (default CASCADE_KILL_TIMEOUT), and reap it. Leaves PID's exit status in
+# STOP_RC (0 if it was not our child; 137 if it needed SIGKILL) and returns 0, so a test
+# can check that a process shuts down cleanly:
+#   stop "$dp_pid"; ((STOP_RC == 0)) || fail "cascade-dp exited $STOP_RC on SIGTERM"
+STOP_RC=
+# shellcheck disable=SC2034 # STOP_RC is read by the tests
+stop() {
+	local pid=$1 timeout=${2:-$CASCADE_KILL_TIMEOUT}
+	STOP_RC=0
+	_kill_tree "$timeout" "$pid"
+	wait "$pid" 2>/dev/null || STOP_RC=$?
+	return 0
+}
+
+# _descendants PID: the pids of PID's children, grandchildren, ...
+_descendants() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		echo "$c"
+		_descendants "$c"
+	done
+}
+
+# _kill_tree TIMEOUT PID...: SIGTERM the PIDs and all their descendants, wait up to
+# TIMEOUT seconds for all to exit, then SIGKILL the rest.
+_kill_tree() {
+	local timeout=$1 p all=() alive i
+	shift
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null || continue
+		all+=("$p")
+		while read -r i; do
+			all+=("$i")
+		done < <(_descendants "$p")
+	done
+	((${#all[@]} > 0)) || return 0
+	kill -TERM "${all[@]}" 2>/dev/null || true
+	for ((i = 0; i < timeout * 10; i++)); do
+		alive=0
+		for p in "${all[@]}"; do
+			# A reaped or zombie process counts as gone.
+			if kill -0 "$p" 2>/dev/null &&
+				[[ $(ps -o stat= -p "$p" 2>/dev/null) != Z* ]]; then
+				alive=1
+				break
+			fi
+		done
+		((alive)) || return 0
+		sleep 0.1
+	done
+	for p in "${all[@]}"; do
+		if kill -0 "$p" 2>/dev/null; then
+			log "cleanup: pid $p ignored SIGTERM for ${timeout}s: SIGKILL"
+			kill -KILL "$p" 2>/dev/null || true
+		fi
+	done
+}
+
+# ns_name NAME: the full name of this test's namespace NAME (cascade-<id>-NAME).
+ns_name() {
+	echo "cascade-$CASCADE_TEST_ID-$1"
+}
+
+# netns_add NAME: create namespace cascade-<id>-NAME with loopback up, track it for
+# cleanup, and leave its full name in NETNS.
+NETNS=
+netns_add() {
+	NETNS=$(ns_name "$1")
+	ip netns add "$NETNS" || fail "ip netns add $NETNS failed"
+	_cascade_netns+=("$NETNS")
+	ip -n "$NETNS" link set lo up || fail "cannot bring up lo in $NETNS"
+}
+
+# seg_track NAME: also remove /dev/shm/cascade.NAME at cleanup ($seg_name is tracked
+# already; use this for other segment names the test passes to cascade-dp --segment).
+seg_track() {
+	_cascade_segs+=("$1")
+}
+
+# memif_sock NAME: a memif socket path in the test's temp dir (removed at cleanup).
+memif_sock() {
+	echo "$TEST_TMP/$1.sock"
+}
+
+# wait_for CMD [TIMEOUT]: poll CMD (a string, run with eval, so functions work) every
+# 0.1 s until it succeeds (return 0) or TIMEOUT seconds (default 10, fractions allowed)
+# pass (return 1).
+#   wait_for "[[ -S $(memif_sock dp) ]]" 10 || fail "dataplane socket never appeared"
+wait_for() {
+	local cmd=$1 timeout=${2:-10} i n
+	n=$(awk -v t="$timeout" 'BEGIN { printf "%d", t * 10 }')
+	for ((i = 0; i < n; i++)); do
+		if eval "$cmd" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	eval "$cmd" >/dev/null 2>&1
+}
+
+# cleanup: the EXIT trap. Idempotent, never fails, keeps the test's exit status.
+cleanup() {
+	local rc=$? p f ns
+	((_cascade_cleaned == 0)) || return "$rc"
+	_cascade_cleaned=1
+	set +e
+	trap - INT TERM
+
+	# Processes first: they hold the hugepages, segments and namespaces.
+	_kill_tree "$CASCADE_KILL_TIMEOUT" "${_cascade_pids[@]}"
+	for p in "${_cascade_pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for ns in "${_cascade_netns[@]}"; do
+		# Anything still running inside one of our namespaces is ours too.
+		# shellcheck disable=SC2046 # word splitting of the pid list is intended
+		_kill_tree "$CASCADE_KILL_TIMEOUT" $(ip netns pids "$ns" 2>/dev/null)
+	done
+
+	# On failure, show the tail of every log the test kept, since TEST_TMP goes away.
+	if ((rc != 0 && rc != 77)); then
+		for f in "$TEST_TMP"/*.log; do
+			[[ -f $f ]] || continue
+			printf '\n--- %s (last 40 lines) ---\n' "${f##*/}" >&2
+			tail -n 40 "$f" >&2
+		done
+	fi
+
+	for ns in "${_cascade_netns[@]}"; do
+		ip netns delete "$ns" 2>/dev/null
+	done
+	rm -f /dev/hugepages/"$dpdk_prefix"map_* /dev/hugepages/"$dpdk_prefix"-*
+	rm -rf /var/run/dpdk/"$dpdk_prefix" /var/run/dpdk/"$dpdk_prefix"-*
+	for f in "${_cascade_segs[@]}"; do
+		rm -f "/dev/shm/cascade.$f"
+	done
+	rm -f "$TEST_TMP"/*.sock
+	if [[ ${CASCADE_KEEP_TMP:-0} == 1 ]]; then
+		log "cleanup: kept $TEST_TMP"
+	else
+		rm -rf "$TEST_TMP"
+	fi
+	return "$rc"
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM

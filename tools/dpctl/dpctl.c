@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cascade-dpctl: the dataplane's command ring from a shell. It attaches to a
+ * running cascade-dp's shared segment (no EAL, no hugepages), sends one
+ * command or a pipelined batch read from stdin, and prints the replies; it also
+ * prints counters and the installed tables. For tests, benchmarks and
+ * operators debugging a node without its control plane. While the control
+ * plane runs it owns the command ring: use cascade-dpctl only for read-only
+ * subcommands then (stats, dump).
+ *
+ * Exit status: 0 success, 1 a command failed (message on stderr), 2 usage.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cascade/client.h>
+#include <cascade/segment.h>
+
+#define MAX_ARGS 32
+
+static const char *const drop_keys[] = {
+#define X(e, key, help) key,
+	CASCADE_DROP_REASONS(X)
+#undef X
+};
+static const char *const lc_keys[] = {
+#define X(e, key, help) key,
+	CASCADE_LCORE_COUNTERS(X)
+#undef X
+};
+
+static struct cascade_seg seg;
+static unsigned int timeout_ms = 5000;
+static uint64_t next_req = 1;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: cascade-dpctl [--segment NAME] [--timeout-ms N] COMMAND [ARGS]\n"
+		"  wait                                  until the dataplane is running\n"
+		"  ping\n"
+		"  transport-add ID LOCAL [--rtcp LOCAL] [--mux] [--comedia] [--remote ADDR]\n"
+		"                [--remote-rtcp ADDR] [--mac MAC] [--port N]\n"
+		"  transport-connect ID REMOTE [--remote-rtcp ADDR] [--mac MAC]\n"
+		"  transport-del ID\n"
+		"  producer-add ID TRANSPORT SSRC [--clock HZ] [--kind audio|video] [--paused]\n"
+		"  producer-del|producer-pause|producer-resume ID\n"
+		"  consumer-add ID PRODUCER TRANSPORT SSRC [--pt IN:OUT]... [--ext IN:OUT]... "
+		"[--paused]\n"
+		"  consumer-del|consumer-pause|consumer-resume ID\n"
+		"  flush                                 delete everything\n"
+		"  batch                                 commands from stdin, pipelined\n"
+		"  stats                                 totals and drops (key value lines)\n"
+		"  obj transport|producer|consumer ID    one object's counters\n"
+		"  dump                                  installed transports, producers, consumers\n"
+		"ADDR is IPv4:PORT or [IPv6]:PORT; ID and SSRC are decimal or 0x-hex.\n");
+}
+
+static int
+parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno != 0 || end == s || *end != '\0' || s[0] == '-') ? -EINVAL : 0;
+}
+
+static int
+parse_addr(const char *s, struct cascade_addr *a)
+{
+	char host[64];
+	const char *colon;
+	uint64_t port;
+	size_t n;
+
+	memset(a, 0, sizeof(*a));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (rb == NULL || rb[1] != ':')
+			return -EINVAL;
+		n = (size_t)(rb - s - 1);
+		if (n >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, n);
+		host[n] = '\0';
+		colon = rb + 1;
+		a->family = CASCADE_AF_INET6;
+		if (inet_pton(AF_INET6, host, a->ip) != 1)
+			return -EINVAL;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -EINVAL;
+		n = (size_t)(colon - s);
+		if (n >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, n);
+		host[n] = '\0';
+		a->family = CASCADE_AF_INET;
+		if (inet_pton(AF_INET, host, a->ip) != 1)
+			return -EINVAL;
+	}
+	if (parse_u64(colon + 1, &port) < 0 || port == 0 || port > 65535)
+		return -EINVAL;
+	a->port_be = htons((uint16_t)port);
+	return 0;
+}
+
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -EINVAL;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+static int
+parse_pair(const char *s, uint8_t *a, uint8_t *b)
+{
+	unsigned int x, y;
+	char extra;
+
+	if (sscanf(s, "%u:%u%c", &x, &y, &extra) != 2 || x > 255 || y > 255)
+		return -EINVAL;
+	*a = (uint8_t)x;
+	*b = (uint8_t)y;
+	return 0;
+}
+
+#define BAD(...)                                                                                   \
+	do {                                                                                       \
+		fprintf(stderr, "cascade-dpctl: " __VA_ARGS__);                                    \
+		fputc('\n', stderr);                                                               \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+static int
+need(int argc, int n, const char *what)
+{
+	if (argc < n) {
+		fprintf(stderr, "cascade-dpctl: %s: missing arguments (see --help)\n", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Build a command from words. Returns 0, or -EINVAL after printing why. */
+static int
+build_cmd(int argc, char **argv, struct cascade_cmd *c)
+{
+	const char *verb = argv[0];
+	uint64_t v;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->req_id = next_req++;
+	if (strcmp(verb, "ping") == 0) {
+		c->type = CASCADE_CMD_PING;
+		return 0;
+	}
+	if (strcmp(verb, "flush") == 0) {
+		c->type = CASCADE_CMD_FLUSH;
+		return 0;
+	}
+	if (strcmp(verb, "transport-add") == 0 || strcmp(verb, "transport-connect") == 0) {
+		struct cascade_cmd_transport *t = &c->u.transport;
+		bool add = verb[10] == 'a';
+
+		if (need(argc, 3, verb) < 0)
+			return -EINVAL;
+		c->type = add ? CASCADE_CMD_TRANSPORT_ADD : CASCADE_CMD_TRANSPORT_CONNECT;
+		if (parse_u64(argv[1], &t->obj_id) < 0)
+			BAD("%s: bad id \"%s\"", verb, argv[1]);
+		if (parse_addr(argv[2], add ? &t->local : &t->remote) < 0)
+			BAD("%s: bad address \"%s\"", verb, argv[2]);
+		for (i = 3; i < argc; i++) {
+			const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+			if (strcmp(o, "--mux") == 0) {
+				t->flags |= CASCADE_TRANSPORT_RTCP_MUX;
+				continue;
+			}
+			if (strcmp(o, "--comedia") == 0) {
+				t->flags |= CASCADE_TRANSPORT_COMEDIA;
+				continue;
+			}
+			if (val == NULL)
+				BAD("%s: %s needs a value", verb, o);
+			i++;
+			if (strcmp(o, "--rtcp") == 0 && parse_addr(val, &t->local_rtcp) == 0)
+				continue;
+			if (strcmp(o, "--remote") == 0 && parse_addr(val, &t->remote) == 0)
+				continue;
+			if (strcmp(o, "--remote-rtcp") == 0 && parse_addr(val, &t->remote_rtcp) == 0)
+				continue;
+			if (strcmp(o, "--mac") == 0 && parse_mac(val, t->remote_mac) == 0)
+				continue;
+			if (strcmp(o, "--port") == 0 && parse_u64(val, &v) == 0 && v < 65536) {
+				t->port_id = (uint16_t)v;
+				continue;
+			}
+			BAD("%s: bad option or value: %s %s", verb, o, val);
+		}
+		return 0;
+	}
+	if (strcmp(verb, "producer-add") == 0) {
+		struct cascade_cmd_producer *p = &c->u.producer;
+
+		if (need(argc, 4, verb) < 0)
+			return -EINVAL;
+		c->type = CASCADE_CMD_PRODUCER_ADD;
+		p->clock_rate = 90000;
+		p->kind = CASCADE_KIND_VIDEO;
+		if (parse_u64(argv[1], &p->obj_id) < 0 || parse_u64(argv[2], &p->transport_id) < 0)
+			BAD("%s: bad id", verb);
+		if (parse_u64(argv[3], &v) < 0 || v > UINT32_MAX)
+			BAD("%s: bad ssrc \"%s\"", verb, argv[3]);
+		p->ssrc = (uint32_t)v;
+		for (i = 4; i < argc; i++) {
+			const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+			if (strcmp(o, "--paused") == 0) {
+				p->paused = 1;
+				continue;
+			}
+			if (val == NULL)
+				BAD("%s: %s needs a value", verb, o);
+			i++;
+			if (strcmp(o, "--clock") == 0 && parse_u64(val, &v) == 0 && v <= UINT32_MAX) {
+				p->clock_rate = (uint32_t)v;
+				continue;
+			}
+			if (strcmp(o, "--kind") == 0 &&
+			    (strcmp(val, "audio") == 0 || strcmp(val, "video") == 0)) {
+				p->kind = val[0] == 'a' ? CASCADE_KIND_AUDIO : CASCADE_KIND_VIDEO;
+				continue;
+			}
+			BAD("%s: bad option or value: %s %s", verb, o, val);
+		}
+		return 0;
+	}
+	if (strcmp(verb, "consumer-add") == 0) {
+		struct cascade_cmd_consumer *k = &c->u.consumer;
+
+		if (need(argc, 5, verb) < 0)
+			return -EINVAL;
+		c->type = CASCADE_CMD_CONSUMER_ADD;
+		if (parse_u64(argv[1], &k->obj_id) < 0 || parse_u64(argv[2], &k->producer_id) < 0 ||
+		    parse_u64(argv[3], &k->transport_id) < 0)
+			BAD("%s: bad id", verb);
+		if (parse_u64(argv[4], &v) < 0 || v > UINT32_MAX)
+			BAD("%s: bad ssrc \"%s\"", verb, argv[4]);
+		k->ssrc = (uint32_t)v;
+		for (i = 5; i < argc; i++) {
+			const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+			uint8_t a, b;
+			if (strcmp(o, "--paused") == 0) {
+				k->paused = 1;
+				continue;
+			}
+			if (val == NULL)
+				BAD("%s: %s needs a value", verb, o);
+			i++;
+			if (strcmp(o, "--pt") == 0 && parse_pair(val, &a, &b) == 0 &&
+			    k->n_pt_map < CASCADE_MAX_PT_MAP) {
+				k->pt_map[k->n_pt_map].in_pt = a;
+				k->pt_map[k->n_pt_map].out_pt = b;
+				k->n_pt_map++;
+				continue;
+			}
+			if (strcmp(o, "--ext") == 0 && parse_pair(val, &a, &b) == 0 &&
+			    a < sizeof(k->ext_map)) {
+				k->ext_map[a] = b;
+				continue;
+			}
+			BAD("%s: bad option or value: %s %s", verb, o, val);
+		}
+		return 0;
+	}
+	{
+		static const struct {
+			const char *verb;
+			uint16_t type;
+			uint8_t paused;
+		} simple[] = {
+			{"transport-del", CASCADE_CMD_TRANSPORT_DEL, 0},
+			{"producer-del", CASCADE_CMD_PRODUCER_DEL, 0},
+			{"producer-pause", CASCADE_CMD_PRODUCER_PAUSE, 1},
+			{"producer-resume", CASCADE_CMD_PRODUCER_PAUSE, 0},
+			{"consumer-del", CASCADE_CMD_CONSUMER_DEL, 0},
+			{"consumer-pause", CASCADE_CMD_CONSUMER_PAUSE, 1},
+			{"consumer-resume", CASCADE_CMD_CONSUMER_PAUSE, 0},
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(simple) / sizeof(simple[0]); k++) {
+			if (strcmp(verb, simple[k].verb) != 0)
+				continue;
+			if (need(argc, 2, verb) < 0)
+				return -EINVAL;
+			c->type = simple[k].type;
+			c->u.obj.paused = simple[k].paused;
+			if (parse_u64(argv[1], &c->u.obj.obj_id) < 0)
+				BAD("%s: bad id \"%s\"", verb, argv[1]);
+			return 0;
+		}
+	}
+	BAD("unknown command \"%s\" (see --help)", verb);
+}
+
+static int
+attach(void)
+{
+	char err[256];
+	const char *name = getenv("CASCADE_SEGMENT");
+
+	if (cascade_seg_attach(&seg, name != NULL ? name : "default", err, sizeof(err)) < 0) {
+		fprintf(stderr, "cascade-dpctl: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run_one(int argc, char **argv)
+{
+	struct cascade_cmd c;
+	struct cascade_reply r;
+	int rc;
+
+	if (build_cmd(argc, argv, &c) < 0)
+		return 2;
+	rc = cascade_cmd_call(&seg, &c, &r, timeout_ms);
+	if (rc == -ETIMEDOUT) {
+		fprintf(stderr, "cascade-dpctl: %s: no reply within %u ms\n", argv[0], timeout_ms);
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "cascade-dpctl: %s: %s (%s)\n", argv[0], r.message, strerror(-rc));
+		return 1;
+	}
+	if (r.slot != UINT32_MAX)
+		printf("ok slot=%u gen=%u\n", r.slot, r.gen);
+	else
+		printf("ok %s\n", r.message);
+	return 0;
+}
+
+/* Split a line into words in place; returns the count. */
+static int
+split(char *line, char **words, int max)
+{
+	int n = 0;
+	char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save);
+
+	while (tok != NULL && n < max) {
+		words[n++] = tok;
+		tok = strtok_r(NULL, " \t\r\n", &save);
+	}
+	return n;
+}
+
+/*
+ * Pipelined batch from stdin: keep up to half the ring in flight, count replies.
+ * Prints "batch: N commands, E errors, T ms, R commands/s".
+ */
+static int
+run_batch(void)
+{
+	uint32_t window = cascade_seg_cmd_ring(&seg)->n_slots / 2;
+	uint64_t sent = 0, done = 0, errors = 0, t0 = cascade_now_ns(), deadline;
+	char line[1024], *words[MAX_ARGS];
+	struct cascade_reply r;
+	struct cascade_cmd c;
+	int n;
+
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		n = split(line, words, MAX_ARGS);
+		if (n == 0 || words[0][0] == '#')
+			continue;
+		if (build_cmd(n, words, &c) < 0)
+			return 2;
+		while (sent - done >= window || cascade_cmd_send(&seg, &c) < 0) {
+			if (cascade_reply_poll(&seg, &r) == 0) {
+				done++;
+				if (r.status != 0) {
+					errors++;
+					fprintf(stderr, "cascade-dpctl: req %" PRIu64 ": %s\n",
+						r.req_id, r.message);
+				}
+			}
+		}
+		sent++;
+	}
+	deadline = cascade_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	while (done < sent && cascade_now_ns() < deadline) {
+		if (cascade_reply_poll(&seg, &r) == 0) {
+			done++;
+			if (r.status != 0) {
+				errors++;
+				fprintf(stderr, "cascade-dpctl: req %" PRIu64 ": %s\n", r.req_id,
+					r.message);
+			}
+		}
+	}
+	{
+		double ms = (double)(cascade_now_ns() - t0) / 1e6;
+		printf("batch: %" PRIu64 " commands, %" PRIu64 " errors, %" PRIu64
+		       " unanswered, %.1f ms, %.0f commands/s\n",
+		       sent, errors, sent - done, ms, ms > 0 ? (double)sent / ms * 1000.0 : 0.0);
+	}
+	return (errors != 0 || done != sent) ? 1 : 0;
+}
+
+static int
+run_stats(void)
+{
+	struct cascade_lcore_stats s;
+	unsigned int i;
+
+	cascade_seg_lcore_stats(&seg, &s);
+	for (i = 0; i < CASCADE_LC_MAX; i++)
+		printf("%s %" PRIu64 "\n", lc_keys[i], s.ctr[i]);
+	for (i = 0; i < CASCADE_DROP_MAX; i++)
+		printf("drop_%s %" PRIu64 "\n", drop_keys[i], s.drop[i]);
+	return 0;
+}
+
+/* Copy a directory record consistently (sequence lock, reader side). */
+static void
+dir_read(const void *rec, void *out, size_t size)
+{
+	const struct cascade_dir_head *h = rec;
+	uint32_t s1, s2;
+
+	do {
+		/* pairs with the writer's release store of seq when it finishes */
+		s1 = atomic_load_explicit(&((struct cascade_dir_head *)h)->seq,
+					  memory_order_acquire);
+		memcpy(out, rec, size);
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(&((struct cascade_dir_head *)h)->seq,
+					  memory_order_relaxed);
+	} while ((s1 & 1) != 0 || s1 != s2);
+}
+
+static const char *
+addr_str(const struct cascade_addr *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (a->family == CASCADE_AF_NONE || a->port_be == 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	inet_ntop(a->family == CASCADE_AF_INET ? AF_INET : AF_INET6, a->ip, ip, sizeof(ip));
+	snprintf(buf, len, a->family == CASCADE_AF_INET ? "%s:%u" : "[%s]:%u", ip,
+		 ntohs(a->port_be));
+	return buf;
+}
+
+static int
+run_dump(void)
+{
+	const struct cascade_seg_hdr *h = seg.hdr;
+	char a[64], b[64];
+	uint32_t i;
+
+	for (i = 0; i < h->max_transports; i++) {
+		struct cascade_dir_transport d;
+		dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_transport_off) +
+				 (size_t)i * sizeof(d),
+			 &d, sizeof(d));
+		if (d.h.in_use)
+			printf("transport id=0x%" PRIx64 " slot=%u local=%s remote=%s flags=%u\n",
+			       d.t.obj_id, i, addr_str(&d.t.local, a, sizeof(a)),
+			       addr_str(&d.t.remote, b, sizeof(b)), d.t.flags);
+	}
+	for (i = 0; i < h->max_producers; i++) {
+		struct cascade_dir_producer d;
+		dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_producer_off) +
+				 (size_t)i * sizeof(d),
+			 &d, sizeof(d));
+		if (d.h.in_use)
+			printf("producer id=0x%" PRIx64 " slot=%u transport=0x%" PRIx64
+			       " ssrc=%u paused=%u\n",
+			       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.paused);
+	}
+	for (i = 0; i < h->max_consumers; i++) {
+		struct cascade_dir_consumer d;
+		dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_consumer_off) +
+				 (size_t)i * sizeof(d),
+			 &d, sizeof(d));
+		if (d.h.in_use)
+			printf("consumer id=0x%" PRIx64 " slot=%u producer=0x%" PRIx64
+			       " transport=0x%" PRIx64 " ssrc=%u paused=%u\n",
+			       d.c.obj_id, i, d.c.producer_id, d.c.transport_id, d.c.ssrc,
+			       d.c.paused);
+	}
+	return 0;
+}
+
+static int
+run_obj(int argc, char **argv)
+{
+	const struct cascade_seg_hdr *h = seg.hdr;
+	struct cascade_obj_stats s;
+	uint64_t id, off, base, stats_off;
+	uint32_t i, max;
+	size_t rec;
+
+	if (need(argc, 3, "obj") < 0 || parse_u64(argv[2], &id) < 0)
+		return 2;
+	if (strcmp(argv[1], "transport") == 0) {
+		off = h->dir_transport_off, max = h->max_transports, stats_off = h->transport_stats_off;
+		rec = sizeof(struct cascade_dir_transport);
+	} else if (strcmp(argv[1], "producer") == 0) {
+		off = h->dir_producer_off, max = h->max_producers, stats_off = h->producer_stats_off;
+		rec = sizeof(struct cascade_dir_producer);
+	} else if (strcmp(argv[1], "consumer") == 0) {
+		off = h->dir_consumer_off, max = h->max_consumers, stats_off = h->consumer_stats_off;
+		rec = sizeof(struct cascade_dir_consumer);
+	} else {
+		fprintf(stderr, "cascade-dpctl: obj: transport, producer or consumer\n");
+		return 2;
+	}
+	for (i = 0; i < max; i++) {
+		uint8_t buf[sizeof(struct cascade_dir_transport) + 64];
+		const struct cascade_dir_head *dh = (const void *)buf;
+		dir_read((const uint8_t *)cascade_seg_at(&seg, off) + (size_t)i * rec, buf, rec);
+		/* every record's body starts with its obj_id right after the head */
+		memcpy(&base, buf + sizeof(struct cascade_dir_head), sizeof(base));
+		if (!dh->in_use || base != id)
+			continue;
+		cascade_seg_obj_stats(&seg, stats_off, max, i, &s);
+		printf("slot %u\nrx_packets %" PRIu64 "\nrx_bytes %" PRIu64 "\ntx_packets %" PRIu64
+		       "\ntx_bytes %" PRIu64 "\nrtcp_packets %" PRIu64 "\ndrop_packets %" PRIu64 "\n",
+		       i, s.rx_pkts, s.rx_bytes, s.tx_pkts, s.tx_bytes, s.rtcp_pkts, s.drop_pkts);
+		return 0;
+	}
+	fprintf(stderr, "cascade-dpctl: obj: %s 0x%" PRIx64 " not found\n", argv[1], id);
+	return 1;
+}
+
+static int
+run_wait(void)
+{
+	uint64_t deadline = cascade_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	const char *name = getenv("CASCADE_SEGMENT");
+	struct timespec nap = {0, 20 * 1000 * 1000};
+	char err[256];
+
+	for (;;) {
+		if (cascade_seg_attach(&seg, name != NULL ? name : "default", err, sizeof(err)) ==
+		    0) {
+			if (atomic_load(&seg.hdr->state) == CASCADE_DP_RUNNING)
+				return 0;
+			cascade_seg_detach(&seg);
+		}
+		if (cascade_now_ns() > deadline) {
+			fprintf(stderr, "cascade-dpctl: wait: dataplane not running after %u ms: %s\n",
+				timeout_ms, err);
+			return 1;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"segment", required_argument, NULL, 's'},
+		{"timeout-ms", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t v;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "+s:t:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			setenv("CASCADE_SEGMENT", optarg, 1);
+			break;
+		case 't':
+			if (parse_u64(optarg, &v) < 0 || v == 0 || v > 3600000) {
+				fprintf(stderr, "cascade-dpctl: --timeout-ms: 1 to 3600000\n");
+				return 2;
+			}
+			timeout_ms = (unsigned int)v;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage();
+		return 2;
+	}
+	if (strcmp(argv[0], "wait") == 0)
+		return run_wait();
+	if (attach() < 0)
+		return 1;
+	next_req = cascade_now_ns(); /* unique across invocations on one segment */
+	if (strcmp(argv[0], "batch") == 0)
+		rc = run_batch();
+	else if (strcmp(argv[0], "stats") == 0)
+		rc = run_stats();
+	else if (strcmp(argv[0], "dump") == 0)
+		rc = run_dump();
+	else if (strcmp(argv[0], "obj") == 0)
+		rc = run_obj(argc, argv);
+	else
+		rc = run_one(argc, argv);
+	cascade_seg_detach(&seg);
+	return rc;
+}
