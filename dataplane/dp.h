@@ -50,6 +50,7 @@ struct dp_options {
 	uint32_t idle_sleep_max_us; /* back-off ceiling when idle */
 	uint32_t slow_pps;          /* slow-path packets per second per source bucket */
 	uint32_t copy_below;        /* payloads up to this many bytes are copied, not cloned */
+	uint32_t tx_retry_us;       /* how long a full TX queue is retried before dropping */
 	bool busy_poll;
 	bool promisc;
 	bool has_peer_mac;
@@ -167,6 +168,7 @@ struct dp_ctx {
 	struct rte_hash *prod_by_id;
 	struct rte_hash *cons_by_id;
 	uint64_t tsc_hz;
+	uint64_t tx_retry_tsc;
 	volatile bool quit;
 };
 

@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
@@ -80,42 +81,54 @@ fan_psum(struct fan *f, struct rte_mbuf *m)
 	}
 }
 
+/*
+ * Hand a TX buffer to the PMD. A full queue is retried for at most
+ * --tx-retry-us (a fan-out burst can briefly outrun a slow receiver's ring);
+ * what is still refused then is dropped and counted as tx_full.
+ */
+static void
+txbuf_send(struct dp_worker *w, uint16_t port)
+{
+	struct dp_txbuf *b = &w->tx[port];
+	uint16_t sent = 0, i;
+	uint64_t deadline = 0;
+
+	for (;;) {
+		sent += rte_eth_tx_burst(port, (uint16_t)w->idx, b->pkts + sent, b->n - sent);
+		if (likely(sent == b->n))
+			break;
+		if (deadline == 0)
+			deadline = rte_rdtsc() + dp.tx_retry_tsc;
+		else if (rte_rdtsc() > deadline)
+			break;
+		rte_pause();
+	}
+	for (i = 0; i < sent; i++)
+		w->stats->ctr[CASCADE_LC_TX_BYTES] += b->pkts[i]->pkt_len;
+	w->stats->ctr[CASCADE_LC_TX_PKTS] += sent;
+	for (i = sent; i < b->n; i++)
+		dp_drop(w, b->pkts[i], CASCADE_DROP_TX_FULL);
+	b->n = 0;
+}
+
 static inline void
 txbuf_add(struct dp_worker *w, uint16_t port, struct rte_mbuf *pkt)
 {
 	struct dp_txbuf *b = &w->tx[port];
 
 	b->pkts[b->n++] = pkt;
-	if (b->n >= DP_BURST) {
-		uint16_t sent = rte_eth_tx_burst(port, (uint16_t)w->idx, b->pkts, b->n), i;
-		for (i = 0; i < sent; i++) {
-			w->stats->ctr[CASCADE_LC_TX_BYTES] += b->pkts[i]->pkt_len;
-		}
-		w->stats->ctr[CASCADE_LC_TX_PKTS] += sent;
-		for (i = sent; i < b->n; i++) {
-			dp_drop(w, b->pkts[i], CASCADE_DROP_TX_FULL);
-		}
-		b->n = 0;
-	}
+	if (b->n >= DP_BURST)
+		txbuf_send(w, port);
 }
 
 void
 dp_tx_flush(struct dp_worker *w)
 {
-	uint16_t port, sent, i;
+	uint16_t port;
 
-	for (port = 0; port < dp.n_ports; port++) {
-		struct dp_txbuf *b = &w->tx[port];
-		if (b->n == 0)
-			continue;
-		sent = rte_eth_tx_burst(port, (uint16_t)w->idx, b->pkts, b->n);
-		for (i = 0; i < sent; i++)
-			w->stats->ctr[CASCADE_LC_TX_BYTES] += b->pkts[i]->pkt_len;
-		w->stats->ctr[CASCADE_LC_TX_PKTS] += sent;
-		for (i = sent; i < b->n; i++)
-			dp_drop(w, b->pkts[i], CASCADE_DROP_TX_FULL);
-		b->n = 0;
-	}
+	for (port = 0; port < dp.n_ports; port++)
+		if (w->tx[port].n != 0)
+			txbuf_send(w, port);
 }
 
 /*

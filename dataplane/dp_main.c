@@ -121,6 +121,7 @@ main(int argc, char **argv)
 		return rc > 0 ? 0 : 1;
 	}
 	dp.tsc_hz = rte_get_tsc_hz();
+	dp.tx_retry_tsc = dp.tsc_hz / 1000000 * dp.opt.tx_retry_us;
 	dp.n_workers = rte_lcore_count() - 1;
 	if (dp.n_workers == 0 || dp.n_workers > DP_MAX_WORKERS) {
 		fprintf(stderr,

@@ -26,6 +26,7 @@ enum {
 	OPT_IDLE,
 	OPT_SLOW_PPS,
 	OPT_COPY_BELOW,
+	OPT_TX_RETRY,
 	OPT_BUSY,
 	OPT_PROMISC,
 	OPT_PEER_MAC,
@@ -46,6 +47,7 @@ static const struct option longopts[] = {
 	{"idle-sleep-max-us", required_argument, NULL, OPT_IDLE},
 	{"slow-pps", required_argument, NULL, OPT_SLOW_PPS},
 	{"copy-below", required_argument, NULL, OPT_COPY_BELOW},
+	{"tx-retry-us", required_argument, NULL, OPT_TX_RETRY},
 	{"busy-poll", no_argument, NULL, OPT_BUSY},
 	{"promisc", no_argument, NULL, OPT_PROMISC},
 	{"peer-mac", required_argument, NULL, OPT_PEER_MAC},
@@ -71,6 +73,7 @@ dp_usage(const char *prog)
 	       "  --busy-poll             poll at 100%% even when idle (production)\n"
 	       "  --slow-pps N            slow-path packets/s per source bucket (default 200)\n"
 	       "  --copy-below N          copy payloads up to N bytes instead of cloning (default 256)\n"
+	       "  --tx-retry-us N         retry a full TX queue up to N us before dropping (default 50)\n"
 	       "  --peer-mac MAC          next-hop MAC when none is given or learned\n"
 	       "  --promisc               put ports in promiscuous mode\n"
 	       "  --version, --help\n",
@@ -118,6 +121,7 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 	o->idle_sleep_max_us = 200;
 	o->slow_pps = 200;
 	o->copy_below = 256;
+	o->tx_retry_us = 50;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -190,6 +194,10 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 			break;
 		case OPT_COPY_BELOW:
 			if (parse_u32(name, optarg, 0, 1024, &o->copy_below) < 0)
+				return -EINVAL;
+			break;
+		case OPT_TX_RETRY:
+			if (parse_u32(name, optarg, 0, 10000, &o->tx_retry_us) < 0)
 				return -EINVAL;
 			break;
 		case OPT_BUSY:
