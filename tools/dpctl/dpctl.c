@@ -56,6 +56,7 @@ usage(void)
 		"[--paused]\n"
 		"  consumer-del|consumer-pause|consumer-resume ID\n"
 		"  flush                                 delete everything\n"
+		"  raw TYPE                              a command of any type number (testing)\n"
 		"  batch                                 commands from stdin, pipelined\n"
 		"  stats                                 totals and drops (key value lines)\n"
 		"  obj transport|producer|consumer ID    one object's counters\n"
@@ -172,6 +173,15 @@ build_cmd(int argc, char **argv, struct cascade_cmd *c)
 	c->req_id = next_req++;
 	if (strcmp(verb, "ping") == 0) {
 		c->type = CASCADE_CMD_PING;
+		return 0;
+	}
+	if (strcmp(verb, "raw") == 0) {
+		/* any type number, for testing how the dataplane answers bad commands */
+		if (need(argc, 2, verb) < 0)
+			return -EINVAL;
+		if (parse_u64(argv[1], &v) < 0 || v > UINT16_MAX)
+			BAD("raw: bad type \"%s\"", argv[1]);
+		c->type = (uint16_t)v;
 		return 0;
 	}
 	if (strcmp(verb, "flush") == 0) {
