@@ -14,7 +14,7 @@ sock=$(memif_sock dp)
 dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
 
 bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix-dp" \
-	--vdev "net_memif0,role=server,socket=$sock" -- --segment "$seg_name" \
+	--vdev "net_memif0,role=server,socket=$sock,rsize=12" -- --segment "$seg_name" \
 	>"$TEST_TMP/dp.log" 2>&1
 dp_pid=$BG_PID
 dpctl --timeout-ms 20000 wait || fail "cascade-dp did not start"
