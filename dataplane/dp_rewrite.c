@@ -62,6 +62,10 @@ ticks_elapsed(uint64_t elapsed_ns, uint32_t clock_rate)
 	return (uint32_t)(whole * clock_rate + frac * clock_rate / NS_PER_S);
 }
 
+/* RFC 3550 A.1 */
+#define SEQ_MAX_DROPOUT 3000
+#define SEQ_MAX_MISORDER 100
+
 void
 dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t now_ns,
 	   uint32_t clock_rate, uint16_t *out_seq, uint32_t *out_ts)
@@ -69,6 +73,17 @@ dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t no
 	uint16_t seq;
 	uint32_t ts, adv;
 
+	if (st->started && !st->need_resync) {
+		/*
+		 * RFC 3550 A.1's probation limits: a jump ahead of MAX_DROPOUT or
+		 * back beyond MAX_MISORDER is not loss or reordering but a source
+		 * that restarted its numbering; hide it from the receiver as a
+		 * source switch (continue from the last packet sent).
+		 */
+		int32_t d = (int16_t)(uint16_t)((uint16_t)(in_seq + st->seq_off) - st->last_out_seq);
+		if (d >= SEQ_MAX_DROPOUT || d < -SEQ_MAX_MISORDER)
+			st->need_resync = 1;
+	}
 	if (!st->started) {
 		/* First packet ever: keep the producer's numbering. */
 		st->seq_off = 0;

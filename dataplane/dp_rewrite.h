@@ -8,7 +8,8 @@
  * Sequence and timestamp continuity: a consumer's output numbering is the
  * producer's plus per-consumer offsets. On the consumer's first packet the
  * offsets are zero (the producer's own numbers). Whenever it restarts (resume
- * after pause, new source) the offsets are re-based so that the first output
+ * after pause, new source, or a jump that RFC 3550 A.1 calls a restart: 3000
+ * or more ahead, more than 100 behind) the offsets are re-based so that the first output
  * sequence is last_out_seq + 1 (no gap visible to the receiver) and the output
  * timestamp advances from the last one sent by the wall-clock time elapsed, in
  * the stream's clock rate (at least one tick).

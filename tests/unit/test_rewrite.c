@@ -252,12 +252,25 @@ test_seq_reorder(void **state)
 	assert_int_equal(seq, 65534);
 	assert_int_equal(st.last_out_seq, 1);
 	assert_int_equal(st.last_out_ts, 6000);
-	/* Half the sequence space ahead still counts as newer... */
-	map(&st, 1 + 32767, 9000, SEC + 4, &seq, &ts);
-	assert_int_equal(st.last_out_seq, 32768);
-	/* ...32768 ahead is ambiguous and counts as older (RFC 3550 A.1). */
-	map(&st, (uint16_t)(32768 + 32768), 12000, SEC + 5, &seq, &ts);
-	assert_int_equal(st.last_out_seq, 32768);
+	/* A jump beyond RFC 3550's MAX_DROPOUT (3000) is a source restart: the
+	 * output continues from the last packet sent, no gap, no jump. */
+	map(&st, 1 + 5000, 9000, SEC + 4, &seq, &ts);
+	assert_int_equal(seq, 2);
+	assert_int_equal(st.last_out_seq, 2);
+	/* The numbering then follows the new source. */
+	map(&st, 5002, 12000, SEC + 5, &seq, &ts);
+	assert_int_equal(seq, 3);
+	/* A jump back beyond MAX_MISORDER (100) is a restart too. */
+	map(&st, 4000, 15000, SEC + 6, &seq, &ts);
+	assert_int_equal(seq, 4);
+	/* Within MAX_MISORDER it is only late: mapped, not the newest. */
+	map(&st, 3950, 0, SEC + 7, &seq, &ts);
+	assert_int_equal(seq, (uint16_t)(4 - 50));
+	assert_int_equal(st.last_out_seq, 4);
+	/* Up to MAX_DROPOUT - 1 ahead is loss, not a restart: the gap shows. */
+	map(&st, 4000 + 2999, 18000, SEC + 8, &seq, &ts);
+	assert_int_equal(seq, 4 + 2999);
+	assert_int_equal(st.last_out_seq, 4 + 2999);
 }
 
 static uint32_t
