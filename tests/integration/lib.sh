@@ -29,6 +29,15 @@ CASCADE_PKTGEN=$BUILD_DIR/tools/pktgen/cascade-pktgen
 CASCADE_DPCTL=$BUILD_DIR/tools/dpctl/cascade-dpctl
 export SRC_DIR BUILD_DIR CASCADE_DP CASCADE_PKTGEN CASCADE_DPCTL
 
+# CASCADE_SANITIZED=1 when the binaries are built with AddressSanitizer: they run several
+# times slower, so load tests scale their packet rates down (behaviour is what they
+# check, never speed).
+CASCADE_SANITIZED=0
+if [[ -x $CASCADE_DP ]] && ldd "$CASCADE_DP" 2>/dev/null | grep -q libasan; then
+	CASCADE_SANITIZED=1
+fi
+export CASCADE_SANITIZED
+
 CASCADE_TEST_NAME=$(basename "$0" .sh)
 CASCADE_TEST_ID=t$$
 dpdk_prefix=cascade-$CASCADE_TEST_ID
