@@ -228,6 +228,16 @@ void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *
 void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		    const struct dp_producer *p, uint32_t pslot);
 void dp_tx_flush(struct dp_worker *w);
+/*
+ * Write Ethernet + IPv4/IPv6 + UDP headers at h for a UDP payload of
+ * udp_payload_len bytes from local to remote over transport tp. body_sum is the
+ * one's-complement sum of the UDP payload (__rte_raw_cksum), used when
+ * want_cksum (always over IPv6). Returns the header length, or 0 when no
+ * next-hop MAC is known. Any thread; writes only h.
+ */
+uint16_t dp_write_l2l4(uint8_t *h, const struct dp_transport *tp, const struct dp_peer *peer,
+		       const struct cascade_addr *local, const struct cascade_addr *remote,
+		       uint16_t udp_payload_len, uint32_t body_sum, bool want_cksum);
 
 /* dp_telemetry.c */
 int dp_telemetry_init(struct dp_ctx *c);

@@ -5,7 +5,8 @@
  * apply the workers' learn requests, publish the changed consumer lists once,
  * push replies (deletes wait for their RCU grace period), reclaim what the
  * grace period freed, move slow-path packets from the workers into the
- * segment's slow ring, refresh the heartbeat. It sleeps briefly when a turn
+ * segment's slow ring, send what the control plane put in the inject ring (on
+ * the main lcore's own TX queue), refresh the heartbeat. It sleeps briefly when a turn
  * found nothing to do, so the control path costs no core when idle.
  */
 #include <errno.h>
@@ -14,7 +15,9 @@
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_hash.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
@@ -108,8 +111,10 @@ slow_up(struct dp_ctx *c, struct rte_mbuf *m)
 	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0)
 		goto out; /* parsed once by the worker: cannot fail */
 	pkt = cascade_ring_reserve(sr);
-	if (pkt == NULL)
-		goto out; /* the control plane is not reading: counted by the reader's gap */
+	if (pkt == NULL) {
+		c->seg.hdr->slow_up_drops++; /* the control plane is not reading */
+		goto out;
+	}
 	memset(&pkt->hdr, 0, sizeof(pkt->hdr));
 	pkt->hdr.tsc = rte_rdtsc();
 	pkt->hdr.port_id = m->port;
@@ -130,6 +135,7 @@ slow_up(struct dp_ctx *c, struct rte_mbuf *m)
 	memcpy(pkt->data, rte_pktmbuf_mtod_offset(m, const uint8_t *, l4.payload_off),
 	       pkt->hdr.len);
 	cascade_ring_commit(sr);
+	c->seg.hdr->slow_up_pkts++;
 out:
 	rte_pktmbuf_free(m);
 }
@@ -148,6 +154,84 @@ do_slow(struct dp_ctx *c)
 		total += n;
 	}
 	return total;
+}
+
+/*
+ * Send one packet from the inject ring: its data is a UDP payload for the
+ * transport hdr.transport_id, sent from the transport's local address to
+ * hdr.dst when that has a port, else to the transport's remote (the way a STUN
+ * response or a DTLS record goes back). Returns 0 or -errno; the caller counts.
+ */
+static int
+inject_one(struct dp_ctx *c, const struct cascade_pkt *pkt)
+{
+	const struct dp_transport *tp;
+	const struct dp_peer *peer;
+	struct dp_peer dst_peer;
+	const struct cascade_addr *dst;
+	struct rte_mbuf *m;
+	uint8_t *h;
+	uint16_t hl, len = pkt->hdr.len;
+	uint32_t slot;
+	void *data;
+
+	if (len > sizeof(pkt->data))
+		return -EMSGSIZE;
+	if (rte_hash_lookup_data(c->tp_by_id, &pkt->hdr.transport_id, &data) < 0)
+		return -ENOENT;
+	slot = (uint32_t)(uintptr_t)data;
+	tp = &c->transports[slot];
+	if (!c->ports[tp->cfg.port_id].main_txq)
+		return -ENOTSUP;
+	peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
+	if (pkt->hdr.dst.port_be != 0) {
+		if (pkt->hdr.dst.family != tp->cfg.local.family)
+			return -EAFNOSUPPORT;
+		memset(&dst_peer, 0, sizeof(dst_peer));
+		if (peer != NULL)
+			dst_peer = *peer;
+		dst_peer.remote = pkt->hdr.dst;
+		peer = &dst_peer;
+	}
+	if (peer == NULL || peer->remote.port_be == 0)
+		return -EHOSTUNREACH;
+	dst = &peer->remote;
+	m = rte_pktmbuf_alloc(c->pkt_pool);
+	if (m == NULL)
+		return -ENOMEM;
+	h = rte_pktmbuf_mtod(m, uint8_t *);
+	hl = dp_write_l2l4(h, tp, peer, &tp->cfg.local, dst, len,
+			   __rte_raw_cksum(pkt->data, len, 0), true);
+	if (hl == 0 || (uint32_t)hl + len > rte_pktmbuf_tailroom(m)) {
+		rte_pktmbuf_free(m);
+		return hl == 0 ? -EHOSTUNREACH : -EMSGSIZE;
+	}
+	memcpy(h + hl, pkt->data, len);
+	m->data_len = (uint16_t)(hl + len);
+	m->pkt_len = m->data_len;
+	if (rte_eth_tx_burst(tp->cfg.port_id, (uint16_t)c->n_workers, &m, 1) != 1) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static uint32_t
+do_inject(struct dp_ctx *c)
+{
+	struct cascade_ring *ir = cascade_seg_inject_ring(&c->seg);
+	const struct cascade_pkt *pkt;
+	uint32_t n = 0;
+
+	while (n < SLOW_BATCH && (pkt = cascade_ring_peek(ir)) != NULL) {
+		if (inject_one(c, pkt) == 0)
+			c->seg.hdr->inject_pkts++;
+		else
+			c->seg.hdr->inject_drops++;
+		cascade_ring_release(ir);
+		n++;
+	}
+	return n;
 }
 
 /*
@@ -171,6 +255,7 @@ dp_ctl_loop(struct dp_ctx *c)
 		flush_pending(c);
 		dp_table_reclaim(c, false);
 		work += do_slow(c);
+		work += do_inject(c);
 
 		now = cascade_now_ns();
 		if (now - last_hb > 10 * 1000 * 1000) {

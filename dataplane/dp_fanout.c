@@ -131,23 +131,16 @@ dp_tx_flush(struct dp_worker *w)
 			txbuf_send(w, port);
 }
 
-/*
- * Write Ethernet + IP + UDP headers at the start of h for a UDP payload of
- * udp_payload_len bytes from local to remote. Returns the header length, or 0
- * when no next-hop MAC is known.
- */
-static uint16_t
-write_l2l4(struct dp_worker *w, uint8_t *h, const struct dp_transport *tp,
-	   const struct dp_peer *peer, const struct cascade_addr *local,
-	   const struct cascade_addr *remote, uint16_t udp_payload_len, uint32_t body_sum,
-	   bool want_cksum)
+uint16_t
+dp_write_l2l4(uint8_t *h, const struct dp_transport *tp, const struct dp_peer *peer,
+	      const struct cascade_addr *local, const struct cascade_addr *remote,
+	      uint16_t udp_payload_len, uint32_t body_sum, bool want_cksum)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)h;
 	struct rte_udp_hdr *udp;
 	uint16_t udp_len = (uint16_t)(udp_payload_len + sizeof(*udp));
 	uint16_t l3_len;
 
-	RTE_SET_USED(w);
 	if (peer->has_mac)
 		eth->dst_addr = peer->mac;
 	else if (dp.opt.has_peer_mac)
@@ -269,7 +262,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 		fan_psum(f, m);
 		body_sum = __rte_raw_cksum(rtp_out, f->rtp_hdr_len, f->psum);
 	}
-	if (write_l2l4(w, hp, tp, peer, &tp->cfg.local, &peer->remote,
+	if (dp_write_l2l4(hp, tp, peer, &tp->cfg.local, &peer->remote,
 		       (uint16_t)(f->rtp_hdr_len + f->tail_len), body_sum,
 		       f->in_had_cksum) == 0) {
 		rte_pktmbuf_free(h);
@@ -416,7 +409,7 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		v = rte_cpu_to_be_32(rte_be_to_cpu_32(v) + k->st.ts_off);
 		memcpy(out + 16, &v, 4);
 		body = __rte_raw_cksum(out, SR_LEN, 0);
-		hl = write_l2l4(w, hp, tp, peer, src, &dst, SR_LEN, body, true);
+		hl = dp_write_l2l4(hp, tp, peer, src, &dst, SR_LEN, body, true);
 		if (hl == 0) {
 			rte_pktmbuf_free(h);
 			dp_drop_count(w, CASCADE_DROP_NO_ROUTE);

@@ -69,6 +69,11 @@ struct cascade_seg_hdr {
 	uint32_t pad1;
 	_Atomic uint64_t heartbeat_ns; /* CLOCK_MONOTONIC, refreshed about every 10 ms */
 	uint64_t tsc_hz;               /* to convert *_tsc fields */
+	/* the main lcore's own counters (written by it only) */
+	uint64_t slow_up_pkts;     /* slow-path packets copied into the slow ring */
+	uint64_t slow_up_drops;    /* ... lost because the slow ring was full */
+	uint64_t inject_pkts;      /* inject-ring packets transmitted */
+	uint64_t inject_drops;     /* ... refused: bad transport, no route, TX full */
 	char version[32];
 	char srtp_backend[32];
 };

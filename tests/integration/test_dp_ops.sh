@@ -112,6 +112,28 @@ timeout 20 dpdk-proc-info --file-prefix "$dpdk_prefix-pi" -- --stats >"$TEST_TMP
 grep -Eq 'RX-packets: +[1-9]' "$TEST_TMP/procinfo.log" || fail "dpdk-proc-info shows no RX packets"
 [[ $(dpctl stats | awk '$1 == "drop_eth_type" {print $2}') -gt 0 ]] ||
 	fail "net_null frames were not counted as eth_type drops"
+
+# The inject ring: a UDP payload the control plane hands down leaves on the transport's
+# port from its local address to its remote, with valid checksums.
+dpctl transport-add 5 198.18.0.1:40100 --mux --remote 198.18.0.9:7000 --mac 02:00:00:00:00:09 >/dev/null
+bg timeout 20 dpdk-dumpcap --file-prefix "$dpdk_prefix-pi" -i 0 -f "udp port 7000" -c 1 \
+	-w "$TEST_TMP/inject.pcapng"
+cap_pid=$BG_PID
+sleep 2
+dpctl inject 5 0001000c2112a4420102030405060708090a0b0c >/dev/null || fail "inject failed"
+dpctl inject 77 00 >/dev/null || fail "inject (unknown transport) was not queued"
+wait "$cap_pid" || fail "dpdk-dumpcap saw no injected packet"
+tshark -r "$TEST_TMP/inject.pcapng" -o udp.check_checksum:TRUE -T fields -e ip.src -e udp.srcport \
+	-e ip.dst -e udp.dstport -e udp.checksum.status -e udp.payload >"$TEST_TMP/inject.txt" 2>/dev/null
+read -r isrc isport idst idport ick ipay <"$TEST_TMP/inject.txt" || fail "no packet decoded"
+[[ "$isrc:$isport $idst:$idport" == "198.18.0.1:40100 198.18.0.9:7000" ]] ||
+	fail "injected packet went $isrc:$isport -> $idst:$idport"
+[[ $ick == 1 && ${ipay//:/} == 0001000c2112a4420102030405060708090a0b0c ]] ||
+	fail "injected packet: checksum status $ick, payload $ipay"
+wait_for "[[ \$(dpctl stats | awk '\$1 == \"inject_drops\" {print \$2}') == 1 ]]" 5 ||
+	fail "inject to an unknown transport was not counted as a drop"
+[[ $(dpctl stats | awk '$1 == "inject_packets" {print $2}') == 1 ]] || fail "inject_packets != 1"
+
 stop "$dp_pid"
 ((STOP_RC == 0)) || fail "cascade-dp (net_null) exited $STOP_RC on SIGTERM"
-pass "options, commands, telemetry, dumpcap, proc-info, mempools, shutdown"
+pass "options, commands, telemetry, dumpcap, proc-info, inject, mempools, shutdown"

@@ -89,6 +89,17 @@ fi
 rtptool snapshot --counters --dpctl "$CASCADE_DPCTL" --segment "$seg_name" \
 	--prefix "$dpdk_prefix" >"$TEST_TMP/after.json" || fail "cannot read the counters"
 
+# The STUN and DTLS frames went up the slow path: the segment's slow ring holds both,
+# with their class and tuple, for the control plane to read.
+"$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 3000 slow 2 >"$TEST_TMP/slow.txt" ||
+	fail "slow ring: $(cat "$TEST_TMP/slow.txt")"
+cat "$TEST_TMP/slow.txt" >&2
+grep -q '^slow class=stun .*first=00' "$TEST_TMP/slow.txt" || fail "no STUN packet in the slow ring"
+grep -Eq '^slow class=dtls .*first=(1[4-9a-f]|[23][0-9a-f])' "$TEST_TMP/slow.txt" ||
+	fail "no DTLS packet in the slow ring"
+! "$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 200 slow 1 >/dev/null 2>&1 ||
+	fail "more than two packets in the slow ring"
+
 # SIGINT: the workers stop, the ports close and net_pcap flushes and closes out.pcap.
 dp_running() { [[ $(ps -o stat= -p "$dp_pid" 2>/dev/null) =~ ^[^Z] ]]; }
 kill -INT "$dp_pid"

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cascade/client.h>
 #include <cascade/segment.h>
@@ -59,6 +60,8 @@ usage(void)
 		"  raw TYPE                              a command of any type number (testing)\n"
 		"  batch                                 commands from stdin, pipelined\n"
 		"  stats                                 totals and drops (key value lines)\n"
+		"  slow [COUNT]                          read COUNT (1) slow-path packets (STUN, DTLS)\n"
+		"  inject TRANSPORT HEX [--dst ADDR]     send a UDP payload from a transport\n"
 		"  obj transport|producer|consumer ID    one object's counters\n"
 		"  dump                                  installed transports, producers, consumers\n"
 		"ADDR is IPv4:PORT or [IPv6]:PORT; ID and SSRC are decimal or 0x-hex.\n");
@@ -447,6 +450,94 @@ run_stats(void)
 		printf("%s %" PRIu64 "\n", lc_keys[i], s.ctr[i]);
 	for (i = 0; i < CASCADE_DROP_MAX; i++)
 		printf("drop_%s %" PRIu64 "\n", drop_keys[i], s.drop[i]);
+	printf("slow_up_packets %" PRIu64 "\nslow_up_drops %" PRIu64 "\ninject_packets %" PRIu64
+	       "\ninject_drops %" PRIu64 "\n",
+	       seg.hdr->slow_up_pkts, seg.hdr->slow_up_drops, seg.hdr->inject_pkts,
+	       seg.hdr->inject_drops);
+	return 0;
+}
+
+static const char *addr_str(const struct cascade_addr *a, char *buf, size_t len);
+
+/* Pop COUNT slow-path packets, waiting up to the timeout for them. */
+static int
+run_slow(int argc, char **argv)
+{
+	uint64_t want = 1, got = 0, deadline;
+	struct timespec nap = {0, 1000000};
+	struct cascade_pkt pkt;
+	char a[64], b[64];
+
+	if (argc > 1 && (parse_u64(argv[1], &want) < 0 || want == 0)) {
+		fprintf(stderr, "cascade-dpctl: slow: bad count \"%s\"\n", argv[1]);
+		return 2;
+	}
+	deadline = cascade_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	while (got < want) {
+		if (cascade_ring_pop(cascade_seg_slow_ring(&seg), &pkt, sizeof(pkt)) < 0) {
+			if (cascade_now_ns() > deadline) {
+				fprintf(stderr, "cascade-dpctl: slow: %" PRIu64 " of %" PRIu64
+						" packets within %u ms\n",
+					got, want, timeout_ms);
+				return 1;
+			}
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		got++;
+		printf("slow class=%s transport=0x%" PRIx64 " src=%s dst=%s len=%u first=%02x\n",
+		       pkt.hdr.class == CASCADE_SLOW_STUN ? "stun" : "dtls", pkt.hdr.transport_id,
+		       addr_str(&pkt.hdr.src, a, sizeof(a)), addr_str(&pkt.hdr.dst, b, sizeof(b)),
+		       pkt.hdr.len, pkt.hdr.len > 0 ? pkt.data[0] : 0);
+	}
+	return 0;
+}
+
+static int
+run_inject(int argc, char **argv)
+{
+	struct cascade_pkt pkt;
+	const char *hex;
+	size_t n, i;
+
+	if (need(argc, 3, "inject") < 0)
+		return 2;
+	memset(&pkt.hdr, 0, sizeof(pkt.hdr));
+	if (parse_u64(argv[1], &pkt.hdr.transport_id) < 0) {
+		fprintf(stderr, "cascade-dpctl: inject: bad transport id\n");
+		return 2;
+	}
+	hex = argv[2];
+	n = strlen(hex);
+	if (n % 2 != 0 || n / 2 > sizeof(pkt.data)) {
+		fprintf(stderr, "cascade-dpctl: inject: payload must be even-length hex, at most %zu "
+				"bytes\n",
+			sizeof(pkt.data));
+		return 2;
+	}
+	for (i = 0; i < n / 2; i++) {
+		unsigned int byte;
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1) {
+			fprintf(stderr, "cascade-dpctl: inject: not hex at offset %zu\n", 2 * i);
+			return 2;
+		}
+		pkt.data[i] = (uint8_t)byte;
+	}
+	pkt.hdr.len = (uint16_t)(n / 2);
+	if (argc == 5 && strcmp(argv[3], "--dst") == 0) {
+		if (parse_addr(argv[4], &pkt.hdr.dst) < 0) {
+			fprintf(stderr, "cascade-dpctl: inject: bad --dst \"%s\"\n", argv[4]);
+			return 2;
+		}
+	} else if (argc != 3) {
+		fprintf(stderr, "cascade-dpctl: inject: unexpected arguments\n");
+		return 2;
+	}
+	if (cascade_ring_push(cascade_seg_inject_ring(&seg), &pkt, sizeof(pkt)) < 0) {
+		fprintf(stderr, "cascade-dpctl: inject: ring full\n");
+		return 1;
+	}
+	printf("ok queued %u bytes\n", pkt.hdr.len);
 	return 0;
 }
 
@@ -641,6 +732,10 @@ main(int argc, char **argv)
 		rc = run_dump();
 	else if (strcmp(argv[0], "obj") == 0)
 		rc = run_obj(argc, argv);
+	else if (strcmp(argv[0], "slow") == 0)
+		rc = run_slow(argc, argv);
+	else if (strcmp(argv[0], "inject") == 0)
+		rc = run_inject(argc, argv);
 	else
 		rc = run_one(argc, argv);
 	cascade_seg_detach(&seg);
