@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Table commands: add, connect, pause and delete transports, producers and
+ * consumers, and the workers' learn requests, applied on the main lcore. Every
+ * command is checked whole before anything changes, so a refused command
+ * leaves nothing half-made, and the reply's message names the bad field. An
+ * add of an existing id with the same parameters is a retry and succeeds.
+ * Deletes cascade (a transport takes its producers and consumers with it) and
+ * hand whatever workers may still see to the deferred reclamation of
+ * dp_table.c, which releases it after an RCU grace period.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "dp_table_priv.h"
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static int
+fail(struct cascade_reply *r, int err, const char *fmt, ...) __rte_format_printf(3, 4);
+
+static int
+fail(struct cascade_reply *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	va_end(ap);
+	r->status = -err;
+	return -err;
+}
+
+static int
+id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(h, &id, &data) < 0)
+		return -ENOENT;
+	*slot = (uint32_t)(uintptr_t)data;
+	return 0;
+}
+
+static bool
+addr_valid(const struct cascade_addr *a, bool need_port)
+{
+	if (a->family != CASCADE_AF_INET && a->family != CASCADE_AF_INET6)
+		return false;
+	if (need_port && a->port_be == 0)
+		return false;
+	return true;
+}
+
+/* The hash key for an address: padding and unused bytes zeroed. */
+static struct cascade_addr
+addr_key(const struct cascade_addr *a)
+{
+	struct cascade_addr k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = a->family;
+	k.port_be = a->port_be;
+	memcpy(k.ip, a->ip, a->family == CASCADE_AF_INET ? 4 : 16);
+	return k;
+}
+
+static bool
+mac_is_zero(const uint8_t mac[6])
+{
+	return (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0;
+}
+
+static struct dp_peer *
+peer_make(const struct cascade_addr *remote, const struct cascade_addr *remote_rtcp,
+	  const uint8_t mac[6])
+{
+	struct dp_peer *p = rte_zmalloc("dp_peer", sizeof(*p), RTE_CACHE_LINE_SIZE);
+
+	if (p == NULL)
+		return NULL;
+	p->remote = addr_key(remote);
+	if (remote_rtcp->family != CASCADE_AF_NONE)
+		p->remote_rtcp = addr_key(remote_rtcp);
+	if (mac != NULL && !mac_is_zero(mac)) {
+		memcpy(p->mac.addr_bytes, mac, 6);
+		p->has_mac = 1;
+	}
+	return p;
+}
+
+static void
+ok(struct cascade_reply *r, uint32_t slot, uint32_t gen)
+{
+	r->status = 0;
+	r->slot = slot;
+	r->gen = gen;
+}
+
+/* ---- transports ---------------------------------------------------------------------- */
+
+static int
+transport_check(struct dp_ctx *c, const struct cascade_cmd_transport *t, struct cascade_reply *r)
+{
+	bool mux = t->flags & CASCADE_TRANSPORT_RTCP_MUX;
+
+	if (t->obj_id == 0)
+		return fail(r, EINVAL, "transport.obj_id: must not be 0");
+	if (t->flags & ~(CASCADE_TRANSPORT_COMEDIA | CASCADE_TRANSPORT_RTCP_MUX))
+		return fail(r, EINVAL, "transport.flags: unknown bits 0x%x", t->flags);
+	if (t->port_id >= c->n_ports)
+		return fail(r, EINVAL, "transport.port_id: %u, dataplane has %u ports", t->port_id,
+			    c->n_ports);
+	if (!addr_valid(&t->local, true))
+		return fail(r, EINVAL, "transport.local: family must be 4 or 6 and port non-zero");
+	if (!mux && (!addr_valid(&t->local_rtcp, true) || t->local_rtcp.family != t->local.family))
+		return fail(r, EINVAL,
+			    "transport.local_rtcp: required without rtcp-mux, same family as local");
+	if (!mux && t->local_rtcp.port_be == t->local.port_be &&
+	    memcmp(t->local_rtcp.ip, t->local.ip, 16) == 0)
+		return fail(r, EINVAL, "transport.local_rtcp: must differ from local");
+	if (t->remote.port_be != 0 && t->remote.family != t->local.family)
+		return fail(r, EINVAL, "transport.remote: family differs from local");
+	if (t->remote_rtcp.port_be != 0 && t->remote_rtcp.family != t->local.family)
+		return fail(r, EINVAL, "transport.remote_rtcp: family differs from local");
+	return 0;
+}
+
+static int
+transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct cascade_reply *r)
+{
+	struct cascade_cmd_transport t = *cfg;
+	struct cascade_addr k, krtcp;
+	struct dp_transport *tp;
+	struct dp_peer *peer = NULL;
+	uint32_t slot;
+	int rc;
+
+	rc = transport_check(c, &t, r);
+	if (rc < 0)
+		return rc;
+	t.local = addr_key(&t.local);
+	if (t.flags & CASCADE_TRANSPORT_RTCP_MUX)
+		memset(&t.local_rtcp, 0, sizeof(t.local_rtcp));
+	else
+		t.local_rtcp = addr_key(&t.local_rtcp);
+	if (id_lookup(c->tp_by_id, t.obj_id, &slot) == 0) {
+		const struct cascade_cmd_transport *have = &c->transports[slot].cfg;
+		if (memcmp(&have->local, &t.local, sizeof(t.local)) == 0 &&
+		    memcmp(&have->local_rtcp, &t.local_rtcp, sizeof(t.local_rtcp)) == 0 &&
+		    have->flags == t.flags && have->port_id == t.port_id) {
+			ok(r, slot, c->transports[slot].gen);
+			return 0; /* a retry */
+		}
+		return fail(r, EEXIST, "transport 0x%" PRIx64 " exists with other parameters",
+			    t.obj_id);
+	}
+	k = t.local;
+	krtcp = t.local_rtcp;
+	if (rte_hash_lookup(c->tp_by_addr, &k) >= 0 ||
+	    (!(t.flags & CASCADE_TRANSPORT_RTCP_MUX) && rte_hash_lookup(c->tp_by_addr, &krtcp) >= 0))
+		return fail(r, EADDRINUSE, "transport.local: address and port already in use");
+	if (dp_tbl_slot_get(DP_TBL_TRANSPORT, &slot) < 0)
+		return fail(r, ENOSPC, "transports: table full (%u, see --max-transports)",
+			    c->opt.max_transports);
+	if (t.remote.port_be != 0) {
+		peer = peer_make(&t.remote, &t.remote_rtcp, t.remote_mac);
+		if (peer == NULL) {
+			dp_tbl_slot_put(DP_TBL_TRANSPORT, slot);
+			return fail(r, ENOMEM, "transport: out of memory");
+		}
+	}
+	tp = &c->transports[slot];
+	tp->cfg = t;
+	tp->gen++;
+	tp->learn_posted = 0;
+	atomic_store_explicit(&tp->peer, peer, memory_order_relaxed);
+	tp->in_use = 1;
+	/* the hash insert is the release that publishes the slot's contents to workers */
+	if (rte_hash_add_key_data(c->tp_by_addr, &k, (void *)(uintptr_t)slot) < 0)
+		goto nomem;
+	if (!(t.flags & CASCADE_TRANSPORT_RTCP_MUX) &&
+	    rte_hash_add_key_data(c->tp_by_addr, &krtcp, (void *)(uintptr_t)(slot | DP_TP_RTCP)) <
+		    0) {
+		dp_tbl_defer_key(c->tp_by_addr, &k);
+		goto nomem_deferred;
+	}
+	if (rte_hash_add_key_data(c->tp_by_id, &t.obj_id, (void *)(uintptr_t)slot) < 0) {
+		dp_tbl_defer_key(c->tp_by_addr, &k);
+		if (!(t.flags & CASCADE_TRANSPORT_RTCP_MUX))
+			dp_tbl_defer_key(c->tp_by_addr, &krtcp);
+		goto nomem_deferred;
+	}
+	dp_dir_write_transport(c, slot);
+	ok(r, slot, tp->gen);
+	return 0;
+
+nomem:
+	tp->in_use = 0;
+	atomic_store(&tp->peer, NULL);
+	rte_free(peer);
+	dp_tbl_slot_put(DP_TBL_TRANSPORT, slot);
+	return fail(r, ENOSPC, "transport: address table full");
+nomem_deferred:
+	/* a worker may already have seen the slot: release it after a grace period */
+	tp->in_use = 0;
+	atomic_store_explicit(&tp->peer, NULL, memory_order_release);
+	dp_tbl_defer_free(peer);
+	dp_tbl_defer_slot(DP_TBL_TRANSPORT, slot);
+	return fail(r, ENOSPC, "transport: table full");
+}
+
+static int
+transport_connect(struct dp_ctx *c, const struct cascade_cmd_transport *cfg,
+		  struct cascade_reply *r)
+{
+	struct dp_transport *tp;
+	struct dp_peer *peer, *old;
+	uint32_t slot;
+
+	if (id_lookup(c->tp_by_id, cfg->obj_id, &slot) < 0)
+		return fail(r, ENOENT, "transport 0x%" PRIx64 " not found", cfg->obj_id);
+	tp = &c->transports[slot];
+	if (!addr_valid(&cfg->remote, true) || cfg->remote.family != tp->cfg.local.family)
+		return fail(r, EINVAL, "connect.remote: needs a port and the local family");
+	if (cfg->remote_rtcp.port_be != 0 && cfg->remote_rtcp.family != tp->cfg.local.family)
+		return fail(r, EINVAL, "connect.remote_rtcp: family differs from local");
+	peer = peer_make(&cfg->remote, &cfg->remote_rtcp, cfg->remote_mac);
+	if (peer == NULL)
+		return fail(r, ENOMEM, "connect: out of memory");
+	old = atomic_load_explicit(&tp->peer, memory_order_relaxed);
+	if (old != NULL && !peer->has_mac && old->has_mac &&
+	    memcmp(&old->remote, &peer->remote, sizeof(peer->remote)) == 0) {
+		peer->mac = old->mac; /* keep a MAC learned for the same remote */
+		peer->has_mac = 1;
+	}
+	/* pairs with the worker's acquire load of peer */
+	atomic_store_explicit(&tp->peer, peer, memory_order_release);
+	dp_tbl_defer_free(old);
+	tp->cfg.remote = peer->remote;
+	tp->cfg.remote_rtcp = peer->remote_rtcp;
+	memcpy(tp->cfg.remote_mac, cfg->remote_mac, 6);
+	dp_dir_write_transport(c, slot);
+	ok(r, slot, tp->gen);
+	return 0;
+}
+
+static void consumer_remove(struct dp_ctx *c, uint32_t cs);
+static void producer_remove(struct dp_ctx *c, uint32_t ps);
+
+static void
+transport_remove(struct dp_ctx *c, uint32_t slot)
+{
+	struct dp_transport *tp = &c->transports[slot];
+	struct cascade_addr k;
+	uint32_t i;
+
+	/* cascade: consumers sending on it, producers received on it */
+	for (i = 0; i < c->opt.max_consumers; i++)
+		if (c->consumers[i].in_use && c->consumers[i].transport == slot)
+			consumer_remove(c, i);
+	for (i = 0; i < c->opt.max_producers; i++)
+		if (c->producers[i].in_use && c->producers[i].transport == slot)
+			producer_remove(c, i);
+	k = tp->cfg.local;
+	dp_tbl_defer_key(c->tp_by_addr, &k);
+	if (!(tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX)) {
+		k = tp->cfg.local_rtcp;
+		dp_tbl_defer_key(c->tp_by_addr, &k);
+	}
+	rte_hash_del_key(c->tp_by_id, &tp->cfg.obj_id);
+	tp->in_use = 0;
+	dp_tbl_defer_free(atomic_load_explicit(&tp->peer, memory_order_relaxed));
+	atomic_store_explicit(&tp->peer, NULL, memory_order_release);
+	dp_tbl_defer_slot(DP_TBL_TRANSPORT, slot);
+	dp_dir_write_transport(c, slot);
+}
+
+/* ---- producers ----------------------------------------------------------------------- */
+
+static int
+producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct cascade_reply *r)
+{
+	struct dp_prod_key key;
+	struct dp_producer *p;
+	uint32_t slot, tslot;
+
+	if (cfg->obj_id == 0)
+		return fail(r, EINVAL, "producer.obj_id: must not be 0");
+	if (cfg->kind != CASCADE_KIND_AUDIO && cfg->kind != CASCADE_KIND_VIDEO)
+		return fail(r, EINVAL, "producer.kind: must be 1 (audio) or 2 (video)");
+	if (cfg->clock_rate < 1000 || cfg->clock_rate > 1000000)
+		return fail(r, EINVAL, "producer.clock_rate: %u outside [1000, 1000000]",
+			    cfg->clock_rate);
+	if (cfg->paused > 1)
+		return fail(r, EINVAL, "producer.paused: must be 0 or 1");
+	if (id_lookup(c->tp_by_id, cfg->transport_id, &tslot) < 0)
+		return fail(r, ENOENT, "producer.transport_id: transport 0x%" PRIx64 " not found",
+			    cfg->transport_id);
+	if (id_lookup(c->prod_by_id, cfg->obj_id, &slot) == 0) {
+		const struct cascade_cmd_producer *h = &c->producers[slot].cfg;
+		if (h->transport_id == cfg->transport_id && h->ssrc == cfg->ssrc &&
+		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind) {
+			ok(r, slot, c->producers[slot].gen);
+			return 0;
+		}
+		return fail(r, EEXIST, "producer 0x%" PRIx64 " exists with other parameters",
+			    cfg->obj_id);
+	}
+	key.transport = tslot;
+	key.ssrc = cfg->ssrc;
+	if (rte_hash_lookup(c->prod_by_ssrc, &key) >= 0)
+		return fail(r, EEXIST, "producer.ssrc: %u already produced on this transport",
+			    cfg->ssrc);
+	if (dp_tbl_slot_get(DP_TBL_PRODUCER, &slot) < 0)
+		return fail(r, ENOSPC, "producers: table full (%u, see --max-producers)",
+			    c->opt.max_producers);
+	p = &c->producers[slot];
+	p->cfg = *cfg;
+	memset(p->cfg.pad, 0, sizeof(p->cfg.pad));
+	p->transport = tslot;
+	p->gen++;
+	atomic_store_explicit(&p->paused, cfg->paused, memory_order_relaxed);
+	atomic_store_explicit(&p->clist, NULL, memory_order_relaxed);
+	dp_tbl_producer_reset(slot);
+	p->in_use = 1;
+	if (rte_hash_add_key_data(c->prod_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
+		p->in_use = 0;
+		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
+		return fail(r, ENOSPC, "producers: id table full");
+	}
+	/* the hash insert is the release that publishes the slot to workers */
+	if (rte_hash_add_key_data(c->prod_by_ssrc, &key, (void *)(uintptr_t)slot) < 0) {
+		rte_hash_del_key(c->prod_by_id, &cfg->obj_id);
+		p->in_use = 0;
+		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
+		return fail(r, ENOSPC, "producers: ssrc table full");
+	}
+	dp_dir_write_producer(c, slot);
+	ok(r, slot, p->gen);
+	return 0;
+}
+
+static void
+producer_remove(struct dp_ctx *c, uint32_t ps)
+{
+	struct dp_producer *p = &c->producers[ps];
+	struct dp_prod_key key = {.transport = p->transport, .ssrc = p->cfg.ssrc};
+	const uint32_t *cons;
+	uint32_t n;
+
+	while ((cons = dp_tbl_consumers_of(ps, &n)), n > 0)
+		consumer_remove(c, cons[n - 1]);
+	dp_tbl_defer_key(c->prod_by_ssrc, &key);
+	rte_hash_del_key(c->prod_by_id, &p->cfg.obj_id);
+	p->in_use = 0;
+	dp_tbl_producer_reset(ps); /* publishes an empty list */
+	dp_tbl_defer_slot(DP_TBL_PRODUCER, ps);
+	dp_dir_write_producer(c, ps);
+}
+
+/* ---- consumers ----------------------------------------------------------------------- */
+
+static int
+consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cfg, struct cascade_reply *r)
+{
+	struct dp_consumer *k;
+	uint32_t slot, pslot, tslot, i;
+
+	if (cfg->obj_id == 0)
+		return fail(r, EINVAL, "consumer.obj_id: must not be 0");
+	if (cfg->n_pt_map > CASCADE_MAX_PT_MAP)
+		return fail(r, EINVAL, "consumer.n_pt_map: %u > %u", cfg->n_pt_map,
+			    CASCADE_MAX_PT_MAP);
+	for (i = 0; i < cfg->n_pt_map; i++)
+		if (cfg->pt_map[i].in_pt > 127 || cfg->pt_map[i].out_pt > 127)
+			return fail(r, EINVAL, "consumer.pt_map[%u]: payload types are 0..127", i);
+	for (i = 0; i <= CASCADE_MAX_EXT_ID + 1; i++)
+		if (cfg->ext_map[i] > CASCADE_MAX_EXT_ID || (i == 0 && cfg->ext_map[i] != 0) ||
+		    (i == CASCADE_MAX_EXT_ID + 1 && cfg->ext_map[i] != 0))
+			return fail(r, EINVAL, "consumer.ext_map[%u]: ids are 1..14", i);
+	if (cfg->paused > 1)
+		return fail(r, EINVAL, "consumer.paused: must be 0 or 1");
+	if (id_lookup(c->prod_by_id, cfg->producer_id, &pslot) < 0)
+		return fail(r, ENOENT, "consumer.producer_id: producer 0x%" PRIx64 " not found",
+			    cfg->producer_id);
+	if (id_lookup(c->tp_by_id, cfg->transport_id, &tslot) < 0)
+		return fail(r, ENOENT, "consumer.transport_id: transport 0x%" PRIx64 " not found",
+			    cfg->transport_id);
+	if (id_lookup(c->cons_by_id, cfg->obj_id, &slot) == 0) {
+		const struct cascade_cmd_consumer *h = &c->consumers[slot].cfg;
+		if (h->producer_id == cfg->producer_id && h->transport_id == cfg->transport_id &&
+		    h->ssrc == cfg->ssrc && h->n_pt_map == cfg->n_pt_map &&
+		    memcmp(h->pt_map, cfg->pt_map, sizeof(h->pt_map)) == 0 &&
+		    memcmp(h->ext_map, cfg->ext_map, sizeof(h->ext_map)) == 0) {
+			ok(r, slot, c->consumers[slot].gen);
+			return 0;
+		}
+		return fail(r, EEXIST, "consumer 0x%" PRIx64 " exists with other parameters",
+			    cfg->obj_id);
+	}
+	if (dp_tbl_slot_get(DP_TBL_CONSUMER, &slot) < 0)
+		return fail(r, ENOSPC, "consumers: table full (%u, see --max-consumers)",
+			    c->opt.max_consumers);
+	if (dp_tbl_consumer_link(pslot, slot) < 0) {
+		dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
+		return fail(r, ENOMEM, "consumer: out of memory");
+	}
+	if (rte_hash_add_key_data(c->cons_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
+		dp_tbl_consumer_unlink(pslot, slot);
+		dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
+		return fail(r, ENOSPC, "consumers: id table full");
+	}
+	k = &c->consumers[slot];
+	k->cfg = *cfg;
+	memset(k->cfg.pad0, 0, sizeof(k->cfg.pad0));
+	k->producer = pslot;
+	k->transport = tslot;
+	k->gen++;
+	memset(&k->st, 0, sizeof(k->st));
+	k->seen_epoch = atomic_load_explicit(&k->resume_epoch, memory_order_relaxed);
+	atomic_store_explicit(&k->paused, cfg->paused, memory_order_relaxed);
+	k->in_use = 1;
+	/* workers see it once the batch's lists are published (dp_tbl_consumer_link) */
+	dp_dir_write_consumer(c, slot);
+	ok(r, slot, k->gen);
+	return 0;
+}
+
+static void
+consumer_remove(struct dp_ctx *c, uint32_t cs)
+{
+	struct dp_consumer *k = &c->consumers[cs];
+
+	dp_tbl_consumer_unlink(k->producer, cs);
+	rte_hash_del_key(c->cons_by_id, &k->cfg.obj_id);
+	k->in_use = 0;
+	dp_tbl_defer_slot(DP_TBL_CONSUMER, cs);
+	dp_dir_write_consumer(c, cs);
+}
+
+static int
+consumer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o, struct cascade_reply *r)
+{
+	struct dp_consumer *k;
+	uint32_t slot;
+
+	if (o->paused > 1)
+		return fail(r, EINVAL, "pause.paused: must be 0 or 1");
+	if (id_lookup(c->cons_by_id, o->obj_id, &slot) < 0)
+		return fail(r, ENOENT, "consumer 0x%" PRIx64 " not found", o->obj_id);
+	k = &c->consumers[slot];
+	if (!o->paused && atomic_load_explicit(&k->paused, memory_order_relaxed)) {
+		/* the epoch first: a worker that sees paused == 0 also sees the new epoch
+		 * (release here pairs with the worker's acquire load of paused) */
+		atomic_fetch_add_explicit(&k->resume_epoch, 1, memory_order_relaxed);
+	}
+	atomic_store_explicit(&k->paused, o->paused, memory_order_release);
+	dp_dir_write_consumer(c, slot);
+	ok(r, slot, k->gen);
+	return 0;
+}
+
+static int
+producer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o, struct cascade_reply *r)
+{
+	struct dp_producer *p;
+	uint32_t slot, i;
+
+	if (o->paused > 1)
+		return fail(r, EINVAL, "pause.paused: must be 0 or 1");
+	if (id_lookup(c->prod_by_id, o->obj_id, &slot) < 0)
+		return fail(r, ENOENT, "producer 0x%" PRIx64 " not found", o->obj_id);
+	p = &c->producers[slot];
+	if (!o->paused && atomic_load_explicit(&p->paused, memory_order_relaxed)) {
+		/* consumers re-base on the producer's resume too: no gap, no jump */
+		uint32_t n;
+		const uint32_t *cons = dp_tbl_consumers_of(slot, &n);
+
+		for (i = 0; i < n; i++)
+			atomic_fetch_add_explicit(&c->consumers[cons[i]].resume_epoch, 1,
+						  memory_order_relaxed);
+	}
+	atomic_store_explicit(&p->paused, o->paused, memory_order_release);
+	dp_dir_write_producer(c, slot);
+	ok(r, slot, p->gen);
+	return 0;
+}
+
+/* ---- command entry ------------------------------------------------------------------- */
+
+static int
+obj_del(struct dp_ctx *c, struct rte_hash *ids, const char *what, uint64_t id,
+	struct cascade_reply *r, void (*rm)(struct dp_ctx *, uint32_t))
+{
+	uint32_t slot;
+
+	if (id_lookup(ids, id, &slot) < 0)
+		return fail(r, ENOENT, "%s 0x%" PRIx64 " not found", what, id);
+	rm(c, slot);
+	ok(r, slot, 0);
+	return 0;
+}
+
+static void
+flush_all(struct dp_ctx *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->opt.max_transports; i++)
+		if (c->transports[i].in_use)
+			transport_remove(c, i);
+	/* producers and consumers can only exist on transports: all gone now */
+}
+
+/*
+ * Apply one command on the main lcore. Fills *r (status, slot, message).
+ * *needs_grace is set when the reply must wait for an RCU grace period
+ * (deletes), in which case the caller hands r to dp_table_defer_reply().
+ */
+int
+dp_table_apply(struct dp_ctx *c, const struct cascade_cmd *cmd, struct cascade_reply *r,
+	       bool *needs_grace)
+{
+	memset(r, 0, sizeof(*r));
+	r->req_id = cmd->req_id;
+	r->slot = UINT32_MAX;
+	*needs_grace = false;
+
+	switch (cmd->type) {
+	case CASCADE_CMD_PING:
+		snprintf(r->message, sizeof(r->message), "cascade-dp %s", CASCADE_DP_VERSION);
+		return 0;
+	case CASCADE_CMD_TRANSPORT_ADD:
+		return transport_add(c, &cmd->u.transport, r);
+	case CASCADE_CMD_TRANSPORT_CONNECT:
+		return transport_connect(c, &cmd->u.transport, r);
+	case CASCADE_CMD_TRANSPORT_DEL:
+		*needs_grace = true;
+		return obj_del(c, c->tp_by_id, "transport", cmd->u.obj.obj_id, r, transport_remove);
+	case CASCADE_CMD_PRODUCER_ADD:
+		return producer_add(c, &cmd->u.producer, r);
+	case CASCADE_CMD_PRODUCER_DEL:
+		*needs_grace = true;
+		return obj_del(c, c->prod_by_id, "producer", cmd->u.obj.obj_id, r, producer_remove);
+	case CASCADE_CMD_PRODUCER_PAUSE:
+		*needs_grace = cmd->u.obj.paused != 0;
+		return producer_pause(c, &cmd->u.obj, r);
+	case CASCADE_CMD_CONSUMER_ADD:
+		return consumer_add(c, &cmd->u.consumer, r);
+	case CASCADE_CMD_CONSUMER_DEL:
+		*needs_grace = true;
+		return obj_del(c, c->cons_by_id, "consumer", cmd->u.obj.obj_id, r, consumer_remove);
+	case CASCADE_CMD_CONSUMER_PAUSE:
+		*needs_grace = cmd->u.obj.paused != 0;
+		return consumer_pause(c, &cmd->u.obj, r);
+	case CASCADE_CMD_FLUSH:
+		*needs_grace = true;
+		flush_all(c);
+		return 0;
+	default:
+		return fail(r, EINVAL, "cmd.type: unknown command %u", cmd->type);
+	}
+}
+
+/*
+ * A worker heard a transport's remote: record what was missing (comedia
+ * remote tuple, or the next-hop MAC) and tell the control plane. Main lcore.
+ */
+int
+dp_table_learn(struct dp_ctx *c, const struct dp_learn *l)
+{
+	struct dp_transport *tp;
+	struct dp_peer *old, *peer;
+	struct cascade_event ev;
+
+	if (l->transport >= c->opt.max_transports)
+		return -EINVAL;
+	tp = &c->transports[l->transport];
+	tp->learn_posted = 0;
+	if (!tp->in_use || tp->gen != l->gen)
+		return -ESTALE;
+	old = atomic_load_explicit(&tp->peer, memory_order_relaxed);
+	peer = rte_zmalloc("dp_peer", sizeof(*peer), RTE_CACHE_LINE_SIZE);
+	if (peer == NULL)
+		return -ENOMEM;
+	if (old != NULL)
+		*peer = *old;
+	if (tp->cfg.flags & CASCADE_TRANSPORT_COMEDIA) {
+		if (l->is_rtcp && !(tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX)) {
+			if (peer->remote_rtcp.port_be == 0)
+				peer->remote_rtcp = l->src;
+		} else if (peer->remote.port_be == 0) {
+			peer->remote = l->src;
+		}
+	}
+	if (!peer->has_mac) {
+		peer->mac = l->mac;
+		peer->has_mac = 1;
+	}
+	if (old != NULL && memcmp(old, peer, sizeof(*peer)) == 0) {
+		rte_free(peer);
+		return 0;
+	}
+	/* pairs with the worker's acquire load of peer */
+	atomic_store_explicit(&tp->peer, peer, memory_order_release);
+	dp_tbl_defer_free(old);
+	dp_dir_write_transport(c, l->transport);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CASCADE_EV_REMOTE_LEARNED;
+	ev.obj_id = tp->cfg.obj_id;
+	ev.addr = l->src;
+	ev.value = l->is_rtcp;
+	ev.tsc = rte_rdtsc();
+	cascade_ring_push(cascade_seg_event_ring(&c->seg), &ev, sizeof(ev));
+	return 0;
+}
