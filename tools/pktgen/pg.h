@@ -27,14 +27,43 @@
 
 #define PG_NAME "cascade-pktgen"
 #define PG_BURST_MAX 256
-#define PG_TMPL_MAX 128      /* Ethernet + VLAN + IPv6 + UDP + RTP + probe, rounded up */
-#define PG_RTP_HDR_LEN 12    /* RFC 3550 5.1 fixed header */
-#define PG_VIDEO_FPS 30      /* frames per second of --video streams */
-#define PG_UNPACED_PPF 32    /* packets per video frame when --rate 0 */
-#define PG_AUDIO_PTIME_HZ 50 /* 20 ms audio packets */
-#define PG_HIST_SUB_BITS 5   /* 32 linear sub-buckets per power of two: <= 3.2% error */
-#define PG_HIST_BUCKETS 1024 /* covers latencies up to 2^36 ns (68 s); larger go last */
-#define PG_WIN_BITS 8192     /* reorder/duplicate window per SSRC, in probe sequences */
+#define PG_TMPL_MAX 128          /* Ethernet + VLAN + IPv6 + UDP + RTP + probe, rounded up */
+#define PG_RTP_HDR_LEN 12        /* RFC 3550 5.1 fixed header */
+#define PG_VIDEO_FPS 30          /* frames per second of --video streams */
+#define PG_UNPACED_PPF 32        /* packets per video frame when --rate 0 */
+#define PG_AUDIO_PTIME_HZ 50     /* 20 ms audio packets */
+#define PG_HIST_SUB_BITS 5       /* 32 linear sub-buckets per power of two: <= 3.2% error */
+#define PG_HIST_BUCKETS 1024     /* covers latencies up to 2^36 ns (68 s); larger go last */
+#define PG_WIN_BITS 8192         /* reorder/duplicate window per SSRC, in probe sequences */
+#define PG_UDP_PAYLOAD_MAX 65527 /* UDP payload bytes at most (RFC 768 length field) */
+#define PG_MIN_FRAME 60          /* minimum Ethernet frame without FCS: shorter is padded */
+
+/*
+ * Why a received packet is malformed (see pg_rx.c); one packet may have several reasons.
+ * The receiver keeps one counter per reason, globally and per SSRC.
+ */
+enum pg_bad {
+	PG_BAD_IP_CKSUM,  /* IPv4 header checksum */
+	PG_BAD_UDP_CKSUM, /* UDP checksum wrong (or zero over IPv6) */
+	PG_BAD_LEN,       /* frame, IP, UDP lengths or header layout inconsistent */
+	PG_BAD_RTP,       /* not RTP version 2, or CSRCs/extension/padding beyond the packet */
+	PG_BAD_PROBE,     /* no room for the probe, or wrong probe magic */
+	PG_BAD_PAYLOAD,   /* filler after the probe differs from what pg_tx writes */
+	PG_BAD_COUNT,
+};
+
+/* JSON names of the reasons, indexed by enum pg_bad ("bad_ip_cksum", ...). */
+extern const char *const pg_bad_names[PG_BAD_COUNT];
+
+/*
+ * Byte i of the payload filler that follows the probe (i = 0 right after it): a pattern, so
+ * captures are readable and the receiver can check every byte. Period 256.
+ */
+static inline uint8_t
+pg_filler_byte(uint32_t i)
+{
+	return (uint8_t)(i * 7 + 1);
+}
 
 /* Which roles this run has. */
 enum pg_mode {
@@ -78,6 +107,10 @@ struct pg_options {
 	uint16_t burst;
 	uint16_t ring_size;
 	uint32_t max_ssrcs;
+	bool no_verify;         /* skip the per-packet well-formedness checks (benchmarks) */
+	uint64_t max_malformed; /* exit 2 above this many malformed packets; UINT64_MAX: no bound */
+	bool allow_overflow;    /* SSRCs that found the table full do not fail the run */
+	uint32_t rx_mbuf_size;  /* RX mbuf data bytes; 0: a whole frame (test chained mbufs) */
 	double link_timeout;
 	uint32_t idle_sleep_us; /* 0: busy poll */
 	bool progress;
@@ -215,18 +248,25 @@ pg_tx_next_due_tsc(const struct pg_tx *tx)
 struct pg_ssrc {
 	uint32_t ssrc;
 	bool has_transit;
+	bool has_probe; /* a trusted probe has been accounted (min_seq, max_seq valid) */
 	uint8_t pt;
-	uint32_t stream; /* probe stream index of the first packet */
+	uint32_t stream; /* probe stream index of the first trusted probe */
+	uint16_t first_rtp_seq;
 	uint16_t last_rtp_seq;
 	uint32_t last_transit;
 	uint32_t jitter_x16;     /* RFC 3550 A.8 estimate, in timestamp units times 16 */
 	uint64_t jitter_x16_sum; /* of the estimate after each packet, for the run's mean */
 	uint64_t packets;
 	uint64_t bytes;
+	uint64_t probed; /* packets whose probe was trusted (the rest are malformed) */
 	uint64_t duplicates;
 	uint64_t reordered;
 	uint64_t seq_errors;
-	uint64_t late; /* older than the window: counted as new, may hide a duplicate */
+	uint64_t late;        /* older than the window: counted as new, may hide a duplicate */
+	uint64_t first_rx_ns; /* CLOCK_MONOTONIC of the burst of the first and last packet */
+	uint64_t last_rx_ns;
+	uint64_t malformed; /* packets with at least one reason */
+	uint64_t bad[PG_BAD_COUNT];
 	uint64_t min_seq;
 	uint64_t max_seq;
 	uint64_t distinct;
@@ -260,8 +300,9 @@ void pg_table_fini(struct pg_ssrc_table *t);
 /* The entry for ssrc, created on first use; NULL (and overflow counted) when full. */
 struct pg_ssrc *pg_table_get(struct pg_ssrc_table *t, uint32_t ssrc);
 
-/* One received probe packet's facts, as pg_ssrc_update() consumes them. */
+/* One received RTP packet's facts, as pg_ssrc_update() consumes them. */
 struct pg_sample {
+	uint64_t rx_ns; /* CLOCK_MONOTONIC at receive */
 	uint64_t probe_seq;
 	uint32_t stream;
 	uint32_t rtp_ts;
@@ -270,9 +311,14 @@ struct pg_sample {
 	uint32_t bytes;
 	uint16_t rtp_seq;
 	uint8_t pt;
+	uint8_t bad;   /* 1 << enum pg_bad for each reason the packet is malformed */
+	bool probe_ok; /* probe found and trusted: feeds loss, latency and jitter */
 };
 
-/* Account one packet to s. */
+/*
+ * Account one packet to s: packets, bytes, RTP sequence, receive times and malformed
+ * counters always; the probe sequence, latency and jitter only when p->probe_ok.
+ */
 void pg_ssrc_update(struct pg_ssrc *s, const struct pg_sample *p);
 
 /* Probe sequences from the lowest to the highest seen (0 before the first packet). */
@@ -306,8 +352,14 @@ struct pg_rx {
 	/* totals; "packets" and the table's "used" are also published for the progress line */
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t probes;
-	uint64_t other; /* not UDP/RTP, or no probe at the start of the payload */
+	uint64_t probes;    /* RTP packets charged to an SSRC (or found the table full) */
+	uint64_t other;     /* well-formed but not ours: ARP, RTCP, STUN, padding-only RTP... */
+	uint64_t chained;   /* packets that arrived in more than one mbuf */
+	bool verify;        /* check checksums, lengths, RTP, probe and filler (not --no-verify) */
+	uint64_t malformed; /* packets with at least one reason */
+	uint64_t malformed_no_ssrc; /* of those, not charged to an SSRC (none, or table full) */
+	uint64_t bad[PG_BAD_COUNT];
+	uint32_t overflow_ssrc; /* the first SSRC that found the table full */
 } __rte_cache_aligned;
 
 /* Set up rx for the options. Returns 0 or -ENOMEM. Main lcore, before the run. */
@@ -349,7 +401,10 @@ struct pg_result {
 	bool interrupted;
 };
 
-/* Exit status the result deserves: 0, or 2 when the loss bound or --expect-ssrcs fails. */
+/*
+ * Exit status the result deserves: 0, or 2 when the loss bound, --expect-ssrcs,
+ * --max-malformed or the SSRC table's size (unless --allow-overflow) fails.
+ */
 int pg_report_status(const struct pg_options *o, const struct pg_result *r);
 
 /* Print the human summary to f. */

@@ -30,7 +30,8 @@
 #include "pg.h"
 
 #define CTL_PERIOD_US 1000
-#define IDLE_POLLS 256 /* empty polls before --idle-sleep applies */
+#define IDLE_POLLS 256      /* empty polls before --idle-sleep applies */
+#define POOL_MAX (1u << 18) /* mbufs per pool at most */
 
 /* The roles one lcore runs. */
 struct lcore_roles {
@@ -188,13 +189,18 @@ place_roles(void)
 	}
 }
 
-/* Mbufs for one queue pair and the lcore caches, rounded to 2^n - 1 as mempools like. */
+/*
+ * Mbufs for one queue pair and the lcore caches, times the segments of a frame of up to
+ * max_frame bytes in mbufs of seg bytes (at most POOL_MAX in all: tiny --rx-mbuf-size
+ * values are for tests), rounded to 2^n - 1 as mempools like.
+ */
 static uint32_t
-pool_size(void)
+pool_size(uint32_t max_frame, uint32_t seg)
 {
-	uint32_t n = 2u * opt.ring_size + 4u * opt.burst + 2048 +
+	uint64_t n = 2u * opt.ring_size + 4u * opt.burst + 2048 +
 		     2u * RTE_MEMPOOL_CACHE_MAX_SIZE * rte_lcore_count();
-	return rte_align32pow2(n) - 1;
+	n *= (max_frame + seg - 1) / seg;
+	return rte_align32pow2((uint32_t)RTE_MIN(n, (uint64_t)POOL_MAX)) - 1;
 }
 
 /* Split argv at "--": returns the index of "--", or argc when there is none. */
@@ -233,7 +239,11 @@ run(void)
 	}
 
 	/* room for what an SFU may add (header extensions, a VLAN tag) */
-	rx_pool = pg_pool_create("pg_rx", pool_size(), RTE_MAX(min_room, room + 256));
+	uint32_t rx_room = RTE_MAX(min_room, room + 256);
+	if (opt.rx_mbuf_size != 0)
+		rx_room = RTE_PKTMBUF_HEADROOM + opt.rx_mbuf_size;
+	rx_pool = pg_pool_create("pg_rx", pool_size(frame + 256, rx_room - RTE_PKTMBUF_HEADROOM),
+				 rx_room);
 	if (rx_pool == NULL)
 		goto out;
 	if (want_tx) {
@@ -244,7 +254,7 @@ run(void)
 				opt.streams);
 			goto out;
 		}
-		tx_pool = pg_pool_create("pg_tx", pool_size(), RTE_MAX(min_room, room));
+		tx_pool = pg_pool_create("pg_tx", pool_size(1, 1), RTE_MAX(min_room, room));
 		if (tx_pool == NULL)
 			goto out;
 		pg_tx_prefill(&tx, tx_pool);

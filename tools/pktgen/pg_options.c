@@ -44,6 +44,11 @@ enum {
 	OPT_BURST,
 	OPT_RING_SIZE,
 	OPT_MAX_SSRCS,
+	OPT_NO_VERIFY,
+	OPT_MAX_MALFORMED,
+	OPT_ALLOW_MALFORMED,
+	OPT_ALLOW_OVERFLOW,
+	OPT_RX_MBUF_SIZE,
 	OPT_LINK_TIMEOUT,
 	OPT_PROGRESS,
 	OPT_IDLE_SLEEP,
@@ -77,6 +82,11 @@ static const struct option long_opts[] = {
 	{"burst", required_argument, NULL, OPT_BURST},
 	{"ring-size", required_argument, NULL, OPT_RING_SIZE},
 	{"max-ssrcs", required_argument, NULL, OPT_MAX_SSRCS},
+	{"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+	{"max-malformed", required_argument, NULL, OPT_MAX_MALFORMED},
+	{"allow-malformed", no_argument, NULL, OPT_ALLOW_MALFORMED},
+	{"allow-overflow", no_argument, NULL, OPT_ALLOW_OVERFLOW},
+	{"rx-mbuf-size", required_argument, NULL, OPT_RX_MBUF_SIZE},
 	{"link-timeout", required_argument, NULL, OPT_LINK_TIMEOUT},
 	{"progress", no_argument, NULL, OPT_PROGRESS},
 	{"idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP},
@@ -116,7 +126,13 @@ pg_options_usage(FILE *f)
 		"  --max-loss F         exit 2 when an SSRC's loss fraction exceeds F\n"
 		"  --rx-grace S         keep receiving after sending ends (1.0)\n"
 		"  --rx-idle S          receive-only: stop S seconds after the last packet\n"
-		"  --max-ssrcs N        receiver table size (1024)\n"
+		"  --max-ssrcs N        receiver table size (1024); more SSRCs than this exit 2\n"
+		"  --allow-overflow     SSRCs that find the table full do not fail the run\n"
+		"  --max-malformed N    exit 2 when more than N packets are malformed (0)\n"
+		"  --allow-malformed    malformed packets do not fail the run\n"
+		"  --no-verify          skip the checksum, length, RTP and payload checks\n"
+		"  --rx-mbuf-size N     RX mbuf data bytes (default: a whole frame); small values\n"
+		"                       make PMDs that copy (memif, pcap) deliver chained mbufs\n"
 		"Other:\n"
 		"  --json FILE          JSON summary to FILE (\"-\": stdout, text goes to stderr)\n"
 		"  --progress           a line per second on stderr\n"
@@ -124,7 +140,8 @@ pg_options_usage(FILE *f)
 		"  --link-timeout S     wait this long for the TX link (10)\n"
 		"  --idle-sleep US      sleep US microseconds when idle instead of busy polling\n"
 		"                       (for shared hosts; adds up to US to latency and pacing)\n"
-		"Exit status: 0 ok, 1 usage or start-up error, 2 loss bound or --expect-ssrcs failed.\n");
+		"Exit status: 0 ok, 1 usage or start-up error, 2 loss bound, --expect-ssrcs,\n"
+		"--max-malformed or --max-ssrcs failed.\n");
 }
 
 /* Report a bad value for option name and return -EINVAL. */
@@ -245,6 +262,7 @@ set_defaults(struct pg_options *o)
 	o->burst = 32;
 	o->ring_size = 1024;
 	o->max_ssrcs = 1024;
+	o->max_malformed = 0;
 	o->link_timeout = 10;
 }
 
@@ -393,6 +411,22 @@ pg_options_parse(struct pg_options *o, int argc, char **argv)
 		case OPT_MAX_SSRCS:
 			rc = parse_uint(name, optarg, 1, 1u << 20, &u);
 			o->max_ssrcs = (uint32_t)u;
+			break;
+		case OPT_NO_VERIFY:
+			o->no_verify = true;
+			break;
+		case OPT_MAX_MALFORMED:
+			rc = parse_uint(name, optarg, 0, UINT64_MAX - 1, &o->max_malformed);
+			break;
+		case OPT_ALLOW_MALFORMED:
+			o->max_malformed = UINT64_MAX;
+			break;
+		case OPT_ALLOW_OVERFLOW:
+			o->allow_overflow = true;
+			break;
+		case OPT_RX_MBUF_SIZE:
+			rc = parse_uint(name, optarg, 64, 16384, &u);
+			o->rx_mbuf_size = (uint32_t)u;
 			break;
 		case OPT_LINK_TIMEOUT:
 			rc = parse_double(name, optarg, 0, 3600, &o->link_timeout);

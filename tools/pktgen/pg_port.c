@@ -72,12 +72,27 @@ pg_port_start(uint16_t port, uint16_t ring_size, struct rte_mempool *rx_pool, ui
 	if (rc != 0)
 		goto fail;
 	if (max_frame > RTE_ETHER_MAX_LEN) {
+		/*
+		 * The ethdev layer refuses an MTU whose frame exceeds max_rx_pktlen (with the
+		 * overhead it derives the same way); PMDs such as net_memif report 1518 there
+		 * and still carry larger frames, so cap and carry on.
+		 */
 		uint32_t mtu = max_frame - RTE_ETHER_HDR_LEN;
-		conf.rxmode.mtu = RTE_MIN(mtu, (uint32_t)info.max_mtu);
-		if (info.max_mtu < mtu)
-			fprintf(stderr, PG_NAME ": port %u: MTU capped at %u\n", port,
-				info.max_mtu);
+		uint32_t overhead = info.max_mtu != UINT16_MAX && info.max_rx_pktlen > info.max_mtu
+					    ? info.max_rx_pktlen - info.max_mtu
+					    : RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+		uint32_t cap = RTE_MIN((uint32_t)info.max_mtu,
+				       info.max_rx_pktlen > overhead ? info.max_rx_pktlen - overhead
+								     : RTE_ETHER_MTU);
+		conf.rxmode.mtu = RTE_MIN(mtu, cap);
+		if (cap < mtu)
+			fprintf(stderr, PG_NAME ": port %u (%s): MTU capped at %u\n", port,
+				info.driver_name, cap);
 	}
+	/* frames larger than an RX mbuf arrive as chains (--rx-mbuf-size) */
+	if (max_frame + RTE_PKTMBUF_HEADROOM > (uint32_t)rte_pktmbuf_data_room_size(rx_pool) &&
+	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	if (socket < 0)

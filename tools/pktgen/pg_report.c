@@ -7,12 +7,17 @@
  * is what --size sets); the "tx" and "rx" totals count Ethernet frames without FCS. Shape:
  *
  *   {"mode", "interrupted", "tx": {packets, bytes, pps, drops, unsent, ...},
- *    "rx": {packets, bytes, ssrcs, lost, loss_fraction, latency_negative,
- *           latency_us{p50,p99,max}, ...},
+ *    "rx": {packets, bytes, other, chained, ssrcs, max_ssrcs, ssrc_overflow, ssrc_overflow_first, verify,
+ *           malformed, malformed_no_ssrc, malformed_reasons{bad_ip_cksum, bad_udp_cksum,
+ *           bad_len, bad_rtp, bad_probe, bad_payload}, lost, loss_fraction,
+ *           latency_negative, latency_us{p50,p99,max}, ...},
  *    "ssrcs": [{ssrc, stream, pt, packets, bytes, lost, loss_fraction, duplicates,
- *               reordered, seq_errors, late, latency_us{p50,p99,max,mean}, jitter_ms,
- *               jitter_mean_ms, failed}],
- *    "expect_ssrcs", "missing_ssrcs", "max_loss", "failed_ssrcs", "status"}
+ *               reordered, seq_errors, late, first_seq, max_seq, first_rx_ns, last_rx_ns,
+ *               rtp_seq_first, rtp_seq_last, malformed, malformed_reasons{...},
+ *               latency_us{p50,p99,max,mean}, jitter_ms, jitter_mean_ms, failed}],
+ *    "expect_ssrcs", "missing_ssrcs", "max_loss", "failed_ssrcs", "max_malformed",
+ *    "allow_overflow", "failures": ["missing_ssrcs"|"loss"|"malformed"|"ssrc_overflow"],
+ *    "status"}
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +25,8 @@
 #include <string.h>
 
 #include "pg.h"
+
+#define TEXT_SSRCS 64 /* SSRC rows of the text summary, plus as many with a problem */
 
 static const char *const mode_names[] = {
 	[PG_MODE_BOTH] = "both",
@@ -75,17 +82,41 @@ missing(const struct pg_options *o, const struct pg_rx *rx)
 	return o->expect_ssrcs > rx->table.used ? o->expect_ssrcs - rx->table.used : 0;
 }
 
+/* Why a run fails; pg_report_status() is 2 when any is set. */
+enum {
+	FAIL_MISSING = 1u << 0,   /* fewer SSRCs than --expect-ssrcs */
+	FAIL_LOSS = 1u << 1,      /* an SSRC above --max-loss */
+	FAIL_MALFORMED = 1u << 2, /* more malformed packets than --max-malformed */
+	FAIL_OVERFLOW = 1u << 3,  /* SSRCs found the table full, without --allow-overflow */
+};
+
+static const char *const fail_names[] = {"missing_ssrcs", "loss", "malformed", "ssrc_overflow"};
+
+/* The FAIL_* reasons of the result. */
+static uint32_t
+failures(const struct pg_options *o, const struct pg_result *r)
+{
+	const struct pg_rx *rx = r->rx;
+	uint32_t f = 0;
+
+	if (rx == NULL)
+		return 0;
+	if (missing(o, rx) > 0)
+		f |= FAIL_MISSING;
+	for (uint32_t i = 0; i < rx->table.used; i++)
+		if (ssrc_failed(o, &rx->table.entries[i]))
+			f |= FAIL_LOSS;
+	if (o->max_malformed != UINT64_MAX && rx->malformed > o->max_malformed)
+		f |= FAIL_MALFORMED;
+	if (!o->allow_overflow && rx->table.overflow > 0)
+		f |= FAIL_OVERFLOW;
+	return f;
+}
+
 int
 pg_report_status(const struct pg_options *o, const struct pg_result *r)
 {
-	if (r->rx == NULL)
-		return 0;
-	if (missing(o, r->rx) > 0)
-		return 2;
-	for (uint32_t i = 0; i < r->rx->table.used; i++)
-		if (ssrc_failed(o, &r->rx->table.entries[i]))
-			return 2;
-	return 0;
+	return failures(o, r) != 0 ? 2 : 0;
 }
 
 /* Quantile q of s's latency, in microseconds. */
@@ -106,9 +137,9 @@ jitter_ms(const struct pg_ssrc *s, uint32_t clock_rate)
 static double
 jitter_mean_ms(const struct pg_ssrc *s, uint32_t clock_rate)
 {
-	if (s->packets == 0)
+	if (s->probed == 0)
 		return 0;
-	return (double)s->jitter_x16_sum / (double)s->packets / 16.0 / clock_rate * 1e3;
+	return (double)s->jitter_x16_sum / (double)s->probed / 16.0 / clock_rate * 1e3;
 }
 
 /* Packets per second over seconds (0 when no time passed). */
@@ -144,24 +175,50 @@ pg_report_text(FILE *f, const struct pg_options *o, const struct pg_result *r)
 	sum_totals(rx, &t);
 	fprintf(f,
 		"rx: %" PRIu64 " packets in %.3f s = %.0f pps, %u SSRCs, %" PRIu64
-		" lost (%.6f%%), other %" PRIu64 ", "
+		" lost (%.6f%%), other %" PRIu64 ", malformed %" PRIu64 ", "
 		"ssrc overflow %" PRIu64 "\n",
 		rx->packets, r->rx_seconds, rate(rx->packets, r->rx_seconds), rx->table.used,
 		t.lost, t.expected ? 100.0 * (double)t.lost / (double)t.expected : 0.0, rx->other,
-		rx->table.overflow);
-	fprintf(f, "%-10s %6s %10s %8s %9s %6s %6s %7s %9s %9s %9s %9s\n", "ssrc", "stream",
-		"packets", "lost", "loss%", "dup", "reord", "seqerr", "p50_us", "p99_us", "max_us",
-		"jitter_ms");
+		rx->malformed, rx->table.overflow);
+	fprintf(f, "%-10s %6s %10s %8s %9s %6s %6s %7s %6s %9s %9s %9s %9s\n", "ssrc", "stream",
+		"packets", "lost", "loss%", "dup", "reord", "seqerr", "malf", "p50_us", "p99_us",
+		"max_us", "jitter_ms");
+	/* the first TEXT_SSRCS, then only those with a problem; the JSON has all of them */
+	uint32_t shown = 0;
 	for (uint32_t i = 0; i < rx->table.used; i++) {
 		const struct pg_ssrc *s = &rx->table.entries[i];
+		bool failed = ssrc_failed(o, s);
+		if (shown >= TEXT_SSRCS && !failed && s->malformed == 0)
+			continue;
+		if (shown >= 2 * TEXT_SSRCS)
+			break;
+		shown++;
 		fprintf(f,
 			"0x%08x %6u %10" PRIu64 " %8" PRIu64 " %8.4f%% %6" PRIu64 " %6" PRIu64
-			" %7" PRIu64 " %9.1f %9.1f %9.1f %9.3f%s\n",
+			" %7" PRIu64 " %6" PRIu64 " %9.1f %9.1f %9.1f %9.3f%s%s\n",
 			s->ssrc, s->stream, s->packets, pg_ssrc_lost(s),
 			100 * pg_ssrc_loss_fraction(s), s->duplicates, s->reordered, s->seq_errors,
-			lat_us(s, 0.5), lat_us(s, 0.99), (double)s->lat_max_ns / 1e3,
-			jitter_ms(s, rx->clock_rate), ssrc_failed(o, s) ? "  LOSS" : "");
+			s->malformed, lat_us(s, 0.5), lat_us(s, 0.99), (double)s->lat_max_ns / 1e3,
+			jitter_ms(s, rx->clock_rate), failed ? "  LOSS" : "",
+			s->malformed ? "  MALFORMED" : "");
 	}
+	if (shown < rx->table.used)
+		fprintf(f, "... %u more SSRCs (see --json)\n", rx->table.used - shown);
+	if (!rx->verify)
+		fprintf(f, "malformed: not checked (--no-verify)\n");
+	else if (rx->malformed > 0) {
+		fprintf(f, "malformed: %" PRIu64 " packets (%" PRIu64 " without an SSRC):",
+			rx->malformed, rx->malformed_no_ssrc);
+		for (uint32_t b = 0; b < PG_BAD_COUNT; b++)
+			if (rx->bad[b] != 0)
+				fprintf(f, " %s %" PRIu64, pg_bad_names[b], rx->bad[b]);
+		fputc('\n', f);
+	}
+	if (rx->table.overflow > 0)
+		fprintf(f,
+			"ssrc overflow: %" PRIu64 " packets of SSRCs beyond --max-ssrcs %u "
+			"(the first 0x%08x)\n",
+			rx->table.overflow, rx->table.cap, rx->overflow_ssrc);
 	if (t.lat_count > 0)
 		fprintf(f, "latency (all SSRCs): p50 %.1f us, p99 %.1f us, max %.1f us\n",
 			(double)pg_hist_quantile(t.hist, t.lat_count, 0.5, t.lat_max_ns) / 1e3,
@@ -174,7 +231,12 @@ pg_report_text(FILE *f, const struct pg_options *o, const struct pg_result *r)
 	if (t.lat_negative > 0)
 		fprintf(f, "clock: %" PRIu64 " probes were stamped after they arrived\n",
 			t.lat_negative);
-	fprintf(f, "result: %s\n", pg_report_status(o, r) == 0 ? "ok" : "FAILED");
+	uint32_t fail = failures(o, r);
+	fprintf(f, "result: %s", fail == 0 ? "ok" : "FAILED:");
+	for (uint32_t b = 0; b < RTE_DIM(fail_names); b++)
+		if (fail & (1u << b))
+			fprintf(f, " %s", fail_names[b]);
+	fputc('\n', f);
 }
 
 /*
@@ -241,6 +303,24 @@ jb(struct jw *w, const char *key, bool v)
 	fputs(v ? "true" : "false", w->f);
 }
 
+/* Null member. */
+static void
+jnull(struct jw *w, const char *key)
+{
+	jkey(w, key);
+	fputs("null", w->f);
+}
+
+/* The "malformed_reasons" object: a count per enum pg_bad. */
+static void
+json_reasons(struct jw *w, const uint64_t *bad)
+{
+	jopen(w, "malformed_reasons");
+	for (uint32_t b = 0; b < PG_BAD_COUNT; b++)
+		ju(w, pg_bad_names[b], bad[b]);
+	jclose(w);
+}
+
 /* The "tx" object; zeros when this run did not send. */
 static void
 json_tx(struct jw *w, const struct pg_options *o, const struct pg_result *r)
@@ -292,8 +372,18 @@ json_rx(struct jw *w, const struct pg_result *r)
 	jd(w, "seconds", r->rx_seconds, 6);
 	ju(w, "probes", rx->probes);
 	ju(w, "other", rx->other);
+	ju(w, "chained", rx->chained);
 	ju(w, "ssrcs", rx->table.used);
+	ju(w, "max_ssrcs", rx->table.cap);
 	ju(w, "ssrc_overflow", rx->table.overflow);
+	if (rx->table.overflow > 0)
+		ju(w, "ssrc_overflow_first", rx->overflow_ssrc);
+	else
+		jnull(w, "ssrc_overflow_first");
+	jb(w, "verify", rx->verify);
+	ju(w, "malformed", rx->malformed);
+	ju(w, "malformed_no_ssrc", rx->malformed_no_ssrc);
+	json_reasons(w, rx->bad);
 	ju(w, "lost", t.lost);
 	jd(w, "loss_fraction", t.expected ? (double)t.lost / (double)t.expected : 0, 9);
 	ju(w, "duplicates", t.duplicates);
@@ -328,6 +418,19 @@ json_ssrcs(struct jw *w, const struct pg_options *o, const struct pg_rx *rx)
 		ju(w, "reordered", s->reordered);
 		ju(w, "seq_errors", s->seq_errors);
 		ju(w, "late", s->late);
+		if (s->has_probe) {
+			ju(w, "first_seq", s->min_seq);
+			ju(w, "max_seq", s->max_seq);
+		} else {
+			jnull(w, "first_seq");
+			jnull(w, "max_seq");
+		}
+		ju(w, "first_rx_ns", s->first_rx_ns);
+		ju(w, "last_rx_ns", s->last_rx_ns);
+		ju(w, "rtp_seq_first", s->first_rtp_seq);
+		ju(w, "rtp_seq_last", s->last_rtp_seq);
+		ju(w, "malformed", s->malformed);
+		json_reasons(w, s->bad);
 		json_latency(w, s->hist, s->lat_count, s->lat_max_ns, mean);
 		jd(w, "jitter_ms", jitter_ms(s, rx->clock_rate), 6);
 		jd(w, "jitter_mean_ms", jitter_mean_ms(s, rx->clock_rate), 6);
@@ -365,6 +468,18 @@ pg_report_json(FILE *f, const struct pg_options *o, const struct pg_result *r)
 	else
 		fputs("null", f);
 	ju(&w, "failed_ssrcs", failed);
+	if (o->max_malformed != UINT64_MAX)
+		ju(&w, "max_malformed", o->max_malformed);
+	else
+		jnull(&w, "max_malformed");
+	jb(&w, "allow_overflow", o->allow_overflow);
+	uint32_t fail = failures(o, r);
+	jkey(&w, "failures");
+	fputc('[', f);
+	for (uint32_t b = 0, n = 0; b < RTE_DIM(fail_names); b++)
+		if (fail & (1u << b))
+			fprintf(f, "%s\"%s\"", n++ ? "," : "", fail_names[b]);
+	fputc(']', f);
 	ju(&w, "status", (uint64_t)pg_report_status(o, r));
 	jclose(&w);
 	fputc('\n', f);

@@ -72,13 +72,6 @@ pg_tx_frame_len(const struct pg_options *o)
 	return l2_len(o) + l3_len(o) + UDP_HDR_LEN + o->size;
 }
 
-/* Filler byte i of the payload after the probe: a pattern, so captures are readable. */
-static uint8_t
-filler_byte(uint32_t i)
-{
-	return (uint8_t)(i * 7 + 1);
-}
-
 /* Fill stream s's template: every header field that does not change per packet. */
 static void
 build_template(struct pg_tx *tx, const struct pg_options *o, struct rte_ether_addr *src_mac,
@@ -188,9 +181,9 @@ pg_tx_init(struct pg_tx *tx, const struct pg_options *o, const struct rte_ether_
 
 	uint32_t sum = 0;
 	for (uint32_t i = 0; i < (uint32_t)(tx->frame_len - tx->tmpl_len); i += 2) {
-		uint8_t w[2] = {filler_byte(i), 0};
+		uint8_t w[2] = {pg_filler_byte(i), 0};
 		if (i + 1 < (uint32_t)(tx->frame_len - tx->tmpl_len))
-			w[1] = filler_byte(i + 1);
+			w[1] = pg_filler_byte(i + 1);
 		sum = __rte_raw_cksum(w, 2, sum);
 	}
 	tx->filler_sum = __rte_raw_cksum_reduce(sum);
@@ -225,7 +218,7 @@ prefill_one(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
 	uint8_t *p = (uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + tx->tmpl_len;
 
 	for (uint32_t i = 0; i < (uint32_t)(tx->frame_len - tx->tmpl_len); i++)
-		p[i] = filler_byte(i);
+		p[i] = pg_filler_byte(i);
 }
 
 void
