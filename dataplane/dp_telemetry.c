@@ -80,33 +80,55 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-static uint32_t
-count_in_use_tp(void)
-{
-	uint32_t i, n = 0;
+enum obj_kind {
+	OBJ_TRANSPORT,
+	OBJ_PRODUCER,
+	OBJ_CONSUMER,
+};
 
-	for (i = 0; i < dp.opt.max_transports; i++)
-		n += dp.transports[i].in_use;
-	return n;
+static uint32_t
+obj_max(enum obj_kind k)
+{
+	return k == OBJ_TRANSPORT  ? dp.opt.max_transports
+	       : k == OBJ_PRODUCER ? dp.opt.max_producers
+				   : dp.opt.max_consumers;
+}
+
+static uint64_t
+obj_stats_off(enum obj_kind k)
+{
+	return k == OBJ_TRANSPORT  ? dp.seg.hdr->transport_stats_off
+	       : k == OBJ_PRODUCER ? dp.seg.hdr->producer_stats_off
+				   : dp.seg.hdr->consumer_stats_off;
+}
+
+/* Slot i of kind k: whether it is in use, and its id, generation and SSRC (0 if none). */
+static bool
+obj_at(enum obj_kind k, uint32_t i, uint64_t *id, uint32_t *gen, uint32_t *ssrc)
+{
+	switch (k) {
+	case OBJ_TRANSPORT:
+		*id = dp.transports[i].cfg.obj_id, *gen = dp.transports[i].gen, *ssrc = 0;
+		return dp.transports[i].in_use;
+	case OBJ_PRODUCER:
+		*id = dp.producers[i].cfg.obj_id, *gen = dp.producers[i].gen;
+		*ssrc = dp.producers[i].cfg.ssrc;
+		return dp.producers[i].in_use;
+	default:
+		*id = dp.consumers[i].cfg.obj_id, *gen = dp.consumers[i].gen;
+		*ssrc = dp.consumers[i].cfg.ssrc;
+		return dp.consumers[i].in_use;
+	}
 }
 
 static uint32_t
-count_in_use_prod(void)
+count_in_use(enum obj_kind k)
 {
-	uint32_t i, n = 0;
+	uint32_t i, n = 0, gen, ssrc;
+	uint64_t id;
 
-	for (i = 0; i < dp.opt.max_producers; i++)
-		n += dp.producers[i].in_use;
-	return n;
-}
-
-static uint32_t
-count_in_use_cons(void)
-{
-	uint32_t i, n = 0;
-
-	for (i = 0; i < dp.opt.max_consumers; i++)
-		n += dp.consumers[i].in_use;
+	for (i = 0; i < obj_max(k); i++)
+		n += obj_at(k, i, &id, &gen, &ssrc);
 	return n;
 }
 
@@ -143,9 +165,9 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "max_transports", dp.opt.max_transports);
 	rte_tel_data_add_dict_u64(d, "max_producers", dp.opt.max_producers);
 	rte_tel_data_add_dict_u64(d, "max_consumers", dp.opt.max_consumers);
-	rte_tel_data_add_dict_u64(d, "transports", count_in_use_tp());
-	rte_tel_data_add_dict_u64(d, "producers", count_in_use_prod());
-	rte_tel_data_add_dict_u64(d, "consumers", count_in_use_cons());
+	rte_tel_data_add_dict_u64(d, "transports", count_in_use(OBJ_TRANSPORT));
+	rte_tel_data_add_dict_u64(d, "producers", count_in_use(OBJ_PRODUCER));
+	rte_tel_data_add_dict_u64(d, "consumers", count_in_use(OBJ_CONSUMER));
 	put_pool(d, "pool_pkt", dp.pkt_pool);
 	put_pool(d, "pool_hdr", dp.hdr_pool);
 	put_pool(d, "pool_clone", dp.clone_pool);
@@ -168,8 +190,6 @@ put_obj(struct rte_tel_data *d, uint64_t base, uint32_t max, uint32_t slot, uint
 	rte_tel_data_add_dict_u64(d, "drop_packets", s.drop_pkts);
 }
 
-/* Find an object by id with a linear scan of the table (the id hashes belong
- * to the main lcore and are not safe to read from this thread). */
 static int
 parse_id(const char *params, uint64_t *id)
 {
@@ -182,63 +202,47 @@ parse_id(const char *params, uint64_t *id)
 	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
 }
 
+/* One object's counters by id, with a linear scan of the table (the id hashes
+ * belong to the main lcore and are not safe to read from this thread). */
+static int
+cmd_obj(enum obj_kind k, const char *params, struct rte_tel_data *d)
+{
+	uint64_t want, id;
+	uint32_t i, gen, ssrc;
+
+	if (parse_id(params, &want) < 0)
+		return -EINVAL;
+	for (i = 0; i < obj_max(k); i++) {
+		if (!obj_at(k, i, &id, &gen, &ssrc) || id != want)
+			continue;
+		rte_tel_data_start_dict(d);
+		put_obj(d, obj_stats_off(k), obj_max(k), i, gen);
+		if (k != OBJ_TRANSPORT)
+			rte_tel_data_add_dict_u64(d, "ssrc", ssrc);
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static int
 cmd_transport(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	uint64_t id;
-	uint32_t i;
-
 	RTE_SET_USED(cmd);
-	if (parse_id(params, &id) < 0)
-		return -EINVAL;
-	for (i = 0; i < dp.opt.max_transports; i++)
-		if (dp.transports[i].in_use && dp.transports[i].cfg.obj_id == id) {
-			rte_tel_data_start_dict(d);
-			put_obj(d, dp.seg.hdr->transport_stats_off, dp.opt.max_transports, i,
-				dp.transports[i].gen);
-			return 0;
-		}
-	return -ENOENT;
+	return cmd_obj(OBJ_TRANSPORT, params, d);
 }
 
 static int
 cmd_producer(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	uint64_t id;
-	uint32_t i;
-
 	RTE_SET_USED(cmd);
-	if (parse_id(params, &id) < 0)
-		return -EINVAL;
-	for (i = 0; i < dp.opt.max_producers; i++)
-		if (dp.producers[i].in_use && dp.producers[i].cfg.obj_id == id) {
-			rte_tel_data_start_dict(d);
-			put_obj(d, dp.seg.hdr->producer_stats_off, dp.opt.max_producers, i,
-				dp.producers[i].gen);
-			rte_tel_data_add_dict_u64(d, "ssrc", dp.producers[i].cfg.ssrc);
-			return 0;
-		}
-	return -ENOENT;
+	return cmd_obj(OBJ_PRODUCER, params, d);
 }
 
 static int
 cmd_consumer(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	uint64_t id;
-	uint32_t i;
-
 	RTE_SET_USED(cmd);
-	if (parse_id(params, &id) < 0)
-		return -EINVAL;
-	for (i = 0; i < dp.opt.max_consumers; i++)
-		if (dp.consumers[i].in_use && dp.consumers[i].cfg.obj_id == id) {
-			rte_tel_data_start_dict(d);
-			put_obj(d, dp.seg.hdr->consumer_stats_off, dp.opt.max_consumers, i,
-				dp.consumers[i].gen);
-			rte_tel_data_add_dict_u64(d, "ssrc", dp.consumers[i].cfg.ssrc);
-			return 0;
-		}
-	return -ENOENT;
+	return cmd_obj(OBJ_CONSUMER, params, d);
 }
 
 int
