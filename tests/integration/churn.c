@@ -13,7 +13,9 @@
  * The test compares this log with the receiver's highest probe sequence per SSRC.
  *
  * usage: churn SEGMENT PRODUCER_ID TRANSPORT_ID SSRC_BASE SECONDS MAX_LIVE OUT
- * Writes "ssrc added_at_rx deleted_at_rx" per consumer to OUT; prints a summary.
+ * Writes "ssrc rx_before_add rx_after_delete_ack" per consumer to OUT (the
+ * producer's packet count just before the add was sent and just after the
+ * delete was acknowledged); prints a summary.
  * Exit 0, or 1 on any command failure.
  */
 #include <errno.h>
@@ -119,6 +121,9 @@ main(int argc, char **argv)
 		if (adding && n_live < max_live) {
 			struct live *l = &ring[(head + n_live) % max_live];
 
+			/* read before the command: packets counted earlier than this were
+			 * fanned out before the consumer existed (bar one burst in flight) */
+			l->added_rx = producer_rx(&s, pslot);
 			memset(&c, 0, sizeof(c));
 			c.type = CASCADE_CMD_CONSUMER_ADD;
 			c.u.consumer.obj_id = next_id++;
@@ -129,7 +134,6 @@ main(int argc, char **argv)
 				return 1;
 			l->id = c.u.consumer.obj_id;
 			l->ssrc = c.u.consumer.ssrc;
-			l->added_rx = producer_rx(&s, pslot);
 			n_live++;
 			adds++;
 			continue;

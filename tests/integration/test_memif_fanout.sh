@@ -36,12 +36,12 @@ run() {
 
 	log "1 producer -> $n consumers"
 	"$CASCADE_PKTGEN" -l 0 --no-pci --file-prefix "$dpdk_prefix-pg$n" \
-		--vdev "net_memif0,role=client,socket=$sock" -- \
+		--vdev "net_memif0,role=client,socket=$sock,rsize=12" -- \
 		--streams 1 --ssrc-base 0x1000 --video --size 1000 --rate "$rate" --duration 3 \
 		--src 198.18.0.2:5000 --dst 198.18.0.1:40000 --dst-mac 02:00:00:00:00:01 \
 		--expect-ssrcs "$n" --max-loss 0 --rx-grace 1 --idle-sleep 20 \
 		--json "$TEST_TMP/pg$n.json" >"$TEST_TMP/pg$n.log" 2>&1 ||
-		fail "pktgen reported loss or missing SSRCs for $n consumers (exit $?)"
+		{ dpctl stats | grep -v ' 0$' >&2; fail "pktgen reported loss or missing SSRCs for $n consumers (exit $?)"; }
 	rm -f /dev/hugepages/"$dpdk_prefix-pg$n"*
 
 	local sent got
@@ -68,7 +68,7 @@ run 100 10
 # receiver sees no loss; the other consumers are untouched.
 log "pause/resume consumer 1000 mid-stream"
 "$CASCADE_PKTGEN" -l 0 --no-pci --file-prefix "$dpdk_prefix-pgp" \
-	--vdev "net_memif0,role=client,socket=$sock" -- \
+	--vdev "net_memif0,role=client,socket=$sock,rsize=12" -- \
 	--streams 1 --ssrc-base 0x1000 --video --size 1000 --rate "$rate" --duration 4 \
 	--src 198.18.0.2:5000 --dst 198.18.0.1:40000 --dst-mac 02:00:00:00:00:01 \
 	--expect-ssrcs 100 --rx-grace 1 --idle-sleep 20 \
