@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
@@ -174,9 +175,30 @@ struct dp_ctx {
 
 #define DP_TP_RTCP 0x80000000u
 
+/*
+ * The transport table's key: a local address padded to 32 bytes, a size
+ * rte_hash compares with vector instructions (a 20-byte key fell back to
+ * memcmp: 8% of a 1 -> 1 forwarding profile). Unused bytes are zero.
+ */
+struct dp_addr_key {
+	struct cascade_addr a;
+	uint8_t pad[12];
+};
+
+static inline void
+dp_addr_key_make(struct dp_addr_key *k, const struct cascade_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->a.family = a->family;
+	k->a.port_be = a->port_be;
+	memcpy(k->a.ip, a->ip, a->family == CASCADE_AF_INET ? 4 : 16);
+}
+
+/* Producer table key, padded to 16 bytes for rte_hash's vector compare. */
 struct dp_prod_key {
 	uint32_t transport;
 	uint32_t ssrc;
+	uint64_t zero;
 };
 
 extern struct dp_ctx dp;

@@ -104,6 +104,7 @@ slow_up(struct dp_ctx *c, struct rte_mbuf *m)
 {
 	struct cascade_ring *sr = cascade_seg_slow_ring(&c->seg);
 	struct cascade_pkt *pkt;
+	struct dp_addr_key key;
 	struct dp_l4 l4;
 	enum cascade_drop why;
 	void *data;
@@ -124,7 +125,8 @@ slow_up(struct dp_ctx *c, struct rte_mbuf *m)
 	pkt->hdr.dst.family = l4.family;
 	pkt->hdr.dst.port_be = l4.dst_port_be;
 	memcpy(pkt->hdr.dst.ip, l4.dst_ip, 16);
-	if (rte_hash_lookup_data(c->tp_by_addr, &pkt->hdr.dst, &data) >= 0)
+	dp_addr_key_make(&key, &pkt->hdr.dst);
+	if (rte_hash_lookup_data(c->tp_by_addr, &key, &data) >= 0)
 		pkt->hdr.transport_id =
 			c->transports[(uint32_t)(uintptr_t)data & ~DP_TP_RTCP].cfg.obj_id;
 	pkt->hdr.class = dp_parse_demux(rte_pktmbuf_mtod_offset(m, const uint8_t *, l4.payload_off),

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -111,7 +111,7 @@ hash_make(const char *name, uint32_t entries, uint32_t key_len, bool concurrent)
 		.name = name,
 		.entries = entries < 8 ? 8 : entries,
 		.key_len = key_len,
-		.hash_func = rte_jhash,
+		.hash_func = rte_hash_crc, /* the CPU's CRC32 instruction: cheaper than jhash */
 		.socket_id = (int)rte_socket_id(),
 		.extra_flag = concurrent ? RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF : 0,
 	};
@@ -138,7 +138,7 @@ dp_tables_init(struct dp_ctx *c)
 		DP_LOG(ERR, "tables: out of hugepage memory (lower --max-* or reserve more)");
 		return -ENOMEM;
 	}
-	c->tp_by_addr = hash_make("dp_tp_addr", o->max_transports * 2, sizeof(struct cascade_addr),
+	c->tp_by_addr = hash_make("dp_tp_addr", o->max_transports * 2, sizeof(struct dp_addr_key),
 				  true);
 	c->prod_by_ssrc =
 		hash_make("dp_prod_ssrc", o->max_producers, sizeof(struct dp_prod_key), true);

@@ -60,7 +60,7 @@ addr_valid(const struct cascade_addr *a, bool need_port)
 	return true;
 }
 
-/* The hash key for an address: padding and unused bytes zeroed. */
+/* An address with its padding and unused bytes zeroed, so memcmp compares it. */
 static struct cascade_addr
 addr_key(const struct cascade_addr *a)
 {
@@ -138,7 +138,7 @@ static int
 transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct cascade_reply *r)
 {
 	struct cascade_cmd_transport t = *cfg;
-	struct cascade_addr k, krtcp;
+	struct dp_addr_key k, krtcp;
 	struct dp_transport *tp;
 	struct dp_peer *peer = NULL;
 	uint32_t slot;
@@ -163,8 +163,8 @@ transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct 
 		return fail(r, EEXIST, "transport 0x%" PRIx64 " exists with other parameters",
 			    t.obj_id);
 	}
-	k = t.local;
-	krtcp = t.local_rtcp;
+	dp_addr_key_make(&k, &t.local);
+	dp_addr_key_make(&krtcp, &t.local_rtcp);
 	if (rte_hash_lookup(c->tp_by_addr, &k) >= 0 ||
 	    (!(t.flags & CASCADE_TRANSPORT_RTCP_MUX) && rte_hash_lookup(c->tp_by_addr, &krtcp) >= 0))
 		return fail(r, EADDRINUSE, "transport.local: address and port already in use");
@@ -260,7 +260,7 @@ static void
 transport_remove(struct dp_ctx *c, uint32_t slot)
 {
 	struct dp_transport *tp = &c->transports[slot];
-	struct cascade_addr k;
+	struct dp_addr_key k;
 	uint32_t i;
 
 	/* cascade: consumers sending on it, producers received on it */
@@ -270,10 +270,10 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 	for (i = 0; i < c->opt.max_producers; i++)
 		if (c->producers[i].in_use && c->producers[i].transport == slot)
 			producer_remove(c, i);
-	k = tp->cfg.local;
+	dp_addr_key_make(&k, &tp->cfg.local);
 	dp_tbl_defer_key(c->tp_by_addr, &k);
 	if (!(tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX)) {
-		k = tp->cfg.local_rtcp;
+		dp_addr_key_make(&k, &tp->cfg.local_rtcp);
 		dp_tbl_defer_key(c->tp_by_addr, &k);
 	}
 	rte_hash_del_key(c->tp_by_id, &tp->cfg.obj_id);
@@ -315,6 +315,7 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 		return fail(r, EEXIST, "producer 0x%" PRIx64 " exists with other parameters",
 			    cfg->obj_id);
 	}
+	memset(&key, 0, sizeof(key));
 	key.transport = tslot;
 	key.ssrc = cfg->ssrc;
 	if (rte_hash_lookup(c->prod_by_ssrc, &key) >= 0)

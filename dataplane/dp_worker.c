@@ -42,11 +42,11 @@ addr_from(struct cascade_addr *a, uint8_t family, const uint8_t ip[16], uint16_t
 	memcpy(a->ip, ip, family == CASCADE_AF_INET ? 4 : 16);
 }
 
+/* Both sides come zero-padded (addr_from, the table's normalised copies): compare whole. */
 static bool
 addr_eq(const struct cascade_addr *a, const struct cascade_addr *b)
 {
-	return a->port_be == b->port_be && a->family == b->family &&
-	       memcmp(a->ip, b->ip, a->family == CASCADE_AF_INET ? 4 : 16) == 0;
+	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
 /* Ask the main lcore to record the sender's tuple and/or MAC; at most one in flight. */
@@ -98,7 +98,8 @@ static void
 classify(struct dp_worker *w, struct rte_mbuf *m)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-	struct cascade_addr key, src;
+	struct dp_addr_key key;
+	struct cascade_addr src;
 	struct dp_l4 l4;
 	struct dp_rtp rtp;
 	struct dp_rtcp rtcp;
@@ -123,7 +124,10 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 		dp_drop(w, m, why);
 		return;
 	}
-	addr_from(&key, l4.family, l4.dst_ip, l4.dst_port_be);
+	memset(&key, 0, sizeof(key));
+	key.a.family = l4.family;
+	key.a.port_be = l4.dst_port_be;
+	memcpy(key.a.ip, l4.dst_ip, 16); /* the parser zeroes what IPv4 leaves unused */
 	if (rte_hash_lookup_data(dp.tp_by_addr, &key, &data) < 0) {
 		dp_drop(w, m, CASCADE_DROP_NO_TRANSPORT);
 		return;
@@ -174,6 +178,7 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 			dp_drop(w, m, why);
 			return;
 		}
+		pk.zero = 0;
 		pk.transport = slot;
 		pk.ssrc = rtp.ssrc;
 		if (rte_hash_lookup_data(dp.prod_by_ssrc, &pk, &data) < 0) {
@@ -199,6 +204,7 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 		}
 		w->stats->ctr[CASCADE_LC_RTCP_PKTS]++;
 		w->tstats[slot].rtcp_pkts++;
+		pk.zero = 0;
 		pk.transport = slot;
 		pk.ssrc = rtcp.ssrc;
 		if (rtcp.first_pt == 200 && rte_hash_lookup_data(dp.prod_by_ssrc, &pk, &data) >= 0) {
