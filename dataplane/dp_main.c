@@ -106,6 +106,19 @@ main(int argc, char **argv)
 	int exit_code = 1;
 	bool pdump = false;
 
+	/* --help and --version answer without starting DPDK (no hugepages needed) */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			dp_usage("cascade-dp");
+			printf("EAL options (cores, devices, memory): dpdk's usual, e.g. -l 0-2 "
+			       "--vdev net_memif0,role=server,socket=/run/cascade.sock\n");
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("cascade-dp %s (abi %u)\n", CASCADE_DP_VERSION, CASCADE_ABI_VERSION);
+			return 0;
+		}
+	}
 	eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
 		fprintf(stderr, "cascade-dp: EAL initialisation failed: %s\n",
