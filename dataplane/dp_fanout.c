@@ -9,7 +9,8 @@
  * L2-L4 plus the rewritten RTP header, chained to an indirect clone of the
  * ingress mbuf that starts at the RTP payload; the payload is never copied or
  * read. Payloads up to --copy-below bytes (audio) are copied into the header
- * mbuf instead, which costs less than a clone. (SRTP egress will need a private
+ * mbuf instead, which costs less than a clone. The last consumer takes the
+ * ingress mbuf itself, rewritten in place (no allocation at all for 1 -> 1). (SRTP egress will need a private
  * copy with trailer room, since libsrtp2 encrypts in place.)
  *
  * The UDP checksum is derived, not recomputed: the ingress checksum minus the
@@ -202,9 +203,63 @@ consumer_peer(const struct dp_transport *tp)
 	return peer;
 }
 
-static void
+/*
+ * The last consumer of a packet takes the ingress mbuf itself: its RTP header
+ * is rewritten in place and new Ethernet/IP/UDP headers are written in front of
+ * it, so a 1 -> 1 flow costs no allocation, clone or extra free. Earlier
+ * consumers' clones only reference the payload after the RTP header, which
+ * this does not touch. Returns true when m was consumed (sent or dropped).
+ */
+static bool
+fanout_in_place(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct dp_rtp *rtp,
+		const struct dp_producer *p, struct dp_consumer *k, uint32_t cslot,
+		const struct dp_transport *tp, const struct dp_peer *peer, uint8_t pt)
+{
+	uint16_t l3l4 = (uint16_t)(tp->cfg.local.family == CASCADE_AF_INET ? 28 : 48);
+	uint16_t e = (uint16_t)(L2_LEN + l3l4), in_off = (uint16_t)(f->tail_off - f->rtp_hdr_len);
+	uint16_t trail = (uint16_t)(m->data_len - (f->tail_off + f->tail_len));
+	uint8_t *rtp_io = rte_pktmbuf_mtod_offset(m, uint8_t *, in_off);
+	uint32_t out_ts, body_sum = 0;
+	uint16_t out_seq;
+
+	if (in_off < e && rte_pktmbuf_headroom(m) < e - in_off)
+		return false; /* no room in front: use a header mbuf */
+	dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq, &out_ts);
+	if (unlikely(dp_rtp_rewrite(rtp_io, f->rtp_hdr_len, pt, out_seq, out_ts, k->cfg.ssrc,
+				    k->cfg.ext_map) < 0)) {
+		dp_drop(w, m, CASCADE_DROP_RTP_EXT);
+		w->cstats[cslot].drop_pkts++;
+		return true;
+	}
+	if (f->in_had_cksum || tp->cfg.local.family == CASCADE_AF_INET6) {
+		fan_psum(f, m);
+		body_sum = __rte_raw_cksum(rtp_io, f->rtp_hdr_len, f->psum);
+	}
+	if (trail != 0)
+		rte_pktmbuf_trim(m, trail); /* Ethernet padding */
+	if (in_off > e)
+		rte_pktmbuf_adj(m, (uint16_t)(in_off - e));
+	else if (in_off < e)
+		rte_pktmbuf_prepend(m, (uint16_t)(e - in_off));
+	if (dp_write_l2l4(rte_pktmbuf_mtod(m, uint8_t *), tp, peer, &tp->cfg.local, &peer->remote,
+			  (uint16_t)(f->rtp_hdr_len + f->tail_len), body_sum, f->in_had_cksum) == 0) {
+		dp_drop(w, m, CASCADE_DROP_NO_ROUTE);
+		w->cstats[cslot].drop_pkts++;
+		return true;
+	}
+	m->ol_flags = 0;
+	w->cstats[cslot].tx_pkts++;
+	w->cstats[cslot].tx_bytes += m->pkt_len;
+	w->tstats[k->transport].tx_pkts++;
+	w->tstats[k->transport].tx_bytes += m->pkt_len;
+	txbuf_add(w, tp->cfg.port_id, m);
+	return true;
+}
+
+/* One consumer's copy of m. Returns true when it took m itself (the last consumer). */
+static bool
 fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct dp_rtp *rtp,
-	   const struct dp_producer *p, struct dp_consumer *k, uint32_t cslot)
+	   const struct dp_producer *p, struct dp_consumer *k, uint32_t cslot, bool last)
 {
 	const struct dp_transport *tp = &dp.transports[k->transport];
 	const struct dp_peer *peer = consumer_peer(tp);
@@ -216,12 +271,14 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 
 	pt = dp_pt_map(&k->cfg, rtp->pt);
 	if (pt < 0)
-		return; /* not a codec this consumer takes */
+		return false; /* not a codec this consumer takes */
 	if (peer == NULL) {
 		dp_drop_count(w, CASCADE_DROP_NO_ROUTE);
 		w->cstats[cslot].drop_pkts++;
-		return;
+		return false;
 	}
+	if (last && fanout_in_place(w, m, f, rtp, p, k, cslot, tp, peer, (uint8_t)pt))
+		return true;
 	l3l4 = (uint16_t)(tp->cfg.local.family == CASCADE_AF_INET ? 28 : 48);
 	pay_in_hdr = f->tail_len <= dp.opt.copy_below ? f->tail_len : 0;
 	hl = (uint16_t)(L2_LEN + l3l4 + f->rtp_hdr_len + pay_in_hdr);
@@ -229,7 +286,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 	if (unlikely(h == NULL)) {
 		dp_drop_count(w, CASCADE_DROP_NO_MBUF);
 		w->cstats[cslot].drop_pkts++;
-		return;
+		return false;
 	}
 	if (pay_in_hdr != 0 && hl > rte_pktmbuf_tailroom(h)) {
 		/* headers + payload do not fit the header mbuf: clone the payload instead */
@@ -240,7 +297,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 		rte_pktmbuf_free(h);
 		dp_drop_count(w, CASCADE_DROP_TOO_BIG);
 		w->cstats[cslot].drop_pkts++;
-		return;
+		return false;
 	}
 	hp = rte_pktmbuf_mtod(h, uint8_t *);
 	rtp_out = hp + L2_LEN + l3l4;
@@ -251,7 +308,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 		rte_pktmbuf_free(h);
 		dp_drop_count(w, CASCADE_DROP_RTP_EXT);
 		w->cstats[cslot].drop_pkts++;
-		return;
+		return false;
 	}
 	if (pay_in_hdr != 0)
 		memcpy(rtp_out + f->rtp_hdr_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),
@@ -268,7 +325,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 		rte_pktmbuf_free(h);
 		dp_drop_count(w, CASCADE_DROP_NO_ROUTE);
 		w->cstats[cslot].drop_pkts++;
-		return;
+		return false;
 	}
 	h->data_len = hl;
 	h->pkt_len = hl;
@@ -278,7 +335,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 			rte_pktmbuf_free(h);
 			dp_drop_count(w, CASCADE_DROP_NO_MBUF);
 			w->cstats[cslot].drop_pkts++;
-			return;
+			return false;
 		}
 		rte_pktmbuf_adj(clone, f->tail_off);
 		rte_pktmbuf_trim(clone, (uint16_t)(clone->data_len - f->tail_len));
@@ -291,6 +348,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 	w->tstats[k->transport].tx_pkts++;
 	w->tstats[k->transport].tx_bytes += h->pkt_len;
 	txbuf_add(w, tp->cfg.port_id, h);
+	return false;
 }
 
 void
@@ -332,6 +390,7 @@ dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		uint32_t cs = cl->slot[i];
 		struct dp_consumer *k = &dp.consumers[cs];
 		uint32_t epoch;
+		bool last = i + 1 == cl->n;
 
 		/* pairs with the main lcore's release store of paused */
 		if (atomic_load_explicit(&k->paused, memory_order_acquire))
@@ -341,7 +400,8 @@ dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 			k->seen_epoch = epoch;
 			dp_seq_resync(&k->st);
 		}
-		fanout_one(w, m, &f, rtp, p, k, cs);
+		if (fanout_one(w, m, &f, rtp, p, k, cs, last))
+			return; /* the last consumer took m */
 	}
 	rte_pktmbuf_free(m);
 }
