@@ -59,10 +59,11 @@ bad_cmd "transport.remote" transport-add 1 198.18.0.1:40000 --mux --remote "[200
 bad_cmd "cmd.type" raw 999
 bad_cmd "not found" consumer-del 42
 bad_cmd "producer.transport_id" producer-add 10 1 0x11111111
-dpctl transport-add 1 198.18.0.1:40000 --mux --remote 198.18.0.2:5000 >/dev/null
+# the producer's transport learns its remote from the first packet (comedia)
+dpctl transport-add 1 198.18.0.1:40000 --mux --comedia >/dev/null
 bad_cmd "already in use" transport-add 9 198.18.0.1:40000 --mux
 bad_cmd "exists with other parameters" transport-add 1 198.18.0.1:40010 --mux
-dpctl transport-add 1 198.18.0.1:40000 --mux --remote 198.18.0.2:5000 >/dev/null ||
+dpctl transport-add 1 198.18.0.1:40000 --mux --comedia >/dev/null ||
 	fail "an identical retry of transport-add must succeed"
 dpctl producer-add 10 1 0x11111111 >/dev/null
 bad_cmd "producer.ssrc" producer-add 11 1 0x11111111
@@ -75,6 +76,13 @@ dpctl consumer-add 20 10 2 0x2222 >/dev/null
 # --- DPDK's tools on the running dataplane -------------------------------------------
 wait_for "[[ \$(dpctl obj consumer 20 | awk '\$1 == \"tx_packets\" {print \$2}') -gt 1000 ]]" 10 ||
 	fail "consumer 20 sends nothing"
+# comedia: the remote tuple was learned from the replayed packets and announced
+dpctl dump | grep -q '^transport id=0x1 .* remote=198.18.0.2:5000 ' ||
+	fail "comedia transport did not learn its remote: $(dpctl dump | head -3)"
+dpctl events >"$TEST_TMP/events.txt"
+grep -q '^started epoch=' "$TEST_TMP/events.txt" || fail "no started event"
+[[ $(grep -c '^remote_learned transport=0x1 addr=198.18.0.2:5000 rtcp=0' "$TEST_TMP/events.txt") == 1 ]] ||
+	fail "expected one remote_learned event: $(cat "$TEST_TMP/events.txt")"
 stats=$(tele /cascade/stats)
 jq -e '."/cascade/stats".tx_packets > 1000 and ."/cascade/stats".drops.no_transport >= 0' \
 	<<<"$stats" >/dev/null || fail "/cascade/stats: $stats"

@@ -61,6 +61,7 @@ usage(void)
 		"  batch                                 commands from stdin, pipelined\n"
 		"  stats                                 totals and drops (key value lines)\n"
 		"  slow [COUNT]                          read COUNT (1) slow-path packets (STUN, DTLS)\n"
+		"  events                                read the dataplane's pending events\n"
 		"  inject TRANSPORT HEX [--dst ADDR]     send a UDP payload from a transport\n"
 		"  obj transport|producer|consumer ID    one object's counters\n"
 		"  dump                                  installed transports, producers, consumers\n"
@@ -493,6 +494,30 @@ run_slow(int argc, char **argv)
 	return 0;
 }
 
+/* Print and consume every event waiting in the event ring. */
+static int
+run_events(void)
+{
+	struct cascade_event ev;
+	char a[64];
+
+	while (cascade_ring_pop(cascade_seg_event_ring(&seg), &ev, sizeof(ev)) == 0) {
+		switch (ev.type) {
+		case CASCADE_EV_STARTED:
+			printf("started epoch=%016" PRIx64 "\n", ev.value);
+			break;
+		case CASCADE_EV_REMOTE_LEARNED:
+			printf("remote_learned transport=0x%" PRIx64 " addr=%s rtcp=%" PRIu64 "\n",
+			       ev.obj_id, addr_str(&ev.addr, a, sizeof(a)), ev.value);
+			break;
+		default:
+			printf("event type=%u obj=0x%" PRIx64 " value=%" PRIu64 "\n", ev.type,
+			       ev.obj_id, ev.value);
+		}
+	}
+	return 0;
+}
+
 static int
 run_inject(int argc, char **argv)
 {
@@ -736,6 +761,8 @@ main(int argc, char **argv)
 		rc = run_slow(argc, argv);
 	else if (strcmp(argv[0], "inject") == 0)
 		rc = run_inject(argc, argv);
+	else if (strcmp(argv[0], "events") == 0)
+		rc = run_events();
 	else
 		rc = run_one(argc, argv);
 	cascade_seg_detach(&seg);
