@@ -113,7 +113,9 @@ hash_make(const char *name, uint32_t entries, uint32_t key_len, bool concurrent)
 		.key_len = key_len,
 		.hash_func = rte_hash_crc, /* the CPU's CRC32 instruction: cheaper than jhash */
 		.socket_id = (int)rte_socket_id(),
-		.extra_flag = concurrent ? RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF : 0,
+		/* the extendable bucket table guarantees every one of `entries` keys fits */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE |
+			      (concurrent ? RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF : 0),
 	};
 	struct rte_hash *h = rte_hash_create(&p);
 
