@@ -224,7 +224,11 @@ fanout_in_place(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const st
 
 	if (in_off < e && rte_pktmbuf_headroom(m) < e - in_off)
 		return false; /* no room in front: use a header mbuf */
-	dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq, &out_ts);
+	if (dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq,
+		       &out_ts) < 0) {
+		rte_pktmbuf_free(m); /* from before a resync: nothing to send */
+		return true;
+	}
 	if (unlikely(dp_rtp_rewrite(rtp_io, f->rtp_hdr_len, pt, out_seq, out_ts, k->cfg.ssrc,
 				    k->cfg.ext_map) < 0)) {
 		dp_drop(w, m, CASCADE_DROP_RTP_EXT);
@@ -302,7 +306,11 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 	hp = rte_pktmbuf_mtod(h, uint8_t *);
 	rtp_out = hp + L2_LEN + l3l4;
 	memcpy(rtp_out, f->rtp, f->rtp_hdr_len);
-	dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq, &out_ts);
+	if (dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq,
+		       &out_ts) < 0) {
+		rte_pktmbuf_free(h); /* from before a resync: its number was already used */
+		return false;
+	}
 	if (unlikely(dp_rtp_rewrite(rtp_out, f->rtp_hdr_len, (uint8_t)pt, out_seq, out_ts,
 				    k->cfg.ssrc, k->cfg.ext_map) < 0)) {
 		rte_pktmbuf_free(h);

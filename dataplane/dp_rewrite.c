@@ -66,7 +66,7 @@ ticks_elapsed(uint64_t elapsed_ns, uint32_t clock_rate)
 #define SEQ_MAX_DROPOUT 3000
 #define SEQ_MAX_MISORDER 100
 
-void
+int
 dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t now_ns,
 	   uint32_t clock_rate, uint16_t *out_seq, uint32_t *out_ts)
 {
@@ -102,10 +102,20 @@ dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t no
 			adv = 1;
 		st->seq_off = (uint16_t)(st->last_out_seq + 1 - in_seq);
 		st->ts_off = st->last_out_ts + adv - in_ts;
+		st->base_seq = (uint16_t)(st->last_out_seq + 1);
+		st->has_base = 1;
 	}
 
 	seq = (uint16_t)(in_seq + st->seq_off);
 	ts = in_ts + st->ts_off;
+	if (st->has_base && !st->need_resync) {
+		int16_t from_base = (int16_t)(uint16_t)(seq - st->base_seq);
+
+		if (from_base < 0)
+			return -1; /* from before the resync: its number was already used */
+		if (from_base > SEQ_MAX_MISORDER)
+			st->has_base = 0; /* nothing that late is expected any more */
+	}
 
 	/* RFC 3550 A.1: newer when ahead by less than half the sequence space. */
 	if (!st->started || st->need_resync || (int16_t)(uint16_t)(seq - st->last_out_seq) > 0) {
@@ -117,6 +127,7 @@ dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t no
 	st->need_resync = 0;
 	*out_seq = seq;
 	*out_ts = ts;
+	return 0;
 }
 
 int

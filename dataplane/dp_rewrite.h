@@ -33,7 +33,10 @@ struct dp_seq_state {
 	uint64_t last_out_ns;  /* wall clock of that packet, ns */
 	uint8_t started;       /* at least one packet was sent */
 	uint8_t need_resync;   /* re-base on the next packet (resume, new source) */
-	uint8_t pad[6];
+	uint8_t has_base;      /* base_seq is set: a resync happened recently */
+	uint8_t pad;
+	uint16_t base_seq;     /* first output sequence after the last resync */
+	uint16_t pad2;
 };
 
 /* Mark the state so the next packet re-bases it (after a pause or source switch). */
@@ -44,10 +47,11 @@ void dp_seq_resync(struct dp_seq_state *st);
  * now_ns, for a stream of clock_rate Hz. Re-bases the offsets if the state is
  * new (offsets 0) or needs a resync, then records the packet if it is the
  * newest so far (signed 16-bit difference to last_out_seq, RFC 3550 A.1). A
- * zeroed struct is a new state. Late packets from before a resync are mapped
- * with the new offsets too; callers that care must drop them first.
+ * zeroed struct is a new state. Returns 0, or -1 for a late packet from before
+ * the last resync: its output number would repeat one already sent, so the
+ * caller does not send it to this consumer.
  */
-void dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t now_ns,
+int dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t now_ns,
 		uint32_t clock_rate, uint16_t *out_seq, uint32_t *out_ts);
 
 /*

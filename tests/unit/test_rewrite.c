@@ -65,10 +65,10 @@ get32(const uint8_t *p)
 }
 
 /* Map one packet of a 90 kHz stream. */
-static void
+static int
 map(struct dp_seq_state *st, uint16_t seq, uint32_t ts, uint64_t now, uint16_t *oseq, uint32_t *ots)
 {
-	dp_seq_map(st, seq, ts, now, 90000, oseq, ots);
+	return dp_seq_map(st, seq, ts, now, 90000, oseq, ots);
 }
 
 /* ---- Sequence and timestamp ---- */
@@ -263,14 +263,21 @@ test_seq_reorder(void **state)
 	/* A jump back beyond MAX_MISORDER (100) is a restart too. */
 	map(&st, 4000, 15000, SEC + 6, &seq, &ts);
 	assert_int_equal(seq, 4);
-	/* Within MAX_MISORDER it is only late: mapped, not the newest. */
-	map(&st, 3950, 0, SEC + 7, &seq, &ts);
-	assert_int_equal(seq, (uint16_t)(4 - 50));
+	/* A late packet from before that restart would reuse a number already
+	 * sent (4 - 50): it is refused, and nothing moves. */
+	assert_int_equal(map(&st, 3950, 0, SEC + 7, &seq, &ts), -1);
 	assert_int_equal(st.last_out_seq, 4);
+	/* Once the stream is past MAX_MISORDER beyond the restart, lateness is
+	 * plain reordering again: mapped, not the newest. */
+	assert_int_equal(map(&st, 4000 + 150, 16000, SEC + 7, &seq, &ts), 0);
+	assert_int_equal(seq, 4 + 150);
+	assert_int_equal(map(&st, 4000 + 140, 16000, SEC + 7, &seq, &ts), 0);
+	assert_int_equal(seq, 4 + 140);
+	assert_int_equal(st.last_out_seq, 4 + 150);
 	/* Up to MAX_DROPOUT - 1 ahead is loss, not a restart: the gap shows. */
-	map(&st, 4000 + 2999, 18000, SEC + 8, &seq, &ts);
-	assert_int_equal(seq, 4 + 2999);
-	assert_int_equal(st.last_out_seq, 4 + 2999);
+	map(&st, 4150 + 2999, 18000, SEC + 8, &seq, &ts);
+	assert_int_equal(seq, 154 + 2999);
+	assert_int_equal(st.last_out_seq, 154 + 2999);
 }
 
 static uint32_t
