@@ -447,6 +447,7 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		peer = consumer_peer(tp);
 		if (peer == NULL) {
 			dp_drop_count(w, CASCADE_DROP_NO_ROUTE);
+			w->cstats[cs].drop_pkts++;
 			continue;
 		}
 		if (tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX) {
@@ -462,6 +463,7 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		h = rte_pktmbuf_alloc(dp.hdr_pool);
 		if (h == NULL) {
 			dp_drop_count(w, CASCADE_DROP_NO_MBUF);
+			w->cstats[cs].drop_pkts++;
 			continue;
 		}
 		hp = rte_pktmbuf_mtod(h, uint8_t *);
@@ -481,6 +483,7 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		if (hl == 0) {
 			rte_pktmbuf_free(h);
 			dp_drop_count(w, CASCADE_DROP_NO_ROUTE);
+			w->cstats[cs].drop_pkts++;
 			continue;
 		}
 		h->data_len = (uint16_t)(hl + SR_LEN);
