@@ -141,6 +141,7 @@ struct dp_worker {
 struct dp_port {
 	uint16_t port_id;
 	bool main_txq; /* queue n_workers exists, for the main lcore's injected packets */
+	bool is_memif; /* left to process exit at shutdown (see dp_ports_close) */
 	struct rte_ether_addr mac;
 };
 
@@ -216,7 +217,7 @@ void dp_dir_write_consumer(struct dp_ctx *c, uint32_t slot);
 
 /* dp_port.c */
 int dp_ports_init(struct dp_ctx *c);
-void dp_ports_close(struct dp_ctx *c);
+bool dp_ports_close(struct dp_ctx *c);
 
 /* dp_table.c: tables (main lcore writes, workers read under RCU) */
 int dp_tables_init(struct dp_ctx *c);

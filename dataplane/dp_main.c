@@ -104,7 +104,7 @@ main(int argc, char **argv)
 	int rc, eal_args;
 	unsigned int lcore;
 	int exit_code = 1;
-	bool pdump = false;
+	bool pdump = false, skip_cleanup = false;
 
 	/* --help and --version answer without starting DPDK (no hugepages needed) */
 	for (int i = 1; i < argc; i++) {
@@ -189,13 +189,16 @@ out_workers:
 out_tables:
 	dp_tables_free(&dp);
 out_ports:
-	dp_ports_close(&dp);
-	rte_mempool_free(dp.pkt_pool);
-	rte_mempool_free(dp.hdr_pool);
-	rte_mempool_free(dp.clone_pool);
+	skip_cleanup = dp_ports_close(&dp);
+	if (!skip_cleanup) {
+		rte_mempool_free(dp.pkt_pool);
+		rte_mempool_free(dp.hdr_pool);
+		rte_mempool_free(dp.clone_pool);
+	}
 	dp_seg_destroy(&dp);
 out_eal:
-	rte_eal_cleanup();
+	if (!skip_cleanup)
+		rte_eal_cleanup();
 	if (exit_code != 0)
 		fprintf(stderr, "cascade-dp: start-up failed (see the messages above)\n");
 	return exit_code;

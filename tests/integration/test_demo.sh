@@ -28,4 +28,24 @@ if ls /dev/hugepages 2>/dev/null | grep -q '^cascade-demo'; then
 	fail "demo left hugepage files behind"
 fi
 pgrep -f 'file-prefix cascade-demo' >/dev/null && fail "demo left processes behind"
-pass "demo ran, zero loss, clean exit"
+# Ctrl-C from a shell reaches the whole process group (the demo, cascade-dp and
+# pktgen at once). DPDK 22.11's memif crashed cascade-dp in about half of such
+# shutdowns until memif ports were left to process exit; three rounds here.
+for round in 1 2 3; do
+	setsid bash -c "DEMO_PRODUCERS=2 DEMO_CONSUMERS=20 BUILD_DIR='$BUILD_DIR' exec '$SRC_DIR/tools/demo'" \
+		>"$TEST_TMP/int$round.out" 2>&1 &
+	demo_pid=$!
+	sleep 4
+	kill -INT -- "-$demo_pid" 2>/dev/null || fail "could not signal the demo's process group"
+	wait_for "! kill -0 $demo_pid 2>/dev/null" 20 || fail "demo still running 20 s after Ctrl-C"
+	wait "$demo_pid" || true
+	if grep -Eq 'Segmentation|core dumped|Aborted' "$TEST_TMP/int$round.out"; then
+		cat "$TEST_TMP/int$round.out" >&2
+		fail "a process crashed on Ctrl-C (round $round)"
+	fi
+	grep -q '^summary: ' "$TEST_TMP/int$round.out" || fail "no summary after Ctrl-C (round $round)"
+	pgrep -f 'file-prefix cascade-demo' >/dev/null && fail "Ctrl-C left processes behind"
+	[[ $(ls /dev/shm | grep -c '^cascade\.demo' || true) == "$before_shm" ]] ||
+		fail "Ctrl-C left a shared segment behind"
+done
+pass "demo ran, zero loss, clean exit, three clean Ctrl-Cs"
