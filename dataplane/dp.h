@@ -204,40 +204,73 @@ struct dp_prod_key {
 
 extern struct dp_ctx dp;
 
-/* dp_opts.c */
+/* ---- dp_opts.c: options (main thread, before anything starts) ---- */
+
+/*
+ * Fill o from cascade-dp's own arguments (those after EAL's). Returns 0, 1 when
+ * --help or --version was answered, or -EINVAL after printing a message that
+ * names the bad option.
+ */
 int dp_options_parse(struct dp_options *o, int argc, char **argv);
+/* Print the options and their defaults to stdout. */
 void dp_usage(const char *prog);
 
-/* dp_seg.c: create the shared segment (main lcore, at start) and remove it. */
+/* ---- dp_seg.c: the shared segment (main lcore) ---- */
+
+/* Create and lay out /dev/shm/cascade.NAME; refuses one a live dataplane owns. 0 or -errno. */
 int dp_seg_create(struct dp_ctx *c);
+/* Mark the segment stopped, unmap and unlink it. */
 void dp_seg_destroy(struct dp_ctx *c);
+/* Copy a table slot into its directory record under the record's sequence lock. */
 void dp_dir_write_transport(struct dp_ctx *c, uint32_t slot);
 void dp_dir_write_producer(struct dp_ctx *c, uint32_t slot);
 void dp_dir_write_consumer(struct dp_ctx *c, uint32_t slot);
 
-/* dp_port.c */
+/* ---- dp_port.c: ports and mempools (main lcore, at start and exit) ---- */
+
+/* Create the pools, configure and start every port. 0 or -errno (logged). */
 int dp_ports_init(struct dp_ctx *c);
+/* Stop and close the ports; true when some were left to process exit (memif). */
 bool dp_ports_close(struct dp_ctx *c);
 
-/* dp_table.c: tables (main lcore writes, workers read under RCU) */
+/* ---- dp_table.c, dp_table_cmd.c: tables (main lcore writes, workers read) ---- */
+
+/* Allocate the tables, hashes and the RCU variable. 0 or -ENOMEM (logged). */
 int dp_tables_init(struct dp_ctx *c);
+/* Free everything, running all deferred work first; the workers must have stopped. */
 void dp_tables_free(struct dp_ctx *c);
+/*
+ * Apply one command; fills *r (status, slot, message naming a bad field). Sets
+ * *needs_grace when the reply must wait for a grace period (deletes, pauses):
+ * hand it to dp_table_defer_reply(). Returns r->status.
+ */
 int dp_table_apply(struct dp_ctx *c, const struct cascade_cmd *cmd, struct cascade_reply *r,
 		   bool *needs_grace);
+/* Publish the consumer lists changed since the last call and stamp deferred work. */
 void dp_table_publish(struct dp_ctx *c);
+/* Queue a reply for after the current batch's grace period. 0 or -ENOMEM. */
 int dp_table_defer_reply(const struct cascade_reply *r);
+/* Run deferred work whose grace period ended (all of it when `all`). */
 void dp_table_reclaim(struct dp_ctx *c, bool all);
+/* Record a learned remote tuple or MAC and announce it on the event ring. 0 or -errno. */
 int dp_table_learn(struct dp_ctx *c, const struct dp_learn *l);
+/* Whether deferred work is waiting (the main loop then naps shorter). */
 bool dp_table_pending(const struct dp_ctx *c);
 
-/* dp_ctl.c: the main lcore's loop */
+/* ---- dp_ctl.c: the main lcore's loop ---- */
+
+/* Announce the start on the event ring and mark the segment running. */
 int dp_ctl_init(struct dp_ctx *c);
+/* Commands, learns, replies, reclamation, slow and inject rings, heartbeat; until quit. */
 void dp_ctl_loop(struct dp_ctx *c);
 
-/* dp_worker.c */
+/* ---- dp_worker.c: worker lcores ---- */
+
+/* A worker's poll loop (rte_eal_remote_launch entry); arg is its struct dp_worker. */
 int dp_worker_loop(void *arg);
+/* Count m as dropped for `why` and free it. Worker lcore. */
 void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum cascade_drop why);
-/* Count a drop of one egress copy (no mbuf to free). */
+/* Count a drop of one egress copy (no mbuf to free). Worker lcore. */
 static inline void
 dp_drop_count(struct dp_worker *w, enum cascade_drop why)
 {
@@ -245,11 +278,15 @@ dp_drop_count(struct dp_worker *w, enum cascade_drop why)
 	w->stats->ctr[CASCADE_LC_DROP_PKTS]++;
 }
 
-/* dp_fanout.c */
+/* ---- dp_fanout.c: fan-out and TX (worker lcores) ---- */
+
+/* Send RTP packet m of producer p to each of its consumers; consumes m. */
 void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		   const struct dp_rtp *rtp, const struct dp_producer *p, uint32_t pslot);
+/* Send producer p's sender report m to each consumer as a single SR; consumes m. */
 void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		    const struct dp_producer *p, uint32_t pslot);
+/* Hand every buffered egress packet to its TX queue (before reporting quiescence). */
 void dp_tx_flush(struct dp_worker *w);
 /*
  * Write Ethernet + IPv4/IPv6 + UDP headers at h for a UDP payload of
@@ -262,7 +299,9 @@ uint16_t dp_write_l2l4(uint8_t *h, const struct dp_transport *tp, const struct d
 		       const struct cascade_addr *local, const struct cascade_addr *remote,
 		       uint16_t udp_payload_len, uint32_t body_sum, bool want_cksum);
 
-/* dp_telemetry.c */
+/* ---- dp_telemetry.c ---- */
+
+/* Register the /cascade/ telemetry commands. 0 or -EINVAL (logged). */
 int dp_telemetry_init(struct dp_ctx *c);
 
 #endif /* DP_H */
