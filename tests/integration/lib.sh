@@ -37,6 +37,8 @@ if [[ -x $CASCADE_DP ]] && ldd "$CASCADE_DP" 2>/dev/null | grep -q libasan; then
 	CASCADE_SANITIZED=1
 fi
 export CASCADE_SANITIZED
+# sanitized binaries take longer to exit (LeakSanitizer scans their memory)
+((CASCADE_SANITIZED == 0)) || CASCADE_KILL_TIMEOUT=${CASCADE_KILL_TIMEOUT_SANITIZED:-20}
 
 CASCADE_TEST_NAME=$(basename "$0" .sh)
 CASCADE_TEST_ID=t$$

@@ -90,10 +90,17 @@ cons=$(tele /cascade/consumer,14)
 jq -e '."/cascade/consumer".tx_packets > 0 and ."/cascade/consumer".ssrc == 8738' <<<"$cons" \
 	>/dev/null || fail "/cascade/consumer,14: $cons"
 
-timeout 30 dpdk-dumpcap --file-prefix "$dpdk_prefix" -i 1 -c 20 -w "$TEST_TMP/cap.pcapng" \
-	>"$TEST_TMP/dumpcap.log" 2>&1 || { cat "$TEST_TMP/dumpcap.log" >&2; fail "dpdk-dumpcap failed"; }
-n=$(tshark -r "$TEST_TMP/cap.pcapng" -d udp.port==6000,rtp -Y 'rtp.ssrc == 0x2222' 2>/dev/null | wc -l)
-((n >= 20)) || fail "dpdk-dumpcap captured $n RTP packets with the consumer's SSRC, wanted 20"
+# DPDK's secondary-process tools cannot reliably map the memory of an ASan-built
+# primary (the sanitizer's shadow occupies the addresses they need); they are
+# checked against the release build only.
+if ((CASCADE_SANITIZED == 0)); then
+	timeout 30 dpdk-dumpcap --file-prefix "$dpdk_prefix" -i 1 -c 20 -w "$TEST_TMP/cap.pcapng" \
+		>"$TEST_TMP/dumpcap.log" 2>&1 || { cat "$TEST_TMP/dumpcap.log" >&2; fail "dpdk-dumpcap failed"; }
+	n=$(tshark -r "$TEST_TMP/cap.pcapng" -d udp.port==6000,rtp -Y 'rtp.ssrc == 0x2222' 2>/dev/null | wc -l)
+	((n >= 20)) || fail "dpdk-dumpcap captured $n RTP packets with the consumer's SSRC, wanted 20"
+else
+	log "sanitized build: dpdk-dumpcap not run (secondary processes and ASan do not mix)"
+fi
 
 # --- stop the traffic: pools return to their baseline --------------------------------
 dpctl transport-del 1 >/dev/null
@@ -115,30 +122,38 @@ bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix-pi" --vdev net_null
 	-- --segment "$seg_name" >"$TEST_TMP/dp-pi.log" 2>&1
 dp_pid=$BG_PID
 dpctl --timeout-ms 20000 wait || fail "cascade-dp (net_null) did not start"
-timeout 20 dpdk-proc-info --file-prefix "$dpdk_prefix-pi" -- --stats >"$TEST_TMP/procinfo.log" 2>&1 ||
-	{ cat "$TEST_TMP/procinfo.log" >&2; fail "dpdk-proc-info failed"; }
-grep -Eq 'RX-packets: +[1-9]' "$TEST_TMP/procinfo.log" || fail "dpdk-proc-info shows no RX packets"
+if ((CASCADE_SANITIZED == 0)); then
+	timeout 20 dpdk-proc-info --file-prefix "$dpdk_prefix-pi" -- --stats >"$TEST_TMP/procinfo.log" 2>&1 ||
+		{ cat "$TEST_TMP/procinfo.log" >&2; fail "dpdk-proc-info failed"; }
+	grep -Eq 'RX-packets: +[1-9]' "$TEST_TMP/procinfo.log" || fail "dpdk-proc-info shows no RX packets"
+fi
 [[ $(dpctl stats | awk '$1 == "drop_eth_type" {print $2}') -gt 0 ]] ||
 	fail "net_null frames were not counted as eth_type drops"
 
 # The inject ring: a UDP payload the control plane hands down leaves on the transport's
 # port from its local address to its remote, with valid checksums.
 dpctl transport-add 5 198.18.0.1:40100 --mux --remote 198.18.0.9:7000 --mac 02:00:00:00:00:09 >/dev/null
-bg timeout 20 dpdk-dumpcap --file-prefix "$dpdk_prefix-pi" -i 0 -f "udp port 7000" -c 1 \
-	-w "$TEST_TMP/inject.pcapng"
-cap_pid=$BG_PID
-sleep 2
+if ((CASCADE_SANITIZED == 0)); then
+	bg timeout 20 dpdk-dumpcap --file-prefix "$dpdk_prefix-pi" -i 0 -f "udp port 7000" -c 1 \
+		-w "$TEST_TMP/inject.pcapng"
+	cap_pid=$BG_PID
+	sleep 2
+fi
 dpctl inject 5 0001000c2112a4420102030405060708090a0b0c >/dev/null || fail "inject failed"
 dpctl inject 77 00 >/dev/null || fail "inject (unknown transport) was not queued"
-wait "$cap_pid" || fail "dpdk-dumpcap saw no injected packet"
-tshark -r "$TEST_TMP/inject.pcapng" -o udp.check_checksum:TRUE -T fields -e ip.src -e udp.srcport \
-	-e ip.dst -e udp.dstport -e udp.checksum.status -e udp.payload >"$TEST_TMP/inject.txt" 2>/dev/null
-read -r isrc isport idst idport ick ipay <"$TEST_TMP/inject.txt" || fail "no packet decoded"
-[[ "$isrc:$isport $idst:$idport" == "198.18.0.1:40100 198.18.0.9:7000" ]] ||
-	fail "injected packet went $isrc:$isport -> $idst:$idport"
-[[ $ick == 1 && ${ipay//:/} == 0001000c2112a4420102030405060708090a0b0c ]] ||
-	fail "injected packet: checksum status $ick, payload $ipay"
-wait_for "[[ \$(dpctl stats | awk '\$1 == \"inject_drops\" {print \$2}') == 1 ]]" 5 ||
+if ((CASCADE_SANITIZED == 0)); then
+	wait "$cap_pid" || fail "dpdk-dumpcap saw no injected packet"
+	tshark -r "$TEST_TMP/inject.pcapng" -o udp.check_checksum:TRUE -T fields -e ip.src \
+		-e udp.srcport -e ip.dst -e udp.dstport -e udp.checksum.status -e udp.payload \
+		>"$TEST_TMP/inject.txt" 2>/dev/null
+	read -r isrc isport idst idport ick ipay <"$TEST_TMP/inject.txt" || fail "no packet decoded"
+	[[ "$isrc:$isport $idst:$idport" == "198.18.0.1:40100 198.18.0.9:7000" ]] ||
+		fail "injected packet went $isrc:$isport -> $idst:$idport"
+	[[ $ick == 1 && ${ipay//:/} == 0001000c2112a4420102030405060708090a0b0c ]] ||
+		fail "injected packet: checksum status $ick, payload $ipay"
+fi
+wait_for "[[ \$(dpctl stats | awk '\$1 == \"inject_packets\" {print \$2}') == 1 ]]" 5 ||
+	fail "the injected packet was not sent"wait_for "[[ \$(dpctl stats | awk '\$1 == \"inject_drops\" {print \$2}') == 1 ]]" 5 ||
 	fail "inject to an unknown transport was not counted as a drop"
 [[ $(dpctl stats | awk '$1 == "inject_packets" {print $2}') == 1 ]] || fail "inject_packets != 1"
 
