@@ -159,4 +159,19 @@ wait_for "[[ \$(dpctl stats | awk '\$1 == \"inject_packets\" {print \$2}') == 1 
 
 stop "$dp_pid"
 ((STOP_RC == 0)) || fail "cascade-dp (net_null) exited $STOP_RC on SIGTERM"
-pass "options, commands, telemetry, dumpcap, proc-info, inject, mempools, shutdown"
+
+# Two worker lcores (this host has two cores, so both share core 1): each gets its
+# own RX queue, polls it and counts in its own block; telemetry shows both.
+bg "$CASCADE_DP" --lcores '0@0,1@1,2@1' --no-pci --file-prefix "$dpdk_prefix-w2" \
+	--vdev net_null0 -- --segment "$seg_name" >"$TEST_TMP/dp-w2.log" 2>&1
+dp_pid=$BG_PID
+dpctl --timeout-ms 20000 wait || fail "cascade-dp with two workers did not start"
+grep -q 'rxq=2 txq=3' "$TEST_TMP/dp-w2.log" || fail "port not set up with a queue per worker"
+tele_w2() { echo "$1" | timeout 10 dpdk-telemetry.py -f "$dpdk_prefix-w2" 2>/dev/null | grep -a '^{' | tail -1; }
+for l in 0 1; do
+	wait_for "[[ \$(tele_w2 /cascade/lcore,$l | jq '.\"/cascade/lcore\".rx_packets') -gt 0 ]]" 10 ||
+		fail "worker $l received nothing"
+done
+stop "$dp_pid"
+((STOP_RC == 0)) || fail "cascade-dp (two workers) exited $STOP_RC on SIGTERM"
+pass "options, commands, telemetry, dumpcap, proc-info, inject, mempools, two workers, shutdown"
