@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration: one JSON file per node (--config), then command-line flags
+ * that override single fields, then one validation pass. Every failure stops
+ * the process at start with one line naming the field, as the file spells it
+ * (media.port_min) or as the flag does (--port-range). Unknown keys are
+ * refused too, so a typo never silently falls back to a default.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cp.h"
+
+static int
+bad(const char *field, const char *why)
+{
+	fprintf(stderr, "cascade-cp: config: %s: %s\n", field, why);
+	return -1;
+}
+
+static int
+copy_str(char *dst, size_t cap, const char *src, const char *field)
+{
+	if (strlen(src) == 0 || strlen(src) >= cap)
+		return bad(field, "empty or too long");
+	snprintf(dst, cap, "%s", src);
+	return 0;
+}
+
+static int
+get_str(json_t *obj, const char *key, const char *field, char *dst, size_t cap)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return bad(field, "must be a string");
+	return copy_str(dst, cap, json_string_value(v), field);
+}
+
+static int
+get_port(json_t *obj, const char *key, const char *field, uint16_t *dst)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535)
+		return bad(field, "must be an integer in 1..65535");
+	*dst = (uint16_t)json_integer_value(v);
+	return 0;
+}
+
+/* Refuse keys the schema does not know: a typo must not pass as a default. */
+static int
+only_keys(json_t *obj, const char *where, const char *const *known)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+	{
+		const char *const *k;
+		bool ok = false;
+
+		(void)v;
+		for (k = known; *k != NULL; k++)
+			ok |= strcmp(*k, key) == 0;
+		if (!ok) {
+			char field[128];
+			snprintf(field, sizeof(field), "%s%s%s", where, *where ? "." : "", key);
+			return bad(field, "unknown key");
+		}
+	}
+	return 0;
+}
+
+static int
+section(json_t *root, const char *name, json_t **out, const char *const *known)
+{
+	*out = json_object_get(root, name);
+	if (*out == NULL)
+		return 0;
+	if (!json_is_object(*out))
+		return bad(name, "must be an object");
+	return only_keys(*out, name, known);
+}
+
+static int
+parse_host_port(const char *s, const char *field, char *host, size_t cap, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long p;
+
+	if (colon == NULL || colon == s || (size_t)(colon - s) >= cap)
+		return bad(field, "expected HOST:PORT");
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 1 || p > 65535)
+		return bad(field, "port must be 1..65535");
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int
+load_file(struct cp_config *c, const char *path)
+{
+	static const char *const top[] = {"node_id", "media", "api", "dataplane", "redis", NULL};
+	static const char *const media_k[] = {"ips", "port_min", "port_max", NULL};
+	static const char *const api_k[] = {"listen", "token", "metrics_auth", NULL};
+	static const char *const dp_k[] = {"segment", NULL};
+	static const char *const redis_k[] = {"url", "prefix", NULL};
+	json_t *root, *media, *api, *dpl, *redis, *v;
+	json_error_t err;
+	int rc = -1;
+
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL) {
+		fprintf(stderr, "cascade-cp: config: %s:%d:%d: %s\n", path, err.line, err.column,
+			err.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		bad("(top level)", "must be an object");
+		goto out;
+	}
+	if (only_keys(root, "", top) < 0 || section(root, "media", &media, media_k) < 0 ||
+	    section(root, "api", &api, api_k) < 0 || section(root, "dataplane", &dpl, dp_k) < 0 ||
+	    section(root, "redis", &redis, redis_k) < 0)
+		goto out;
+	if (get_str(root, "node_id", "node_id", c->node_id, sizeof(c->node_id)) < 0)
+		goto out;
+	if (media != NULL) {
+		v = json_object_get(media, "ips");
+		if (v != NULL) {
+			size_t i;
+			json_t *ip;
+			if (!json_is_array(v) || json_array_size(v) == 0 ||
+			    json_array_size(v) > CP_MAX_MEDIA_IPS) {
+				bad("media.ips", "must be an array of 1 to 8 addresses");
+				goto out;
+			}
+			c->n_media_ips = 0;
+			json_array_foreach(v, i, ip)
+			{
+				if (!json_is_string(ip) ||
+				    copy_str(c->media_ips[i], sizeof(c->media_ips[i]),
+					     json_string_value(ip), "media.ips") < 0) {
+					bad("media.ips", "every entry must be an address string");
+					goto out;
+				}
+				c->n_media_ips++;
+			}
+		}
+		if (get_port(media, "port_min", "media.port_min", &c->port_min) < 0 ||
+		    get_port(media, "port_max", "media.port_max", &c->port_max) < 0)
+			goto out;
+	}
+	if (api != NULL) {
+		v = json_object_get(api, "listen");
+		if (v != NULL && (!json_is_string(v) ||
+				  parse_host_port(json_string_value(v), "api.listen", c->api_host,
+						  sizeof(c->api_host), &c->api_port) < 0)) {
+			if (!json_is_string(v))
+				bad("api.listen", "must be a string HOST:PORT");
+			goto out;
+		}
+		if (get_str(api, "token", "api.token", c->api_token, sizeof(c->api_token)) < 0)
+			goto out;
+		v = json_object_get(api, "metrics_auth");
+		if (v != NULL) {
+			if (!json_is_boolean(v)) {
+				bad("api.metrics_auth", "must be true or false");
+				goto out;
+			}
+			c->metrics_auth = json_is_true(v);
+		}
+	}
+	if (dpl != NULL &&
+	    get_str(dpl, "segment", "dataplane.segment", c->segment, sizeof(c->segment)) < 0)
+		goto out;
+	if (redis != NULL &&
+	    (get_str(redis, "url", "redis.url", c->redis_url, sizeof(c->redis_url)) < 0 ||
+	     get_str(redis, "prefix", "redis.prefix", c->redis_prefix, sizeof(c->redis_prefix)) <
+		     0))
+		goto out;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+static int
+validate(struct cp_config *c)
+{
+	unsigned int i;
+	size_t k;
+	uint8_t buf[16];
+
+	if (c->node_id[0] == '\0')
+		return bad("node_id", "required (stable across restarts)");
+	for (k = 0; c->node_id[k] != '\0'; k++)
+		if (!((c->node_id[k] >= 'a' && c->node_id[k] <= 'z') ||
+		      (c->node_id[k] >= 'A' && c->node_id[k] <= 'Z') ||
+		      (c->node_id[k] >= '0' && c->node_id[k] <= '9') || c->node_id[k] == '-' ||
+		      c->node_id[k] == '_' || c->node_id[k] == '.'))
+			return bad("node_id", "letters, digits, '-', '_' and '.' only");
+	if (c->n_media_ips == 0)
+		return bad("media.ips", "at least one media address is required");
+	for (i = 0; i < c->n_media_ips; i++)
+		if (inet_pton(AF_INET, c->media_ips[i], buf) != 1 &&
+		    inet_pton(AF_INET6, c->media_ips[i], buf) != 1)
+			return bad("media.ips", "not an IPv4 or IPv6 address");
+	if (c->port_min == 0 || c->port_max == 0 || c->port_min > c->port_max)
+		return bad("media.port_min", "port_min and port_max must be set, port_min <= port_max");
+	if (c->api_port == 0)
+		return bad("api.listen", "required, HOST:PORT");
+	if (inet_pton(AF_INET, c->api_host, buf) != 1 && inet_pton(AF_INET6, c->api_host, buf) != 1)
+		return bad("api.listen", "host must be an IP address (the node's control address)");
+	if (strlen(c->api_token) < 16)
+		return bad("api.token", "required, at least 16 characters");
+	for (k = 0; c->segment[k] != '\0'; k++)
+		if (!((c->segment[k] >= 'a' && c->segment[k] <= 'z') ||
+		      (c->segment[k] >= 'A' && c->segment[k] <= 'Z') ||
+		      (c->segment[k] >= '0' && c->segment[k] <= '9') || c->segment[k] == '-' ||
+		      c->segment[k] == '_'))
+			return bad("dataplane.segment", "letters, digits, '-' and '_' only");
+	if (c->redis_url[0] != '\0' && strncmp(c->redis_url, "redis://", 8) != 0)
+		return bad("redis.url", "must start with redis://");
+	return 0;
+}
+
+int
+cp_config_load(struct cp_config *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"node-id", required_argument, NULL, 'n'},
+		{"api-listen", required_argument, NULL, 'l'},
+		{"api-token", required_argument, NULL, 't'},
+		{"segment", required_argument, NULL, 's'},
+		{"redis-url", required_argument, NULL, 'r'},
+		{"media-ip", required_argument, NULL, 'm'},
+		{"port-range", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL;
+	bool ips_from_flags = false;
+	int ch;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->segment, sizeof(c->segment), "default");
+	snprintf(c->redis_prefix, sizeof(c->redis_prefix), "cascade");
+	/* the file first, wherever --config stands, so that flags override it */
+	for (ch = 1; ch < argc; ch++) {
+		if (strcmp(argv[ch], "--config") == 0 && ch + 1 < argc)
+			path = argv[ch + 1];
+		else if (strncmp(argv[ch], "--config=", 9) == 0)
+			path = argv[ch] + 9;
+	}
+	if (path != NULL && load_file(c, path) < 0)
+		return -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			break;
+		case 'n':
+			if (copy_str(c->node_id, sizeof(c->node_id), optarg, "--node-id") < 0)
+				return -1;
+			break;
+		case 'l':
+			if (parse_host_port(optarg, "--api-listen", c->api_host, sizeof(c->api_host),
+					    &c->api_port) < 0)
+				return -1;
+			break;
+		case 't':
+			if (copy_str(c->api_token, sizeof(c->api_token), optarg, "--api-token") < 0)
+				return -1;
+			break;
+		case 's':
+			if (copy_str(c->segment, sizeof(c->segment), optarg, "--segment") < 0)
+				return -1;
+			break;
+		case 'r':
+			if (copy_str(c->redis_url, sizeof(c->redis_url), optarg, "--redis-url") < 0)
+				return -1;
+			break;
+		case 'm':
+			if (!ips_from_flags)
+				c->n_media_ips = 0; /* flags replace the file's list */
+			ips_from_flags = true;
+			if (c->n_media_ips == CP_MAX_MEDIA_IPS)
+				return bad("--media-ip", "at most 8");
+			if (copy_str(c->media_ips[c->n_media_ips], sizeof(c->media_ips[0]), optarg,
+				     "--media-ip") < 0)
+				return -1;
+			c->n_media_ips++;
+			break;
+		case 'p': {
+			unsigned int a, b;
+			char extra;
+			if (sscanf(optarg, "%u-%u%c", &a, &b, &extra) != 2 || a < 1 || b > 65535)
+				return bad("--port-range", "expected MIN-MAX within 1..65535");
+			c->port_min = (uint16_t)a;
+			c->port_max = (uint16_t)b;
+			break;
+		}
+		case 'h':
+			printf("usage: cascade-cp [--config FILE] [--node-id ID] [--api-listen IP:PORT]\n"
+			       "       [--api-token TOKEN] [--segment NAME] [--redis-url URL]\n"
+			       "       [--media-ip IP]... [--port-range MIN-MAX]\n"
+			       "Flags override the file; see controlplane/cascade-cp.example.json.\n");
+			exit(0);
+		default:
+			fprintf(stderr, "cascade-cp: unknown option (see --help)\n");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cascade-cp: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	return validate(c);
+}

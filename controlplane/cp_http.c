@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The /v1 HTTP API (libevent's evhttp). Every request is authenticated with the
+ * node's bearer token (except /metrics unless configured), routed by method and
+ * path, and answered with JSON; every error is {"error":{"code","message"}}
+ * with the status from one table. Calls that need the dataplane wait for its
+ * reply without blocking the loop: the request is kept and answered from the
+ * driver's callback, or with 503 when the dataplane is absent or silent.
+ *
+ * This first step serves GET /v1/node; transports, producers, consumers,
+ * rooms, stats, metrics and events follow on the same skeleton.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "cp.h"
+
+#define MAX_BODY_BYTES (1024 * 1024)
+#define DP_TIMEOUT_MS 1000
+
+static struct {
+	const struct cp_config *cfg;
+	struct evhttp *http;
+	uint64_t start_ns;
+} h;
+
+/* The API's error table: one place maps a failure to its status and stable code. */
+enum api_err {
+	API_BAD_REQUEST,
+	API_UNAUTHORIZED,
+	API_NOT_FOUND,
+	API_METHOD,
+	API_CONFLICT,
+	API_TOO_LARGE,
+	API_UNAVAILABLE,
+	API_INTERNAL,
+};
+
+static const struct {
+	int status;
+	const char *code;
+} api_errs[] = {
+	[API_BAD_REQUEST] = {400, "bad_request"},   [API_UNAUTHORIZED] = {401, "unauthorized"},
+	[API_NOT_FOUND] = {404, "not_found"},       [API_METHOD] = {405, "method_not_allowed"},
+	[API_CONFLICT] = {409, "conflict"},         [API_TOO_LARGE] = {413, "too_large"},
+	[API_UNAVAILABLE] = {503, "unavailable"},   [API_INTERNAL] = {500, "internal"},
+};
+
+/* The reason phrase for a status: the error table's code, or "OK". */
+static const char *
+reason(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(api_errs) / sizeof(api_errs[0]); i++)
+		if (api_errs[i].status == status)
+			return api_errs[i].code;
+	return "OK";
+}
+
+static void
+send_json(struct evhttp_request *req, int status, json_t *body)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "application/json");
+	if (buf != NULL && text != NULL) {
+		evbuffer_add(buf, text, strlen(text));
+		evbuffer_add(buf, "\n", 1);
+	}
+	evhttp_send_reply(req, status, reason(status), buf);
+	free(text);
+	if (buf != NULL)
+		evbuffer_free(buf);
+	json_decref(body);
+}
+
+static void
+send_error(struct evhttp_request *req, enum api_err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+send_error(struct evhttp_request *req, enum api_err e, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	send_json(req, api_errs[e].status,
+		  json_pack("{s:{s:s,s:s}}", "error", "code", api_errs[e].code, "message", msg));
+}
+
+/* Constant-time comparison, so the token cannot be guessed byte by byte. */
+static bool
+token_ok(struct evhttp_request *req)
+{
+	const char *auth =
+		evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	const char *want = h.cfg->api_token;
+	size_t n, i;
+	unsigned char diff = 0;
+
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
+		return false;
+	auth += 7;
+	n = strlen(want);
+	if (strlen(auth) != n)
+		return false;
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)(auth[i] ^ want[i]);
+	return diff == 0;
+}
+
+/* ---- GET /v1/node ------------------------------------------------------------------- */
+
+struct node_call {
+	struct evhttp_request *req; /* NULL once the client went away */
+};
+
+static void
+on_conn_close(struct evhttp_connection *conn, void *arg)
+{
+	struct node_call *nc = arg;
+
+	(void)conn;
+	nc->req = NULL;
+}
+
+static json_t *
+node_json(const struct cascade_reply *ping)
+{
+	const struct cp_config *c = h.cfg;
+	const struct cascade_seg *seg = cp_dp_seg();
+	json_t *ips = json_array(), *dp, *node;
+	char api[96], epoch[24];
+	unsigned int i;
+
+	for (i = 0; i < c->n_media_ips; i++)
+		json_array_append_new(ips, json_string(c->media_ips[i]));
+	snprintf(api, sizeof(api), "%s:%u", c->api_host, c->api_port);
+	if (seg != NULL && ping != NULL && ping->status == 0) {
+		struct cascade_lcore_stats s;
+		cascade_seg_lcore_stats(seg, &s);
+		snprintf(epoch, sizeof(epoch), "%016" PRIx64, seg->hdr->epoch);
+		dp = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:{s:i,s:i,s:i},s:{s:I,s:I,s:I}}", "state",
+			       "running", "segment", c->segment, "epoch", epoch, "version",
+			       seg->hdr->version, "srtp_backend", seg->hdr->srtp_backend, "workers",
+			       (int)seg->hdr->n_lcores, "capacity", "transports",
+			       (int)seg->hdr->max_transports, "producers", (int)seg->hdr->max_producers,
+			       "consumers", (int)seg->hdr->max_consumers, "packets", "rx",
+			       (json_int_t)s.ctr[CASCADE_LC_RX_PKTS], "tx",
+			       (json_int_t)s.ctr[CASCADE_LC_TX_PKTS], "dropped",
+			       (json_int_t)s.ctr[CASCADE_LC_DROP_PKTS]);
+	} else {
+		dp = json_pack("{s:s,s:s}", "state",
+			       seg == NULL ? "absent" : "not answering", "segment", c->segment);
+	}
+	node = json_pack("{s:s,s:s,s:I,s:{s:s,s:o,s:[i,i]},s:o}", "id", c->node_id, "version",
+			 CASCADE_CP_VERSION, "uptime_s",
+			 (json_int_t)((cascade_now_ns() - h.start_ns) / 1000000000ull), "addresses",
+			 "api", api, "media", ips, "port_range", (int)c->port_min, (int)c->port_max,
+			 "dataplane", dp);
+	return node;
+}
+
+static void
+on_ping(const struct cascade_reply *r, void *arg)
+{
+	struct node_call *nc = arg;
+
+	if (nc->req != NULL) {
+		evhttp_connection_set_closecb(evhttp_request_get_connection(nc->req), NULL, NULL);
+		send_json(nc->req, 200, node_json(r));
+	}
+	free(nc);
+}
+
+static void
+get_node(struct evhttp_request *req)
+{
+	struct node_call *nc;
+	struct cascade_cmd cmd;
+
+	if (cp_dp_state() != CP_DP_RUNNING) {
+		send_json(req, 200, node_json(NULL));
+		return;
+	}
+	nc = calloc(1, sizeof(*nc));
+	if (nc == NULL) {
+		send_error(req, API_INTERNAL, "out of memory");
+		return;
+	}
+	nc->req = req;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CASCADE_CMD_PING;
+	if (cp_dp_call(&cmd, DP_TIMEOUT_MS, on_ping, nc) < 0) {
+		free(nc);
+		send_json(req, 200, node_json(NULL));
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_conn_close, nc);
+}
+
+/* ---- routing ------------------------------------------------------------------------ */
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	const char *uri = evhttp_request_get_uri(req);
+	struct evhttp_uri *parsed = evhttp_uri_parse(uri);
+	const char *path = parsed != NULL ? evhttp_uri_get_path(parsed) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+
+	(void)arg;
+	if (path == NULL) {
+		send_error(req, API_BAD_REQUEST, "request target is not a valid URI");
+		goto out;
+	}
+	if ((strcmp(path, "/metrics") != 0 || h.cfg->metrics_auth) && !token_ok(req)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+				  "Bearer");
+		send_error(req, API_UNAUTHORIZED, "missing or wrong bearer token");
+		goto out;
+	}
+	if (strcmp(path, "/v1/node") == 0) {
+		if (method != EVHTTP_REQ_GET) {
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+			send_error(req, API_METHOD, "%s allows GET only", path);
+			goto out;
+		}
+		get_node(req);
+		goto out;
+	}
+	send_error(req, API_NOT_FOUND, "no such endpoint: %s", path);
+out:
+	if (parsed != NULL)
+		evhttp_uri_free(parsed);
+}
+
+int
+cp_http_init(struct event_base *base, const struct cp_config *cfg, uint64_t start_ns)
+{
+	h.cfg = cfg;
+	h.start_ns = start_ns;
+	h.http = evhttp_new(base);
+	if (h.http == NULL)
+		return -1;
+	evhttp_set_max_body_size(h.http, MAX_BODY_BYTES);
+	evhttp_set_max_headers_size(h.http, 16 * 1024);
+	evhttp_set_timeout(h.http, 30);
+	evhttp_set_allowed_methods(h.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+	evhttp_set_gencb(h.http, on_request, NULL);
+	if (evhttp_bind_socket(h.http, cfg->api_host, cfg->api_port) != 0) {
+		fprintf(stderr, "cascade-cp: api.listen: cannot listen on %s:%u: %s\n", cfg->api_host,
+			cfg->api_port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+cp_http_fini(void)
+{
+	if (h.http != NULL)
+		evhttp_free(h.http);
+	h.http = NULL;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cascade-cp: the control plane, a plain process (no DPDK EAL) around one
+ * libevent loop: configuration at start (a bad value stops it, naming the
+ * field), the dataplane driver, the HTTP API. SIGINT/SIGTERM end the loop;
+ * the dataplane keeps forwarding whatever was installed.
+ */
+#include <signal.h>
+#include <stdio.h>
+
+#include <event2/event.h>
+
+#include "cp.h"
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig, (void)what;
+	event_base_loopbreak(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cp_config cfg;
+	struct event_base *base;
+	struct event *sigint, *sigterm;
+	int rc = 1;
+
+	if (cp_config_load(&cfg, argc, argv) < 0)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	if (base == NULL) {
+		fprintf(stderr, "cascade-cp: cannot create the event loop\n");
+		return 1;
+	}
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
+	    evsignal_add(sigterm, NULL) < 0 || cp_dp_init(base, &cfg) < 0 ||
+	    cp_http_init(base, &cfg, cascade_now_ns()) < 0)
+		goto out;
+	fprintf(stderr, "cascade-cp: node %s serving http://%s:%u, dataplane segment %s\n",
+		cfg.node_id, cfg.api_host, cfg.api_port, cfg.segment);
+	event_base_dispatch(base);
+	rc = 0;
+out:
+	cp_http_fini();
+	cp_dp_fini();
+	if (sigint != NULL)
+		event_free(sigint);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	event_base_free(base);
+	return rc;
+}
