@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+#include <jansson.h>
 
 #include <cascade/segment.h>
 
@@ -59,6 +60,53 @@ const struct cascade_seg *cp_dp_seg(void);
  * -ENOBUFS when too many commands are in flight.
  */
 int cp_dp_call(struct cascade_cmd *cmd, unsigned int timeout_ms, cp_dp_cb cb, void *arg);
+
+/* ---- cp_http.c: helpers the endpoint files share ---- */
+
+/* The API's error table: one place maps a failure to its status and stable code. */
+enum cp_api_err {
+	CP_API_BAD_REQUEST,
+	CP_API_UNAUTHORIZED,
+	CP_API_NOT_FOUND,
+	CP_API_METHOD,
+	CP_API_CONFLICT,
+	CP_API_TOO_LARGE,
+	CP_API_UNAVAILABLE,
+	CP_API_INTERNAL,
+};
+
+/* Answer req with body (reference stolen) and status. */
+void cp_http_json(struct evhttp_request *req, int status, json_t *body);
+/* Answer req with {"error":{"code","message"}} and the error's status. */
+void cp_http_error(struct evhttp_request *req, enum cp_api_err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Map a dataplane reply status (-errno) to an API error and answer req. */
+void cp_http_dp_error(struct evhttp_request *req, int status, const char *message);
+/*
+ * The request body as a JSON object, or NULL after answering req with 400
+ * (not JSON, not an object) or 413.
+ */
+json_t *cp_http_body(struct evhttp_request *req);
+/*
+ * Keep req answerable across an asynchronous dataplane call: *slot is set to
+ * NULL if the client goes away first. Call cp_http_release() before answering.
+ */
+void cp_http_hold(struct evhttp_request *req, struct evhttp_request **slot);
+void cp_http_release(struct evhttp_request *req);
+
+/* ---- cp_transport.c: rooms and plain transports ---- */
+
+int cp_rooms_init(const struct cp_config *cfg);
+void cp_rooms_fini(void);
+/* POST /v1/rooms/{room}/transports */
+void cp_api_transport_create(struct evhttp_request *req, const char *room);
+/* POST /v1/transports/{id}/connect */
+void cp_api_transport_connect(struct evhttp_request *req, const char *id);
+/* DELETE /v1/transports/{id} */
+void cp_api_transport_delete(struct evhttp_request *req, const char *id);
+/* GET /v1/rooms, GET /v1/rooms/{room} */
+void cp_api_rooms_list(struct evhttp_request *req);
+void cp_api_room_get(struct evhttp_request *req, const char *room);
 
 /* Start the API server on cfg's address. 0 or -1 (message printed). */
 int cp_http_init(struct event_base *base, const struct cp_config *cfg, uint64_t start_ns);

@@ -7,8 +7,9 @@
  * reply without blocking the loop: the request is kept and answered from the
  * driver's callback, or with 503 when the dataplane is absent or silent.
  *
- * This first step serves GET /v1/node; transports, producers, consumers,
- * rooms, stats, metrics and events follow on the same skeleton.
+ * This step serves GET /v1/node, GET /v1/rooms[/{room}] and the plain
+ * transports (create, connect, delete); producers, consumers, stats, metrics
+ * and events follow on the same skeleton.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,26 +33,14 @@ static struct {
 	uint64_t start_ns;
 } h;
 
-/* The API's error table: one place maps a failure to its status and stable code. */
-enum api_err {
-	API_BAD_REQUEST,
-	API_UNAUTHORIZED,
-	API_NOT_FOUND,
-	API_METHOD,
-	API_CONFLICT,
-	API_TOO_LARGE,
-	API_UNAVAILABLE,
-	API_INTERNAL,
-};
-
 static const struct {
 	int status;
 	const char *code;
 } api_errs[] = {
-	[API_BAD_REQUEST] = {400, "bad_request"},   [API_UNAUTHORIZED] = {401, "unauthorized"},
-	[API_NOT_FOUND] = {404, "not_found"},       [API_METHOD] = {405, "method_not_allowed"},
-	[API_CONFLICT] = {409, "conflict"},         [API_TOO_LARGE] = {413, "too_large"},
-	[API_UNAVAILABLE] = {503, "unavailable"},   [API_INTERNAL] = {500, "internal"},
+	[CP_API_BAD_REQUEST] = {400, "bad_request"},   [CP_API_UNAUTHORIZED] = {401, "unauthorized"},
+	[CP_API_NOT_FOUND] = {404, "not_found"},       [CP_API_METHOD] = {405, "method_not_allowed"},
+	[CP_API_CONFLICT] = {409, "conflict"},         [CP_API_TOO_LARGE] = {413, "too_large"},
+	[CP_API_UNAVAILABLE] = {503, "unavailable"},   [CP_API_INTERNAL] = {500, "internal"},
 };
 
 /* The reason phrase for a status: the error table's code, or "OK". */
@@ -66,8 +55,8 @@ reason(int status)
 	return "OK";
 }
 
-static void
-send_json(struct evhttp_request *req, int status, json_t *body)
+void
+cp_http_json(struct evhttp_request *req, int status, json_t *body)
 {
 	struct evbuffer *buf = evbuffer_new();
 	char *text = json_dumps(body, JSON_COMPACT);
@@ -85,12 +74,8 @@ send_json(struct evhttp_request *req, int status, json_t *body)
 	json_decref(body);
 }
 
-static void
-send_error(struct evhttp_request *req, enum api_err e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-send_error(struct evhttp_request *req, enum api_err e, const char *fmt, ...)
+void
+cp_http_error(struct evhttp_request *req, enum cp_api_err e, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -98,8 +83,80 @@ send_error(struct evhttp_request *req, enum api_err e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	send_json(req, api_errs[e].status,
-		  json_pack("{s:{s:s,s:s}}", "error", "code", api_errs[e].code, "message", msg));
+	cp_http_json(req, api_errs[e].status,
+		     json_pack("{s:{s:s,s:s}}", "error", "code", api_errs[e].code, "message", msg));
+}
+
+void
+cp_http_dp_error(struct evhttp_request *req, int status, const char *message)
+{
+	switch (-status) {
+	case EINVAL:
+		cp_http_error(req, CP_API_BAD_REQUEST, "%s", message);
+		break;
+	case ENOENT:
+		cp_http_error(req, CP_API_NOT_FOUND, "%s", message);
+		break;
+	case EEXIST:
+	case EADDRINUSE:
+		cp_http_error(req, CP_API_CONFLICT, "%s", message);
+		break;
+	case ENOSPC:
+	case ENOMEM:
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane full: %s", message);
+		break;
+	default:
+		cp_http_error(req, CP_API_INTERNAL, "dataplane: %s", message);
+	}
+}
+
+json_t *
+cp_http_body(struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	json_error_t err;
+	json_t *j;
+
+	if (len > MAX_BODY_BYTES) {
+		cp_http_error(req, CP_API_TOO_LARGE, "body over %d bytes", MAX_BODY_BYTES);
+		return NULL;
+	}
+	j = json_loadb((const char *)evbuffer_pullup(in, (ssize_t)len), len,
+		       JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "body is not JSON: %s (at %d)", err.text,
+			      err.position);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		cp_http_error(req, CP_API_BAD_REQUEST, "body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+static void
+on_hold_close(struct evhttp_connection *conn, void *arg)
+{
+	struct evhttp_request **slot = arg;
+
+	(void)conn;
+	*slot = NULL;
+}
+
+void
+cp_http_hold(struct evhttp_request *req, struct evhttp_request **slot)
+{
+	*slot = req;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_hold_close, slot);
+}
+
+void
+cp_http_release(struct evhttp_request *req)
+{
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
 }
 
 /* Constant-time comparison, so the token cannot be guessed byte by byte. */
@@ -128,15 +185,6 @@ token_ok(struct evhttp_request *req)
 struct node_call {
 	struct evhttp_request *req; /* NULL once the client went away */
 };
-
-static void
-on_conn_close(struct evhttp_connection *conn, void *arg)
-{
-	struct node_call *nc = arg;
-
-	(void)conn;
-	nc->req = NULL;
-}
 
 static json_t *
 node_json(const struct cascade_reply *ping)
@@ -181,8 +229,8 @@ on_ping(const struct cascade_reply *r, void *arg)
 	struct node_call *nc = arg;
 
 	if (nc->req != NULL) {
-		evhttp_connection_set_closecb(evhttp_request_get_connection(nc->req), NULL, NULL);
-		send_json(nc->req, 200, node_json(r));
+		cp_http_release(nc->req);
+		cp_http_json(nc->req, 200, node_json(r));
 	}
 	free(nc);
 }
@@ -194,26 +242,97 @@ get_node(struct evhttp_request *req)
 	struct cascade_cmd cmd;
 
 	if (cp_dp_state() != CP_DP_RUNNING) {
-		send_json(req, 200, node_json(NULL));
+		cp_http_json(req, 200, node_json(NULL));
 		return;
 	}
 	nc = calloc(1, sizeof(*nc));
 	if (nc == NULL) {
-		send_error(req, API_INTERNAL, "out of memory");
+		cp_http_error(req, CP_API_INTERNAL, "out of memory");
 		return;
 	}
-	nc->req = req;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CASCADE_CMD_PING;
 	if (cp_dp_call(&cmd, DP_TIMEOUT_MS, on_ping, nc) < 0) {
 		free(nc);
-		send_json(req, 200, node_json(NULL));
+		cp_http_json(req, 200, node_json(NULL));
 		return;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_conn_close, nc);
+	cp_http_hold(req, &nc->req);
 }
 
 /* ---- routing ------------------------------------------------------------------------ */
+
+static void
+not_allowed(struct evhttp_request *req, const char *path, const char *allow)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	cp_http_error(req, CP_API_METHOD, "%s allows %s only", path, allow);
+}
+
+/*
+ * Dispatch by method and path segments. Returns 0 when the request was
+ * answered (or is pending), -1 when no endpoint has this path.
+ */
+static int
+route(struct evhttp_request *req, enum evhttp_cmd_type method, const char *path)
+{
+	char buf[512], *seg[6], *save = NULL, *tok;
+	int n = 0;
+
+	if (strlen(path) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
+		if (n == 6)
+			return -1;
+		seg[n++] = tok;
+	}
+	if (n < 2 || strcmp(seg[0], "v1") != 0)
+		return -1;
+	if (n == 2 && strcmp(seg[1], "node") == 0) {
+		if (method != EVHTTP_REQ_GET)
+			not_allowed(req, path, "GET");
+		else
+			get_node(req);
+		return 0;
+	}
+	if (strcmp(seg[1], "rooms") == 0) {
+		if (n == 2 || n == 3) {
+			if (method != EVHTTP_REQ_GET)
+				not_allowed(req, path, "GET");
+			else if (n == 2)
+				cp_api_rooms_list(req);
+			else
+				cp_api_room_get(req, seg[2]);
+			return 0;
+		}
+		if (n == 4 && strcmp(seg[3], "transports") == 0) {
+			if (method != EVHTTP_REQ_POST)
+				not_allowed(req, path, "POST");
+			else
+				cp_api_transport_create(req, seg[2]);
+			return 0;
+		}
+		return -1;
+	}
+	if (strcmp(seg[1], "transports") == 0) {
+		if (n == 3) {
+			if (method != EVHTTP_REQ_DELETE)
+				not_allowed(req, path, "DELETE");
+			else
+				cp_api_transport_delete(req, seg[2]);
+			return 0;
+		}
+		if (n == 4 && strcmp(seg[3], "connect") == 0) {
+			if (method != EVHTTP_REQ_POST)
+				not_allowed(req, path, "POST");
+			else
+				cp_api_transport_connect(req, seg[2]);
+			return 0;
+		}
+	}
+	return -1;
+}
 
 static void
 on_request(struct evhttp_request *req, void *arg)
@@ -225,25 +344,18 @@ on_request(struct evhttp_request *req, void *arg)
 
 	(void)arg;
 	if (path == NULL) {
-		send_error(req, API_BAD_REQUEST, "request target is not a valid URI");
+		cp_http_error(req, CP_API_BAD_REQUEST, "request target is not a valid URI");
 		goto out;
 	}
 	if ((strcmp(path, "/metrics") != 0 || h.cfg->metrics_auth) && !token_ok(req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer");
-		send_error(req, API_UNAUTHORIZED, "missing or wrong bearer token");
+		cp_http_error(req, CP_API_UNAUTHORIZED, "missing or wrong bearer token");
 		goto out;
 	}
-	if (strcmp(path, "/v1/node") == 0) {
-		if (method != EVHTTP_REQ_GET) {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
-			send_error(req, API_METHOD, "%s allows GET only", path);
-			goto out;
-		}
-		get_node(req);
+	if (route(req, method, path) == 0)
 		goto out;
-	}
-	send_error(req, API_NOT_FOUND, "no such endpoint: %s", path);
+	cp_http_error(req, CP_API_NOT_FOUND, "no such endpoint: %s", path);
 out:
 	if (parsed != NULL)
 		evhttp_uri_free(parsed);

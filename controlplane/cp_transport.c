@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rooms and plain transports. A transport gets a local port (two consecutive
+ * ones, even RTP and odd RTCP, without rtcp-mux, RFC 3550 11) from the node's
+ * media range and an id (UUID v4) the API hands out; the dataplane knows it by
+ * a 64-bit object id. An object enters the registry only when the dataplane
+ * has acknowledged it, and leaves it only when the dataplane has acknowledged
+ * its removal, so the API never shows half-made state; while a command for a
+ * transport is in flight, other changes to it get 409.
+ *
+ * This step covers transports; producers and consumers hang off them next.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cp.h"
+#include "cp_map.h"
+
+#define DP_TIMEOUT_MS 2000
+#define NAME_MAX_LEN 64
+
+struct cp_transport {
+	char id[40];
+	char room[NAME_MAX_LEN + 1];
+	uint64_t dp_id;
+	bool comedia, rtcp_mux, connected, busy;
+	uint8_t family;
+	char ip[64];
+	uint16_t port, rtcp_port; /* rtcp_port 0 with rtcp-mux */
+	char remote_ip[64];
+	uint16_t remote_port, remote_rtcp_port;
+};
+
+struct cp_room {
+	char name[NAME_MAX_LEN + 1];
+	unsigned int n_transports;
+};
+
+static struct {
+	const struct cp_config *cfg;
+	struct cp_map transports; /* id -> struct cp_transport */
+	struct cp_map rooms;      /* name -> struct cp_room */
+	uint8_t *ports;           /* one byte per port of the media range: in use */
+	uint32_t n_ports, cursor;
+	uint64_t next_dp_id;
+} r;
+
+int
+cp_rooms_init(const struct cp_config *cfg)
+{
+	r.cfg = cfg;
+	r.n_ports = (uint32_t)cfg->port_max - cfg->port_min + 1;
+	r.ports = calloc(r.n_ports, 1);
+	r.next_dp_id = cascade_now_ns() << 8; /* distinct from a previous run's ids */
+	return r.ports == NULL ? -ENOMEM : 0;
+}
+
+static void
+free_one(const char *key, void *val, void *arg)
+{
+	(void)key, (void)arg;
+	free(val);
+}
+
+void
+cp_rooms_fini(void)
+{
+	cp_map_each(&r.transports, free_one, NULL);
+	cp_map_each(&r.rooms, free_one, NULL);
+	cp_map_free(&r.transports);
+	cp_map_free(&r.rooms);
+	free(r.ports);
+	memset(&r, 0, sizeof(r));
+}
+
+/* ---- ports ---------------------------------------------------------------------------- */
+
+/* n (1 or 2) consecutive free ports, the first even when n == 2. 0 or -ENOSPC. */
+static int
+ports_get(unsigned int n, uint16_t *first)
+{
+	uint32_t tries, i;
+
+	for (tries = 0; tries < r.n_ports; tries++) {
+		i = (r.cursor + tries) % r.n_ports;
+		if (n == 2 && ((r.cfg->port_min + i) % 2 != 0 || i + 1 >= r.n_ports))
+			continue;
+		if (r.ports[i] || (n == 2 && r.ports[i + 1]))
+			continue;
+		r.ports[i] = 1;
+		if (n == 2)
+			r.ports[i + 1] = 1;
+		r.cursor = (i + n) % r.n_ports;
+		*first = (uint16_t)(r.cfg->port_min + i);
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static void
+ports_put(uint16_t port)
+{
+	if (port >= r.cfg->port_min && port <= r.cfg->port_max)
+		r.ports[port - r.cfg->port_min] = 0;
+}
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > NAME_MAX_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+static void
+uuid4(char out[40])
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		uint64_t t = cascade_now_ns();
+		memcpy(b, &t, 8);
+		memcpy(b + 8, &r.next_dp_id, 8);
+	}
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 40,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}
+
+/* Fill a segment address from text; returns the family or 0 when not an address. */
+static uint8_t
+addr_make(struct cascade_addr *a, const char *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->port_be = htons(port);
+	if (inet_pton(AF_INET, ip, a->ip) == 1)
+		a->family = CASCADE_AF_INET;
+	else if (inet_pton(AF_INET6, ip, a->ip) == 1)
+		a->family = CASCADE_AF_INET6;
+	return a->family;
+}
+
+/* Optional boolean member: 0, or -1 after answering 400 naming the field. */
+static int
+opt_bool(struct evhttp_request *req, json_t *body, const char *key, bool *out)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v)) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "%s: must be true or false", key);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* Optional port member (1..65535): 0, or -1 after answering 400 naming the field. */
+static int
+opt_port(struct evhttp_request *req, json_t *body, const char *key, uint16_t *out)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "%s: must be an integer in 1..65535", key);
+		return -1;
+	}
+	*out = (uint16_t)json_integer_value(v);
+	return 0;
+}
+
+static json_t *
+tuple(const char *ip, uint16_t port)
+{
+	return json_pack("{s:s,s:i,s:s}", "localIp", ip, "localPort", (int)port, "protocol", "udp");
+}
+
+static json_t *
+transport_json(const struct cp_transport *t)
+{
+	json_t *j = json_pack("{s:s,s:s,s:o,s:b,s:b,s:b}", "id", t->id, "room", t->room, "tuple",
+			      tuple(t->ip, t->port), "comedia", t->comedia, "rtcpMux", t->rtcp_mux,
+			      "connected", t->connected);
+
+	if (!t->rtcp_mux)
+		json_object_set_new(j, "rtcpTuple", tuple(t->ip, t->rtcp_port));
+	if (t->remote_port != 0)
+		json_object_set_new(j, "remote",
+				    json_pack("{s:s,s:i,s:i}", "ip", t->remote_ip, "port",
+					      (int)t->remote_port, "rtcpPort",
+					      (int)(t->remote_rtcp_port ? t->remote_rtcp_port
+									: t->remote_port)));
+	return j;
+}
+
+/* ---- create ----------------------------------------------------------------------------- */
+
+struct call {
+	struct evhttp_request *req; /* NULL once the client went away */
+	struct cp_transport *t;
+	uint16_t remote_port, remote_rtcp_port; /* connect: what is being set */
+	char remote_ip[64];
+};
+
+static struct call *
+call_new(struct evhttp_request *req, struct cp_transport *t)
+{
+	struct call *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		cp_http_error(req, CP_API_INTERNAL, "out of memory");
+		return NULL;
+	}
+	c->t = t;
+	return c;
+}
+
+static void
+release_ports(const struct cp_transport *t)
+{
+	ports_put(t->port);
+	if (!t->rtcp_mux)
+		ports_put(t->rtcp_port);
+}
+
+static void
+room_add(const char *name)
+{
+	struct cp_room *room = cp_map_get(&r.rooms, name);
+
+	if (room == NULL) {
+		room = calloc(1, sizeof(*room));
+		if (room == NULL)
+			return;
+		snprintf(room->name, sizeof(room->name), "%s", name);
+		if (cp_map_put(&r.rooms, room->name, room) < 0) {
+			free(room);
+			return;
+		}
+	}
+	room->n_transports++;
+}
+
+static void
+room_del(const char *name)
+{
+	struct cp_room *room = cp_map_get(&r.rooms, name);
+
+	if (room != NULL && --room->n_transports == 0) {
+		cp_map_del(&r.rooms, room->name);
+		free(room);
+	}
+}
+
+static void
+on_created(const struct cascade_reply *rep, void *arg)
+{
+	struct call *c = arg;
+	struct cp_transport *t = c->t;
+
+	if (c->req != NULL)
+		cp_http_release(c->req);
+	if (rep == NULL || rep->status != 0) {
+		/* nothing was installed (or we cannot know: a late add is undone by the
+		 * restart reconciliation): give the ports back */
+		if (c->req != NULL) {
+			if (rep == NULL)
+				cp_http_error(c->req, CP_API_UNAVAILABLE, "dataplane did not answer");
+			else
+				cp_http_dp_error(c->req, rep->status, rep->message);
+		}
+		release_ports(t);
+		free(t);
+		free(c);
+		return;
+	}
+	t->busy = false;
+	if (cp_map_put(&r.transports, t->id, t) < 0) {
+		if (c->req != NULL)
+			cp_http_error(c->req, CP_API_INTERNAL, "out of memory");
+		free(c);
+		return; /* leaks the dataplane entry; logged by the reconciliation later */
+	}
+	room_add(t->room);
+	if (c->req != NULL)
+		cp_http_json(c->req, 200, transport_json(t));
+	free(c);
+}
+
+void
+cp_api_transport_create(struct evhttp_request *req, const char *room)
+{
+	struct cp_transport *t;
+	struct cascade_cmd cmd;
+	struct call *c;
+	json_t *body, *v;
+	bool srtp = false;
+	int rc;
+
+	if (!name_ok(room)) {
+		cp_http_error(req, CP_API_BAD_REQUEST,
+			      "room: 1 to 64 letters, digits, '-', '_' or '.'");
+		return;
+	}
+	body = cp_http_body(req);
+	if (body == NULL)
+		return;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		json_decref(body);
+		cp_http_error(req, CP_API_INTERNAL, "out of memory");
+		return;
+	}
+	t->rtcp_mux = true;
+	v = json_object_get(body, "type");
+	if (v != NULL && (!json_is_string(v) || strcmp(json_string_value(v), "plain") != 0)) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "type: only \"plain\" transports exist");
+		goto bad;
+	}
+	if (opt_bool(req, body, "comedia", &t->comedia) < 0 ||
+	    opt_bool(req, body, "rtcpMux", &t->rtcp_mux) < 0 ||
+	    opt_bool(req, body, "enableSrtp", &srtp) < 0)
+		goto bad;
+	if (srtp) {
+		cp_http_error(req, CP_API_BAD_REQUEST,
+			      "enableSrtp: SRTP is not available on this node yet");
+		goto bad;
+	}
+	if (cp_dp_state() != CP_DP_RUNNING) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
+		goto bad;
+	}
+	if (ports_get(t->rtcp_mux ? 1 : 2, &t->port) < 0) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "no free port left in %u-%u",
+			      r.cfg->port_min, r.cfg->port_max);
+		goto bad;
+	}
+	if (!t->rtcp_mux)
+		t->rtcp_port = (uint16_t)(t->port + 1);
+	json_decref(body);
+	body = NULL;
+
+	uuid4(t->id);
+	snprintf(t->room, sizeof(t->room), "%s", room);
+	snprintf(t->ip, sizeof(t->ip), "%s", r.cfg->media_ips[0]);
+	t->dp_id = r.next_dp_id++;
+	t->busy = true;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CASCADE_CMD_TRANSPORT_ADD;
+	cmd.u.transport.obj_id = t->dp_id;
+	cmd.u.transport.flags = (uint8_t)((t->comedia ? CASCADE_TRANSPORT_COMEDIA : 0) |
+					  (t->rtcp_mux ? CASCADE_TRANSPORT_RTCP_MUX : 0));
+	t->family = addr_make(&cmd.u.transport.local, t->ip, t->port);
+	if (!t->rtcp_mux)
+		addr_make(&cmd.u.transport.local_rtcp, t->ip, t->rtcp_port);
+	c = call_new(req, t);
+	if (c == NULL) {
+		release_ports(t);
+		free(t);
+		return;
+	}
+	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_created, c);
+	if (rc < 0) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		release_ports(t);
+		free(t);
+		free(c);
+		return;
+	}
+	cp_http_hold(req, &c->req);
+	return;
+bad:
+	json_decref(body);
+	free(t);
+}
+
+/* ---- connect ---------------------------------------------------------------------------- */
+
+static struct cp_transport *
+find(struct evhttp_request *req, const char *id)
+{
+	struct cp_transport *t = cp_map_get(&r.transports, id);
+
+	if (t == NULL) {
+		cp_http_error(req, CP_API_NOT_FOUND, "transport %s not found", id);
+		return NULL;
+	}
+	if (t->busy) {
+		cp_http_error(req, CP_API_CONFLICT, "transport %s: another change is in progress",
+			      id);
+		return NULL;
+	}
+	if (cp_dp_state() != CP_DP_RUNNING) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
+		return NULL;
+	}
+	return t;
+}
+
+static void
+on_connected(const struct cascade_reply *rep, void *arg)
+{
+	struct call *c = arg;
+	struct cp_transport *t = c->t;
+
+	t->busy = false;
+	if (c->req != NULL)
+		cp_http_release(c->req);
+	if (rep != NULL && rep->status == 0) {
+		snprintf(t->remote_ip, sizeof(t->remote_ip), "%s", c->remote_ip);
+		t->remote_port = c->remote_port;
+		t->remote_rtcp_port = c->remote_rtcp_port;
+		t->connected = true;
+		if (c->req != NULL)
+			cp_http_json(c->req, 200, json_object());
+	} else if (c->req != NULL) {
+		if (rep == NULL)
+			cp_http_error(c->req, CP_API_UNAVAILABLE, "dataplane did not answer");
+		else
+			cp_http_dp_error(c->req, rep->status, rep->message);
+	}
+	free(c);
+}
+
+void
+cp_api_transport_connect(struct evhttp_request *req, const char *id)
+{
+	struct cp_transport *t;
+	struct cascade_cmd cmd;
+	struct call *c;
+	json_t *body, *v;
+	uint16_t port = 0, rtcp_port = 0;
+	int rc;
+
+	body = cp_http_body(req);
+	if (body == NULL)
+		return;
+	t = find(req, id);
+	if (t == NULL)
+		goto out;
+	memset(&cmd, 0, sizeof(cmd));
+	v = json_object_get(body, "ip");
+	if (v == NULL || !json_is_string(v) ||
+	    addr_make(&cmd.u.transport.remote, json_string_value(v), 1) != t->family) {
+		cp_http_error(req, CP_API_BAD_REQUEST,
+			      "ip: required, an address of the transport's family (%s)",
+			      t->family == CASCADE_AF_INET ? "IPv4" : "IPv6");
+		goto out;
+	}
+	if (opt_port(req, body, "port", &port) < 0 || opt_port(req, body, "rtcpPort", &rtcp_port) < 0)
+		goto out;
+	if (port == 0) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "port: required");
+		goto out;
+	}
+	if (t->rtcp_mux && rtcp_port != 0 && rtcp_port != port) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "rtcpPort: not allowed with rtcpMux");
+		goto out;
+	}
+	c = call_new(req, t);
+	if (c == NULL)
+		goto out;
+	snprintf(c->remote_ip, sizeof(c->remote_ip), "%s", json_string_value(v));
+	c->remote_port = port;
+	c->remote_rtcp_port = t->rtcp_mux ? 0 : rtcp_port;
+	cmd.type = CASCADE_CMD_TRANSPORT_CONNECT;
+	cmd.u.transport.obj_id = t->dp_id;
+	cmd.u.transport.remote.port_be = htons(port);
+	if (c->remote_rtcp_port != 0)
+		addr_make(&cmd.u.transport.remote_rtcp, c->remote_ip, c->remote_rtcp_port);
+	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_connected, c);
+	if (rc < 0) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		free(c);
+		goto out;
+	}
+	t->busy = true;
+	cp_http_hold(req, &c->req);
+out:
+	json_decref(body);
+}
+
+/* ---- delete ----------------------------------------------------------------------------- */
+
+static void
+on_deleted(const struct cascade_reply *rep, void *arg)
+{
+	struct call *c = arg;
+	struct cp_transport *t = c->t;
+
+	if (c->req != NULL)
+		cp_http_release(c->req);
+	if (rep != NULL && (rep->status == 0 || rep->status == -ENOENT)) {
+		cp_map_del(&r.transports, t->id);
+		room_del(t->room);
+		release_ports(t);
+		free(t);
+		if (c->req != NULL)
+			cp_http_json(c->req, 200, json_object());
+	} else {
+		t->busy = false;
+		if (c->req != NULL) {
+			if (rep == NULL)
+				cp_http_error(c->req, CP_API_UNAVAILABLE, "dataplane did not answer");
+			else
+				cp_http_dp_error(c->req, rep->status, rep->message);
+		}
+	}
+	free(c);
+}
+
+void
+cp_api_transport_delete(struct evhttp_request *req, const char *id)
+{
+	struct cp_transport *t = find(req, id);
+	struct cascade_cmd cmd;
+	struct call *c;
+	int rc;
+
+	if (t == NULL)
+		return;
+	c = call_new(req, t);
+	if (c == NULL)
+		return;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CASCADE_CMD_TRANSPORT_DEL;
+	cmd.u.obj.obj_id = t->dp_id;
+	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_deleted, c);
+	if (rc < 0) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		free(c);
+		return;
+	}
+	t->busy = true;
+	cp_http_hold(req, &c->req);
+}
+
+/* ---- rooms ------------------------------------------------------------------------------ */
+
+static void
+add_room(const char *key, void *val, void *arg)
+{
+	const struct cp_room *room = val;
+
+	(void)key;
+	json_array_append_new(arg, json_pack("{s:s,s:i}", "name", room->name, "transports",
+					     (int)room->n_transports));
+}
+
+void
+cp_api_rooms_list(struct evhttp_request *req)
+{
+	json_t *rooms = json_array();
+
+	cp_map_each(&r.rooms, add_room, rooms);
+	cp_http_json(req, 200, json_pack("{s:o}", "rooms", rooms));
+}
+
+struct room_walk {
+	const char *room;
+	json_t *list;
+};
+
+static void
+add_transport(const char *key, void *val, void *arg)
+{
+	const struct cp_transport *t = val;
+	struct room_walk *w = arg;
+
+	(void)key;
+	if (strcmp(t->room, w->room) == 0)
+		json_array_append_new(w->list, transport_json(t));
+}
+
+void
+cp_api_room_get(struct evhttp_request *req, const char *room)
+{
+	struct room_walk w = {.room = room};
+
+	if (cp_map_get(&r.rooms, room) == NULL) {
+		cp_http_error(req, CP_API_NOT_FOUND, "room %s not found (no transport in it)", room);
+		return;
+	}
+	w.list = json_array();
+	cp_map_each(&r.transports, add_transport, &w);
+	cp_http_json(req, 200, json_pack("{s:s,s:o}", "name", room, "transports", w.list));
+}
