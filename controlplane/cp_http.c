@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "cp.h"
+#include "cp_objects.h"
 
 #define MAX_BODY_BYTES (1024 * 1024)
 #define DP_TIMEOUT_MS 1000
@@ -328,6 +329,34 @@ route(struct evhttp_request *req, enum evhttp_cmd_type method, const char *path)
 				not_allowed(req, path, "POST");
 			else
 				cp_api_transport_connect(req, seg[2]);
+			return 0;
+		}
+		if (n == 4 && (strcmp(seg[3], "producers") == 0 || strcmp(seg[3], "consumers") == 0)) {
+			if (method != EVHTTP_REQ_POST)
+				not_allowed(req, path, "POST");
+			else if (seg[3][0] == 'p')
+				cp_api_producer_create(req, seg[2]);
+			else
+				cp_api_consumer_create(req, seg[2]);
+			return 0;
+		}
+		return -1;
+	}
+	if (strcmp(seg[1], "producers") == 0 || strcmp(seg[1], "consumers") == 0) {
+		bool is_producer = seg[1][0] == 'p';
+
+		if (n == 3) {
+			if (method != EVHTTP_REQ_DELETE)
+				not_allowed(req, path, "DELETE");
+			else
+				cp_api_media_delete(req, is_producer, seg[2]);
+			return 0;
+		}
+		if (n == 4 && (strcmp(seg[3], "pause") == 0 || strcmp(seg[3], "resume") == 0)) {
+			if (method != EVHTTP_REQ_POST)
+				not_allowed(req, path, "POST");
+			else
+				cp_api_media_pause(req, is_producer, seg[2], seg[3][0] == 'p');
 			return 0;
 		}
 	}

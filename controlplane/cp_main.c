@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "cp.h"
+#include "cp_objects.h"
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -38,7 +39,7 @@ main(int argc, char **argv)
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
-	    evsignal_add(sigterm, NULL) < 0 || cp_rooms_init(&cfg) < 0 || cp_dp_init(base, &cfg) < 0 ||
+	    evsignal_add(sigterm, NULL) < 0 || cp_rooms_init(&cfg) < 0 || cp_media_init() < 0 || cp_dp_init(base, &cfg) < 0 ||
 	    cp_http_init(base, &cfg, cascade_now_ns()) < 0)
 		goto out;
 	fprintf(stderr, "cascade-cp: node %s serving http://%s:%u, dataplane segment %s\n",
@@ -48,6 +49,7 @@ main(int argc, char **argv)
 out:
 	cp_http_fini();
 	cp_dp_fini();
+	cp_media_fini();
 	cp_rooms_fini();
 	if (sigint != NULL)
 		event_free(sigint);

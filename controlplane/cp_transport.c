@@ -20,21 +20,10 @@
 
 #include "cp.h"
 #include "cp_map.h"
+#include "cp_objects.h"
 
 #define DP_TIMEOUT_MS 2000
 #define NAME_MAX_LEN 64
-
-struct cp_transport {
-	char id[40];
-	char room[NAME_MAX_LEN + 1];
-	uint64_t dp_id;
-	bool comedia, rtcp_mux, connected, busy;
-	uint8_t family;
-	char ip[64];
-	uint16_t port, rtcp_port; /* rtcp_port 0 with rtcp-mux */
-	char remote_ip[64];
-	uint16_t remote_port, remote_rtcp_port;
-};
 
 struct cp_room {
 	char name[NAME_MAX_LEN + 1];
@@ -76,6 +65,18 @@ cp_rooms_fini(void)
 	cp_map_free(&r.rooms);
 	free(r.ports);
 	memset(&r, 0, sizeof(r));
+}
+
+uint64_t
+cp_next_dp_id(void)
+{
+	return r.next_dp_id++;
+}
+
+struct cp_transport *
+cp_transport_get(const char *id)
+{
+	return cp_map_get(&r.transports, id);
 }
 
 /* ---- ports ---------------------------------------------------------------------------- */
@@ -125,8 +126,8 @@ name_ok(const char *s)
 	return true;
 }
 
-static void
-uuid4(char out[40])
+void
+cp_uuid4(char out[40])
 {
 	uint8_t b[16];
 
@@ -144,8 +145,8 @@ uuid4(char out[40])
 }
 
 /* Fill a segment address from text; returns the family or 0 when not an address. */
-static uint8_t
-addr_make(struct cascade_addr *a, const char *ip, uint16_t port)
+uint8_t
+cp_addr_make(struct cascade_addr *a, const char *ip, uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	a->port_be = htons(port);
@@ -157,8 +158,8 @@ addr_make(struct cascade_addr *a, const char *ip, uint16_t port)
 }
 
 /* Optional boolean member: 0, or -1 after answering 400 naming the field. */
-static int
-opt_bool(struct evhttp_request *req, json_t *body, const char *key, bool *out)
+int
+cp_opt_bool(struct evhttp_request *req, json_t *body, const char *key, bool *out)
 {
 	json_t *v = json_object_get(body, key);
 
@@ -336,9 +337,9 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 		cp_http_error(req, CP_API_BAD_REQUEST, "type: only \"plain\" transports exist");
 		goto bad;
 	}
-	if (opt_bool(req, body, "comedia", &t->comedia) < 0 ||
-	    opt_bool(req, body, "rtcpMux", &t->rtcp_mux) < 0 ||
-	    opt_bool(req, body, "enableSrtp", &srtp) < 0)
+	if (cp_opt_bool(req, body, "comedia", &t->comedia) < 0 ||
+	    cp_opt_bool(req, body, "rtcpMux", &t->rtcp_mux) < 0 ||
+	    cp_opt_bool(req, body, "enableSrtp", &srtp) < 0)
 		goto bad;
 	if (srtp) {
 		cp_http_error(req, CP_API_BAD_REQUEST,
@@ -359,19 +360,19 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 	json_decref(body);
 	body = NULL;
 
-	uuid4(t->id);
+	cp_uuid4(t->id);
 	snprintf(t->room, sizeof(t->room), "%s", room);
 	snprintf(t->ip, sizeof(t->ip), "%s", r.cfg->media_ips[0]);
-	t->dp_id = r.next_dp_id++;
+	t->dp_id = cp_next_dp_id();
 	t->busy = true;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CASCADE_CMD_TRANSPORT_ADD;
 	cmd.u.transport.obj_id = t->dp_id;
 	cmd.u.transport.flags = (uint8_t)((t->comedia ? CASCADE_TRANSPORT_COMEDIA : 0) |
 					  (t->rtcp_mux ? CASCADE_TRANSPORT_RTCP_MUX : 0));
-	t->family = addr_make(&cmd.u.transport.local, t->ip, t->port);
+	t->family = cp_addr_make(&cmd.u.transport.local, t->ip, t->port);
 	if (!t->rtcp_mux)
-		addr_make(&cmd.u.transport.local_rtcp, t->ip, t->rtcp_port);
+		cp_addr_make(&cmd.u.transport.local_rtcp, t->ip, t->rtcp_port);
 	c = call_new(req, t);
 	if (c == NULL) {
 		release_ports(t);
@@ -404,7 +405,7 @@ find(struct evhttp_request *req, const char *id)
 		cp_http_error(req, CP_API_NOT_FOUND, "transport %s not found", id);
 		return NULL;
 	}
-	if (t->busy) {
+	if (t->busy || t->n_pending != 0) {
 		cp_http_error(req, CP_API_CONFLICT, "transport %s: another change is in progress",
 			      id);
 		return NULL;
@@ -460,7 +461,7 @@ cp_api_transport_connect(struct evhttp_request *req, const char *id)
 	memset(&cmd, 0, sizeof(cmd));
 	v = json_object_get(body, "ip");
 	if (v == NULL || !json_is_string(v) ||
-	    addr_make(&cmd.u.transport.remote, json_string_value(v), 1) != t->family) {
+	    cp_addr_make(&cmd.u.transport.remote, json_string_value(v), 1) != t->family) {
 		cp_http_error(req, CP_API_BAD_REQUEST,
 			      "ip: required, an address of the transport's family (%s)",
 			      t->family == CASCADE_AF_INET ? "IPv4" : "IPv6");
@@ -486,7 +487,7 @@ cp_api_transport_connect(struct evhttp_request *req, const char *id)
 	cmd.u.transport.obj_id = t->dp_id;
 	cmd.u.transport.remote.port_be = htons(port);
 	if (c->remote_rtcp_port != 0)
-		addr_make(&cmd.u.transport.remote_rtcp, c->remote_ip, c->remote_rtcp_port);
+		cp_addr_make(&cmd.u.transport.remote_rtcp, c->remote_ip, c->remote_rtcp_port);
 	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_connected, c);
 	if (rc < 0) {
 		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
@@ -510,6 +511,8 @@ on_deleted(const struct cascade_reply *rep, void *arg)
 	if (c->req != NULL)
 		cp_http_release(c->req);
 	if (rep != NULL && (rep->status == 0 || rep->status == -ENOENT)) {
+		/* the dataplane removed its producers and consumers with it */
+		cp_media_forget_transport(t);
 		cp_map_del(&r.transports, t->id);
 		room_del(t->room);
 		release_ports(t);
@@ -595,6 +598,7 @@ void
 cp_api_room_get(struct evhttp_request *req, const char *room)
 {
 	struct room_walk w = {.room = room};
+	json_t *out;
 
 	if (cp_map_get(&r.rooms, room) == NULL) {
 		cp_http_error(req, CP_API_NOT_FOUND, "room %s not found (no transport in it)", room);
@@ -602,5 +606,7 @@ cp_api_room_get(struct evhttp_request *req, const char *room)
 	}
 	w.list = json_array();
 	cp_map_each(&r.transports, add_transport, &w);
-	cp_http_json(req, 200, json_pack("{s:s,s:o}", "name", room, "transports", w.list));
+	out = json_pack("{s:s,s:o}", "name", room, "transports", w.list);
+	cp_media_room_json(room, out);
+	cp_http_json(req, 200, out);
 }

@@ -1,0 +1,848 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Producers and consumers, in mediasoup's JSON shapes. A producer's
+ * rtpParameters are checked whole (codecs with unique payload types of its
+ * kind, one encoding with an SSRC, header extension ids 1..14) before anything
+ * is sent to the dataplane. A consumer is negotiated against the receiver's
+ * rtpCapabilities the way mediasoup does it: each producer codec the receiver
+ * supports (same MIME type, clock rate and channels) is kept under the
+ * receiver's preferred payload type, header extensions it knows are renumbered
+ * to its preferred ids, the SSRC is new; the answer is the rtpParameters the
+ * receiver must use. RTX and simulcast are not offered yet.
+ *
+ * As for transports, an object is in the registry only between the
+ * dataplane's acknowledgement of its creation and of its removal.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "cp_map.h"
+#include "cp_objects.h"
+
+#define DP_TIMEOUT_MS 2000
+
+struct cp_producer {
+	char id[40];
+	struct cp_transport *t;
+	uint64_t dp_id;
+	uint8_t kind;
+	bool paused, busy;
+	uint32_t ssrc, clock_rate;
+	json_t *rtp; /* the validated rtpParameters */
+	unsigned int n_pending;
+};
+
+struct cp_consumer {
+	char id[40];
+	struct cp_transport *t;
+	struct cp_producer *p;
+	uint64_t dp_id;
+	uint32_t ssrc;
+	bool paused, busy;
+	json_t *rtp; /* what the receiver was told to expect */
+};
+
+static struct {
+	struct cp_map producers;
+	struct cp_map consumers;
+} m;
+
+int
+cp_media_init(void)
+{
+	return 0;
+}
+
+static void
+producer_free(struct cp_producer *p)
+{
+	json_decref(p->rtp);
+	free(p);
+}
+
+static void
+consumer_free(struct cp_consumer *c)
+{
+	json_decref(c->rtp);
+	free(c);
+}
+
+static void
+free_p(const char *k, void *v, void *a)
+{
+	(void)k, (void)a;
+	producer_free(v);
+}
+
+static void
+free_c(const char *k, void *v, void *a)
+{
+	(void)k, (void)a;
+	consumer_free(v);
+}
+
+void
+cp_media_fini(void)
+{
+	cp_map_each(&m.consumers, free_c, NULL);
+	cp_map_each(&m.producers, free_p, NULL);
+	cp_map_free(&m.consumers);
+	cp_map_free(&m.producers);
+}
+
+/* ---- forgetting what the dataplane already removed ------------------------------------ */
+
+struct collect {
+	const void *match_t, *match_p;
+	void **items;
+	size_t n, cap;
+};
+
+static void
+collect_consumer(const char *k, void *v, void *arg)
+{
+	struct cp_consumer *c = v;
+	struct collect *w = arg;
+
+	(void)k;
+	if ((w->match_t != NULL && c->t == w->match_t) || (w->match_p != NULL && c->p == w->match_p)) {
+		if (w->n == w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 16;
+			void **ni = realloc(w->items, cap * sizeof(*ni));
+			if (ni == NULL)
+				return;
+			w->items = ni;
+			w->cap = cap;
+		}
+		w->items[w->n++] = c;
+	}
+}
+
+static void
+collect_producer(const char *k, void *v, void *arg)
+{
+	struct cp_producer *p = v;
+	struct collect *w = arg;
+
+	(void)k;
+	if (p->t == w->match_t) {
+		if (w->n == w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 16;
+			void **ni = realloc(w->items, cap * sizeof(*ni));
+			if (ni == NULL)
+				return;
+			w->items = ni;
+			w->cap = cap;
+		}
+		w->items[w->n++] = p;
+	}
+}
+
+/* Drop the consumers matching transport t or producer p (NULL: any). */
+static void
+forget_consumers(const void *t, const void *p)
+{
+	struct collect w = {.match_t = t, .match_p = p};
+	size_t i;
+
+	cp_map_each(&m.consumers, collect_consumer, &w);
+	for (i = 0; i < w.n; i++) {
+		struct cp_consumer *c = w.items[i];
+		cp_map_del(&m.consumers, c->id);
+		consumer_free(c);
+	}
+	free(w.items);
+}
+
+static void
+forget_producer(struct cp_producer *p)
+{
+	forget_consumers(NULL, p);
+	cp_map_del(&m.producers, p->id);
+	producer_free(p);
+}
+
+void
+cp_media_forget_transport(const struct cp_transport *t)
+{
+	struct collect w = {.match_t = t};
+	size_t i;
+
+	forget_consumers(t, NULL);
+	cp_map_each(&m.producers, collect_producer, &w);
+	for (i = 0; i < w.n; i++)
+		forget_producer(w.items[i]);
+	free(w.items);
+}
+
+/* ---- validation ------------------------------------------------------------------------- */
+
+static int
+bad(struct evhttp_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+bad(struct evhttp_request *req, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cp_http_error(req, CP_API_BAD_REQUEST, "%s", msg);
+	return -1;
+}
+
+static bool
+is_rtx_like(const char *mime)
+{
+	const char *slash = strchr(mime, '/');
+
+	return slash != NULL && (strcasecmp(slash + 1, "rtx") == 0 ||
+				 strcasecmp(slash + 1, "red") == 0 ||
+				 strcasecmp(slash + 1, "ulpfec") == 0 ||
+				 strcasecmp(slash + 1, "flexfec-03") == 0);
+}
+
+/* An integer member in [lo, hi]: 0, 1 when absent and optional, or -1 (answered). */
+static int
+int_member(struct evhttp_request *req, json_t *obj, const char *key, const char *where,
+	   json_int_t lo, json_int_t hi, bool required, json_int_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return required ? bad(req, "%s.%s: required", where, key) : 1;
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return bad(req, "%s.%s: must be an integer in %lld..%lld", where, key, (long long)lo,
+			   (long long)hi);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/*
+ * Check a producer's rtpParameters; on success fills ssrc and the clock rate
+ * of its first media codec. 0 or -1 (400 answered, naming the field).
+ */
+static int
+check_rtp(struct evhttp_request *req, json_t *rtp, uint8_t kind, uint32_t *ssrc, uint32_t *clock)
+{
+	const char *kind_s = kind == CASCADE_KIND_AUDIO ? "audio" : "video";
+	json_t *codecs, *encs, *exts, *c, *v;
+	bool seen_pt[128] = {false};
+	char where[64];
+	json_int_t x;
+	size_t i;
+
+	if (!json_is_object(rtp))
+		return bad(req, "rtpParameters: required, an object");
+	codecs = json_object_get(rtp, "codecs");
+	if (!json_is_array(codecs) || json_array_size(codecs) == 0 || json_array_size(codecs) > 16)
+		return bad(req, "rtpParameters.codecs: an array of 1 to 16 codecs");
+	*clock = 0;
+	json_array_foreach(codecs, i, c)
+	{
+		const char *mime;
+		snprintf(where, sizeof(where), "rtpParameters.codecs[%zu]", i);
+		if (!json_is_object(c))
+			return bad(req, "%s: must be an object", where);
+		v = json_object_get(c, "mimeType");
+		mime = json_is_string(v) ? json_string_value(v) : NULL;
+		if (mime == NULL || strncasecmp(mime, kind_s, strlen(kind_s)) != 0 ||
+		    mime[strlen(kind_s)] != '/' || mime[strlen(kind_s) + 1] == '\0')
+			return bad(req, "%s.mimeType: must be \"%s/<codec>\"", where, kind_s);
+		if (int_member(req, c, "payloadType", where, 0, 127, true, &x) < 0)
+			return -1;
+		if (seen_pt[x])
+			return bad(req, "%s.payloadType: %lld used twice", where, (long long)x);
+		seen_pt[x] = true;
+		if (int_member(req, c, "clockRate", where, 1000, 1000000, true, &x) < 0)
+			return -1;
+		if (*clock == 0 && !is_rtx_like(mime))
+			*clock = (uint32_t)x;
+		if (int_member(req, c, "channels", where, 1, 8, false, &x) < 0)
+			return -1;
+		v = json_object_get(c, "parameters");
+		if (v != NULL && !json_is_object(v))
+			return bad(req, "%s.parameters: must be an object", where);
+		v = json_object_get(c, "rtcpFeedback");
+		if (v != NULL && !json_is_array(v))
+			return bad(req, "%s.rtcpFeedback: must be an array", where);
+	}
+	if (*clock == 0)
+		return bad(req, "rtpParameters.codecs: no media codec (only RTX/RED/FEC)");
+	encs = json_object_get(rtp, "encodings");
+	if (!json_is_array(encs) || json_array_size(encs) != 1 ||
+	    !json_is_object(json_array_get(encs, 0)))
+		return bad(req, "rtpParameters.encodings: exactly one encoding (simulcast is not "
+				"supported yet)");
+	if (int_member(req, json_array_get(encs, 0), "ssrc", "rtpParameters.encodings[0]", 0,
+		       UINT32_MAX, true, &x) < 0)
+		return -1;
+	*ssrc = (uint32_t)x;
+	exts = json_object_get(rtp, "headerExtensions");
+	if (exts != NULL) {
+		if (!json_is_array(exts))
+			return bad(req, "rtpParameters.headerExtensions: must be an array");
+		json_array_foreach(exts, i, c)
+		{
+			snprintf(where, sizeof(where), "rtpParameters.headerExtensions[%zu]", i);
+			if (!json_is_object(c) || !json_is_string(json_object_get(c, "uri")))
+				return bad(req, "%s.uri: required, a string", where);
+			if (int_member(req, c, "id", where, 1, CASCADE_MAX_EXT_ID, true, &x) < 0)
+				return -1;
+		}
+	}
+	v = json_object_get(rtp, "rtcp");
+	if (v != NULL && (!json_is_object(v) || (json_object_get(v, "cname") != NULL &&
+						 !json_is_string(json_object_get(v, "cname")))))
+		return bad(req, "rtpParameters.rtcp: an object with an optional cname string");
+	return 0;
+}
+
+/* ---- producers -------------------------------------------------------------------------- */
+
+struct call {
+	struct evhttp_request *req;
+	struct cp_transport *t;
+	struct cp_producer *p;
+	struct cp_consumer *c;
+	bool pause;
+};
+
+static struct call *
+call_new(struct evhttp_request *req)
+{
+	struct call *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		cp_http_error(req, CP_API_INTERNAL, "out of memory");
+	return c;
+}
+
+static void
+answer_failure(struct evhttp_request *req, const struct cascade_reply *rep)
+{
+	if (req == NULL)
+		return;
+	if (rep == NULL)
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane did not answer");
+	else
+		cp_http_dp_error(req, rep->status, rep->message);
+}
+
+static void
+on_producer(const struct cascade_reply *rep, void *arg)
+{
+	struct call *k = arg;
+	struct cp_producer *p = k->p;
+
+	k->t->n_pending--;
+	if (k->req != NULL)
+		cp_http_release(k->req);
+	if (rep == NULL || rep->status != 0 || cp_map_put(&m.producers, p->id, p) < 0) {
+		answer_failure(k->req, rep);
+		producer_free(p);
+	} else if (k->req != NULL) {
+		cp_http_json(k->req, 200, json_pack("{s:s}", "id", p->id));
+	}
+	free(k);
+}
+
+void
+cp_api_producer_create(struct evhttp_request *req, const char *transport_id)
+{
+	struct cp_transport *t = cp_transport_get(transport_id);
+	struct cp_producer *p = NULL;
+	struct cascade_cmd cmd;
+	struct call *k;
+	json_t *body, *v;
+	const char *kind;
+	int rc;
+
+	body = cp_http_body(req);
+	if (body == NULL)
+		return;
+	if (t == NULL) {
+		cp_http_error(req, CP_API_NOT_FOUND, "transport %s not found", transport_id);
+		goto out;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		cp_http_error(req, CP_API_INTERNAL, "out of memory");
+		goto out;
+	}
+	v = json_object_get(body, "kind");
+	kind = json_is_string(v) ? json_string_value(v) : "";
+	if (strcmp(kind, "audio") != 0 && strcmp(kind, "video") != 0) {
+		bad(req, "kind: \"audio\" or \"video\"");
+		goto out;
+	}
+	p->kind = kind[0] == 'a' ? CASCADE_KIND_AUDIO : CASCADE_KIND_VIDEO;
+	if (check_rtp(req, json_object_get(body, "rtpParameters"), p->kind, &p->ssrc,
+		      &p->clock_rate) < 0 ||
+	    cp_opt_bool(req, body, "paused", &p->paused) < 0)
+		goto out;
+	v = json_object_get(body, "appData");
+	if (v != NULL && !json_is_object(v)) {
+		bad(req, "appData: must be an object");
+		goto out;
+	}
+	if (t->busy) {
+		cp_http_error(req, CP_API_CONFLICT, "transport %s: another change is in progress",
+			      t->id);
+		goto out;
+	}
+	if (cp_dp_state() != CP_DP_RUNNING) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
+		goto out;
+	}
+	p->rtp = json_deep_copy(json_object_get(body, "rtpParameters"));
+	cp_uuid4(p->id);
+	p->t = t;
+	p->dp_id = cp_next_dp_id();
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CASCADE_CMD_PRODUCER_ADD;
+	cmd.u.producer.obj_id = p->dp_id;
+	cmd.u.producer.transport_id = t->dp_id;
+	cmd.u.producer.ssrc = p->ssrc;
+	cmd.u.producer.clock_rate = p->clock_rate;
+	cmd.u.producer.kind = p->kind;
+	cmd.u.producer.paused = p->paused;
+	k = call_new(req);
+	if (k == NULL)
+		goto out;
+	k->t = t;
+	k->p = p;
+	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_producer, k);
+	if (rc < 0) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		free(k);
+		goto out;
+	}
+	t->n_pending++;
+	cp_http_hold(req, &k->req);
+	p = NULL;
+out:
+	if (p != NULL)
+		producer_free(p);
+	json_decref(body);
+}
+
+/* ---- consumers -------------------------------------------------------------------------- */
+
+/* The receiver's capability for a producer codec, or NULL (mediasoup's matching, simplified). */
+static json_t *
+cap_for(json_t *caps_codecs, json_t *codec, uint8_t kind)
+{
+	const char *mime = json_string_value(json_object_get(codec, "mimeType"));
+	json_int_t rate = json_integer_value(json_object_get(codec, "clockRate"));
+	json_t *ch = json_object_get(codec, "channels"), *cap;
+	json_int_t channels = ch != NULL ? json_integer_value(ch) : 1;
+	size_t i;
+
+	json_array_foreach(caps_codecs, i, cap)
+	{
+		json_t *cch = json_object_get(cap, "channels"), *ck = json_object_get(cap, "kind");
+		const char *cm = json_string_value(json_object_get(cap, "mimeType"));
+
+		if (cm == NULL || strcasecmp(cm, mime) != 0 ||
+		    json_integer_value(json_object_get(cap, "clockRate")) != rate)
+			continue;
+		if (ck != NULL && json_is_string(ck) &&
+		    strcmp(json_string_value(ck), kind == CASCADE_KIND_AUDIO ? "audio" : "video") != 0)
+			continue;
+		if (kind == CASCADE_KIND_AUDIO && (cch != NULL ? json_integer_value(cch) : 1) != channels)
+			continue;
+		if (!json_is_integer(json_object_get(cap, "preferredPayloadType")))
+			continue;
+		return cap;
+	}
+	return NULL;
+}
+
+static uint32_t
+new_ssrc(void)
+{
+	uint32_t s = 0;
+
+	while (s == 0)
+		if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
+			s = (uint32_t)cascade_now_ns();
+	return s;
+}
+
+/*
+ * Build the consumer's rtpParameters and the dataplane's maps from the
+ * producer's parameters and the receiver's capabilities (NULL: take the
+ * producer's as they are). 0, or -1 after answering 400.
+ */
+static int
+negotiate(struct evhttp_request *req, const struct cp_producer *p, json_t *caps,
+	  struct cascade_cmd_consumer *cc, json_t **out)
+{
+	json_t *codecs = json_array(), *exts = json_array(), *caps_codecs = NULL, *caps_exts = NULL;
+	json_t *pc, *pe, *rtcp = json_object_get(p->rtp, "rtcp"), *cname;
+	size_t i, j;
+
+	if (caps != NULL) {
+		caps_codecs = json_object_get(caps, "codecs");
+		caps_exts = json_object_get(caps, "headerExtensions");
+		if (!json_is_object(caps) || !json_is_array(caps_codecs) ||
+		    (caps_exts != NULL && !json_is_array(caps_exts))) {
+			json_decref(codecs);
+			json_decref(exts);
+			return bad(req, "rtpCapabilities: an object with a codecs array");
+		}
+	}
+	json_array_foreach(json_object_get(p->rtp, "codecs"), i, pc)
+	{
+		json_t *cap, *oc;
+
+		if (is_rtx_like(json_string_value(json_object_get(pc, "mimeType"))))
+			continue; /* RTX/RED/FEC are not forwarded yet */
+		cap = caps != NULL ? cap_for(caps_codecs, pc, p->kind) : NULL;
+		if (caps != NULL && cap == NULL)
+			continue;
+		if (cc->n_pt_map == CASCADE_MAX_PT_MAP)
+			break;
+		oc = json_deep_copy(pc);
+		if (cap != NULL) {
+			json_int_t pt = json_integer_value(json_object_get(cap, "preferredPayloadType"));
+			if (pt < 0 || pt > 127) {
+				json_decref(oc);
+				continue;
+			}
+			json_object_set_new(oc, "payloadType", json_integer(pt));
+			if (json_object_get(cap, "rtcpFeedback") != NULL)
+				json_object_set(oc, "rtcpFeedback", json_object_get(cap, "rtcpFeedback"));
+			cc->pt_map[cc->n_pt_map].in_pt =
+				(uint8_t)json_integer_value(json_object_get(pc, "payloadType"));
+			cc->pt_map[cc->n_pt_map].out_pt = (uint8_t)pt;
+			cc->n_pt_map++;
+		}
+		json_array_append_new(codecs, oc);
+	}
+	if (json_array_size(codecs) == 0) {
+		json_decref(codecs);
+		json_decref(exts);
+		return bad(req, "rtpCapabilities: none of the producer's codecs is supported by "
+				"the receiver");
+	}
+	if (caps == NULL)
+		cc->n_pt_map = 0; /* keep every payload type */
+	json_array_foreach(json_object_get(p->rtp, "headerExtensions"), i, pe)
+	{
+		const char *uri = json_string_value(json_object_get(pe, "uri"));
+		json_int_t id = json_integer_value(json_object_get(pe, "id")), out_id = id;
+		json_t *ce;
+		bool found = caps == NULL;
+
+		json_array_foreach(caps_exts, j, ce)
+		{
+			const char *cu = json_string_value(json_object_get(ce, "uri"));
+			json_t *pid = json_object_get(ce, "preferredId");
+			if (cu != NULL && strcmp(cu, uri) == 0 && json_is_integer(pid) &&
+			    json_integer_value(pid) >= 1 &&
+			    json_integer_value(pid) <= CASCADE_MAX_EXT_ID) {
+				out_id = json_integer_value(pid);
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			continue; /* not announced; the receiver ignores the element */
+		cc->ext_map[id] = (uint8_t)out_id;
+		json_array_append_new(exts, json_pack("{s:s,s:I}", "uri", uri, "id", out_id));
+	}
+	cc->ssrc = new_ssrc();
+	cname = rtcp != NULL ? json_object_get(rtcp, "cname") : NULL;
+	*out = json_pack("{s:o,s:o,s:[{s:I}],s:{s:s,s:b}}", "codecs", codecs, "headerExtensions",
+			 exts, "encodings", "ssrc", (json_int_t)cc->ssrc, "rtcp", "cname",
+			 cname != NULL ? json_string_value(cname) : "", "reducedSize", 1);
+	return 0;
+}
+
+static void
+on_consumer(const struct cascade_reply *rep, void *arg)
+{
+	struct call *k = arg;
+	struct cp_consumer *c = k->c;
+
+	k->t->n_pending--;
+	k->p->n_pending--;
+	if (k->req != NULL)
+		cp_http_release(k->req);
+	if (rep == NULL || rep->status != 0 || cp_map_put(&m.consumers, c->id, c) < 0) {
+		answer_failure(k->req, rep);
+		consumer_free(c);
+	} else if (k->req != NULL) {
+		cp_http_json(k->req, 200,
+			     json_pack("{s:s,s:s,s:s,s:O,s:b}", "id", c->id, "producerId", c->p->id,
+				       "kind", c->p->kind == CASCADE_KIND_AUDIO ? "audio" : "video",
+				       "rtpParameters", c->rtp, "paused", c->paused));
+	}
+	free(k);
+}
+
+void
+cp_api_consumer_create(struct evhttp_request *req, const char *transport_id)
+{
+	struct cp_transport *t = cp_transport_get(transport_id);
+	struct cp_consumer *c = NULL;
+	struct cp_producer *p;
+	struct cascade_cmd cmd;
+	struct call *k;
+	json_t *body, *v;
+	int rc;
+
+	body = cp_http_body(req);
+	if (body == NULL)
+		return;
+	if (t == NULL) {
+		cp_http_error(req, CP_API_NOT_FOUND, "transport %s not found", transport_id);
+		goto out;
+	}
+	v = json_object_get(body, "producerId");
+	if (!json_is_string(v)) {
+		bad(req, "producerId: required, a string");
+		goto out;
+	}
+	p = cp_map_get(&m.producers, json_string_value(v));
+	if (p == NULL) {
+		cp_http_error(req, CP_API_NOT_FOUND, "producer %s not found", json_string_value(v));
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cp_http_error(req, CP_API_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (cp_opt_bool(req, body, "paused", &c->paused) < 0)
+		goto out;
+	memset(&cmd, 0, sizeof(cmd));
+	if (negotiate(req, p, json_object_get(body, "rtpCapabilities"), &cmd.u.consumer, &c->rtp) < 0)
+		goto out;
+	json_object_set_new(json_object_get(c->rtp, "rtcp"), "mux", json_boolean(t->rtcp_mux));
+	if (t->busy || p->busy) {
+		cp_http_error(req, CP_API_CONFLICT, "transport or producer: a change is in progress");
+		goto out;
+	}
+	if (cp_dp_state() != CP_DP_RUNNING) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
+		goto out;
+	}
+	cp_uuid4(c->id);
+	c->t = t;
+	c->p = p;
+	c->dp_id = cp_next_dp_id();
+	c->ssrc = cmd.u.consumer.ssrc;
+	cmd.type = CASCADE_CMD_CONSUMER_ADD;
+	cmd.u.consumer.obj_id = c->dp_id;
+	cmd.u.consumer.producer_id = p->dp_id;
+	cmd.u.consumer.transport_id = t->dp_id;
+	cmd.u.consumer.paused = c->paused;
+	k = call_new(req);
+	if (k == NULL)
+		goto out;
+	k->t = t;
+	k->p = p;
+	k->c = c;
+	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_consumer, k);
+	if (rc < 0) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		free(k);
+		goto out;
+	}
+	t->n_pending++;
+	p->n_pending++;
+	cp_http_hold(req, &k->req);
+	c = NULL;
+out:
+	if (c != NULL)
+		consumer_free(c);
+	json_decref(body);
+}
+
+/* ---- pause, resume, delete ----------------------------------------------------------------- */
+
+static void
+on_paused(const struct cascade_reply *rep, void *arg)
+{
+	struct call *k = arg;
+	bool ok = rep != NULL && rep->status == 0;
+
+	if (k->p != NULL) {
+		k->p->busy = false;
+		if (ok)
+			k->p->paused = k->pause;
+	} else {
+		k->c->busy = false;
+		if (ok)
+			k->c->paused = k->pause;
+	}
+	if (k->req != NULL) {
+		cp_http_release(k->req);
+		if (ok)
+			cp_http_json(k->req, 200, json_object());
+		else
+			answer_failure(k->req, rep);
+	}
+	free(k);
+}
+
+static void
+on_deleted(const struct cascade_reply *rep, void *arg)
+{
+	struct call *k = arg;
+	bool ok = rep != NULL && (rep->status == 0 || rep->status == -ENOENT);
+
+	if (ok) {
+		if (k->p != NULL) {
+			forget_producer(k->p); /* the dataplane removed its consumers too */
+		} else {
+			cp_map_del(&m.consumers, k->c->id);
+			consumer_free(k->c);
+		}
+	} else if (k->p != NULL) {
+		k->p->busy = false;
+	} else {
+		k->c->busy = false;
+	}
+	if (k->req != NULL) {
+		cp_http_release(k->req);
+		if (ok)
+			cp_http_json(k->req, 200, json_object());
+		else
+			answer_failure(k->req, rep);
+	}
+	free(k);
+}
+
+/* Look up a producer or consumer that no other change holds. NULL after answering. */
+static struct call *
+begin(struct evhttp_request *req, bool is_producer, const char *id)
+{
+	struct cp_producer *p = is_producer ? cp_map_get(&m.producers, id) : NULL;
+	struct cp_consumer *c = is_producer ? NULL : cp_map_get(&m.consumers, id);
+	struct call *k;
+
+	if (p == NULL && c == NULL) {
+		cp_http_error(req, CP_API_NOT_FOUND, "%s %s not found",
+			      is_producer ? "producer" : "consumer", id);
+		return NULL;
+	}
+	if ((p != NULL && (p->busy || p->n_pending != 0)) || (c != NULL && c->busy)) {
+		cp_http_error(req, CP_API_CONFLICT, "%s %s: another change is in progress",
+			      is_producer ? "producer" : "consumer", id);
+		return NULL;
+	}
+	if (cp_dp_state() != CP_DP_RUNNING) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
+		return NULL;
+	}
+	k = call_new(req);
+	if (k != NULL) {
+		k->p = p;
+		k->c = c;
+	}
+	return k;
+}
+
+static void
+send_obj(struct evhttp_request *req, struct call *k, uint16_t type, cp_dp_cb cb, uint8_t paused)
+{
+	struct cascade_cmd cmd;
+	int rc;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = type;
+	cmd.u.obj.obj_id = k->p != NULL ? k->p->dp_id : k->c->dp_id;
+	cmd.u.obj.paused = paused;
+	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, cb, k);
+	if (rc < 0) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		free(k);
+		return;
+	}
+	if (k->p != NULL)
+		k->p->busy = true;
+	else
+		k->c->busy = true;
+	cp_http_hold(req, &k->req);
+}
+
+void
+cp_api_media_pause(struct evhttp_request *req, bool is_producer, const char *id, bool pause)
+{
+	struct call *k = begin(req, is_producer, id);
+
+	if (k == NULL)
+		return;
+	k->pause = pause;
+	send_obj(req, k, is_producer ? CASCADE_CMD_PRODUCER_PAUSE : CASCADE_CMD_CONSUMER_PAUSE,
+		 on_paused, pause);
+}
+
+void
+cp_api_media_delete(struct evhttp_request *req, bool is_producer, const char *id)
+{
+	struct call *k = begin(req, is_producer, id);
+
+	if (k == NULL)
+		return;
+	send_obj(req, k, is_producer ? CASCADE_CMD_PRODUCER_DEL : CASCADE_CMD_CONSUMER_DEL,
+		 on_deleted, 0);
+}
+
+/* ---- room view ------------------------------------------------------------------------------ */
+
+struct room_walk {
+	const char *room;
+	json_t *producers, *consumers;
+};
+
+static void
+room_producer(const char *k, void *v, void *arg)
+{
+	const struct cp_producer *p = v;
+	struct room_walk *w = arg;
+
+	(void)k;
+	if (strcmp(p->t->room, w->room) == 0)
+		json_array_append_new(w->producers,
+				      json_pack("{s:s,s:s,s:s,s:b}", "id", p->id, "transportId",
+						p->t->id, "kind",
+						p->kind == CASCADE_KIND_AUDIO ? "audio" : "video",
+						"paused", p->paused));
+}
+
+static void
+room_consumer(const char *k, void *v, void *arg)
+{
+	const struct cp_consumer *c = v;
+	struct room_walk *w = arg;
+
+	(void)k;
+	if (strcmp(c->t->room, w->room) == 0)
+		json_array_append_new(w->consumers,
+				      json_pack("{s:s,s:s,s:s,s:b,s:I}", "id", c->id, "producerId",
+						c->p->id, "transportId", c->t->id, "paused",
+						c->paused, "ssrc", (json_int_t)c->ssrc));
+}
+
+void
+cp_media_room_json(const char *room, json_t *out)
+{
+	struct room_walk w = {.room = room, .producers = json_array(), .consumers = json_array()};
+
+	cp_map_each(&m.producers, room_producer, &w);
+	cp_map_each(&m.consumers, room_consumer, &w);
+	json_object_set_new(out, "producers", w.producers);
+	json_object_set_new(out, "consumers", w.consumers);
+}
