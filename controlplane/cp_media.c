@@ -104,23 +104,28 @@ struct collect {
 };
 
 static void
+push(struct collect *w, void *item)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		void **ni = realloc(w->items, cap * sizeof(*ni));
+		if (ni == NULL)
+			return; /* out of memory: the entry stays (a stale view, never a crash) */
+		w->items = ni;
+		w->cap = cap;
+	}
+	w->items[w->n++] = item;
+}
+
+static void
 collect_consumer(const char *k, void *v, void *arg)
 {
 	struct cp_consumer *c = v;
 	struct collect *w = arg;
 
 	(void)k;
-	if ((w->match_t != NULL && c->t == w->match_t) || (w->match_p != NULL && c->p == w->match_p)) {
-		if (w->n == w->cap) {
-			size_t cap = w->cap ? w->cap * 2 : 16;
-			void **ni = realloc(w->items, cap * sizeof(*ni));
-			if (ni == NULL)
-				return;
-			w->items = ni;
-			w->cap = cap;
-		}
-		w->items[w->n++] = c;
-	}
+	if ((w->match_t != NULL && c->t == w->match_t) || (w->match_p != NULL && c->p == w->match_p))
+		push(w, c);
 }
 
 static void
@@ -130,17 +135,8 @@ collect_producer(const char *k, void *v, void *arg)
 	struct collect *w = arg;
 
 	(void)k;
-	if (p->t == w->match_t) {
-		if (w->n == w->cap) {
-			size_t cap = w->cap ? w->cap * 2 : 16;
-			void **ni = realloc(w->items, cap * sizeof(*ni));
-			if (ni == NULL)
-				return;
-			w->items = ni;
-			w->cap = cap;
-		}
-		w->items[w->n++] = p;
-	}
+	if (p->t == w->match_t)
+		push(w, p);
 }
 
 /* Drop the consumers matching transport t or producer p (NULL: any). */
@@ -325,6 +321,36 @@ call_new(struct evhttp_request *req)
 	return c;
 }
 
+/* Send cmd for k and hold req for cb. 0, or -1 after answering 503 (k freed). */
+static int
+dispatch(struct evhttp_request *req, struct cascade_cmd *cmd, struct call *k, cp_dp_cb cb)
+{
+	int rc = cp_dp_call(cmd, DP_TIMEOUT_MS, cb, k);
+
+	if (rc < 0) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		free(k);
+		return -1;
+	}
+	cp_http_hold(req, &k->req);
+	return 0;
+}
+
+/* A change may start: nothing else in flight, dataplane there. false after answering. */
+static bool
+ready(struct evhttp_request *req, bool busy, const char *what, const char *id)
+{
+	if (busy) {
+		cp_http_error(req, CP_API_CONFLICT, "%s %s: another change is in progress", what, id);
+		return false;
+	}
+	if (cp_dp_state() != CP_DP_RUNNING) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
+		return false;
+	}
+	return true;
+}
+
 static void
 answer_failure(struct evhttp_request *req, const struct cascade_reply *rep)
 {
@@ -363,7 +389,6 @@ cp_api_producer_create(struct evhttp_request *req, const char *transport_id)
 	struct call *k;
 	json_t *body, *v;
 	const char *kind;
-	int rc;
 
 	body = cp_http_body(req);
 	if (body == NULL)
@@ -393,15 +418,8 @@ cp_api_producer_create(struct evhttp_request *req, const char *transport_id)
 		bad(req, "appData: must be an object");
 		goto out;
 	}
-	if (t->busy) {
-		cp_http_error(req, CP_API_CONFLICT, "transport %s: another change is in progress",
-			      t->id);
+	if (!ready(req, t->busy, "transport", t->id))
 		goto out;
-	}
-	if (cp_dp_state() != CP_DP_RUNNING) {
-		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
-		goto out;
-	}
 	p->rtp = json_deep_copy(json_object_get(body, "rtpParameters"));
 	cp_uuid4(p->id);
 	p->t = t;
@@ -419,14 +437,9 @@ cp_api_producer_create(struct evhttp_request *req, const char *transport_id)
 		goto out;
 	k->t = t;
 	k->p = p;
-	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_producer, k);
-	if (rc < 0) {
-		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
-		free(k);
+	if (dispatch(req, &cmd, k, on_producer) < 0)
 		goto out;
-	}
 	t->n_pending++;
-	cp_http_hold(req, &k->req);
 	p = NULL;
 out:
 	if (p != NULL)
@@ -599,7 +612,6 @@ cp_api_consumer_create(struct evhttp_request *req, const char *transport_id)
 	struct cascade_cmd cmd;
 	struct call *k;
 	json_t *body, *v;
-	int rc;
 
 	body = cp_http_body(req);
 	if (body == NULL)
@@ -629,14 +641,8 @@ cp_api_consumer_create(struct evhttp_request *req, const char *transport_id)
 	if (negotiate(req, p, json_object_get(body, "rtpCapabilities"), &cmd.u.consumer, &c->rtp) < 0)
 		goto out;
 	json_object_set_new(json_object_get(c->rtp, "rtcp"), "mux", json_boolean(t->rtcp_mux));
-	if (t->busy || p->busy) {
-		cp_http_error(req, CP_API_CONFLICT, "transport or producer: a change is in progress");
+	if (!ready(req, t->busy || p->busy, "transport or producer", p->id))
 		goto out;
-	}
-	if (cp_dp_state() != CP_DP_RUNNING) {
-		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
-		goto out;
-	}
 	cp_uuid4(c->id);
 	c->t = t;
 	c->p = p;
@@ -653,15 +659,10 @@ cp_api_consumer_create(struct evhttp_request *req, const char *transport_id)
 	k->t = t;
 	k->p = p;
 	k->c = c;
-	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_consumer, k);
-	if (rc < 0) {
-		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
-		free(k);
+	if (dispatch(req, &cmd, k, on_consumer) < 0)
 		goto out;
-	}
 	t->n_pending++;
 	p->n_pending++;
-	cp_http_hold(req, &k->req);
 	c = NULL;
 out:
 	if (c != NULL)
@@ -737,15 +738,9 @@ begin(struct evhttp_request *req, bool is_producer, const char *id)
 			      is_producer ? "producer" : "consumer", id);
 		return NULL;
 	}
-	if ((p != NULL && (p->busy || p->n_pending != 0)) || (c != NULL && c->busy)) {
-		cp_http_error(req, CP_API_CONFLICT, "%s %s: another change is in progress",
-			      is_producer ? "producer" : "consumer", id);
+	if (!ready(req, (p != NULL && (p->busy || p->n_pending != 0)) || (c != NULL && c->busy),
+		   is_producer ? "producer" : "consumer", id))
 		return NULL;
-	}
-	if (cp_dp_state() != CP_DP_RUNNING) {
-		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
-		return NULL;
-	}
 	k = call_new(req);
 	if (k != NULL) {
 		k->p = p;
@@ -758,23 +753,14 @@ static void
 send_obj(struct evhttp_request *req, struct call *k, uint16_t type, cp_dp_cb cb, uint8_t paused)
 {
 	struct cascade_cmd cmd;
-	int rc;
+	bool *busy = k->p != NULL ? &k->p->busy : &k->c->busy;
 
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = type;
 	cmd.u.obj.obj_id = k->p != NULL ? k->p->dp_id : k->c->dp_id;
 	cmd.u.obj.paused = paused;
-	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, cb, k);
-	if (rc < 0) {
-		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
-		free(k);
-		return;
-	}
-	if (k->p != NULL)
-		k->p->busy = true;
-	else
-		k->c->busy = true;
-	cp_http_hold(req, &k->req);
+	if (dispatch(req, &cmd, k, cb) == 0)
+		*busy = true;
 }
 
 void
