@@ -288,8 +288,22 @@ route(struct evhttp_request *req, enum evhttp_cmd_type method, const char *path)
 			return -1;
 		seg[n++] = tok;
 	}
+	if (n == 1 && strcmp(seg[0], "metrics") == 0) {
+		if (method != EVHTTP_REQ_GET)
+			not_allowed(req, path, "GET");
+		else
+			cp_api_metrics(req, h.cfg->node_id);
+		return 0;
+	}
 	if (n < 2 || strcmp(seg[0], "v1") != 0)
 		return -1;
+	if (n == 2 && strcmp(seg[1], "stats") == 0) {
+		if (method != EVHTTP_REQ_GET)
+			not_allowed(req, path, "GET");
+		else
+			cp_api_stats(req);
+		return 0;
+	}
 	if (n == 2 && strcmp(seg[1], "node") == 0) {
 		if (method != EVHTTP_REQ_GET)
 			not_allowed(req, path, "GET");

@@ -26,27 +26,6 @@
 
 #define DP_TIMEOUT_MS 2000
 
-struct cp_producer {
-	char id[40];
-	struct cp_transport *t;
-	uint64_t dp_id;
-	uint8_t kind;
-	bool paused, busy;
-	uint32_t ssrc, clock_rate;
-	json_t *rtp; /* the validated rtpParameters */
-	unsigned int n_pending;
-};
-
-struct cp_consumer {
-	char id[40];
-	struct cp_transport *t;
-	struct cp_producer *p;
-	uint64_t dp_id;
-	uint32_t ssrc;
-	bool paused, busy;
-	json_t *rtp; /* what the receiver was told to expect */
-};
-
 static struct {
 	struct cp_map producers;
 	struct cp_map consumers;
@@ -56,6 +35,46 @@ int
 cp_media_init(void)
 {
 	return 0;
+}
+
+struct each_ctx {
+	void (*pfn)(const struct cp_producer *, void *);
+	void (*cfn)(const struct cp_consumer *, void *);
+	void *arg;
+};
+
+static void
+each_p(const char *k, void *v, void *arg)
+{
+	struct each_ctx *e = arg;
+
+	(void)k;
+	e->pfn(v, e->arg);
+}
+
+static void
+each_c(const char *k, void *v, void *arg)
+{
+	struct each_ctx *e = arg;
+
+	(void)k;
+	e->cfn(v, e->arg);
+}
+
+void
+cp_producers_each(void (*fn)(const struct cp_producer *p, void *arg), void *arg)
+{
+	struct each_ctx e = {.pfn = fn, .arg = arg};
+
+	cp_map_each(&m.producers, each_p, &e);
+}
+
+void
+cp_consumers_each(void (*fn)(const struct cp_consumer *c, void *arg), void *arg)
+{
+	struct each_ctx e = {.cfn = fn, .arg = arg};
+
+	cp_map_each(&m.consumers, each_c, &e);
 }
 
 static void
@@ -371,6 +390,8 @@ on_producer(const struct cascade_reply *rep, void *arg)
 	k->t->n_pending--;
 	if (k->req != NULL)
 		cp_http_release(k->req);
+	if (rep != NULL && rep->status == 0)
+		p->slot = rep->slot;
 	if (rep == NULL || rep->status != 0 || cp_map_put(&m.producers, p->id, p) < 0) {
 		answer_failure(k->req, rep);
 		producer_free(p);
@@ -591,6 +612,8 @@ on_consumer(const struct cascade_reply *rep, void *arg)
 	k->p->n_pending--;
 	if (k->req != NULL)
 		cp_http_release(k->req);
+	if (rep != NULL && rep->status == 0)
+		c->slot = rep->slot;
 	if (rep == NULL || rep->status != 0 || cp_map_put(&m.consumers, c->id, c) < 0) {
 		answer_failure(k->req, rep);
 		consumer_free(c);

@@ -27,7 +27,36 @@ struct cp_transport {
 	char remote_ip[64];
 	uint16_t remote_port, remote_rtcp_port;
 	unsigned int n_pending; /* producer/consumer commands in flight on it */
+	uint32_t slot;          /* the dataplane's table slot: where its counters are */
 };
+
+struct cp_producer {
+	char id[40];
+	struct cp_transport *t;
+	uint64_t dp_id;
+	uint8_t kind;
+	bool paused, busy;
+	uint32_t ssrc, clock_rate;
+	json_t *rtp; /* the validated rtpParameters */
+	unsigned int n_pending;
+	uint32_t slot; /* the dataplane's table slot: where its counters are */
+};
+
+struct cp_consumer {
+	char id[40];
+	struct cp_transport *t;
+	struct cp_producer *p;
+	uint64_t dp_id;
+	uint32_t ssrc;
+	bool paused, busy;
+	json_t *rtp; /* what the receiver was told to expect */
+	uint32_t slot;
+};
+
+/* Visit every transport, producer, consumer (the registry must not change meanwhile). */
+void cp_transports_each(void (*fn)(const struct cp_transport *t, void *arg), void *arg);
+void cp_producers_each(void (*fn)(const struct cp_producer *p, void *arg), void *arg);
+void cp_consumers_each(void (*fn)(const struct cp_consumer *c, void *arg), void *arg);
 
 /* The transport with this API id, or NULL. */
 struct cp_transport *cp_transport_get(const char *id);
@@ -51,6 +80,10 @@ void cp_api_consumer_create(struct evhttp_request *req, const char *transport_id
 void cp_api_media_pause(struct evhttp_request *req, bool is_producer, const char *id, bool pause);
 /* DELETE /v1/producers/{id}, /v1/consumers/{id} */
 void cp_api_media_delete(struct evhttp_request *req, bool is_producer, const char *id);
+/* GET /v1/stats and GET /metrics (cp_stats.c) */
+void cp_api_stats(struct evhttp_request *req);
+void cp_api_metrics(struct evhttp_request *req, const char *node_id);
+
 /* The producers and consumers of a room, for GET /v1/rooms/{room}. */
 void cp_media_room_json(const char *room, json_t *out);
 

@@ -73,6 +73,28 @@ cp_next_dp_id(void)
 	return r.next_dp_id++;
 }
 
+struct each_t {
+	void (*fn)(const struct cp_transport *, void *);
+	void *arg;
+};
+
+static void
+each_t(const char *k, void *v, void *arg)
+{
+	struct each_t *e = arg;
+
+	(void)k;
+	e->fn(v, e->arg);
+}
+
+void
+cp_transports_each(void (*fn)(const struct cp_transport *t, void *arg), void *arg)
+{
+	struct each_t e = {fn, arg};
+
+	cp_map_each(&r.transports, each_t, &e);
+}
+
 struct cp_transport *
 cp_transport_get(const char *id)
 {
@@ -295,6 +317,7 @@ on_created(const struct cascade_reply *rep, void *arg)
 		return;
 	}
 	t->busy = false;
+	t->slot = rep->slot;
 	if (cp_map_put(&r.transports, t->id, t) < 0) {
 		if (c->req != NULL)
 			cp_http_error(c->req, CP_API_INTERNAL, "out of memory");

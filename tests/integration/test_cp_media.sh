@@ -100,6 +100,38 @@ jq -e --argjson sent "$sent" --slurpfile want <(jq -s . "$TEST_TMP/ssrcs") '
 	all(.ssrcs[]; .pt == 100 and .packets == $sent and .lost == 0 and .seq_errors == 0)' \
 	"$TEST_TMP/pg.json" >/dev/null || fail "receivers did not get the announced streams"
 
+# --- the counters: /v1/stats (JSON) and /metrics (Prometheus, parsed by its own library) -------
+ok GET /v1/stats
+jq -e --argjson sent "$sent" '(.producers | length) == 1 and .producers[0].rxPackets == $sent and
+	(.consumers | length) == 10 and all(.consumers[]; .txPackets == $sent) and
+	.node.rtp_packets == $sent and .node.drops.no_transport >= 0' "$TEST_TMP/body" >/dev/null ||
+	fail "/v1/stats: $(head -c 600 "$TEST_TMP/body")"
+status=$(curl -s -o "$TEST_TMP/metrics" -w '%{http_code}' "$api/metrics")
+[[ $status == 200 ]] || fail "/metrics without a token (metrics_auth off): $status"
+/usr/bin/python3 - "$TEST_TMP/metrics" "$sent" <<'PY' || fail "/metrics is not valid Prometheus text or is wrong"
+import re, sys
+from prometheus_client.parser import text_string_to_metric_families
+text = open(sys.argv[1]).read()
+sent = int(sys.argv[2])
+fams = {f.name: f for f in text_string_to_metric_families(text)}
+# every sample belongs to a family announced with HELP and TYPE before it
+declared = set()
+for line in text.splitlines():
+    if line.startswith("# TYPE "):
+        declared.add(line.split()[2])
+    elif line and not line.startswith("#"):
+        name = re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0)
+        assert name in declared, f"sample before its TYPE: {line}"
+assert fams["cascade_dataplane_up"].samples[0].value == 1
+cons = [s for s in fams["cascade_consumer_tx_packets"].samples if s.name.endswith("_total")]
+assert len(cons) == 10 and all(s.value == sent for s in cons), cons
+prod = [s for s in fams["cascade_producer_rx_packets"].samples if s.name.endswith("_total")]
+assert len(prod) == 1 and prod[0].value == sent, prod
+reasons = {s.labels["reason"] for s in fams["cascade_drops"].samples}
+assert "no_transport" in reasons and "tx_full" in reasons, reasons
+print(f"metrics: {len(fams)} families parsed", file=sys.stderr)
+PY
+
 # --- pause, resume, delete -----------------------------------------------------------------------
 ok GET /v1/rooms/live
 c0=$(jq -r '.consumers[0].id' "$TEST_TMP/body")

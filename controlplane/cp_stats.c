@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters for people and for Prometheus: GET /v1/stats (JSON) and GET /metrics
+ * (text exposition format 0.0.4). Both read the dataplane's shared segment
+ * directly (per-lcore blocks summed, see include/cascade/counters.h), never
+ * through the command ring, so they cost the dataplane nothing. Metric and
+ * drop-reason names come from the same X-macro lists as the dataplane's.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "cp_objects.h"
+
+static const char *const lc_keys[] = {
+#define X(e, key, help) key,
+	CASCADE_LCORE_COUNTERS(X)
+#undef X
+};
+static const char *const lc_help[] = {
+#define X(e, key, help) help,
+	CASCADE_LCORE_COUNTERS(X)
+#undef X
+};
+static const char *const drop_keys[] = {
+#define X(e, key, help) key,
+	CASCADE_DROP_REASONS(X)
+#undef X
+};
+
+/* ---- GET /v1/stats --------------------------------------------------------------------- */
+
+static json_t *
+obj_stats(const struct cascade_seg *seg, uint64_t off, uint32_t max, uint32_t slot)
+{
+	struct cascade_obj_stats s;
+
+	cascade_seg_obj_stats(seg, off, max, slot, &s);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "rxPackets", (json_int_t)s.rx_pkts,
+			 "rxBytes", (json_int_t)s.rx_bytes, "txPackets", (json_int_t)s.tx_pkts,
+			 "txBytes", (json_int_t)s.tx_bytes, "rtcpPackets", (json_int_t)s.rtcp_pkts,
+			 "dropPackets", (json_int_t)s.drop_pkts);
+}
+
+struct walk {
+	const struct cascade_seg *seg;
+	json_t *list;
+	struct evbuffer *buf;
+	const char *node;
+	int family; /* which metric family a text walk prints */
+};
+
+static void
+stats_t(const struct cp_transport *t, void *arg)
+{
+	struct walk *w = arg;
+	json_t *o = obj_stats(w->seg, w->seg->hdr->transport_stats_off, w->seg->hdr->max_transports,
+			      t->slot);
+
+	json_object_set_new(o, "id", json_string(t->id));
+	json_object_set_new(o, "room", json_string(t->room));
+	json_array_append_new(w->list, o);
+}
+
+static void
+stats_p(const struct cp_producer *p, void *arg)
+{
+	struct walk *w = arg;
+	json_t *o = obj_stats(w->seg, w->seg->hdr->producer_stats_off, w->seg->hdr->max_producers,
+			      p->slot);
+
+	json_object_set_new(o, "id", json_string(p->id));
+	json_object_set_new(o, "transportId", json_string(p->t->id));
+	json_array_append_new(w->list, o);
+}
+
+static void
+stats_c(const struct cp_consumer *c, void *arg)
+{
+	struct walk *w = arg;
+	json_t *o = obj_stats(w->seg, w->seg->hdr->consumer_stats_off, w->seg->hdr->max_consumers,
+			      c->slot);
+
+	json_object_set_new(o, "id", json_string(c->id));
+	json_object_set_new(o, "producerId", json_string(c->p->id));
+	json_array_append_new(w->list, o);
+}
+
+void
+cp_api_stats(struct evhttp_request *req)
+{
+	const struct cascade_seg *seg = cp_dp_seg();
+	struct cascade_lcore_stats s;
+	struct walk w;
+	json_t *node, *drops, *out;
+	unsigned int i;
+
+	if (seg == NULL) {
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
+		return;
+	}
+	cascade_seg_lcore_stats(seg, &s);
+	node = json_object();
+	drops = json_object();
+	for (i = 0; i < CASCADE_LC_MAX; i++)
+		json_object_set_new(node, lc_keys[i], json_integer((json_int_t)s.ctr[i]));
+	for (i = 0; i < CASCADE_DROP_MAX; i++)
+		json_object_set_new(drops, drop_keys[i], json_integer((json_int_t)s.drop[i]));
+	json_object_set_new(node, "drops", drops);
+	out = json_pack("{s:o}", "node", node);
+	w.seg = seg;
+	w.list = json_array();
+	cp_transports_each(stats_t, &w);
+	json_object_set_new(out, "transports", w.list);
+	w.list = json_array();
+	cp_producers_each(stats_p, &w);
+	json_object_set_new(out, "producers", w.list);
+	w.list = json_array();
+	cp_consumers_each(stats_c, &w);
+	json_object_set_new(out, "consumers", w.list);
+	json_object_set_new(out, "pipes", json_array());
+	cp_http_json(req, 200, out);
+}
+
+/* ---- GET /metrics ---------------------------------------------------------------------- */
+
+static void
+family(struct evbuffer *b, const char *name, const char *type, const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+enum { F_RX_PKTS, F_RX_BYTES, F_TX_PKTS, F_TX_BYTES, F_DROPS, F_MAX };
+
+static const struct {
+	const char *suffix, *help;
+} obj_families[F_MAX] = {
+	[F_RX_PKTS] = {"rx_packets_total", "packets received"},
+	[F_RX_BYTES] = {"rx_bytes_total", "bytes received"},
+	[F_TX_PKTS] = {"tx_packets_total", "packets sent"},
+	[F_TX_BYTES] = {"tx_bytes_total", "bytes sent"},
+	[F_DROPS] = {"drop_packets_total", "packets dropped on egress"},
+};
+
+static uint64_t
+pick(const struct cascade_obj_stats *s, int f)
+{
+	switch (f) {
+	case F_RX_PKTS:
+		return s->rx_pkts;
+	case F_RX_BYTES:
+		return s->rx_bytes;
+	case F_TX_PKTS:
+		return s->tx_pkts;
+	case F_TX_BYTES:
+		return s->tx_bytes;
+	default:
+		return s->drop_pkts;
+	}
+}
+
+static void
+metric_t(const struct cp_transport *t, void *arg)
+{
+	struct walk *w = arg;
+	struct cascade_obj_stats s;
+
+	cascade_seg_obj_stats(w->seg, w->seg->hdr->transport_stats_off, w->seg->hdr->max_transports,
+			      t->slot, &s);
+	evbuffer_add_printf(w->buf,
+			    "cascade_transport_%s{node=\"%s\",room=\"%s\",transport=\"%s\"} %" PRIu64
+			    "\n",
+			    obj_families[w->family].suffix, w->node, t->room, t->id, pick(&s, w->family));
+}
+
+static void
+metric_p(const struct cp_producer *p, void *arg)
+{
+	struct walk *w = arg;
+	struct cascade_obj_stats s;
+
+	cascade_seg_obj_stats(w->seg, w->seg->hdr->producer_stats_off, w->seg->hdr->max_producers,
+			      p->slot, &s);
+	evbuffer_add_printf(w->buf,
+			    "cascade_producer_%s{node=\"%s\",room=\"%s\",producer=\"%s\",kind=\"%s\"} "
+			    "%" PRIu64 "\n",
+			    obj_families[w->family].suffix, w->node, p->t->room, p->id,
+			    p->kind == CASCADE_KIND_AUDIO ? "audio" : "video", pick(&s, w->family));
+}
+
+static void
+metric_c(const struct cp_consumer *c, void *arg)
+{
+	struct walk *w = arg;
+	struct cascade_obj_stats s;
+
+	cascade_seg_obj_stats(w->seg, w->seg->hdr->consumer_stats_off, w->seg->hdr->max_consumers,
+			      c->slot, &s);
+	evbuffer_add_printf(w->buf,
+			    "cascade_consumer_%s{node=\"%s\",room=\"%s\",consumer=\"%s\",producer=\"%s\"} "
+			    "%" PRIu64 "\n",
+			    obj_families[w->family].suffix, w->node, c->t->room, c->id, c->p->id,
+			    pick(&s, w->family));
+}
+
+void
+cp_api_metrics(struct evhttp_request *req, const char *node_id)
+{
+	const struct cascade_seg *seg = cp_dp_seg();
+	struct evbuffer *b = evbuffer_new();
+	struct cascade_lcore_stats s;
+	struct walk w = {.seg = seg, .node = node_id};
+	char name[96];
+	unsigned int i;
+	int f;
+
+	if (b == NULL) {
+		cp_http_error(req, CP_API_INTERNAL, "out of memory");
+		return;
+	}
+	family(b, "cascade_dataplane_up", "gauge", "1 when the dataplane is attached and alive");
+	evbuffer_add_printf(b, "cascade_dataplane_up{node=\"%s\"} %d\n", node_id, seg != NULL);
+	if (seg != NULL) {
+		cascade_seg_lcore_stats(seg, &s);
+		for (i = 0; i < CASCADE_LC_MAX; i++) {
+			if (i == CASCADE_LC_DROP_PKTS)
+				continue; /* the sum of cascade_drops_total */
+			snprintf(name, sizeof(name), "cascade_%s_total", lc_keys[i]);
+			family(b, name, "counter", lc_help[i]);
+			evbuffer_add_printf(b, "%s{node=\"%s\"} %" PRIu64 "\n", name, node_id, s.ctr[i]);
+		}
+		family(b, "cascade_drops_total", "counter", "packets dropped, by reason");
+		for (i = 0; i < CASCADE_DROP_MAX; i++)
+			evbuffer_add_printf(b, "cascade_drops_total{node=\"%s\",reason=\"%s\"} %" PRIu64
+					    "\n",
+					    node_id, drop_keys[i], s.drop[i]);
+		w.buf = b;
+		for (f = 0; f < F_MAX; f++) {
+			w.family = f;
+			if (f != F_DROPS) {
+				snprintf(name, sizeof(name), "cascade_transport_%s", obj_families[f].suffix);
+				family(b, name, "counter", obj_families[f].help);
+				cp_transports_each(metric_t, &w);
+			}
+			if (f == F_RX_PKTS || f == F_RX_BYTES) {
+				snprintf(name, sizeof(name), "cascade_producer_%s", obj_families[f].suffix);
+				family(b, name, "counter", obj_families[f].help);
+				cp_producers_each(metric_p, &w);
+			} else {
+				snprintf(name, sizeof(name), "cascade_consumer_%s", obj_families[f].suffix);
+				family(b, name, "counter", obj_families[f].help);
+				cp_consumers_each(metric_c, &w);
+			}
+		}
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
