@@ -312,6 +312,16 @@ route(struct evhttp_request *req, enum evhttp_cmd_type method, const char *path)
 		return 0;
 	}
 	if (strcmp(seg[1], "rooms") == 0) {
+		if (n == 4 && strcmp(seg[3], "events") == 0) {
+			if (method != EVHTTP_REQ_GET)
+				not_allowed(req, path, "GET");
+			else if (!cp_room_name_ok(seg[2]))
+				cp_http_error(req, CP_API_BAD_REQUEST,
+					      "room: 1 to 64 letters, digits, '-', '_' or '.'");
+			else
+				cp_api_events(req, seg[2]);
+			return 0;
+		}
 		if (n == 2 || n == 3) {
 			if (method != EVHTTP_REQ_GET)
 				not_allowed(req, path, "GET");

@@ -177,6 +177,7 @@ forget_consumers(const void *t, const void *p)
 static void
 forget_producer(struct cp_producer *p)
 {
+	cp_events_publish(p->t->room, "producer.close", json_pack("{s:s}", "id", p->id));
 	forget_consumers(NULL, p);
 	cp_map_del(&m.producers, p->id);
 	producer_free(p);
@@ -395,8 +396,13 @@ on_producer(const struct cascade_reply *rep, void *arg)
 	if (rep == NULL || rep->status != 0 || cp_map_put(&m.producers, p->id, p) < 0) {
 		answer_failure(k->req, rep);
 		producer_free(p);
-	} else if (k->req != NULL) {
-		cp_http_json(k->req, 200, json_pack("{s:s}", "id", p->id));
+	} else {
+		cp_events_publish(p->t->room, "producer.add",
+				  json_pack("{s:s,s:s,s:s,s:b}", "id", p->id, "transportId", p->t->id,
+					    "kind", p->kind == CASCADE_KIND_AUDIO ? "audio" : "video",
+					    "paused", p->paused));
+		if (k->req != NULL)
+			cp_http_json(k->req, 200, json_pack("{s:s}", "id", p->id));
 	}
 	free(k);
 }
@@ -703,6 +709,9 @@ on_paused(const struct cascade_reply *rep, void *arg)
 
 	if (k->p != NULL) {
 		k->p->busy = false;
+		if (ok && k->p->paused != k->pause)
+			cp_events_publish(k->p->t->room, k->pause ? "producer.pause" : "producer.resume",
+					  json_pack("{s:s}", "id", k->p->id));
 		if (ok)
 			k->p->paused = k->pause;
 	} else {

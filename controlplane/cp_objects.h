@@ -58,6 +58,8 @@ void cp_transports_each(void (*fn)(const struct cp_transport *t, void *arg), voi
 void cp_producers_each(void (*fn)(const struct cp_producer *p, void *arg), void *arg);
 void cp_consumers_each(void (*fn)(const struct cp_consumer *c, void *arg), void *arg);
 
+/* Whether s is a valid room name (1..64 of [A-Za-z0-9._-]). */
+bool cp_room_name_ok(const char *s);
 /* The transport with this API id, or NULL. */
 struct cp_transport *cp_transport_get(const char *id);
 /* A fresh dataplane object id / API id. */
@@ -80,6 +82,15 @@ void cp_api_consumer_create(struct evhttp_request *req, const char *transport_id
 void cp_api_media_pause(struct evhttp_request *req, bool is_producer, const char *id, bool pause);
 /* DELETE /v1/producers/{id}, /v1/consumers/{id} */
 void cp_api_media_delete(struct evhttp_request *req, bool is_producer, const char *id);
+/* ---- cp_events.c: Server-Sent Events per room ---- */
+
+int cp_events_init(struct event_base *base);
+void cp_events_fini(void);
+/* Send event `type` with data (reference stolen) to the room's subscribers. */
+void cp_events_publish(const char *room, const char *type, json_t *data);
+/* GET /v1/rooms/{room}/events */
+void cp_api_events(struct evhttp_request *req, const char *room);
+
 /* GET /v1/stats and GET /metrics (cp_stats.c) */
 void cp_api_stats(struct evhttp_request *req);
 void cp_api_metrics(struct evhttp_request *req, const char *node_id);

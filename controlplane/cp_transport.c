@@ -134,8 +134,8 @@ ports_put(uint16_t port)
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
-static bool
-name_ok(const char *s)
+bool
+cp_room_name_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
@@ -340,7 +340,7 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 	bool srtp = false;
 	int rc;
 
-	if (!name_ok(room)) {
+	if (!cp_room_name_ok(room)) {
 		cp_http_error(req, CP_API_BAD_REQUEST,
 			      "room: 1 to 64 letters, digits, '-', '_' or '.'");
 		return;

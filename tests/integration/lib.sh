@@ -208,6 +208,20 @@ seg_track() {
 	_cascade_segs+=("$1")
 }
 
+# free_tcp_port: a loopback TCP port nothing listens on, below the kernel's ephemeral
+# range (32768+), where client connections would otherwise take it first.
+free_tcp_port() {
+	local p tries
+	for ((tries = 0; tries < 200; tries++)); do
+		p=$((20000 + (RANDOM + $$ + tries * 7919) % 12000))
+		if python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', $p))" 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # memif_sock NAME: a memif socket path in the test's temp dir (removed at cleanup).
 memif_sock() {
 	echo "$TEST_TMP/$1.sock"

@@ -15,7 +15,7 @@ require_bin "$CASCADE_DP" "$CASCADE_CP" "$CASCADE_DPCTL" "$CASCADE_PKTGEN"
 require_cmd curl jq
 
 token=test-token-$RANDOM-0123456789
-port=$((20000 + $$ % 20000))
+port=$(free_tcp_port) || fail "no free TCP port"
 api=http://127.0.0.1:$port
 auth=(-H "Authorization: Bearer $token")
 sock=$(memif_sock dp)
@@ -47,6 +47,10 @@ bad() { # bad STATUS FIELD METHOD PATH BODY
 	jq -r .error.message "$TEST_TMP/body" | grep -q -- "$field" ||
 		fail "$1 $2: message does not name $field: $(cat "$TEST_TMP/body")"
 }
+
+# a room's Server-Sent Events, collected from the start
+bg curl -sN "${auth[@]}" "$api/v1/rooms/live/events" -o "$TEST_TMP/events.txt"
+wait_for "grep -q subscribed $TEST_TMP/events.txt" 5 || fail "no event stream"
 
 ok POST /v1/rooms/live/transports '{"comedia":true,"rtcpMux":true}'
 tin=$(jq -r .id "$TEST_TMP/body")
@@ -142,6 +146,9 @@ jq -e --arg c "$c0" '.consumers[] | select(.id == $c) | .paused' "$TEST_TMP/body
 "$CASCADE_DPCTL" -s "$seg_name" dump | grep -q 'paused=1' || fail "pause did not reach the dataplane"
 ok POST "/v1/consumers/$c0/resume"
 bad 404 "not found" POST /v1/consumers/nope/pause
+ok POST "/v1/producers/$prod/pause"
+"$CASCADE_DPCTL" -s "$seg_name" dump | grep -q '^producer .* paused=1' || fail "producer pause did not reach the dataplane"
+ok POST "/v1/producers/$prod/resume"
 ok DELETE "/v1/producers/$prod"
 ok GET /v1/rooms/live
 jq -e '(.producers | length) == 0 and (.consumers | length) == 0' "$TEST_TMP/body" >/dev/null ||
@@ -149,6 +156,14 @@ jq -e '(.producers | length) == 0 and (.consumers | length) == 0' "$TEST_TMP/bod
 [[ $("$CASCADE_DPCTL" -s "$seg_name" dump | grep -c '^\(producer\|consumer\)') == 0 ]] ||
 	fail "producer delete left objects in the dataplane"
 bad 404 "not found" DELETE "/v1/consumers/$c0"
+
+# the event stream saw the producer's life in order, and only it
+wait_for "grep -q producer.close $TEST_TMP/events.txt" 5 || fail "no producer.close event"
+events=$(sed -n 's/^event: //p' "$TEST_TMP/events.txt" | tr '\n' ' ')
+[[ $events == "producer.add producer.pause producer.resume producer.close " ]] ||
+	fail "events: '$events'"
+grep '^data: ' "$TEST_TMP/events.txt" | sed 's/^data: //' | jq -e --arg p "$prod" '.id == $p' \
+	>/dev/null || fail "event data does not name the producer: $(cat "$TEST_TMP/events.txt")"
 
 stop "$cp_pid"
 ((STOP_RC == 0)) || fail "cascade-cp exited $STOP_RC on SIGTERM"

@@ -13,7 +13,7 @@ require_bin "$CASCADE_DP" "$CASCADE_CP" "$CASCADE_DPCTL"
 require_cmd curl jq
 
 token=test-token-$RANDOM-0123456789
-port=$((20000 + $$ % 20000))
+port=$(free_tcp_port) || fail "no free TCP port"
 api=http://127.0.0.1:$port
 auth=(-H "Authorization: Bearer $token")
 dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
