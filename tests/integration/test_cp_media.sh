@@ -136,6 +136,23 @@ assert "no_transport" in reasons and "tx_full" in reasons, reasons
 print(f"metrics: {len(fams)} families parsed", file=sys.stderr)
 PY
 
+# --- cascadectl, the operator's CLI, on the same node ------------------------------------------
+ctl() { "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token "$token" "$@"; }
+ctl node >"$TEST_TMP/ctl.txt" || fail "cascadectl node failed"
+grep -q '^dataplane  running' "$TEST_TMP/ctl.txt" || fail "cascadectl node: $(cat "$TEST_TMP/ctl.txt")"
+ctl rooms | grep -q '^live ' || fail "cascadectl rooms does not list the room"
+ctl room live | grep -q "^$prod " || fail "cascadectl room does not list the producer"
+[[ $(ctl consumers live | tail -n +2 | wc -l) == 10 ]] || fail "cascadectl consumers: not 10 rows"
+ctl --json stats | jq -e '(.consumers | length) == 10' >/dev/null || fail "cascadectl --json stats"
+rc=0; ctl pause consumer no-such-id 2>"$TEST_TMP/ctl.err" || rc=$?
+((rc == 1)) && grep -q 'not found' "$TEST_TMP/ctl.err" || fail "cascadectl on an unknown id: exit $rc"
+rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token wrong node 2>/dev/null || rc=$?
+((rc == 1)) || fail "cascadectl with a wrong token: exit $rc, want 1"
+rc=0; ctl frobnicate 2>/dev/null || rc=$?
+((rc == 2)) || fail "cascadectl usage error: exit $rc, want 2"
+rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api http://127.0.0.1:9 node 2>/dev/null || rc=$?
+((rc == 3)) || fail "cascadectl against nothing: exit $rc, want 3"
+
 # --- pause, resume, delete -----------------------------------------------------------------------
 ok GET /v1/rooms/live
 c0=$(jq -r '.consumers[0].id' "$TEST_TMP/body")
@@ -149,7 +166,7 @@ bad 404 "not found" POST /v1/consumers/nope/pause
 ok POST "/v1/producers/$prod/pause"
 "$CASCADE_DPCTL" -s "$seg_name" dump | grep -q '^producer .* paused=1' || fail "producer pause did not reach the dataplane"
 ok POST "/v1/producers/$prod/resume"
-ok DELETE "/v1/producers/$prod"
+ctl close producer "$prod" >/dev/null || fail "cascadectl close producer failed"
 ok GET /v1/rooms/live
 jq -e '(.producers | length) == 0 and (.consumers | length) == 0' "$TEST_TMP/body" >/dev/null ||
 	fail "producer delete left objects: $(cat "$TEST_TMP/body")"

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cascadectl: the operator's CLI. It talks only to a node's HTTP API (libcurl),
+ * prints human tables by default and the API's JSON with --json, and exits
+ * with a status scripts can trust:
+ *   0 success, 1 the API answered with an error (its message on stderr),
+ *   2 usage, 3 the API could not be reached.
+ * Address and token from --api/--token or CASCADE_API/CASCADE_TOKEN.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+enum { EXIT_API = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+
+static const char *api = "http://127.0.0.1:8480";
+static const char *token;
+static bool as_json;
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static size_t
+on_data(char *ptr, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	size_t add = size * n;
+	char *nd = realloc(b->data, b->len + add + 1);
+
+	if (nd == NULL)
+		return 0;
+	memcpy(nd + b->len, ptr, add);
+	b->data = nd;
+	b->len += add;
+	b->data[b->len] = '\0';
+	return add;
+}
+
+/*
+ * One API call. Returns the parsed JSON body with *status set, or NULL after
+ * printing why (unreachable or not JSON), with *rc set to the exit status.
+ */
+static json_t *
+call(const char *method, const char *path, int *status, int *rc)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hdrs = NULL;
+	struct buf b = {NULL, 0};
+	char url[1024], auth[512];
+	json_error_t err;
+	json_t *j = NULL;
+	long code = 0;
+	CURLcode cc;
+
+	if (c == NULL) {
+		fprintf(stderr, "cascadectl: cannot start libcurl\n");
+		*rc = EXIT_UNREACHABLE;
+		return NULL;
+	}
+	snprintf(url, sizeof(url), "%s%s", api, path);
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "POST") == 0)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	cc = curl_easy_perform(c);
+	if (cc != CURLE_OK) {
+		fprintf(stderr, "cascadectl: %s: %s\n", url, curl_easy_strerror(cc));
+		*rc = EXIT_UNREACHABLE;
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	*status = (int)code;
+	j = b.data != NULL ? json_loads(b.data, 0, &err) : NULL;
+	if (j == NULL) {
+		fprintf(stderr, "cascadectl: %s: HTTP %ld without a JSON body\n", url, code);
+		*rc = EXIT_API;
+	}
+out:
+	free(b.data);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	return j;
+}
+
+/* The call's JSON on success; NULL after printing the API's error message. */
+static json_t *
+get(const char *method, const char *path, int *rc)
+{
+	int status = 0;
+	json_t *j = call(method, path, &status, rc);
+
+	if (j == NULL)
+		return NULL;
+	if (status >= 400) {
+		json_t *e = json_object_get(j, "error");
+		fprintf(stderr, "cascadectl: %s (%d %s)\n",
+			json_string_value(json_object_get(e, "message")) ?: "error", status,
+			json_string_value(json_object_get(e, "code")) ?: "");
+		json_decref(j);
+		*rc = EXIT_API;
+		return NULL;
+	}
+	*rc = 0;
+	return j;
+}
+
+static void
+dump(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2));
+
+	if (s != NULL)
+		puts(s);
+	free(s);
+}
+
+static const char *
+str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "-";
+}
+
+static int
+cmd_node(void)
+{
+	int rc;
+	json_t *j = get("GET", "/v1/node", &rc), *dp;
+
+	if (j == NULL)
+		return rc;
+	if (as_json) {
+		dump(j);
+	} else {
+		dp = json_object_get(j, "dataplane");
+		printf("node       %s (version %s, up %llds)\n", str(j, "id"), str(j, "version"),
+		       (long long)json_integer_value(json_object_get(j, "uptime_s")));
+		printf("api        %s\n", str(json_object_get(j, "addresses"), "api"));
+		printf("dataplane  %s, segment %s", str(dp, "state"), str(dp, "segment"));
+		if (json_object_get(dp, "epoch") != NULL)
+			printf(", epoch %s, %lld worker(s)", str(dp, "epoch"),
+			       (long long)json_integer_value(json_object_get(dp, "workers")));
+		printf("\n");
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int
+cmd_rooms(void)
+{
+	int rc;
+	json_t *j = get("GET", "/v1/rooms", &rc), *r;
+	size_t i;
+
+	if (j == NULL)
+		return rc;
+	if (as_json) {
+		dump(j);
+	} else {
+		printf("%-32s %10s\n", "ROOM", "TRANSPORTS");
+		json_array_foreach(json_object_get(j, "rooms"), i, r)
+			printf("%-32s %10lld\n", str(r, "name"),
+			       (long long)json_integer_value(json_object_get(r, "transports")));
+	}
+	json_decref(j);
+	return 0;
+}
+
+/* room R, and the transports/producers/consumers views of one room. */
+static int
+cmd_room(const char *room, const char *only)
+{
+	char path[256];
+	int rc;
+	json_t *j, *o;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/v1/rooms/%s", room);
+	j = get("GET", path, &rc);
+	if (j == NULL)
+		return rc;
+	if (as_json) {
+		dump(only != NULL ? json_object_get(j, only) : j);
+		json_decref(j);
+		return 0;
+	}
+	if (only == NULL || strcmp(only, "transports") == 0) {
+		printf("%-36s %-21s %-8s %-9s %s\n", "TRANSPORT", "LOCAL", "RTCPMUX", "CONNECTED",
+		       "REMOTE");
+		json_array_foreach(json_object_get(j, "transports"), i, o)
+		{
+			json_t *t = json_object_get(o, "tuple"), *rem = json_object_get(o, "remote");
+			char local[64], remote[64] = "-";
+			snprintf(local, sizeof(local), "%s:%lld", str(t, "localIp"),
+				 (long long)json_integer_value(json_object_get(t, "localPort")));
+			if (rem != NULL)
+				snprintf(remote, sizeof(remote), "%s:%lld", str(rem, "ip"),
+					 (long long)json_integer_value(json_object_get(rem, "port")));
+			printf("%-36s %-21s %-8s %-9s %s\n", str(o, "id"), local,
+			       json_is_true(json_object_get(o, "rtcpMux")) ? "yes" : "no",
+			       json_is_true(json_object_get(o, "connected")) ? "yes" : "no", remote);
+		}
+	}
+	if (only == NULL || strcmp(only, "producers") == 0) {
+		printf("%s%-36s %-6s %-7s %s\n", only == NULL ? "\n" : "", "PRODUCER", "KIND",
+		       "PAUSED", "TRANSPORT");
+		json_array_foreach(json_object_get(j, "producers"), i, o)
+			printf("%-36s %-6s %-7s %s\n", str(o, "id"), str(o, "kind"),
+			       json_is_true(json_object_get(o, "paused")) ? "yes" : "no",
+			       str(o, "transportId"));
+	}
+	if (only == NULL || strcmp(only, "consumers") == 0) {
+		printf("%s%-36s %-36s %-7s %s\n", only == NULL ? "\n" : "", "CONSUMER", "PRODUCER",
+		       "PAUSED", "SSRC");
+		json_array_foreach(json_object_get(j, "consumers"), i, o)
+			printf("%-36s %-36s %-7s %lld\n", str(o, "id"), str(o, "producerId"),
+			       json_is_true(json_object_get(o, "paused")) ? "yes" : "no",
+			       (long long)json_integer_value(json_object_get(o, "ssrc")));
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int
+stats_once(void)
+{
+	int rc;
+	json_t *j = get("GET", "/v1/stats", &rc), *n, *drops, *v, *o;
+	const char *k;
+	size_t i;
+
+	if (j == NULL)
+		return rc;
+	if (as_json) {
+		dump(j);
+		json_decref(j);
+		return 0;
+	}
+	n = json_object_get(j, "node");
+	printf("rx %lld packets, tx %lld packets, dropped %lld\n",
+	       (long long)json_integer_value(json_object_get(n, "rx_packets")),
+	       (long long)json_integer_value(json_object_get(n, "tx_packets")),
+	       (long long)json_integer_value(json_object_get(n, "drop_packets")));
+	drops = json_object_get(n, "drops");
+	json_object_foreach(drops, k, v)
+		if (json_integer_value(v) != 0)
+			printf("  drop %-20s %lld\n", k, (long long)json_integer_value(v));
+	printf("%-36s %14s %14s\n", "PRODUCER", "RX PACKETS", "RX BYTES");
+	json_array_foreach(json_object_get(j, "producers"), i, o)
+		printf("%-36s %14lld %14lld\n", str(o, "id"),
+		       (long long)json_integer_value(json_object_get(o, "rxPackets")),
+		       (long long)json_integer_value(json_object_get(o, "rxBytes")));
+	printf("%-36s %14s %14s %8s\n", "CONSUMER", "TX PACKETS", "TX BYTES", "DROPS");
+	json_array_foreach(json_object_get(j, "consumers"), i, o)
+		printf("%-36s %14lld %14lld %8lld\n", str(o, "id"),
+		       (long long)json_integer_value(json_object_get(o, "txPackets")),
+		       (long long)json_integer_value(json_object_get(o, "txBytes")),
+		       (long long)json_integer_value(json_object_get(o, "dropPackets")));
+	json_decref(j);
+	return 0;
+}
+
+static int
+cmd_stats(int watch)
+{
+	int rc;
+
+	if (watch <= 0)
+		return stats_once();
+	for (;;) {
+		printf("\033[H\033[2J");
+		rc = stats_once();
+		if (rc != 0)
+			return rc;
+		fflush(stdout);
+		sleep((unsigned int)watch);
+	}
+}
+
+static int
+cmd_object(const char *verb, const char *kind, const char *id)
+{
+	char path[256];
+	int rc;
+	json_t *j;
+
+	if (strcmp(kind, "transport") != 0 && strcmp(kind, "producer") != 0 &&
+	    strcmp(kind, "consumer") != 0) {
+		fprintf(stderr, "cascadectl: %s: transport, producer or consumer\n", verb);
+		return EXIT_USAGE;
+	}
+	if (strcmp(verb, "close") == 0) {
+		snprintf(path, sizeof(path), "/v1/%ss/%s", kind, id);
+		j = get("DELETE", path, &rc);
+	} else {
+		if (strcmp(kind, "transport") == 0) {
+			fprintf(stderr, "cascadectl: %s: producer or consumer\n", verb);
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/v1/%ss/%s/%s", kind, id, verb);
+		j = get("POST", path, &rc);
+	}
+	if (j == NULL)
+		return rc;
+	if (as_json)
+		dump(j);
+	else
+		printf("%s %s %s: ok\n", verb, kind, id);
+	json_decref(j);
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: cascadectl [--api URL] [--token TOKEN] [--json] COMMAND\n"
+		"  node                         this node and its dataplane\n"
+		"  rooms                        rooms on this node\n"
+		"  room ROOM                    a room's transports, producers, consumers\n"
+		"  transports|producers|consumers ROOM\n"
+		"  stats [--watch [SECONDS]]    counters (refreshed every SECONDS with --watch)\n"
+		"  close transport|producer|consumer ID\n"
+		"  pause|resume producer|consumer ID\n"
+		"Environment: CASCADE_API, CASCADE_TOKEN. Exit: 0 ok, 1 API error, 2 usage, 3 "
+		"unreachable.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"api", required_argument, NULL, 'a'},
+		{"token", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"watch", optional_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch, rc, watch = 0;
+	const char *cmd;
+
+	if (getenv("CASCADE_API") != NULL)
+		api = getenv("CASCADE_API");
+	token = getenv("CASCADE_TOKEN");
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			api = optarg;
+			break;
+		case 't':
+			token = optarg;
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		case 'w':
+			watch = optarg != NULL ? atoi(optarg) : 2;
+			if (watch <= 0) {
+				fprintf(stderr, "cascadectl: --watch: a positive number of seconds\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage();
+		return EXIT_USAGE;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	cmd = argv[optind];
+	argc -= optind + 1;
+	argv += optind + 1;
+	if (strcmp(cmd, "node") == 0 && argc == 0)
+		rc = cmd_node();
+	else if (strcmp(cmd, "rooms") == 0 && argc == 0)
+		rc = cmd_rooms();
+	else if (strcmp(cmd, "room") == 0 && argc == 1)
+		rc = cmd_room(argv[0], NULL);
+	else if ((strcmp(cmd, "transports") == 0 || strcmp(cmd, "producers") == 0 ||
+		  strcmp(cmd, "consumers") == 0) &&
+		 argc == 1)
+		rc = cmd_room(argv[0], cmd);
+	else if (strcmp(cmd, "stats") == 0 && argc == 0)
+		rc = cmd_stats(watch);
+	else if ((strcmp(cmd, "close") == 0 || strcmp(cmd, "pause") == 0 ||
+		  strcmp(cmd, "resume") == 0) &&
+		 argc == 2)
+		rc = cmd_object(cmd, argv[0], argv[1]);
+	else {
+		usage();
+		rc = EXIT_USAGE;
+	}
+	curl_global_cleanup();
+	return rc;
+}
