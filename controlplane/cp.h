@@ -31,6 +31,7 @@ struct cp_config {
 	char segment[CASCADE_SEG_NAME_MAX];
 	char redis_url[256];
 	char redis_prefix[64];
+	char state_file[256]; /* where the registry is kept across restarts; "" = nowhere */
 };
 
 /*
@@ -50,6 +51,8 @@ typedef void (*cp_dp_cb)(const struct cascade_reply *r, void *arg);
 
 /* Start the driver: attach now if the dataplane runs, and keep watching it. */
 int cp_dp_init(struct event_base *base, const struct cp_config *cfg);
+/* Called each time the driver attaches to a (new or the same) dataplane. */
+void cp_dp_on_attach(void (*fn)(const struct cascade_seg *seg));
 void cp_dp_fini(void);
 enum cp_dp_state cp_dp_state(void);
 /* The attached segment (valid while the state is RUNNING). */

@@ -114,12 +114,14 @@ parse_host_port(const char *s, const char *field, char *host, size_t cap, uint16
 static int
 load_file(struct cp_config *c, const char *path)
 {
-	static const char *const top[] = {"node_id", "media", "api", "dataplane", "redis", NULL};
+	static const char *const top[] = {"node_id", "media", "api", "dataplane", "redis", "state",
+					  NULL};
+	static const char *const state_k[] = {"file", NULL};
 	static const char *const media_k[] = {"ips", "port_min", "port_max", NULL};
 	static const char *const api_k[] = {"listen", "token", "metrics_auth", NULL};
 	static const char *const dp_k[] = {"segment", NULL};
 	static const char *const redis_k[] = {"url", "prefix", NULL};
-	json_t *root, *media, *api, *dpl, *redis, *v;
+	json_t *root, *media, *api, *dpl, *redis, *state, *v;
 	json_error_t err;
 	int rc = -1;
 
@@ -135,7 +137,11 @@ load_file(struct cp_config *c, const char *path)
 	}
 	if (only_keys(root, "", top) < 0 || section(root, "media", &media, media_k) < 0 ||
 	    section(root, "api", &api, api_k) < 0 || section(root, "dataplane", &dpl, dp_k) < 0 ||
-	    section(root, "redis", &redis, redis_k) < 0)
+	    section(root, "redis", &redis, redis_k) < 0 ||
+	    section(root, "state", &state, state_k) < 0)
+		goto out;
+	if (state != NULL &&
+	    get_str(state, "file", "state.file", c->state_file, sizeof(c->state_file)) < 0)
 		goto out;
 	if (get_str(root, "node_id", "node_id", c->node_id, sizeof(c->node_id)) < 0)
 		goto out;
@@ -251,6 +257,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 		{"redis-url", required_argument, NULL, 'r'},
 		{"media-ip", required_argument, NULL, 'm'},
 		{"port-range", required_argument, NULL, 'p'},
+		{"state-file", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -316,10 +323,14 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 			c->port_max = (uint16_t)b;
 			break;
 		}
+		case 'f':
+			if (copy_str(c->state_file, sizeof(c->state_file), optarg, "--state-file") < 0)
+				return -1;
+			break;
 		case 'h':
 			printf("usage: cascade-cp [--config FILE] [--node-id ID] [--api-listen IP:PORT]\n"
 			       "       [--api-token TOKEN] [--segment NAME] [--redis-url URL]\n"
-			       "       [--media-ip IP]... [--port-range MIN-MAX]\n"
+			       "       [--media-ip IP]... [--port-range MIN-MAX] [--state-file PATH]\n"
 			       "Flags override the file; see controlplane/cascade-cp.example.json.\n");
 			exit(0);
 		default:

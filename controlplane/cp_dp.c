@@ -36,7 +36,14 @@ static struct {
 	struct pending inflight[MAX_INFLIGHT];
 	unsigned int n_inflight;
 	uint64_t next_req;
+	void (*on_attach)(const struct cascade_seg *seg);
 } d;
+
+void
+cp_dp_on_attach(void (*fn)(const struct cascade_seg *seg))
+{
+	d.on_attach = fn;
+}
 
 static void
 fail_all(void)
@@ -83,6 +90,8 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 	d.state = CP_DP_RUNNING;
 	fprintf(stderr, "cascade-cp: dataplane %s attached (epoch %016" PRIx64 ", %u workers)\n",
 		d.cfg->segment, d.seg.hdr->epoch, d.seg.hdr->n_lcores);
+	if (d.on_attach != NULL)
+		d.on_attach(&d.seg);
 }
 
 static void

@@ -30,6 +30,8 @@ main(int argc, char **argv)
 
 	if (cp_config_load(&cfg, argc, argv) < 0)
 		return 1;
+	/* reconcile on every attach, the first one (inside cp_dp_init) included */
+	cp_dp_on_attach(cp_state_reconcile);
 	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();
 	if (base == NULL) {
@@ -39,7 +41,8 @@ main(int argc, char **argv)
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
-	    evsignal_add(sigterm, NULL) < 0 || cp_rooms_init(&cfg) < 0 || cp_media_init() < 0 || cp_events_init(base) < 0 || cp_dp_init(base, &cfg) < 0 ||
+	    evsignal_add(sigterm, NULL) < 0 || cp_rooms_init(&cfg) < 0 || cp_media_init() < 0 || cp_events_init(base) < 0 ||
+	    cp_state_init(base, &cfg) < 0 || cp_dp_init(base, &cfg) < 0 ||
 	    cp_http_init(base, &cfg, cascade_now_ns()) < 0)
 		goto out;
 	fprintf(stderr, "cascade-cp: node %s serving http://%s:%u, dataplane segment %s\n",
@@ -47,6 +50,7 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 	rc = 0;
 out:
+	cp_state_fini();
 	cp_events_fini();
 	cp_http_fini();
 	cp_dp_fini();

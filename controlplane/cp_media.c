@@ -196,6 +196,108 @@ cp_media_forget_transport(const struct cp_transport *t)
 	free(w.items);
 }
 
+/* ---- persistence (cp_state.c) ------------------------------------------------------------ */
+
+json_t *
+cp_producer_state(const struct cp_producer *p)
+{
+	return json_pack("{s:s,s:s,s:I,s:i,s:b,s:I,s:I,s:O}", "id", p->id, "transport", p->t->id,
+			 "dp_id", (json_int_t)p->dp_id, "kind", (int)p->kind, "paused", p->paused,
+			 "ssrc", (json_int_t)p->ssrc, "clock_rate", (json_int_t)p->clock_rate, "rtp",
+			 p->rtp);
+}
+
+json_t *
+cp_consumer_state(const struct cp_consumer *c)
+{
+	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:O}", "id", c->id, "transport", c->t->id,
+			 "producer", c->p->id, "dp_id", (json_int_t)c->dp_id, "ssrc",
+			 (json_int_t)c->ssrc, "paused", c->paused, "rtp", c->rtp);
+}
+
+int
+cp_producer_restore(json_t *o)
+{
+	struct cp_producer *p = calloc(1, sizeof(*p));
+	const char *id, *tid;
+	json_int_t dp_id, ssrc, rate;
+	int kind, paused;
+	json_t *rtp;
+
+	if (p == NULL)
+		return -1;
+	if (json_unpack(o, "{s:s,s:s,s:I,s:i,s:b,s:I,s:I,s:o}", "id", &id, "transport", &tid,
+			"dp_id", &dp_id, "kind", &kind, "paused", &paused, "ssrc", &ssrc,
+			"clock_rate", &rate, "rtp", &rtp) < 0 ||
+	    strlen(id) >= sizeof(p->id) || (p->t = cp_transport_get(tid)) == NULL ||
+	    cp_map_get(&m.producers, id) != NULL) {
+		free(p);
+		return -1;
+	}
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->dp_id = (uint64_t)dp_id;
+	p->kind = (uint8_t)kind;
+	p->paused = paused;
+	p->ssrc = (uint32_t)ssrc;
+	p->clock_rate = (uint32_t)rate;
+	p->rtp = json_incref(rtp);
+	p->slot = UINT32_MAX;
+	if (cp_map_put(&m.producers, p->id, p) < 0) {
+		producer_free(p);
+		return -1;
+	}
+	cp_dp_id_seen(p->dp_id);
+	return 0;
+}
+
+int
+cp_consumer_restore(json_t *o)
+{
+	struct cp_consumer *c = calloc(1, sizeof(*c));
+	const char *id, *tid, *pid;
+	json_int_t dp_id, ssrc;
+	int paused;
+	json_t *rtp;
+
+	if (c == NULL)
+		return -1;
+	if (json_unpack(o, "{s:s,s:s,s:s,s:I,s:I,s:b,s:o}", "id", &id, "transport", &tid,
+			"producer", &pid, "dp_id", &dp_id, "ssrc", &ssrc, "paused", &paused, "rtp",
+			&rtp) < 0 ||
+	    strlen(id) >= sizeof(c->id) || (c->t = cp_transport_get(tid)) == NULL ||
+	    (c->p = cp_map_get(&m.producers, pid)) == NULL || cp_map_get(&m.consumers, id) != NULL) {
+		free(c);
+		return -1;
+	}
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	c->dp_id = (uint64_t)dp_id;
+	c->ssrc = (uint32_t)ssrc;
+	c->paused = paused;
+	c->rtp = json_incref(rtp);
+	c->slot = UINT32_MAX;
+	if (cp_map_put(&m.consumers, c->id, c) < 0) {
+		consumer_free(c);
+		return -1;
+	}
+	cp_dp_id_seen(c->dp_id);
+	return 0;
+}
+
+void
+cp_producer_drop(struct cp_producer *p)
+{
+	forget_producer(p);
+	cp_state_dirty();
+}
+
+void
+cp_consumer_drop(struct cp_consumer *c)
+{
+	cp_map_del(&m.consumers, c->id);
+	consumer_free(c);
+	cp_state_dirty();
+}
+
 /* ---- validation ------------------------------------------------------------------------- */
 
 static int
@@ -397,6 +499,7 @@ on_producer(const struct cascade_reply *rep, void *arg)
 		answer_failure(k->req, rep);
 		producer_free(p);
 	} else {
+		cp_state_dirty();
 		cp_events_publish(p->t->room, "producer.add",
 				  json_pack("{s:s,s:s,s:s,s:b}", "id", p->id, "transportId", p->t->id,
 					    "kind", p->kind == CASCADE_KIND_AUDIO ? "audio" : "video",
@@ -623,11 +726,14 @@ on_consumer(const struct cascade_reply *rep, void *arg)
 	if (rep == NULL || rep->status != 0 || cp_map_put(&m.consumers, c->id, c) < 0) {
 		answer_failure(k->req, rep);
 		consumer_free(c);
-	} else if (k->req != NULL) {
-		cp_http_json(k->req, 200,
-			     json_pack("{s:s,s:s,s:s,s:O,s:b}", "id", c->id, "producerId", c->p->id,
-				       "kind", c->p->kind == CASCADE_KIND_AUDIO ? "audio" : "video",
-				       "rtpParameters", c->rtp, "paused", c->paused));
+	} else {
+		cp_state_dirty();
+		if (k->req != NULL)
+			cp_http_json(k->req, 200,
+				     json_pack("{s:s,s:s,s:s,s:O,s:b}", "id", c->id, "producerId",
+					       c->p->id, "kind",
+					       c->p->kind == CASCADE_KIND_AUDIO ? "audio" : "video",
+					       "rtpParameters", c->rtp, "paused", c->paused));
 	}
 	free(k);
 }
@@ -707,6 +813,8 @@ on_paused(const struct cascade_reply *rep, void *arg)
 	struct call *k = arg;
 	bool ok = rep != NULL && rep->status == 0;
 
+	if (ok)
+		cp_state_dirty();
 	if (k->p != NULL) {
 		k->p->busy = false;
 		if (ok && k->p->paused != k->pause)
@@ -735,6 +843,8 @@ on_deleted(const struct cascade_reply *rep, void *arg)
 	struct call *k = arg;
 	bool ok = rep != NULL && (rep->status == 0 || rep->status == -ENOENT);
 
+	if (ok)
+		cp_state_dirty();
 	if (ok) {
 		if (k->p != NULL) {
 			forget_producer(k->p); /* the dataplane removed its consumers too */

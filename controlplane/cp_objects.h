@@ -82,6 +82,30 @@ void cp_api_consumer_create(struct evhttp_request *req, const char *transport_id
 void cp_api_media_pause(struct evhttp_request *req, bool is_producer, const char *id, bool pause);
 /* DELETE /v1/producers/{id}, /v1/consumers/{id} */
 void cp_api_media_delete(struct evhttp_request *req, bool is_producer, const char *id);
+/* ---- cp_state.c: the registry across control-plane restarts ---- */
+
+/* Load the state file (if configured and present) into the registry. 0 or -1 (printed). */
+int cp_state_init(struct event_base *base, const struct cp_config *cfg);
+/* Save now (at exit). */
+void cp_state_fini(void);
+/* The registry changed: save it soon (within 50 ms). */
+void cp_state_dirty(void);
+/* Reconcile the registry with what the dataplane has (on every attach). */
+void cp_state_reconcile(const struct cascade_seg *seg);
+
+/* Serialise/restore one object for the state file; drop one the dataplane lost. */
+json_t *cp_transport_state(const struct cp_transport *t);
+json_t *cp_producer_state(const struct cp_producer *p);
+json_t *cp_consumer_state(const struct cp_consumer *c);
+int cp_transport_restore(json_t *o);
+int cp_producer_restore(json_t *o);
+int cp_consumer_restore(json_t *o);
+void cp_transport_drop(struct cp_transport *t);
+void cp_producer_drop(struct cp_producer *p);
+void cp_consumer_drop(struct cp_consumer *c);
+/* Keep new dataplane ids above one seen in restored state. */
+void cp_dp_id_seen(uint64_t dp_id);
+
 /* ---- cp_events.c: Server-Sent Events per room ---- */
 
 int cp_events_init(struct event_base *base);

@@ -101,6 +101,84 @@ cp_transport_get(const char *id)
 	return cp_map_get(&r.transports, id);
 }
 
+/* ---- persistence (cp_state.c) -------------------------------------------------------- */
+
+static void room_add(const char *name);
+static void room_del(const char *name);
+
+json_t *
+cp_transport_state(const struct cp_transport *t)
+{
+	return json_pack("{s:s,s:s,s:I,s:b,s:b,s:b,s:s,s:i,s:i,s:s,s:i,s:i}", "id", t->id, "room",
+			 t->room, "dp_id", (json_int_t)t->dp_id, "comedia", t->comedia, "rtcp_mux",
+			 t->rtcp_mux, "connected", t->connected, "ip", t->ip, "port", (int)t->port,
+			 "rtcp_port", (int)t->rtcp_port, "remote_ip", t->remote_ip, "remote_port",
+			 (int)t->remote_port, "remote_rtcp_port", (int)t->remote_rtcp_port);
+}
+
+int
+cp_transport_restore(json_t *o)
+{
+	struct cp_transport *t = calloc(1, sizeof(*t));
+	const char *id, *room, *ip, *rip;
+	json_int_t dp_id;
+	int port, rport, remote_port, remote_rport, comedia, mux, connected;
+	struct cascade_addr a;
+
+	if (t == NULL)
+		return -1;
+	if (json_unpack(o, "{s:s,s:s,s:I,s:b,s:b,s:b,s:s,s:i,s:i,s:s,s:i,s:i}", "id", &id, "room",
+			&room, "dp_id", &dp_id, "comedia", &comedia, "rtcp_mux", &mux, "connected",
+			&connected, "ip", &ip, "port", &port, "rtcp_port", &rport, "remote_ip", &rip,
+			"remote_port", &remote_port, "remote_rtcp_port", &remote_rport) < 0 ||
+	    strlen(id) >= sizeof(t->id) || !cp_room_name_ok(room) || port < r.cfg->port_min ||
+	    port > r.cfg->port_max || cp_map_get(&r.transports, id) != NULL) {
+		free(t);
+		return -1;
+	}
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	snprintf(t->room, sizeof(t->room), "%s", room);
+	snprintf(t->ip, sizeof(t->ip), "%s", ip);
+	snprintf(t->remote_ip, sizeof(t->remote_ip), "%s", rip);
+	t->dp_id = (uint64_t)dp_id;
+	t->comedia = comedia, t->rtcp_mux = mux, t->connected = connected;
+	t->port = (uint16_t)port, t->rtcp_port = (uint16_t)rport;
+	t->remote_port = (uint16_t)remote_port, t->remote_rtcp_port = (uint16_t)remote_rport;
+	t->family = cp_addr_make(&a, t->ip, t->port);
+	t->slot = UINT32_MAX; /* set by the reconciliation */
+	if (cp_map_put(&r.transports, t->id, t) < 0) {
+		free(t);
+		return -1;
+	}
+	r.ports[t->port - r.cfg->port_min] = 1;
+	if (!t->rtcp_mux && t->rtcp_port >= r.cfg->port_min && t->rtcp_port <= r.cfg->port_max)
+		r.ports[t->rtcp_port - r.cfg->port_min] = 1;
+	if ((uint64_t)dp_id >= r.next_dp_id)
+		r.next_dp_id = (uint64_t)dp_id + 1;
+	room_add(t->room);
+	return 0;
+}
+
+static void release_ports(const struct cp_transport *t);
+
+void
+cp_transport_drop(struct cp_transport *t)
+{
+	cp_media_forget_transport(t);
+	cp_map_del(&r.transports, t->id);
+	room_del(t->room);
+	release_ports(t);
+	free(t);
+	cp_state_dirty();
+}
+
+void
+cp_dp_id_seen(uint64_t dp_id)
+{
+	if (dp_id >= r.next_dp_id)
+		r.next_dp_id = dp_id + 1;
+}
+
 /* ---- ports ---------------------------------------------------------------------------- */
 
 /* n (1 or 2) consecutive free ports, the first even when n == 2. 0 or -ENOSPC. */
@@ -325,6 +403,7 @@ on_created(const struct cascade_reply *rep, void *arg)
 		return; /* leaks the dataplane entry; logged by the reconciliation later */
 	}
 	room_add(t->room);
+	cp_state_dirty();
 	if (c->req != NULL)
 		cp_http_json(c->req, 200, transport_json(t));
 	free(c);
@@ -454,6 +533,7 @@ on_connected(const struct cascade_reply *rep, void *arg)
 		t->remote_port = c->remote_port;
 		t->remote_rtcp_port = c->remote_rtcp_port;
 		t->connected = true;
+		cp_state_dirty();
 		if (c->req != NULL)
 			cp_http_json(c->req, 200, json_object());
 	} else if (c->req != NULL) {
@@ -535,11 +615,7 @@ on_deleted(const struct cascade_reply *rep, void *arg)
 		cp_http_release(c->req);
 	if (rep != NULL && (rep->status == 0 || rep->status == -ENOENT)) {
 		/* the dataplane removed its producers and consumers with it */
-		cp_media_forget_transport(t);
-		cp_map_del(&r.transports, t->id);
-		room_del(t->room);
-		release_ports(t);
-		free(t);
+		cp_transport_drop(t);
 		if (c->req != NULL)
 			cp_http_json(c->req, 200, json_object());
 	} else {

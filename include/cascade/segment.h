@@ -288,6 +288,26 @@ cascade_seg_detach(struct cascade_seg *s)
 	s->size = 0;
 }
 
+/*
+ * Copy directory record `rec` (size bytes, starting with a cascade_dir_head)
+ * into out consistently: the sequence lock's reader side, retried while the
+ * dataplane's main lcore is changing the record. Any thread.
+ */
+static inline void
+cascade_dir_read(const void *rec, void *out, size_t size)
+{
+	struct cascade_dir_head *h = (struct cascade_dir_head *)rec;
+	uint32_t s1, s2;
+
+	do {
+		/* pairs with the writer's release store of seq when it finishes */
+		s1 = atomic_load_explicit(&h->seq, memory_order_acquire);
+		memcpy(out, rec, size);
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(&h->seq, memory_order_relaxed);
+	} while ((s1 & 1) != 0 || s1 != s2);
+}
+
 /* Sum object stats of one slot over all lcores. base is the family's offset. */
 static inline void
 cascade_seg_obj_stats(const struct cascade_seg *s, uint64_t base, uint32_t max, uint32_t slot,

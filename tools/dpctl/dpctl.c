@@ -566,24 +566,6 @@ run_inject(int argc, char **argv)
 	return 0;
 }
 
-/* Copy a directory record consistently (sequence lock, reader side). */
-static void
-dir_read(const void *rec, void *out, size_t size)
-{
-	const struct cascade_dir_head *h = rec;
-	uint32_t s1, s2;
-
-	do {
-		/* pairs with the writer's release store of seq when it finishes */
-		s1 = atomic_load_explicit(&((struct cascade_dir_head *)h)->seq,
-					  memory_order_acquire);
-		memcpy(out, rec, size);
-		atomic_thread_fence(memory_order_acquire);
-		s2 = atomic_load_explicit(&((struct cascade_dir_head *)h)->seq,
-					  memory_order_relaxed);
-	} while ((s1 & 1) != 0 || s1 != s2);
-}
-
 static const char *
 addr_str(const struct cascade_addr *a, char *buf, size_t len)
 {
@@ -608,7 +590,7 @@ run_dump(void)
 
 	for (i = 0; i < h->max_transports; i++) {
 		struct cascade_dir_transport d;
-		dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_transport_off) +
+		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_transport_off) +
 				 (size_t)i * sizeof(d),
 			 &d, sizeof(d));
 		if (d.h.in_use)
@@ -618,7 +600,7 @@ run_dump(void)
 	}
 	for (i = 0; i < h->max_producers; i++) {
 		struct cascade_dir_producer d;
-		dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_producer_off) +
+		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_producer_off) +
 				 (size_t)i * sizeof(d),
 			 &d, sizeof(d));
 		if (d.h.in_use)
@@ -628,7 +610,7 @@ run_dump(void)
 	}
 	for (i = 0; i < h->max_consumers; i++) {
 		struct cascade_dir_consumer d;
-		dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_consumer_off) +
+		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_consumer_off) +
 				 (size_t)i * sizeof(d),
 			 &d, sizeof(d));
 		if (d.h.in_use)
@@ -667,7 +649,7 @@ run_obj(int argc, char **argv)
 	for (i = 0; i < max; i++) {
 		uint8_t buf[sizeof(struct cascade_dir_transport) + 64];
 		const struct cascade_dir_head *dh = (const void *)buf;
-		dir_read((const uint8_t *)cascade_seg_at(&seg, off) + (size_t)i * rec, buf, rec);
+		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, off) + (size_t)i * rec, buf, rec);
 		/* every record's body starts with its obj_id right after the head */
 		memcpy(&base, buf + sizeof(struct cascade_dir_head), sizeof(base));
 		if (!dh->in_use || base != id)
