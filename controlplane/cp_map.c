@@ -132,3 +132,25 @@ cp_map_free(struct cp_map *m)
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
+
+int
+cp_ptrs_push(struct cp_ptrs *p, void *x)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		void **nv = realloc(p->v, cap * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		p->v = nv;
+		p->cap = cap;
+	}
+	p->v[p->n++] = x;
+	return 0;
+}
+
+void
+cp_ptrs_free(struct cp_ptrs *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}

@@ -28,4 +28,14 @@ void cp_map_each(const struct cp_map *m, void (*fn)(const char *key, void *val, 
 		 void *arg);
 void cp_map_free(struct cp_map *m);
 
+/* A growable array of pointers (for collecting entries before changing a map). */
+struct cp_ptrs {
+	void **v;
+	size_t n, cap;
+};
+
+/* Append x. 0 or -ENOMEM (the array is unchanged). */
+int cp_ptrs_push(struct cp_ptrs *p, void *x);
+void cp_ptrs_free(struct cp_ptrs *p);
+
 #endif /* CP_MAP_H */

@@ -118,23 +118,8 @@ cp_media_fini(void)
 
 struct collect {
 	const void *match_t, *match_p;
-	void **items;
-	size_t n, cap;
+	struct cp_ptrs items; /* out of memory: an entry stays (a stale view, never a crash) */
 };
-
-static void
-push(struct collect *w, void *item)
-{
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		void **ni = realloc(w->items, cap * sizeof(*ni));
-		if (ni == NULL)
-			return; /* out of memory: the entry stays (a stale view, never a crash) */
-		w->items = ni;
-		w->cap = cap;
-	}
-	w->items[w->n++] = item;
-}
 
 static void
 collect_consumer(const char *k, void *v, void *arg)
@@ -144,7 +129,7 @@ collect_consumer(const char *k, void *v, void *arg)
 
 	(void)k;
 	if ((w->match_t != NULL && c->t == w->match_t) || (w->match_p != NULL && c->p == w->match_p))
-		push(w, c);
+		cp_ptrs_push(&w->items, c);
 }
 
 static void
@@ -155,7 +140,7 @@ collect_producer(const char *k, void *v, void *arg)
 
 	(void)k;
 	if (p->t == w->match_t)
-		push(w, p);
+		cp_ptrs_push(&w->items, p);
 }
 
 /* Drop the consumers matching transport t or producer p (NULL: any). */
@@ -166,12 +151,12 @@ forget_consumers(const void *t, const void *p)
 	size_t i;
 
 	cp_map_each(&m.consumers, collect_consumer, &w);
-	for (i = 0; i < w.n; i++) {
-		struct cp_consumer *c = w.items[i];
+	for (i = 0; i < w.items.n; i++) {
+		struct cp_consumer *c = w.items.v[i];
 		cp_map_del(&m.consumers, c->id);
 		consumer_free(c);
 	}
-	free(w.items);
+	cp_ptrs_free(&w.items);
 }
 
 static void
@@ -191,9 +176,9 @@ cp_media_forget_transport(const struct cp_transport *t)
 
 	forget_consumers(t, NULL);
 	cp_map_each(&m.producers, collect_producer, &w);
-	for (i = 0; i < w.n; i++)
-		forget_producer(w.items[i]);
-	free(w.items);
+	for (i = 0; i < w.items.n; i++)
+		forget_producer(w.items.v[i]);
+	cp_ptrs_free(&w.items);
 }
 
 /* ---- persistence (cp_state.c) ------------------------------------------------------------ */

@@ -24,6 +24,7 @@
 
 #include <event2/event.h>
 
+#include "cp_map.h"
 #include "cp_objects.h"
 
 #define SAVE_DELAY_MS 50
@@ -201,23 +202,8 @@ lookup(struct table *t, uint64_t id)
 
 struct sweep {
 	struct table *dir;
-	void **lost;
-	size_t n, cap;
+	struct cp_ptrs lost;
 };
-
-static void
-lost_push(struct sweep *s, void *obj)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		void **nl = realloc(s->lost, cap * sizeof(*nl));
-		if (nl == NULL)
-			return;
-		s->lost = nl;
-		s->cap = cap;
-	}
-	s->lost[s->n++] = obj;
-}
 
 static void
 sweep_t(const struct cp_transport *t, void *arg)
@@ -226,7 +212,7 @@ sweep_t(const struct cp_transport *t, void *arg)
 	struct entry *e = lookup(s->dir, t->dp_id);
 
 	if (e == NULL) {
-		lost_push(s, (void *)t);
+		cp_ptrs_push(&s->lost, (void *)t);
 		return;
 	}
 	e->claimed = true;
@@ -240,7 +226,7 @@ sweep_p(const struct cp_producer *p, void *arg)
 	struct entry *e = lookup(s->dir, p->dp_id);
 
 	if (e == NULL) {
-		lost_push(s, (void *)p);
+		cp_ptrs_push(&s->lost, (void *)p);
 		return;
 	}
 	e->claimed = true;
@@ -254,7 +240,7 @@ sweep_c(const struct cp_consumer *c, void *arg)
 	struct entry *e = lookup(s->dir, c->dp_id);
 
 	if (e == NULL) {
-		lost_push(s, (void *)c);
+		cp_ptrs_push(&s->lost, (void *)c);
 		return;
 	}
 	e->claimed = true;
@@ -312,22 +298,22 @@ cp_state_reconcile(const struct cascade_seg *seg)
 	memset(&s, 0, sizeof(s));
 	s.dir = &ct;
 	cp_consumers_each(sweep_c, &s);
-	for (i = 0; i < s.n; i++)
-		cp_consumer_drop(s.lost[i]);
-	dropped += (unsigned int)s.n;
-	s.n = 0;
+	for (i = 0; i < s.lost.n; i++)
+		cp_consumer_drop(s.lost.v[i]);
+	dropped += (unsigned int)s.lost.n;
+	s.lost.n = 0;
 	s.dir = &pt;
 	cp_producers_each(sweep_p, &s);
-	for (i = 0; i < s.n; i++)
-		cp_producer_drop(s.lost[i]);
-	dropped += (unsigned int)s.n;
-	s.n = 0;
+	for (i = 0; i < s.lost.n; i++)
+		cp_producer_drop(s.lost.v[i]);
+	dropped += (unsigned int)s.lost.n;
+	s.lost.n = 0;
 	s.dir = &tt;
 	cp_transports_each(sweep_t, &s);
-	for (i = 0; i < s.n; i++)
-		cp_transport_drop(s.lost[i]);
-	dropped += (unsigned int)s.n;
-	free(s.lost);
+	for (i = 0; i < s.lost.n; i++)
+		cp_transport_drop(s.lost.v[i]);
+	dropped += (unsigned int)s.lost.n;
+	cp_ptrs_free(&s.lost);
 	/* producers dropped with a transport took their consumers: re-mark survivors */
 	orphans = delete_orphans(&ct, CASCADE_CMD_CONSUMER_DEL) +
 		  delete_orphans(&pt, CASCADE_CMD_PRODUCER_DEL) +

@@ -222,6 +222,29 @@ free_tcp_port() {
 	return 1
 }
 
+# cp_api_init: for tests of cascade-cp's API: a token, a free port, CASCADE_CP and
+# these, all set in the caller's shell:
+#   token port api auth(array)   the API's address and the curl arguments for the token
+#   call METHOD PATH [BODY]      status on stdout, the body in $TEST_TMP/body
+#   ok METHOD PATH [BODY]        call, failing the test unless the status is 200
+cp_api_init() {
+	CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
+	token=test-token-$RANDOM-0123456789
+	port=$(free_tcp_port) || fail "no free TCP port"
+	api=http://127.0.0.1:$port
+	auth=(-H "Authorization: Bearer $token")
+}
+call() {
+	local args=(-s -o "$TEST_TMP/body" -w '%{http_code}' "${auth[@]}" -X "$1" "$api$2")
+	[[ $# -lt 3 ]] || args+=(-d "$3")
+	curl "${args[@]}"
+}
+ok() {
+	local s
+	s=$(call "$@")
+	[[ $s == 200 ]] || fail "$1 $2: $s $(cat "$TEST_TMP/body")"
+}
+
 # memif_sock NAME: a memif socket path in the test's temp dir (removed at cleanup).
 memif_sock() {
 	echo "$TEST_TMP/$1.sock"

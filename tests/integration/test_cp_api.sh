@@ -7,13 +7,10 @@
 
 need_root
 need_hugepages 64
-CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
+cp_api_init
 require_bin "$CASCADE_DP" "$CASCADE_CP"
 require_cmd curl jq
 
-token=test-token-$RANDOM-0123456789
-port=$(free_tcp_port) || fail "no free TCP port"
-api=http://127.0.0.1:$port
 cfg=$TEST_TMP/cp.json
 cat >"$cfg" <<JSON
 {"node_id": "node-$CASCADE_TEST_ID",

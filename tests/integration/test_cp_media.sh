@@ -10,14 +10,10 @@
 
 need_root
 need_hugepages 128
-CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
+cp_api_init
 require_bin "$CASCADE_DP" "$CASCADE_CP" "$CASCADE_DPCTL" "$CASCADE_PKTGEN"
 require_cmd curl jq
 
-token=test-token-$RANDOM-0123456789
-port=$(free_tcp_port) || fail "no free TCP port"
-api=http://127.0.0.1:$port
-auth=(-H "Authorization: Bearer $token")
 sock=$(memif_sock dp)
 rate=1000
 ((CASCADE_SANITIZED == 0)) || rate=300
@@ -33,12 +29,6 @@ cp_pid=$BG_PID
 node_state() { curl -s "${auth[@]}" "$api/v1/node" | jq -r .dataplane.state; }
 wait_for "[[ \$(node_state) == running ]]" 15 || fail "cascade-cp never saw the dataplane"
 
-call() { # call METHOD PATH [BODY]: status on stdout, body in $TEST_TMP/body
-	local args=(-s -o "$TEST_TMP/body" -w '%{http_code}' "${auth[@]}" -X "$1" "$api$2")
-	[[ $# -lt 3 ]] || args+=(-d "$3")
-	curl "${args[@]}"
-}
-ok() { local s; s=$(call "$@"); [[ $s == 200 ]] || fail "$1 $2: $s $(cat "$TEST_TMP/body")"; }
 bad() { # bad STATUS FIELD METHOD PATH BODY
 	local want=$1 field=$2 s
 	shift 2

@@ -9,14 +9,10 @@
 
 need_root
 need_hugepages 128
-CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
+cp_api_init
 require_bin "$CASCADE_DP" "$CASCADE_CP" "$CASCADE_DPCTL" "$CASCADE_PKTGEN"
 require_cmd curl jq
 
-token=test-token-$RANDOM-0123456789
-port=$(free_tcp_port) || fail "no free TCP port"
-api=http://127.0.0.1:$port
-auth=(-H "Authorization: Bearer $token")
 sock=$(memif_sock dp)
 state=$TEST_TMP/cp-state.json
 rate=1000
@@ -37,12 +33,6 @@ start_cp() {
 	wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node 2>/dev/null | jq -r .dataplane.state) == running ]]" 15 ||
 		fail "cascade-cp did not attach"
 }
-call() {
-	local args=(-s -o "$TEST_TMP/body" -w '%{http_code}' "${auth[@]}" -X "$1" "$api$2")
-	[[ $# -lt 3 ]] || args+=(-d "$3")
-	curl "${args[@]}"
-}
-ok() { local s; s=$(call "$@"); [[ $s == 200 ]] || fail "$1 $2: $s $(cat "$TEST_TMP/body")"; }
 room_view() { ok GET /v1/rooms/live; jq -S '{transports: [.transports[] | {id, tuple, connected}] | sort_by(.id),
 	producers: (.producers | sort_by(.id)), consumers: (.consumers | sort_by(.id))}' "$TEST_TMP/body"; }
 

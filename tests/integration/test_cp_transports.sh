@@ -8,14 +8,10 @@
 
 need_root
 need_hugepages 64
-CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
+cp_api_init
 require_bin "$CASCADE_DP" "$CASCADE_CP" "$CASCADE_DPCTL"
 require_cmd curl jq
 
-token=test-token-$RANDOM-0123456789
-port=$(free_tcp_port) || fail "no free TCP port"
-api=http://127.0.0.1:$port
-auth=(-H "Authorization: Bearer $token")
 dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
 
 bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40007 \
@@ -24,12 +20,6 @@ bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-
 cp_pid=$BG_PID
 wait_for "curl -s -o /dev/null $api/v1/node" 10 || fail "cascade-cp does not listen"
 
-# call METHOD PATH [BODY]: the status on stdout, the body in $TEST_TMP/body
-call() {
-	local args=(-s -o "$TEST_TMP/body" -w '%{http_code}' "${auth[@]}" -X "$1" "$api$2")
-	[[ $# -lt 3 ]] || args+=(-d "$3")
-	curl "${args[@]}"
-}
 expect() { # expect STATUS CODE-OR-DASH METHOD PATH [BODY]
 	local want=$1 code=$2 got
 	shift 2
