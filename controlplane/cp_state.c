@@ -59,11 +59,14 @@ static void
 save(void)
 {
 	char tmp[300];
-	json_t *root, *ts = json_array(), *ps = json_array(), *cs = json_array();
+	json_t *root, *ts, *ps, *cs;
 
 	st.dirty = false;
 	if (st.cfg->state_file[0] == '\0')
 		return;
+	ts = json_array();
+	ps = json_array();
+	cs = json_array();
 	cp_transports_each(add_t, ts);
 	cp_producers_each(add_p, ps);
 	cp_consumers_each(add_c, cs);
