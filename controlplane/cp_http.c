@@ -26,6 +26,9 @@
 #include "cp_objects.h"
 
 #define MAX_BODY_BYTES (1024 * 1024)
+/* evhttp's own limit is higher, so that bodies between the two get our JSON 413
+ * rather than evhttp's HTML one; past it evhttp closes the connection. */
+#define HARD_BODY_BYTES (16 * 1024 * 1024)
 #define DP_TIMEOUT_MS 1000
 
 static struct {
@@ -422,7 +425,7 @@ cp_http_init(struct event_base *base, const struct cp_config *cfg, uint64_t star
 	h.http = evhttp_new(base);
 	if (h.http == NULL)
 		return -1;
-	evhttp_set_max_body_size(h.http, MAX_BODY_BYTES);
+	evhttp_set_max_body_size(h.http, HARD_BODY_BYTES);
 	evhttp_set_max_headers_size(h.http, 16 * 1024);
 	evhttp_set_timeout(h.http, 30);
 	evhttp_set_allowed_methods(h.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);

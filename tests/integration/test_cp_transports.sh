@@ -46,6 +46,10 @@ expect 400 bad_request POST /v1/rooms/r1/transports '{"comedia":"yes"}'; msg_has
 expect 400 bad_request POST /v1/rooms/r1/transports '{"rtcpMux":1}'; msg_has rtcpMux
 expect 400 bad_request POST /v1/rooms/r1/transports '{"enableSrtp":true}'; msg_has enableSrtp
 expect 400 bad_request POST "/v1/rooms/$(printf 'x%.0s' {1..70})/transports" '{}'; msg_has room
+head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$TEST_TMP/big.json"
+s=$(curl -s -o "$TEST_TMP/body" -w '%{http_code}' "${auth[@]}" -X POST --data-binary @"$TEST_TMP/big.json" \
+	"$api/v1/rooms/r1/transports")
+[[ $s == 413 && $(jq -r .error.code "$TEST_TMP/body") == too_large ]] || fail "10 MB body: $s $(cat "$TEST_TMP/body")"
 expect 405 method_not_allowed GET /v1/rooms/r1/transports
 expect 404 not_found GET /v1/rooms/r1
 [[ $(dpctl dump | wc -l) == 0 ]] || fail "failed calls installed something: $(dpctl dump)"
