@@ -123,7 +123,7 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 		i++;
 	}
 	if (d.n_inflight > 0) {
-		struct timeval tv = {0, 1000};
+		struct timeval tv = {0, 0}; /* next loop turn, after pending I/O */
 		evtimer_add(d.poll, &tv);
 	}
 }
@@ -131,7 +131,7 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 int
 cp_dp_call(struct cascade_cmd *cmd, unsigned int timeout_ms, cp_dp_cb cb, void *arg)
 {
-	struct timeval tv = {0, 1000};
+	struct timeval tv = {0, 0};
 	struct pending *p;
 
 	if (d.state != CP_DP_RUNNING)
