@@ -14,22 +14,6 @@
 
 #include "cp_objects.h"
 
-static const char *const lc_keys[] = {
-#define X(e, key, help) key,
-	CASCADE_LCORE_COUNTERS(X)
-#undef X
-};
-static const char *const lc_help[] = {
-#define X(e, key, help) help,
-	CASCADE_LCORE_COUNTERS(X)
-#undef X
-};
-static const char *const drop_keys[] = {
-#define X(e, key, help) key,
-	CASCADE_DROP_REASONS(X)
-#undef X
-};
-
 /* ---- GET /v1/stats --------------------------------------------------------------------- */
 
 static json_t *
@@ -105,9 +89,9 @@ cp_api_stats(struct evhttp_request *req)
 	node = json_object();
 	drops = json_object();
 	for (i = 0; i < CASCADE_LC_MAX; i++)
-		json_object_set_new(node, lc_keys[i], json_integer((json_int_t)s.ctr[i]));
+		json_object_set_new(node, cascade_lcore_ctr_name(i), json_integer((json_int_t)s.ctr[i]));
 	for (i = 0; i < CASCADE_DROP_MAX; i++)
-		json_object_set_new(drops, drop_keys[i], json_integer((json_int_t)s.drop[i]));
+		json_object_set_new(drops, cascade_drop_name(i), json_integer((json_int_t)s.drop[i]));
 	json_object_set_new(node, "drops", drops);
 	out = json_pack("{s:o}", "node", node);
 	w.seg = seg;
@@ -227,15 +211,15 @@ cp_api_metrics(struct evhttp_request *req, const char *node_id)
 		for (i = 0; i < CASCADE_LC_MAX; i++) {
 			if (i == CASCADE_LC_DROP_PKTS)
 				continue; /* the sum of cascade_drops_total */
-			snprintf(name, sizeof(name), "cascade_%s_total", lc_keys[i]);
-			family(b, name, "counter", lc_help[i]);
+			snprintf(name, sizeof(name), "cascade_%s_total", cascade_lcore_ctr_name(i));
+			family(b, name, "counter", cascade_lcore_ctr_help(i));
 			evbuffer_add_printf(b, "%s{node=\"%s\"} %" PRIu64 "\n", name, node_id, s.ctr[i]);
 		}
 		family(b, "cascade_drops_total", "counter", "packets dropped, by reason");
 		for (i = 0; i < CASCADE_DROP_MAX; i++)
 			evbuffer_add_printf(b, "cascade_drops_total{node=\"%s\",reason=\"%s\"} %" PRIu64
 					    "\n",
-					    node_id, drop_keys[i], s.drop[i]);
+					    node_id, cascade_drop_name(i), s.drop[i]);
 		w.buf = b;
 		for (f = 0; f < F_MAX; f++) {
 			w.family = f;

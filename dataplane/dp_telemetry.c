@@ -19,17 +19,6 @@
 
 #include "dp.h"
 
-static const char *const lc_keys[] = {
-#define X(e, key, help) key,
-	CASCADE_LCORE_COUNTERS(X)
-#undef X
-};
-static const char *const drop_keys[] = {
-#define X(e, key, help) key,
-	CASCADE_DROP_REASONS(X)
-#undef X
-};
-
 static void
 put_lcore_stats(struct rte_tel_data *d, const struct cascade_lcore_stats *s)
 {
@@ -37,12 +26,12 @@ put_lcore_stats(struct rte_tel_data *d, const struct cascade_lcore_stats *s)
 	unsigned int i;
 
 	for (i = 0; i < CASCADE_LC_MAX; i++)
-		rte_tel_data_add_dict_u64(d, lc_keys[i], s->ctr[i]);
+		rte_tel_data_add_dict_u64(d, cascade_lcore_ctr_name(i), s->ctr[i]);
 	if (drops == NULL)
 		return;
 	rte_tel_data_start_dict(drops);
 	for (i = 0; i < CASCADE_DROP_MAX; i++)
-		rte_tel_data_add_dict_u64(drops, drop_keys[i], s->drop[i]);
+		rte_tel_data_add_dict_u64(drops, cascade_drop_name(i), s->drop[i]);
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
 }
 

@@ -74,6 +74,50 @@ enum cascade_lcore_ctr {
 		CASCADE_LC_MAX
 };
 
+/* The stable key of a drop reason ("rtp_trunc"), as metrics and JSON spell it. */
+static inline const char *
+cascade_drop_name(unsigned int d)
+{
+	switch (d) {
+#define CASCADE_X_CASE(e, key, help)                                                               \
+	case CASCADE_DROP_##e:                                                                     \
+		return key;
+		CASCADE_DROP_REASONS(CASCADE_X_CASE)
+#undef CASCADE_X_CASE
+	default:
+		return "unknown";
+	}
+}
+
+/* The key ("rx_packets") and the one-line help of a per-lcore counter. */
+static inline const char *
+cascade_lcore_ctr_name(unsigned int c)
+{
+	switch (c) {
+#define CASCADE_X_CASE(e, key, help)                                                               \
+	case CASCADE_LC_##e:                                                                       \
+		return key;
+		CASCADE_LCORE_COUNTERS(CASCADE_X_CASE)
+#undef CASCADE_X_CASE
+	default:
+		return "unknown";
+	}
+}
+
+static inline const char *
+cascade_lcore_ctr_help(unsigned int c)
+{
+	switch (c) {
+#define CASCADE_X_CASE(e, key, help)                                                               \
+	case CASCADE_LC_##e:                                                                       \
+		return help;
+		CASCADE_LCORE_COUNTERS(CASCADE_X_CASE)
+#undef CASCADE_X_CASE
+	default:
+		return "";
+	}
+}
+
 /* One worker's block: totals then drops by reason. Cache-line sized multiple. */
 struct cascade_lcore_stats {
 	uint64_t ctr[CASCADE_LC_MAX];

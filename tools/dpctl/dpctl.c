@@ -25,17 +25,6 @@
 
 #define MAX_ARGS 32
 
-static const char *const drop_keys[] = {
-#define X(e, key, help) key,
-	CASCADE_DROP_REASONS(X)
-#undef X
-};
-static const char *const lc_keys[] = {
-#define X(e, key, help) key,
-	CASCADE_LCORE_COUNTERS(X)
-#undef X
-};
-
 static struct cascade_seg seg;
 static unsigned int timeout_ms = 5000;
 static uint64_t next_req = 1;
@@ -448,9 +437,9 @@ run_stats(void)
 
 	cascade_seg_lcore_stats(&seg, &s);
 	for (i = 0; i < CASCADE_LC_MAX; i++)
-		printf("%s %" PRIu64 "\n", lc_keys[i], s.ctr[i]);
+		printf("%s %" PRIu64 "\n", cascade_lcore_ctr_name(i), s.ctr[i]);
 	for (i = 0; i < CASCADE_DROP_MAX; i++)
-		printf("drop_%s %" PRIu64 "\n", drop_keys[i], s.drop[i]);
+		printf("drop_%s %" PRIu64 "\n", cascade_drop_name(i), s.drop[i]);
 	printf("slow_up_packets %" PRIu64 "\nslow_up_drops %" PRIu64 "\ninject_packets %" PRIu64
 	       "\ninject_drops %" PRIu64 "\n",
 	       seg.hdr->slow_up_pkts, seg.hdr->slow_up_drops, seg.hdr->inject_pkts,
