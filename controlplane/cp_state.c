@@ -208,46 +208,42 @@ struct sweep {
 	struct cp_ptrs lost;
 };
 
+/* One registry object: claim its directory entry and take its slot, or list it as lost. */
 static void
-sweep_t(const struct cp_transport *t, void *arg)
+sweep_one(struct sweep *s, void *obj, uint64_t dp_id, uint32_t *slot)
 {
-	struct sweep *s = arg;
-	struct entry *e = lookup(s->dir, t->dp_id);
+	struct entry *e = lookup(s->dir, dp_id);
 
 	if (e == NULL) {
-		cp_ptrs_push(&s->lost, (void *)t);
+		cp_ptrs_push(&s->lost, obj);
 		return;
 	}
 	e->claimed = true;
-	((struct cp_transport *)t)->slot = e->slot;
+	*slot = e->slot;
+}
+
+static void
+sweep_t(const struct cp_transport *t, void *arg)
+{
+	struct cp_transport *w = (struct cp_transport *)t;
+
+	sweep_one(arg, w, w->dp_id, &w->slot);
 }
 
 static void
 sweep_p(const struct cp_producer *p, void *arg)
 {
-	struct sweep *s = arg;
-	struct entry *e = lookup(s->dir, p->dp_id);
+	struct cp_producer *w = (struct cp_producer *)p;
 
-	if (e == NULL) {
-		cp_ptrs_push(&s->lost, (void *)p);
-		return;
-	}
-	e->claimed = true;
-	((struct cp_producer *)p)->slot = e->slot;
+	sweep_one(arg, w, w->dp_id, &w->slot);
 }
 
 static void
 sweep_c(const struct cp_consumer *c, void *arg)
 {
-	struct sweep *s = arg;
-	struct entry *e = lookup(s->dir, c->dp_id);
+	struct cp_consumer *w = (struct cp_consumer *)c;
 
-	if (e == NULL) {
-		cp_ptrs_push(&s->lost, (void *)c);
-		return;
-	}
-	e->claimed = true;
-	((struct cp_consumer *)c)->slot = e->slot;
+	sweep_one(arg, w, w->dp_id, &w->slot);
 }
 
 static void

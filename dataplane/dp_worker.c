@@ -216,8 +216,9 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 				return;
 			}
 		}
-		/* receiver reports and feedback: consumed here (RTCP feedback
-		 * handling towards producers is not implemented yet) */
+		/* Receiver reports and feedback (RR, PLI, FIR, NACK) end here: they
+		 * were counted above in rtcp_packets; nothing is relayed towards the
+		 * producer. A paused producer's SR ends here too. */
 		rte_pktmbuf_free(m);
 		return;
 	case DP_CLASS_UNKNOWN:
