@@ -203,6 +203,22 @@ ports_get(unsigned int n, uint16_t *first)
 	return -ENOSPC;
 }
 
+/* Take the n ports from first on if all are in the range and free: 0, -ERANGE, -EBUSY. */
+static int
+ports_take(unsigned int n, uint16_t first)
+{
+	unsigned int i;
+
+	if (first < r.cfg->port_min || (unsigned int)first + n - 1 > r.cfg->port_max)
+		return -ERANGE;
+	for (i = 0; i < n; i++)
+		if (r.ports[first - r.cfg->port_min + i])
+			return -EBUSY;
+	for (i = 0; i < n; i++)
+		r.ports[first - r.cfg->port_min + i] = 1;
+	return 0;
+}
+
 static void
 ports_put(uint16_t port)
 {
@@ -416,6 +432,7 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 	struct cascade_cmd cmd;
 	struct call *c;
 	json_t *body, *v;
+	uint16_t want_port = 0;
 	bool srtp = false;
 	int rc;
 
@@ -452,7 +469,40 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
 		goto bad;
 	}
-	if (ports_get(t->rtcp_mux ? 1 : 2, &t->port) < 0) {
+	/* listenIp: one of the node's media addresses (default the first) */
+	snprintf(t->ip, sizeof(t->ip), "%s", r.cfg->media_ips[0]);
+	v = json_object_get(body, "listenIp");
+	if (v != NULL) {
+		unsigned int i;
+
+		for (i = 0; json_is_string(v) && i < r.cfg->n_media_ips; i++)
+			if (strcmp(json_string_value(v), r.cfg->media_ips[i]) == 0)
+				break;
+		if (!json_is_string(v) || i == r.cfg->n_media_ips) {
+			cp_http_error(req, CP_API_BAD_REQUEST,
+				      "listenIp: not one of this node's media addresses");
+			goto bad;
+		}
+		snprintf(t->ip, sizeof(t->ip), "%s", json_string_value(v));
+	}
+	if (opt_port(req, body, "port", &want_port) < 0)
+		goto bad;
+	if (want_port != 0) {
+		/* a requested port (and the next one for RTCP without rtcp-mux) */
+		rc = ports_take(t->rtcp_mux ? 1 : 2, want_port);
+		if (rc == -ERANGE) {
+			cp_http_error(req, CP_API_BAD_REQUEST, "port: %u%s is outside %u-%u",
+				      want_port, t->rtcp_mux ? "" : " (and the next, for RTCP)",
+				      r.cfg->port_min, r.cfg->port_max);
+			goto bad;
+		}
+		if (rc == -EBUSY) {
+			cp_http_error(req, CP_API_CONFLICT, "port: %u%s already in use",
+				      want_port, t->rtcp_mux ? " is" : " or the next is");
+			goto bad;
+		}
+		t->port = want_port;
+	} else if (ports_get(t->rtcp_mux ? 1 : 2, &t->port) < 0) {
 		cp_http_error(req, CP_API_UNAVAILABLE, "no free port left in %u-%u",
 			      r.cfg->port_min, r.cfg->port_max);
 		goto bad;
@@ -464,7 +514,6 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 
 	cp_uuid4(t->id);
 	snprintf(t->room, sizeof(t->room), "%s", room);
-	snprintf(t->ip, sizeof(t->ip), "%s", r.cfg->media_ips[0]);
 	t->dp_id = cp_next_dp_id();
 	t->busy = true;
 	memset(&cmd, 0, sizeof(cmd));

@@ -14,7 +14,7 @@ require_cmd curl jq
 
 dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
 
-bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40007 \
+bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --media-ip 198.18.0.9 --port-range 40000-40007 \
 	--api-listen "127.0.0.1:$port" --api-token "$token" --segment "$seg_name" \
 	>"$TEST_TMP/cp.log" 2>&1
 cp_pid=$BG_PID
@@ -68,6 +68,24 @@ t2=$(jq -r .id "$TEST_TMP/body")
 p2=$(jq -r .tuple.localPort "$TEST_TMP/body")
 r2=$(jq -r .rtcpTuple.localPort "$TEST_TMP/body")
 ((p2 % 2 == 0 && r2 == p2 + 1)) || fail "RTP/RTCP ports $p2/$r2: want even and even+1"
+
+# a requested address and port; taken ports are a conflict, foreign ones bad input
+expect 400 bad_request POST /v1/rooms/r1/transports '{"listenIp":"192.0.2.1"}'; msg_has listenIp
+expect 400 bad_request POST /v1/rooms/r1/transports '{"listenIp":7}'; msg_has listenIp
+expect 400 bad_request POST /v1/rooms/r1/transports '{"port":39000}'; msg_has port
+expect 400 bad_request POST /v1/rooms/r1/transports '{"port":40007,"rtcpMux":false}'; msg_has port
+expect 409 conflict POST /v1/rooms/r1/transports "{\"port\":$p1}"; msg_has port
+for free in {40000..40007}; do
+	((free != p1 && free != p2 && free != r2)) && break
+done
+expect 200 - POST /v1/rooms/r1/transports "{\"listenIp\":\"198.18.0.9\",\"port\":$free}"
+t3=$(jq -r .id "$TEST_TMP/body")
+jq -e --argjson p "$free" '.tuple.localIp == "198.18.0.9" and .tuple.localPort == $p' \
+	"$TEST_TMP/body" >/dev/null || fail "requested tuple: $(cat "$TEST_TMP/body")"
+dpctl dump | grep -q "^transport .* local=198.18.0.9:$free remote=- flags=2$" ||
+	fail "dataplane does not have the requested tuple: $(dpctl dump)"
+expect 409 conflict POST /v1/rooms/r1/transports "{\"listenIp\":\"198.18.0.1\",\"port\":$free}"
+expect 200 - DELETE "/v1/transports/$t3"
 
 # --- connect ------------------------------------------------------------------------------
 expect 404 not_found POST /v1/transports/no-such-id/connect '{"ip":"198.18.0.2","port":5000}'
