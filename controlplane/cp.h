@@ -31,6 +31,9 @@ struct cp_config {
 	char segment[CASCADE_SEG_NAME_MAX];
 	char redis_url[256];
 	char redis_prefix[64];
+	char cluster_secret[256];  /* inter-node calls carry it; required with redis_url */
+	uint16_t pipe_port;        /* one UDP port for every pipe of this node */
+	unsigned int node_ttl_ms;  /* a node whose heartbeat is older than this is dead */
 	char state_file[256]; /* where the registry is kept across restarts; "" = nowhere */
 };
 

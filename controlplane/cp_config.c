@@ -114,14 +114,15 @@ parse_host_port(const char *s, const char *field, char *host, size_t cap, uint16
 static int
 load_file(struct cp_config *c, const char *path)
 {
-	static const char *const top[] = {"node_id", "media", "api", "dataplane", "redis", "state",
-					  NULL};
+	static const char *const top[] = {"node_id", "media", "api", "dataplane", "redis", "cluster",
+					  "state", NULL};
 	static const char *const state_k[] = {"file", NULL};
 	static const char *const media_k[] = {"ips", "port_min", "port_max", NULL};
 	static const char *const api_k[] = {"listen", "token", "metrics_auth", NULL};
 	static const char *const dp_k[] = {"segment", NULL};
 	static const char *const redis_k[] = {"url", "prefix", NULL};
-	json_t *root, *media, *api, *dpl, *redis, *state, *v;
+	static const char *const cluster_k[] = {"secret", "pipe_port", "node_ttl_ms", NULL};
+	json_t *root, *media, *api, *dpl, *redis, *cluster, *state, *v;
 	json_error_t err;
 	int rc = -1;
 
@@ -138,6 +139,7 @@ load_file(struct cp_config *c, const char *path)
 	if (only_keys(root, "", top) < 0 || section(root, "media", &media, media_k) < 0 ||
 	    section(root, "api", &api, api_k) < 0 || section(root, "dataplane", &dpl, dp_k) < 0 ||
 	    section(root, "redis", &redis, redis_k) < 0 ||
+	    section(root, "cluster", &cluster, cluster_k) < 0 ||
 	    section(root, "state", &state, state_k) < 0)
 		goto out;
 	if (state != NULL &&
@@ -199,6 +201,21 @@ load_file(struct cp_config *c, const char *path)
 	     get_str(redis, "prefix", "redis.prefix", c->redis_prefix, sizeof(c->redis_prefix)) <
 		     0))
 		goto out;
+	if (cluster != NULL) {
+		if (get_str(cluster, "secret", "cluster.secret", c->cluster_secret,
+			    sizeof(c->cluster_secret)) < 0 ||
+		    get_port(cluster, "pipe_port", "cluster.pipe_port", &c->pipe_port) < 0)
+			goto out;
+		v = json_object_get(cluster, "node_ttl_ms");
+		if (v != NULL) {
+			if (!json_is_integer(v) || json_integer_value(v) < 500 ||
+			    json_integer_value(v) > 600000) {
+				bad("cluster.node_ttl_ms", "must be an integer in 500..600000");
+				goto out;
+			}
+			c->node_ttl_ms = (unsigned int)json_integer_value(v);
+		}
+	}
 	rc = 0;
 out:
 	json_decref(root);
@@ -242,6 +259,15 @@ validate(struct cp_config *c)
 			return bad("dataplane.segment", "letters, digits, '-' and '_' only");
 	if (c->redis_url[0] != '\0' && strncmp(c->redis_url, "redis://", 8) != 0)
 		return bad("redis.url", "must start with redis://");
+	if (c->redis_url[0] != '\0') {
+		/* cluster mode: other nodes call us and send us media */
+		if (strlen(c->cluster_secret) < 16)
+			return bad("cluster.secret", "required with redis.url, at least 16 characters");
+		if (c->pipe_port == 0)
+			return bad("cluster.pipe_port", "required with redis.url");
+	}
+	if (c->pipe_port != 0 && c->pipe_port >= c->port_min && c->pipe_port <= c->port_max)
+		return bad("cluster.pipe_port", "must lie outside media.port_min..port_max");
 	return 0;
 }
 
@@ -258,6 +284,8 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 		{"media-ip", required_argument, NULL, 'm'},
 		{"port-range", required_argument, NULL, 'p'},
 		{"state-file", required_argument, NULL, 'f'},
+		{"cluster-secret", required_argument, NULL, 'x'},
+		{"pipe-port", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -268,6 +296,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->segment, sizeof(c->segment), "default");
 	snprintf(c->redis_prefix, sizeof(c->redis_prefix), "cascade");
+	c->node_ttl_ms = 3000;
 	/* the file first, wherever --config stands, so that flags override it */
 	for (ch = 1; ch < argc; ch++) {
 		if (strcmp(argv[ch], "--config") == 0 && ch + 1 < argc)
@@ -327,10 +356,24 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 			if (copy_str(c->state_file, sizeof(c->state_file), optarg, "--state-file") < 0)
 				return -1;
 			break;
+		case 'x':
+			if (copy_str(c->cluster_secret, sizeof(c->cluster_secret), optarg,
+				     "--cluster-secret") < 0)
+				return -1;
+			break;
+		case 'P': {
+			unsigned int a;
+			char extra;
+			if (sscanf(optarg, "%u%c", &a, &extra) != 1 || a < 1 || a > 65535)
+				return bad("--pipe-port", "expected a port in 1..65535");
+			c->pipe_port = (uint16_t)a;
+			break;
+		}
 		case 'h':
 			printf("usage: cascade-cp [--config FILE] [--node-id ID] [--api-listen IP:PORT]\n"
 			       "       [--api-token TOKEN] [--segment NAME] [--redis-url URL]\n"
 			       "       [--media-ip IP]... [--port-range MIN-MAX] [--state-file PATH]\n"
+			       "       [--cluster-secret SECRET] [--pipe-port PORT]\n"
 			       "Flags override the file; see controlplane/cascade-cp.example.json.\n");
 			exit(0);
 		default:

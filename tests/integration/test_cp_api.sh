@@ -38,6 +38,10 @@ bad_cfg "api.listen" '{"node_id": "n", "media": {"ips": ["198.18.0.1"], "port_mi
 bad_cfg "media.colour" '{"node_id": "n", "media": {"ips": ["198.18.0.1"], "port_min": 1, "port_max": 2, "colour": 1}, "api": {"listen": "127.0.0.1:1", "token": "0123456789abcdef"}}'
 bad_cfg "duplicate object key" "{\"node_id\": \"n\", $good, \"node_id\": \"m\"}"
 bad_cfg "redis.url" "{\"node_id\": \"n\", $good, \"redis\": {\"url\": \"http://x\"}}"
+bad_cfg "cluster.secret" "{\"node_id\": \"n\", $good, \"redis\": {\"url\": \"redis://127.0.0.1:1\"}}"
+bad_cfg "cluster.pipe_port" "{\"node_id\": \"n\", $good, \"redis\": {\"url\": \"redis://127.0.0.1:1\"}, \"cluster\": {\"secret\": \"0123456789abcdef\"}}"
+bad_cfg "cluster.pipe_port" "{\"node_id\": \"n\", $good, \"cluster\": {\"pipe_port\": 40500}}"
+bad_cfg "cluster.node_ttl_ms" "{\"node_id\": \"n\", $good, \"cluster\": {\"node_ttl_ms\": 10}}"
 bad_cfg "bad.json:1" '{"node_id": '
 bad_cfg "--port-range" "{\"node_id\": \"n\", $good}" --port-range 9-x
 
