@@ -7,18 +7,26 @@
  * reply without blocking the loop: the request is kept and answered from the
  * driver's callback, or with 503 when the dataplane is absent or silent.
  *
- * This step serves GET /v1/node, GET /v1/rooms[/{room}] and the plain
- * transports (create, connect, delete); producers, consumers, stats, metrics
- * and events follow on the same skeleton.
+ * Connections: the listening socket has the kernel's full backlog, the process
+ * raises its descriptor limit to the hard limit at start, idle connections are
+ * closed after 30 s, and when descriptors run out anyway the listener pauses
+ * for 100 ms (instead of spinning on accept) while open connections go on.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
@@ -31,10 +39,16 @@
 #define HARD_BODY_BYTES (16 * 1024 * 1024)
 #define DP_TIMEOUT_MS 1000
 
+#define ACCEPT_PAUSE_MS 100
+
 static struct {
 	const struct cp_config *cfg;
 	struct evhttp *http;
 	uint64_t start_ns;
+	struct evconnlistener *listener;
+	struct event *resume;  /* re-enables the listener after a descriptor shortage */
+	uint64_t last_warn_ns; /* the shortage is logged at most once a second */
+	uint64_t shortages;
 } h;
 
 static const struct {
@@ -417,24 +431,113 @@ out:
 		evhttp_uri_free(parsed);
 }
 
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	evconnlistener_enable(h.listener);
+}
+
+/* accept() failed for a reason other than a retriable one: usually EMFILE/ENFILE. */
+static void
+on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+	int err = EVUTIL_SOCKET_ERROR();
+	uint64_t now = cascade_now_ns();
+
+	(void)arg;
+	h.shortages++;
+	if (now - h.last_warn_ns > 1000000000ull) {
+		fprintf(stderr, "cascade-cp: api: accept: %s; not accepting for %d ms (%" PRIu64
+				" times so far)\n",
+			strerror(err), ACCEPT_PAUSE_MS, h.shortages);
+		h.last_warn_ns = now;
+	}
+	evconnlistener_disable(l);
+	evtimer_add(h.resume, &tv);
+}
+
+/* Every connection is a descriptor: take what the hard limit allows. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			fprintf(stderr, "cascade-cp: cannot raise the descriptor limit: %s\n",
+				strerror(errno));
+	}
+}
+
+static int
+listen_socket(const char *host, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		len = sizeof(*in4);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		len = sizeof(*in6);
+	} else {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, SOMAXCONN) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 int
 cp_http_init(struct event_base *base, const struct cp_config *cfg, uint64_t start_ns)
 {
+	struct evhttp_bound_socket *bound;
+	int fd;
+
 	h.cfg = cfg;
 	h.start_ns = start_ns;
+	raise_fd_limit();
 	h.http = evhttp_new(base);
-	if (h.http == NULL)
+	h.resume = evtimer_new(base, on_resume, NULL);
+	if (h.http == NULL || h.resume == NULL)
 		return -1;
 	evhttp_set_max_body_size(h.http, HARD_BODY_BYTES);
 	evhttp_set_max_headers_size(h.http, 16 * 1024);
 	evhttp_set_timeout(h.http, 30);
 	evhttp_set_allowed_methods(h.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(h.http, on_request, NULL);
-	if (evhttp_bind_socket(h.http, cfg->api_host, cfg->api_port) != 0) {
+	fd = listen_socket(cfg->api_host, cfg->api_port);
+	if (fd < 0) {
 		fprintf(stderr, "cascade-cp: api.listen: cannot listen on %s:%u: %s\n", cfg->api_host,
 			cfg->api_port, strerror(errno));
 		return -1;
 	}
+	bound = evhttp_accept_socket_with_handle(h.http, fd);
+	if (bound == NULL) {
+		close(fd);
+		return -1;
+	}
+	h.listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(h.listener, on_accept_error);
 	return 0;
 }
 
@@ -443,5 +546,9 @@ cp_http_fini(void)
 {
 	if (h.http != NULL)
 		evhttp_free(h.http);
+	if (h.resume != NULL)
+		event_free(h.resume);
 	h.http = NULL;
+	h.resume = NULL;
+	h.listener = NULL;
 }

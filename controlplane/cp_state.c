@@ -74,9 +74,15 @@ save(void)
 			 "transports", ts, "producers", ps, "consumers", cs);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", st.cfg->state_file);
 	if (root == NULL || json_dump_file(root, tmp, JSON_COMPACT) < 0 ||
-	    rename(tmp, st.cfg->state_file) < 0)
-		fprintf(stderr, "cascade-cp: state.file: cannot write %s: %s\n", st.cfg->state_file,
-			strerror(errno));
+	    rename(tmp, st.cfg->state_file) < 0) {
+		/* out of descriptors or disk: keep the change and try again shortly */
+		struct timeval again = {1, 0};
+
+		fprintf(stderr, "cascade-cp: state.file: cannot write %s: %s; retrying in 1 s\n",
+			st.cfg->state_file, strerror(errno));
+		st.dirty = true;
+		evtimer_add(st.timer, &again);
+	}
 	json_decref(root);
 }
 
