@@ -26,8 +26,10 @@
 
 #include <cascade/segment.h>
 
+#include "bpf/cascade_xdp.h"
 #include "dp_parse.h"
 #include "dp_rewrite.h"
+#include "dp_srtp.h"
 
 extern int dp_logtype;
 #define DP_LOG(level, fmt, ...)                                                                    \
@@ -55,7 +57,9 @@ struct dp_options {
 	bool busy_poll;
 	bool promisc;
 	bool has_peer_mac;
+	bool allow_slow_srtp; /* --allow-slow-srtp: run on a libsrtp2 that is not OpenSSL's */
 	struct rte_ether_addr peer_mac; /* default next hop when none is known */
+	struct cascade_xdp_ports xdp_ports; /* --xdp-udp-ports; n == 0 when not given */
 };
 
 /* Fixed per-transport egress facts, replaced whole (RCU) when they change. */
@@ -232,6 +236,16 @@ void dp_dir_write_consumer(struct dp_ctx *c, uint32_t slot);
 int dp_ports_init(struct dp_ctx *c);
 /* Stop and close the ports; true when some were left to process exit (memif). */
 bool dp_ports_close(struct dp_ctx *c);
+
+/* ---- dp_xdp.c: Cascade's XDP program on net_af_xdp ports (main lcore, at start) ---- */
+
+/*
+ * Write --xdp-udp-ports into the cascade_ports map of the XDP program attached
+ * to every net_af_xdp port's interface; call after the ports have started.
+ * Returns 0 (also when the option was not given), or -errno after logging why:
+ * no net_af_xdp port, no program attached, or a program without that map.
+ */
+int dp_xdp_ports_init(const struct dp_ctx *c);
 
 /* ---- dp_table.c, dp_table_cmd.c: tables (main lcore writes, workers read) ---- */
 

@@ -116,6 +116,7 @@ main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("cascade-dp %s (abi %u)\n", CASCADE_DP_VERSION, CASCADE_ABI_VERSION);
+			dp_srtp_version_print(stdout);
 			return 0;
 		}
 	}
@@ -132,6 +133,10 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		rte_eal_cleanup();
 		return rc > 0 ? 0 : 1;
+	}
+	if (dp_srtp_init(dp.opt.allow_slow_srtp) < 0) {
+		rte_eal_cleanup();
+		return 1;
 	}
 	dp.tsc_hz = rte_get_tsc_hz();
 	dp.tx_retry_tsc = dp.tsc_hz / 1000000 * dp.opt.tx_retry_us;

@@ -30,6 +30,8 @@ enum {
 	OPT_BUSY,
 	OPT_PROMISC,
 	OPT_PEER_MAC,
+	OPT_XDP_UDP_PORTS,
+	OPT_ALLOW_SLOW_SRTP,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -51,6 +53,8 @@ static const struct option longopts[] = {
 	{"busy-poll", no_argument, NULL, OPT_BUSY},
 	{"promisc", no_argument, NULL, OPT_PROMISC},
 	{"peer-mac", required_argument, NULL, OPT_PEER_MAC},
+	{"xdp-udp-ports", required_argument, NULL, OPT_XDP_UDP_PORTS},
+	{"allow-slow-srtp", no_argument, NULL, OPT_ALLOW_SLOW_SRTP},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -76,6 +80,10 @@ dp_usage(const char *prog)
 	       "  --tx-retry-us N         retry a full TX queue up to N us before dropping (default 50)\n"
 	       "  --peer-mac MAC          next-hop MAC when none is given or learned\n"
 	       "  --promisc               put ports in promiscuous mode\n"
+	       "  --xdp-udp-ports LIST    UDP ports Cascade's XDP program hands to the dataplane on\n"
+	       "                          net_af_xdp ports, e.g. 40000-49999,39999 (at most 8 ranges);\n"
+	       "                          all other traffic goes to the kernel\n"
+	       "  --allow-slow-srtp       start even when libsrtp2 is not the OpenSSL build (slow SRTP)\n"
 	       "  --version, --help\n",
 	       prog);
 }
@@ -96,6 +104,73 @@ parse_u32(const char *name, const char *s, uint32_t min, uint32_t max, uint32_t 
 	}
 	*out = (uint32_t)v;
 	return 0;
+}
+
+/*
+ * Parse --xdp-udp-ports: a comma-separated list of PORT or LO-HI (decimal,
+ * 1..65535, LO <= HI), at most CASCADE_XDP_MAX_RANGES entries, none
+ * overlapping another. Fills *out; on failure says why, naming the option.
+ */
+static int
+parse_xdp_ports(const char *s, struct cascade_xdp_ports *out)
+{
+	const char *p = s;
+	uint32_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		unsigned long v[2];
+		int k;
+
+		if (out->n == CASCADE_XDP_MAX_RANGES) {
+			fprintf(stderr,
+				"cascade-dp: --xdp-udp-ports: at most %u ranges, got \"%s\"\n",
+				CASCADE_XDP_MAX_RANGES, s);
+			return -EINVAL;
+		}
+		for (k = 0; k < 2; k++) {
+			char *end;
+
+			if (*p < '0' || *p > '9')
+				goto bad;
+			errno = 0;
+			v[k] = strtoul(p, &end, 10);
+			if (errno != 0 || v[k] < 1 || v[k] > 65535)
+				goto bad;
+			p = end;
+			if (k == 1 || *p != '-') {
+				if (k == 0)
+					v[1] = v[0];
+				break;
+			}
+			p++;
+		}
+		if (v[0] > v[1])
+			goto bad;
+		out->r[out->n].lo = (__u16)v[0];
+		out->r[out->n].hi = (__u16)v[1];
+		out->n++;
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			goto bad;
+		p++;
+	}
+	for (i = 0; i < out->n; i++)
+		for (j = i + 1; j < out->n; j++)
+			if (out->r[i].lo <= out->r[j].hi && out->r[j].lo <= out->r[i].hi) {
+				fprintf(stderr,
+					"cascade-dp: --xdp-udp-ports: %u-%u overlaps %u-%u in \"%s\"\n",
+					out->r[i].lo, out->r[i].hi, out->r[j].lo, out->r[j].hi, s);
+				return -EINVAL;
+			}
+	return 0;
+bad:
+	fprintf(stderr,
+		"cascade-dp: --xdp-udp-ports: expected a comma-separated list of PORT or LO-HI "
+		"(1..65535, LO <= HI), got \"%s\"\n",
+		s);
+	return -EINVAL;
 }
 
 /*
@@ -214,11 +289,19 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 			}
 			o->has_peer_mac = true;
 			break;
+		case OPT_XDP_UDP_PORTS:
+			if (parse_xdp_ports(optarg, &o->xdp_ports) < 0)
+				return -EINVAL;
+			break;
+		case OPT_ALLOW_SLOW_SRTP:
+			o->allow_slow_srtp = true;
+			break;
 		case OPT_HELP:
 			dp_usage(argv[0]);
 			return 1;
 		case OPT_VERSION:
 			printf("cascade-dp %s (abi %u)\n", CASCADE_DP_VERSION, CASCADE_ABI_VERSION);
+			dp_srtp_version_print(stdout);
 			return 1;
 		default:
 			fprintf(stderr, "cascade-dp: unknown option (see --help)\n");

@@ -141,7 +141,8 @@ dp_ports_init(struct dp_ctx *c)
 			return rc;
 		c->n_ports++;
 	}
-	return 0;
+	/* Cascade's XDP program was attached as the af_xdp ports opened: give it the ports */
+	return dp_xdp_ports_init(c);
 }
 
 /*
