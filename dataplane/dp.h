@@ -157,6 +157,7 @@ struct dp_ctx {
 	/* ports and pools */
 	uint16_t n_ports;
 	struct dp_port ports[DP_MAX_PORTS];
+	bool tx_linear[RTE_MAX_ETHPORTS]; /* by port id: the driver sends one segment only */
 	struct rte_mempool *pkt_pool;
 	struct rte_mempool *hdr_pool;
 	struct rte_mempool *clone_pool;

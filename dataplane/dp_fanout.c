@@ -10,8 +10,11 @@
  * ingress mbuf that starts at the RTP payload; the payload is never copied or
  * read. Payloads up to --copy-below bytes (audio) are copied into the header
  * mbuf instead, which costs less than a clone. The last consumer takes the
- * ingress mbuf itself, rewritten in place (no allocation at all for 1 -> 1). (SRTP egress will need a private
- * copy with trailer room, since libsrtp2 encrypts in place.)
+ * ingress mbuf itself, rewritten in place (no allocation at all for 1 -> 1).
+ * Ports whose driver sends only the first segment of a chain (net_af_xdp, or
+ * any without RTE_ETH_TX_OFFLOAD_MULTI_SEGS) get one linear full-size copy per
+ * consumer instead of header + clone. (SRTP egress will need a private copy
+ * with trailer room, since libsrtp2 encrypts in place.)
  *
  * The UDP checksum is derived, not recomputed: the ingress checksum minus the
  * ingress headers' sum gives the payload's sum once per packet; each consumer
@@ -271,6 +274,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 	uint8_t *hp, *rtp_out;
 	uint16_t out_seq, hl, l3l4, pay_in_hdr;
 	uint32_t out_ts, body_sum;
+	bool linear;
 	int pt;
 
 	pt = dp_pt_map(&k->cfg, rtp->pt);
@@ -284,15 +288,17 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 	if (last && fanout_in_place(w, m, f, rtp, p, k, cslot, tp, peer, (uint8_t)pt))
 		return true;
 	l3l4 = (uint16_t)(tp->cfg.local.family == CASCADE_AF_INET ? 28 : 48);
-	pay_in_hdr = f->tail_len <= dp.opt.copy_below ? f->tail_len : 0;
+	/* a port that sends one segment only gets the whole packet in one full-size mbuf */
+	linear = dp.tx_linear[tp->cfg.port_id];
+	pay_in_hdr = linear || f->tail_len <= dp.opt.copy_below ? f->tail_len : 0;
 	hl = (uint16_t)(L2_LEN + l3l4 + f->rtp_hdr_len + pay_in_hdr);
-	h = rte_pktmbuf_alloc(dp.hdr_pool);
+	h = rte_pktmbuf_alloc(linear ? dp.pkt_pool : dp.hdr_pool);
 	if (unlikely(h == NULL)) {
 		dp_drop_count(w, CASCADE_DROP_NO_MBUF);
 		w->cstats[cslot].drop_pkts++;
 		return false;
 	}
-	if (pay_in_hdr != 0 && hl > rte_pktmbuf_tailroom(h)) {
+	if (!linear && pay_in_hdr != 0 && hl > rte_pktmbuf_tailroom(h)) {
 		/* headers + payload do not fit the header mbuf: clone the payload instead */
 		hl = (uint16_t)(hl - pay_in_hdr);
 		pay_in_hdr = 0;

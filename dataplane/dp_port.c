@@ -96,9 +96,17 @@ port_init(struct dp_ctx *c, uint16_t port_id, struct dp_port *p)
 	p->port_id = port_id;
 	p->main_txq = ntxq > c->n_workers;
 	p->is_memif = strcmp(info.driver_name, "net_memif") == 0;
-	DP_LOG(INFO, "port=%u driver=%s rxq=%u txq=%u rxd=%u txd=%u mac=" RTE_ETHER_ADDR_PRT_FMT,
+	/*
+	 * A driver that does not take chained mbufs (net_af_xdp copies the first
+	 * segment only) gets one linear copy per consumer instead of header + clone.
+	 * net_null frees whatever it is given, chains included.
+	 */
+	c->tx_linear[port_id] = !(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+				strcmp(info.driver_name, "net_null") != 0;
+	DP_LOG(INFO,
+	       "port=%u driver=%s rxq=%u txq=%u rxd=%u txd=%u tx=%s mac=" RTE_ETHER_ADDR_PRT_FMT,
 	       port_id, info.driver_name, nrxq, ntxq, nb_rxd, nb_txd,
-	       RTE_ETHER_ADDR_BYTES(&p->mac));
+	       c->tx_linear[port_id] ? "linear" : "chained", RTE_ETHER_ADDR_BYTES(&p->mac));
 	return 0;
 }
 
