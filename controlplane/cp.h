@@ -24,6 +24,7 @@ struct cp_config {
 	char media_ips[CP_MAX_MEDIA_IPS][64];
 	unsigned int n_media_ips;
 	uint16_t port_min, port_max;
+	char media_iface[16]; /* the kernel interface the dataplane's port shares, or "" */
 	char api_host[64];
 	uint16_t api_port;
 	char api_token[256];
@@ -66,6 +67,21 @@ const struct cascade_seg *cp_dp_seg(void);
  * -ENOBUFS when too many commands are in flight.
  */
 int cp_dp_call(struct cascade_cmd *cmd, unsigned int timeout_ms, cp_dp_cb cb, void *arg);
+
+/* ---- cp_neigh.c: next-hop MACs from the kernel's neighbour table ---- */
+
+/* mac is the next hop's MAC, or NULL when it is not known (the dataplane learns it). */
+typedef void (*cp_neigh_cb)(const uint8_t *mac, void *arg);
+
+/* Open rtnetlink when media.interface is set. 0, or -1 after saying why. */
+int cp_neigh_init(struct event_base *base, const struct cp_config *cfg);
+void cp_neigh_fini(void);
+/*
+ * Find the MAC of ip's next hop through media.interface, resolving an on-link
+ * one if needed (up to 1 s). cb is called from the loop later, never from
+ * inside this call (except when out of memory).
+ */
+void cp_neigh_resolve(const char *ip, cp_neigh_cb cb, void *arg);
 
 /* ---- cp_http.c: helpers the endpoint files share ---- */
 

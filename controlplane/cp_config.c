@@ -117,7 +117,7 @@ load_file(struct cp_config *c, const char *path)
 	static const char *const top[] = {"node_id", "media", "api", "dataplane", "redis", "cluster",
 					  "state", NULL};
 	static const char *const state_k[] = {"file", NULL};
-	static const char *const media_k[] = {"ips", "port_min", "port_max", NULL};
+	static const char *const media_k[] = {"ips", "port_min", "port_max", "interface", NULL};
 	static const char *const api_k[] = {"listen", "token", "metrics_auth", NULL};
 	static const char *const dp_k[] = {"segment", NULL};
 	static const char *const redis_k[] = {"url", "prefix", NULL};
@@ -170,7 +170,9 @@ load_file(struct cp_config *c, const char *path)
 			}
 		}
 		if (get_port(media, "port_min", "media.port_min", &c->port_min) < 0 ||
-		    get_port(media, "port_max", "media.port_max", &c->port_max) < 0)
+		    get_port(media, "port_max", "media.port_max", &c->port_max) < 0 ||
+		    get_str(media, "interface", "media.interface", c->media_iface,
+			    sizeof(c->media_iface)) < 0)
 			goto out;
 	}
 	if (api != NULL) {
@@ -286,6 +288,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 		{"state-file", required_argument, NULL, 'f'},
 		{"cluster-secret", required_argument, NULL, 'x'},
 		{"pipe-port", required_argument, NULL, 'P'},
+		{"media-interface", required_argument, NULL, 'i'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -356,6 +359,11 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 			if (copy_str(c->state_file, sizeof(c->state_file), optarg, "--state-file") < 0)
 				return -1;
 			break;
+		case 'i':
+			if (copy_str(c->media_iface, sizeof(c->media_iface), optarg,
+				     "--media-interface") < 0)
+				return -1;
+			break;
 		case 'x':
 			if (copy_str(c->cluster_secret, sizeof(c->cluster_secret), optarg,
 				     "--cluster-secret") < 0)
@@ -374,6 +382,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 			       "       [--api-token TOKEN] [--segment NAME] [--redis-url URL]\n"
 			       "       [--media-ip IP]... [--port-range MIN-MAX] [--state-file PATH]\n"
 			       "       [--cluster-secret SECRET] [--pipe-port PORT]\n"
+			       "       [--media-interface IFNAME]\n"
 			       "Flags override the file; see controlplane/cascade-cp.example.json.\n");
 			exit(0);
 		default:

@@ -42,7 +42,8 @@ main(int argc, char **argv)
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
 	    evsignal_add(sigterm, NULL) < 0 || cp_rooms_init(&cfg) < 0 || cp_media_init() < 0 || cp_events_init(base) < 0 ||
-	    cp_state_init(base, &cfg) < 0 || cp_dp_init(base, &cfg) < 0 ||
+	    cp_state_init(base, &cfg) < 0 || cp_neigh_init(base, &cfg) < 0 ||
+	    cp_dp_init(base, &cfg) < 0 ||
 	    cp_http_init(base, &cfg, cascade_now_ns()) < 0)
 		goto out;
 	fprintf(stderr, "cascade-cp: node %s serving http://%s:%u, dataplane segment %s\n",
@@ -51,6 +52,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	cp_state_fini();
+	cp_neigh_fini();
 	cp_events_fini();
 	cp_http_fini();
 	cp_dp_fini();

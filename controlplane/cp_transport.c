@@ -336,6 +336,7 @@ struct call {
 	struct cp_transport *t;
 	uint16_t remote_port, remote_rtcp_port; /* connect: what is being set */
 	char remote_ip[64];
+	struct cascade_cmd cmd; /* connect: sent once the next hop's MAC is known */
 };
 
 static struct call *
@@ -594,6 +595,26 @@ on_connected(const struct cascade_reply *rep, void *arg)
 	free(c);
 }
 
+static void
+on_next_hop(const uint8_t *mac, void *arg)
+{
+	struct call *c = arg;
+	int rc;
+
+	if (mac != NULL)
+		memcpy(c->cmd.u.transport.remote_mac, mac, 6);
+	rc = cp_dp_state() == CP_DP_RUNNING ? cp_dp_call(&c->cmd, DP_TIMEOUT_MS, on_connected, c)
+					     : -ENOTCONN;
+	if (rc < 0) {
+		c->t->busy = false;
+		if (c->req != NULL) {
+			cp_http_release(c->req);
+			cp_http_error(c->req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		}
+		free(c);
+	}
+}
+
 void
 cp_api_transport_connect(struct evhttp_request *req, const char *id)
 {
@@ -602,7 +623,6 @@ cp_api_transport_connect(struct evhttp_request *req, const char *id)
 	struct call *c;
 	json_t *body, *v;
 	uint16_t port = 0, rtcp_port = 0;
-	int rc;
 
 	body = cp_http_body(req);
 	if (body == NULL)
@@ -640,14 +660,11 @@ cp_api_transport_connect(struct evhttp_request *req, const char *id)
 	cmd.u.transport.remote.port_be = htons(port);
 	if (c->remote_rtcp_port != 0)
 		cp_addr_make(&cmd.u.transport.remote_rtcp, c->remote_ip, c->remote_rtcp_port);
-	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, on_connected, c);
-	if (rc < 0) {
-		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
-		free(c);
-		goto out;
-	}
+	c->cmd = cmd;
+	/* the next hop's MAC first (from the kernel, when the port is a kernel interface) */
 	t->busy = true;
 	cp_http_hold(req, &c->req);
+	cp_neigh_resolve(c->remote_ip, on_next_hop, c);
 out:
 	json_decref(body);
 }

@@ -6,7 +6,8 @@
 # namespace), UDP outside the media range and pipe port reaches a kernel socket, UDP
 # inside it does not (it goes to the dataplane); RTP from client 1 to an API-created
 # producer on node 1 reaches client 2 through net_af_xdp with zero loss and the right
-# SSRC, payload type, sequence, timestamps and payload. `tools/lab down` then leaves no
+# SSRC, payload type, sequence, timestamps and payload at two receivers (connected
+# transports, next-hop MACs from the kernel, one copy and one in-place). `tools/lab down` then leaves no
 # namespace, process, segment, DPDK runtime dir or hugepage file behind.
 . "$(dirname "$0")/lib.sh"
 
@@ -112,14 +113,10 @@ def cmd_send(src, sport, dst, dport, count, rate):
         t += gap
         time.sleep(max(0.0, t - time.monotonic()))
 
-def cmd_recv(bind, port, learn_ip, learn_port, count, out, ready):
+def cmd_recv(bind, port, count, out, ready):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind((bind, int(port)))
-    if learn_ip != "-":
-        # an RTCP receiver report from the connected tuple: the dataplane learns this
-        # receiver's MAC from it (until cascade-cp resolves next hops itself)
-        s.sendto(struct.pack("!BBHI", 0x80, 201, 1, 0x5555), (learn_ip, int(learn_port)))
     open(ready, "w").close()
     r = dict(packets=0, bad=0, seq_errors=0, ts_errors=0, ssrcs=[], pts=[], missing=0)
     seen, last = set(), None
@@ -207,48 +204,46 @@ vp8='{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}'
 ok POST "/v1/transports/$tin/producers" \
 	"{\"kind\":\"video\",\"rtpParameters\":{\"codecs\":[$vp8],\"encodings\":[{\"ssrc\":4096}],\"rtcp\":{\"cname\":\"lab\"}}}"
 prod=$(jq -r .id "$TEST_TMP/body")
-ok POST /v1/rooms/lab/transports '{"rtcpMux":true}'
-tout=$(jq -r .id "$TEST_TMP/body")
-pout=$(jq -r .tuple.localPort "$TEST_TMP/body")
-ok POST "/v1/transports/$tout/connect" "{\"ip\":\"$c2ip\",\"port\":6000}"
+# two receivers (so one gets a copy and one the ingress packet rewritten in place), each
+# behind a transport connected to it: cascade-cp gives the dataplane the next hop's MAC
+# from the node's neighbour table, so nothing needs to come from the receivers first
 caps='{"codecs":[{"kind":"video","mimeType":"video/VP8","preferredPayloadType":100,"clockRate":90000}]}'
-ok POST "/v1/transports/$tout/consumers" "{\"producerId\":\"$prod\",\"rtpCapabilities\":$caps}"
-cssrc=$(jq -r '.rtpParameters.encodings[0].ssrc' "$TEST_TMP/body")
-cpt=$(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body")
-[[ $cpt == 100 ]] || fail "consumer payload type $cpt, wanted 100"
+declare -A cssrc
+for rc in "$c2ip:6000" "$c1ip:6002"; do
+	ok POST /v1/rooms/lab/transports '{"rtcpMux":true}'
+	tout=$(jq -r .id "$TEST_TMP/body")
+	ok POST "/v1/transports/$tout/connect" "{\"ip\":\"${rc%:*}\",\"port\":${rc#*:}}"
+	ok POST "/v1/transports/$tout/consumers" "{\"producerId\":\"$prod\",\"rtpCapabilities\":$caps}"
+	cssrc[$rc]=$(jq -r '.rtpParameters.encodings[0].ssrc' "$TEST_TMP/body")
+	cpt=$(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body")
+	[[ $cpt == 100 ]] || fail "consumer payload type $cpt, wanted 100"
+done
 
-# LEARN_MAC_FIRST: cascade-cp does not resolve a connected remote's next-hop MAC yet, so
-# the receiver first sends one packet from its connected tuple and the dataplane learns
-# the MAC from it. Set to 0 once cascade-cp gives the dataplane the MAC on connect.
-LEARN_MAC_FIRST=1
 count=300
 rate=400
-learn=(- -)
-((LEARN_MAC_FIRST == 0)) || learn=("$n1ip" "$pout")
-bg ip netns exec "$c2" "$PY" "$TEST_TMP/udp.py" recv "$c2ip" 6000 "${learn[@]}" \
-	"$count" "$TEST_TMP/recv.json" "$TEST_TMP/recv.ready"
-recv_pid=$BG_PID
-wait_for "[[ -f $TEST_TMP/recv.ready ]]" 10 || fail "receiver in $c2 did not start"
-# shellcheck disable=SC2317 # called through wait_for
-tstat() {
-	call GET /v1/stats >/dev/null &&
-		jq --arg t "$tout" '.transports[] | select(.id == $t) | .rxPackets' "$TEST_TMP/body"
-}
-if ((LEARN_MAC_FIRST)); then
-	wait_for "(( \$(tstat) >= 1 ))" 5 || fail "the receiver's first packet never reached its transport"
-	sleep 0.3 # the main lcore records the learned MAC within a loop turn
-fi
+bg ip netns exec "$c2" "$PY" "$TEST_TMP/udp.py" recv "$c2ip" 6000 \
+	"$count" "$TEST_TMP/recv2.json" "$TEST_TMP/recv2.ready"
+recv2_pid=$BG_PID
+bg ip netns exec "$c1" "$PY" "$TEST_TMP/udp.py" recv "$c1ip" 6002 \
+	"$count" "$TEST_TMP/recv1.json" "$TEST_TMP/recv1.ready"
+recv1_pid=$BG_PID
+wait_for "[[ -f $TEST_TMP/recv1.ready && -f $TEST_TMP/recv2.ready ]]" 10 || fail "receivers did not start"
 ip netns exec "$c1" "$PY" "$TEST_TMP/udp.py" send "$c1ip" 5000 "$n1ip" "$pin" \
 	"$count" "$rate" || fail "RTP sender in $c1 failed"
-wait "$recv_pid" || fail "RTP receiver in $c2 failed"
-jq -e --argjson n "$count" --argjson ssrc "$cssrc" '.packets == $n and .missing == 0 and
-	.bad == 0 and .seq_errors == 0 and .ts_errors == 0 and .ssrcs == [$ssrc] and .pts == [100]' \
-	"$TEST_TMP/recv.json" >/dev/null ||
-	fail "client 2 did not get the consumer's stream whole: $(cat "$TEST_TMP/recv.json")"
+wait "$recv2_pid" || fail "RTP receiver in $c2 failed"
+wait "$recv1_pid" || fail "RTP receiver in $c1 failed"
+for r in "2 $c2ip:6000" "1 $c1ip:6002"; do
+	set -- $r
+	jq -e --argjson n "$count" --argjson ssrc "${cssrc[$2]}" '.packets == $n and .missing == 0 and
+		.bad == 0 and .seq_errors == 0 and .ts_errors == 0 and .ssrcs == [$ssrc] and .pts == [100]' \
+		"$TEST_TMP/recv$1.json" >/dev/null ||
+		fail "receiver $2 did not get its consumer's stream whole: $(cat "$TEST_TMP/recv$1.json")"
+done
 ok GET /v1/stats
-jq -e --argjson n "$count" '.producers[0].rxPackets == $n and .consumers[0].txPackets == $n' \
+jq -e --argjson n "$count" '.producers[0].rxPackets == $n and (.consumers | length) == 2 and
+	all(.consumers[]; .txPackets == $n)' \
 	"$TEST_TMP/body" >/dev/null || fail "/v1/stats after media: $(head -c 800 "$TEST_TMP/body")"
-log "media: $count RTP packets client 1 -> node 1 (AF_XDP) -> client 2, none lost or altered"
+log "media: $count RTP packets client 1 -> node 1 (AF_XDP) -> 2 consumers, none lost or altered"
 
 # --- down leaves nothing ----------------------------------------------------------------
 mapfile -t lab_ns < <(ip netns list | awk -v p="$CASCADE_LAB_PREFIX-" 'index($1, p) == 1 {print $1}')
