@@ -14,6 +14,7 @@
 #define DP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -62,7 +63,10 @@ struct dp_options {
 	struct cascade_xdp_ports xdp_ports; /* --xdp-udp-ports; n == 0 when not given */
 };
 
-/* Fixed per-transport egress facts, replaced whole (RCU) when they change. */
+/*
+ * Fixed egress facts: a transport's (replaced whole, RCU, when they change) or a
+ * pipe consumer's own (built at install, never changed while published).
+ */
 struct dp_peer {
 	struct cascade_addr remote;
 	struct cascade_addr remote_rtcp;
@@ -93,19 +97,30 @@ struct dp_producer {
 	struct cascade_cmd_producer cfg;
 };
 
-/* Consumer: cfg is immutable once published; st is owned by the producer's lcore. */
+/*
+ * Consumer: cfg and peer are immutable once published; seen_epoch and st are
+ * owned by the producer's lcore. What fan-out reads for every packet (the
+ * first 120 bytes: flags, slots, st, cfg up to ext_map) stays within two cache
+ * lines; cfg's remote and the pipe peer come after.
+ */
 struct dp_consumer {
 	_Atomic uint8_t paused;
-	_Atomic uint32_t resume_epoch; /* bumped by main on every resume */
 	uint8_t in_use;
+	uint8_t has_peer; /* on a PIPE transport: peer is where its packets go */
+	uint8_t pad0;
+	_Atomic uint32_t resume_epoch; /* bumped by main on every resume */
 	uint32_t producer;
 	uint32_t transport;
 	uint32_t gen;
-	struct cascade_cmd_consumer cfg;
 	/* worker-owned */
 	uint32_t seen_epoch;
 	struct dp_seq_state st;
+	struct cascade_cmd_consumer cfg;
+	struct dp_peer peer; /* cfg.remote and cfg.remote_mac, when has_peer */
 } __rte_cache_aligned;
+static_assert(offsetof(struct dp_consumer, cfg) + offsetof(struct cascade_cmd_consumer, remote) <=
+		      2 * RTE_CACHE_LINE_SIZE,
+	      "fan-out's per-packet consumer fields fit in two cache lines");
 
 /* A learn request from a worker: a comedia transport heard from its remote. */
 struct dp_learn {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fan-out: one producer packet becomes one packet per consumer, each with its
- * own Ethernet/IP/UDP headers (towards the consumer's transport) and its own
- * rewritten RTP header (SSRC, payload type, sequence, timestamp, extension
- * ids).
+ * own Ethernet/IP/UDP headers (from the consumer's transport to the
+ * transport's remote or, on a pipe transport, to the consumer's own remote:
+ * the peer node's pipe address) and its own rewritten RTP header (SSRC,
+ * payload type, sequence, timestamp, extension ids).
  *
  * Zero copy for plain RTP: each egress packet is a fresh header mbuf holding
  * L2-L4 plus the rewritten RTP header, chained to an indirect clone of the
@@ -194,13 +195,21 @@ dp_write_l2l4(uint8_t *h, const struct dp_transport *tp, const struct dp_peer *p
 	return (uint16_t)(L2_LEN + l3_len + sizeof(*udp));
 }
 
-/* Where a consumer's packets go: the peer, or NULL (counted as no route). */
+/*
+ * Where consumer k's packets go: its own peer on a pipe transport (immutable
+ * while k is published), else its transport tp's peer; NULL when the transport
+ * has no remote yet (counted as no route). For ordinary consumers this costs
+ * one test of a flag on a cache line fan-out has already read.
+ */
 static const struct dp_peer *
-consumer_peer(const struct dp_transport *tp)
+consumer_peer(const struct dp_consumer *k, const struct dp_transport *tp)
 {
-	/* pairs with the main lcore's release store of peer */
-	const struct dp_peer *peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
+	const struct dp_peer *peer;
 
+	if (k->has_peer)
+		return &k->peer;
+	/* pairs with the main lcore's release store of peer */
+	peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
 	if (peer == NULL || peer->remote.port_be == 0)
 		return NULL;
 	return peer;
@@ -269,7 +278,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 	   const struct dp_producer *p, struct dp_consumer *k, uint32_t cslot, bool last)
 {
 	const struct dp_transport *tp = &dp.transports[k->transport];
-	const struct dp_peer *peer = consumer_peer(tp);
+	const struct dp_peer *peer = consumer_peer(k, tp);
 	struct rte_mbuf *h, *clone;
 	uint8_t *hp, *rtp_out;
 	uint16_t out_seq, hl, l3l4, pay_in_hdr;
@@ -450,7 +459,7 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 
 		if (atomic_load_explicit(&k->paused, memory_order_acquire) || !k->st.started)
 			continue; /* no RTP sent yet: an SR would announce nothing */
-		peer = consumer_peer(tp);
+		peer = consumer_peer(k, tp);
 		if (peer == NULL) {
 			dp_drop_count(w, CASCADE_DROP_NO_ROUTE);
 			w->cstats[cs].drop_pkts++;

@@ -3,7 +3,8 @@
  * Table commands: add, connect, pause and delete transports, producers and
  * consumers, and the workers' learn requests, applied on the main lcore. Every
  * command is checked whole before anything changes, so a refused command
- * leaves nothing half-made, and the reply's message names the bad field. An
+ * leaves nothing half-made, and the reply's message names the bad field (the
+ * checks that need no table live in the leaf dp_check.c, unit-tested). An
  * add of an existing id with the same parameters is a retry and succeeds.
  * Deletes cascade (a transport takes its producers and consumers with it) and
  * hand whatever workers may still see to the deferred reclamation of
@@ -20,6 +21,7 @@
 #include <rte_malloc.h>
 
 #include "dp.h"
+#include "dp_check.h"
 #include "dp_table_priv.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -50,35 +52,6 @@ id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
 	return 0;
 }
 
-static bool
-addr_valid(const struct cascade_addr *a, bool need_port)
-{
-	if (a->family != CASCADE_AF_INET && a->family != CASCADE_AF_INET6)
-		return false;
-	if (need_port && a->port_be == 0)
-		return false;
-	return true;
-}
-
-/* An address with its padding and unused bytes zeroed, so memcmp compares it. */
-static struct cascade_addr
-addr_key(const struct cascade_addr *a)
-{
-	struct cascade_addr k;
-
-	memset(&k, 0, sizeof(k));
-	k.family = a->family;
-	k.port_be = a->port_be;
-	memcpy(k.ip, a->ip, a->family == CASCADE_AF_INET ? 4 : 16);
-	return k;
-}
-
-static bool
-mac_is_zero(const uint8_t mac[6])
-{
-	return (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0;
-}
-
 static struct dp_peer *
 peer_make(const struct cascade_addr *remote, const struct cascade_addr *remote_rtcp,
 	  const uint8_t mac[6])
@@ -87,10 +60,10 @@ peer_make(const struct cascade_addr *remote, const struct cascade_addr *remote_r
 
 	if (p == NULL)
 		return NULL;
-	p->remote = addr_key(remote);
+	p->remote = dp_addr_norm(remote);
 	if (remote_rtcp->family != CASCADE_AF_NONE)
-		p->remote_rtcp = addr_key(remote_rtcp);
-	if (mac != NULL && !mac_is_zero(mac)) {
+		p->remote_rtcp = dp_addr_norm(remote_rtcp);
+	if (mac != NULL && !dp_mac_is_zero(mac)) {
 		memcpy(p->mac.addr_bytes, mac, 6);
 		p->has_mac = 1;
 	}
@@ -108,33 +81,6 @@ ok(struct cascade_reply *r, uint32_t slot, uint32_t gen)
 /* ---- transports ---------------------------------------------------------------------- */
 
 static int
-transport_check(struct dp_ctx *c, const struct cascade_cmd_transport *t, struct cascade_reply *r)
-{
-	bool mux = t->flags & CASCADE_TRANSPORT_RTCP_MUX;
-
-	if (t->obj_id == 0)
-		return fail(r, EINVAL, "transport.obj_id: must not be 0");
-	if (t->flags & ~(CASCADE_TRANSPORT_COMEDIA | CASCADE_TRANSPORT_RTCP_MUX))
-		return fail(r, EINVAL, "transport.flags: unknown bits 0x%x", t->flags);
-	if (t->port_id >= c->n_ports)
-		return fail(r, EINVAL, "transport.port_id: %u, dataplane has %u ports", t->port_id,
-			    c->n_ports);
-	if (!addr_valid(&t->local, true))
-		return fail(r, EINVAL, "transport.local: family must be 4 or 6 and port non-zero");
-	if (!mux && (!addr_valid(&t->local_rtcp, true) || t->local_rtcp.family != t->local.family))
-		return fail(r, EINVAL,
-			    "transport.local_rtcp: required without rtcp-mux, same family as local");
-	if (!mux && t->local_rtcp.port_be == t->local.port_be &&
-	    memcmp(t->local_rtcp.ip, t->local.ip, 16) == 0)
-		return fail(r, EINVAL, "transport.local_rtcp: must differ from local");
-	if (t->remote.port_be != 0 && t->remote.family != t->local.family)
-		return fail(r, EINVAL, "transport.remote: family differs from local");
-	if (t->remote_rtcp.port_be != 0 && t->remote_rtcp.family != t->local.family)
-		return fail(r, EINVAL, "transport.remote_rtcp: family differs from local");
-	return 0;
-}
-
-static int
 transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct cascade_reply *r)
 {
 	struct cascade_cmd_transport t = *cfg;
@@ -144,14 +90,16 @@ transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct 
 	uint32_t slot;
 	int rc;
 
-	rc = transport_check(c, &t, r);
-	if (rc < 0)
+	rc = dp_check_transport(&t, c->n_ports, r->message, sizeof(r->message));
+	if (rc < 0) {
+		r->status = rc;
 		return rc;
-	t.local = addr_key(&t.local);
+	}
+	t.local = dp_addr_norm(&t.local);
 	if (t.flags & CASCADE_TRANSPORT_RTCP_MUX)
 		memset(&t.local_rtcp, 0, sizeof(t.local_rtcp));
 	else
-		t.local_rtcp = addr_key(&t.local_rtcp);
+		t.local_rtcp = dp_addr_norm(&t.local_rtcp);
 	if (id_lookup(c->tp_by_id, t.obj_id, &slot) == 0) {
 		const struct cascade_cmd_transport *have = &c->transports[slot].cfg;
 		if (memcmp(&have->local, &t.local, sizeof(t.local)) == 0 &&
@@ -229,7 +177,11 @@ transport_connect(struct dp_ctx *c, const struct cascade_cmd_transport *cfg,
 	if (id_lookup(c->tp_by_id, cfg->obj_id, &slot) < 0)
 		return fail(r, ENOENT, "transport 0x%" PRIx64 " not found", cfg->obj_id);
 	tp = &c->transports[slot];
-	if (!addr_valid(&cfg->remote, true) || cfg->remote.family != tp->cfg.local.family)
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+		return fail(r, EINVAL,
+			    "connect: transport 0x%" PRIx64 " is a pipe (see consumer.remote)",
+			    cfg->obj_id);
+	if (!dp_addr_valid(&cfg->remote, true) || cfg->remote.family != tp->cfg.local.family)
 		return fail(r, EINVAL, "connect.remote: needs a port and the local family");
 	if (cfg->remote_rtcp.port_be != 0 && cfg->remote_rtcp.family != tp->cfg.local.family)
 		return fail(r, EINVAL, "connect.remote_rtcp: family differs from local");
@@ -371,42 +323,39 @@ producer_remove(struct dp_ctx *c, uint32_t ps)
 /* ---- consumers ----------------------------------------------------------------------- */
 
 static int
-consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cfg, struct cascade_reply *r)
+consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct cascade_reply *r)
 {
+	struct cascade_cmd_consumer cfg = *cmd;
+	const struct dp_transport *tp;
 	struct dp_consumer *k;
-	uint32_t slot, pslot, tslot, i;
+	uint32_t slot, pslot, tslot;
+	int rc;
 
-	if (cfg->obj_id == 0)
-		return fail(r, EINVAL, "consumer.obj_id: must not be 0");
-	if (cfg->n_pt_map > CASCADE_MAX_PT_MAP)
-		return fail(r, EINVAL, "consumer.n_pt_map: %u > %u", cfg->n_pt_map,
-			    CASCADE_MAX_PT_MAP);
-	for (i = 0; i < cfg->n_pt_map; i++)
-		if (cfg->pt_map[i].in_pt > 127 || cfg->pt_map[i].out_pt > 127)
-			return fail(r, EINVAL, "consumer.pt_map[%u]: payload types are 0..127", i);
-	for (i = 0; i <= CASCADE_MAX_EXT_ID + 1; i++)
-		if (cfg->ext_map[i] > CASCADE_MAX_EXT_ID || (i == 0 && cfg->ext_map[i] != 0) ||
-		    (i == CASCADE_MAX_EXT_ID + 1 && cfg->ext_map[i] != 0))
-			return fail(r, EINVAL, "consumer.ext_map[%u]: ids are 1..14", i);
-	if (cfg->paused > 1)
-		return fail(r, EINVAL, "consumer.paused: must be 0 or 1");
-	if (id_lookup(c->prod_by_id, cfg->producer_id, &pslot) < 0)
+	rc = dp_check_consumer(&cfg, r->message, sizeof(r->message));
+	if (rc < 0) {
+		r->status = rc;
+		return rc;
+	}
+	if (id_lookup(c->prod_by_id, cfg.producer_id, &pslot) < 0)
 		return fail(r, ENOENT, "consumer.producer_id: producer 0x%" PRIx64 " not found",
-			    cfg->producer_id);
-	if (id_lookup(c->tp_by_id, cfg->transport_id, &tslot) < 0)
+			    cfg.producer_id);
+	if (id_lookup(c->tp_by_id, cfg.transport_id, &tslot) < 0)
 		return fail(r, ENOENT, "consumer.transport_id: transport 0x%" PRIx64 " not found",
-			    cfg->transport_id);
-	if (id_lookup(c->cons_by_id, cfg->obj_id, &slot) == 0) {
-		const struct cascade_cmd_consumer *h = &c->consumers[slot].cfg;
-		if (h->producer_id == cfg->producer_id && h->transport_id == cfg->transport_id &&
-		    h->ssrc == cfg->ssrc && h->n_pt_map == cfg->n_pt_map &&
-		    memcmp(h->pt_map, cfg->pt_map, sizeof(h->pt_map)) == 0 &&
-		    memcmp(h->ext_map, cfg->ext_map, sizeof(h->ext_map)) == 0) {
+			    cfg.transport_id);
+	tp = &c->transports[tslot];
+	rc = dp_check_consumer_dest(&cfg, &tp->cfg, r->message, sizeof(r->message));
+	if (rc < 0) {
+		r->status = rc;
+		return rc;
+	}
+	dp_consumer_norm(&cfg);
+	if (id_lookup(c->cons_by_id, cfg.obj_id, &slot) == 0) {
+		if (dp_consumer_same(&c->consumers[slot].cfg, &cfg)) {
 			ok(r, slot, c->consumers[slot].gen);
 			return 0;
 		}
 		return fail(r, EEXIST, "consumer 0x%" PRIx64 " exists with other parameters",
-			    cfg->obj_id);
+			    cfg.obj_id);
 	}
 	if (dp_tbl_slot_get(DP_TBL_CONSUMER, &slot) < 0)
 		return fail(r, ENOSPC, "consumers: table full (%u, see --max-consumers)",
@@ -415,20 +364,30 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cfg, struct ca
 		dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
 		return fail(r, ENOMEM, "consumer: out of memory");
 	}
-	if (rte_hash_add_key_data(c->cons_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
+	if (rte_hash_add_key_data(c->cons_by_id, &cfg.obj_id, (void *)(uintptr_t)slot) < 0) {
 		dp_tbl_consumer_unlink(pslot, slot);
 		dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
 		return fail(r, ENOSPC, "consumers: id table full");
 	}
 	k = &c->consumers[slot];
-	k->cfg = *cfg;
-	memset(k->cfg.pad0, 0, sizeof(k->cfg.pad0));
+	k->cfg = cfg;
+	/* a pipe consumer's own destination, fixed for its life (no worker sees the
+	 * slot before the batch's consumer lists are published) */
+	memset(&k->peer, 0, sizeof(k->peer));
+	k->has_peer = (tp->cfg.flags & CASCADE_TRANSPORT_PIPE) != 0;
+	if (k->has_peer) {
+		k->peer.remote = cfg.remote;
+		if (!dp_mac_is_zero(cfg.remote_mac)) {
+			memcpy(k->peer.mac.addr_bytes, cfg.remote_mac, 6);
+			k->peer.has_mac = 1;
+		}
+	}
 	k->producer = pslot;
 	k->transport = tslot;
 	k->gen++;
 	memset(&k->st, 0, sizeof(k->st));
 	k->seen_epoch = atomic_load_explicit(&k->resume_epoch, memory_order_relaxed);
-	atomic_store_explicit(&k->paused, cfg->paused, memory_order_relaxed);
+	atomic_store_explicit(&k->paused, cfg.paused, memory_order_relaxed);
 	k->in_use = 1;
 	/* workers see it once the batch's lists are published (dp_tbl_consumer_link) */
 	dp_dir_write_consumer(c, slot);

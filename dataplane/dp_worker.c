@@ -3,7 +3,9 @@
  * A worker lcore's loop, after l3fwd's: poll its RX queue on every port, run
  * each packet through classify (parse, transport lookup, remote check, RFC 7983
  * and RFC 5761 demux, producer lookup) and hand it to fan-out, the slow path or
- * the drop counter; flush TX; report RCU quiescence. Nothing here allocates,
+ * the drop counter; flush TX; report RCU quiescence. A pipe transport (one per
+ * node, shared by all peer nodes) skips the remote check: any source may send
+ * to its producers, which are found by SSRC alone. Nothing here allocates,
  * locks, logs or makes a system call while packets flow.
  *
  * Idle back-off: after a run of empty polls the worker goes RCU-offline and
@@ -70,6 +72,52 @@ post_learn(struct dp_worker *w, struct dp_transport *tp, uint32_t slot,
 }
 
 /*
+ * The remote check: packets come from the transport's remote tuple only (RTCP
+ * from remote_rtcp when one is set); before it is known, a comedia transport
+ * asks main to learn it from this packet and any other transport drops
+ * everything. Also asks for the next-hop MAC while none is known. A pipe
+ * transport (one per node, shared by all peer nodes) takes any source and
+ * learns nothing: its producers are found by SSRC alone. It never has a peer
+ * (no remote, connect or learning), so its flag is read only where flags were
+ * read anyway, and a connected transport pays nothing for pipes. Returns false
+ * when m was dropped.
+ */
+static bool
+remote_accepts(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, struct rte_mbuf *m,
+	       const struct dp_l4 *l4, bool rtcp_port)
+{
+	const struct dp_peer *peer;
+	const struct cascade_addr *want;
+	struct cascade_addr src;
+
+	/* pairs with the main lcore's release store of peer */
+	peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
+	if (peer == NULL && (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
+		return true;
+	addr_from(&src, l4->family, l4->src_ip, l4->src_port_be);
+	want = NULL;
+	if (peer != NULL)
+		want = rtcp_port && peer->remote_rtcp.port_be != 0 ? &peer->remote_rtcp
+		       : rtcp_port				   ? NULL
+								   : &peer->remote;
+	if (want != NULL && want->port_be != 0) {
+		if (!addr_eq(want, &src)) {
+			dp_drop(w, m, CASCADE_DROP_REMOTE_MISMATCH);
+			return false;
+		}
+		if (unlikely(!peer->has_mac))
+			post_learn(w, tp, slot, &src, m, rtcp_port);
+	} else if (tp->cfg.flags & CASCADE_TRANSPORT_COMEDIA) {
+		post_learn(w, tp, slot, &src, m, rtcp_port);
+	} else if (!(rtcp_port && peer != NULL)) {
+		/* not connected: nothing is accepted before connect (as mediasoup) */
+		dp_drop(w, m, CASCADE_DROP_REMOTE_MISMATCH);
+		return false;
+	}
+	return true;
+}
+
+/*
  * The slow path: STUN and DTLS go up to the control plane, rate-limited per
  * source bucket (GCRA with a burst of SLOW_BURST_PKTS) so a flood cannot starve it.
  */
@@ -99,14 +147,11 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct dp_addr_key key;
-	struct cascade_addr src;
 	struct dp_l4 l4;
 	struct dp_rtp rtp;
 	struct dp_rtcp rtcp;
 	struct dp_prod_key pk;
 	struct dp_transport *tp;
-	const struct dp_peer *peer;
-	const struct cascade_addr *want;
 	struct dp_producer *p;
 	enum cascade_drop why;
 	enum dp_class cls;
@@ -139,28 +184,8 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 	w->tstats[slot].rx_bytes += m->pkt_len;
 	w->tstats[slot].last_rx_tsc = w->now_tsc;
 
-	/* pairs with the main lcore's release store of peer */
-	peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
-	addr_from(&src, l4.family, l4.src_ip, l4.src_port_be);
-	want = NULL;
-	if (peer != NULL)
-		want = rtcp_port && peer->remote_rtcp.port_be != 0 ? &peer->remote_rtcp
-		       : rtcp_port				   ? NULL
-								   : &peer->remote;
-	if (want != NULL && want->port_be != 0) {
-		if (!addr_eq(want, &src)) {
-			dp_drop(w, m, CASCADE_DROP_REMOTE_MISMATCH);
-			return;
-		}
-		if (unlikely(!peer->has_mac))
-			post_learn(w, tp, slot, &src, m, rtcp_port);
-	} else if (tp->cfg.flags & CASCADE_TRANSPORT_COMEDIA) {
-		post_learn(w, tp, slot, &src, m, rtcp_port);
-	} else if (!(rtcp_port && peer != NULL)) {
-		/* not connected: nothing is accepted before connect (as mediasoup) */
-		dp_drop(w, m, CASCADE_DROP_REMOTE_MISMATCH);
+	if (!remote_accepts(w, tp, slot, m, &l4, rtcp_port))
 		return;
-	}
 
 	cls = dp_parse_demux(frame + l4.payload_off, l4.payload_len);
 	switch (cls) {

@@ -10,11 +10,18 @@
  * consumer) are chosen by the control plane and make commands idempotent: an
  * add of an existing id with the same parameters succeeds, with different
  * parameters fails with EEXIST; a delete of an unknown id fails with ENOENT.
+ *
+ * Pipes (DESIGN.md 2): a node's pipe port is one transport with
+ * CASCADE_TRANSPORT_PIPE, shared by every room and every peer node. It takes
+ * RTP/RTCP from any source (its producers, the pipe producers, are found by
+ * SSRC alone) and has no remote of its own: each consumer on it carries its
+ * own destination (the peer node's pipe address) in cascade_cmd_consumer.remote.
  */
 #ifndef CASCADE_MSG_H
 #define CASCADE_MSG_H
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* An IPv4 or IPv6 address and UDP port. IPv4 uses ip[0..3]. */
@@ -50,6 +57,12 @@ enum cascade_cmd_type {
 enum {
 	CASCADE_TRANSPORT_COMEDIA = 1 << 0,  /* learn the remote tuple from the first packet */
 	CASCADE_TRANSPORT_RTCP_MUX = 1 << 1, /* RTP and RTCP share the port (RFC 5761) */
+	/*
+	 * A node's pipe port: accepts packets from any source, never learns, has no
+	 * remote (remote, remote_rtcp and remote_mac stay zero; connect is refused);
+	 * each consumer on it names its own remote. Requires RTCP_MUX, excludes COMEDIA.
+	 */
+	CASCADE_TRANSPORT_PIPE = 1 << 2,
 };
 
 struct cascade_cmd_transport {
@@ -100,8 +113,18 @@ struct cascade_cmd_consumer {
 	uint8_t pad0[2];
 	struct cascade_pt_map pt_map[CASCADE_MAX_PT_MAP]; /* unmapped PTs are dropped */
 	uint8_t ext_map[CASCADE_MAX_EXT_ID + 2]; /* [id] = new id; 0 = keep id */
+	/*
+	 * The consumer's own destination: required on a PIPE transport (the peer
+	 * node's pipe address: the transport's family, port non-zero), all zero on
+	 * any other transport (its packets go to the transport's remote).
+	 */
+	struct cascade_addr remote;
+	uint8_t remote_mac[6]; /* next hop towards remote; zero = the port's --peer-mac */
+	uint8_t pad1[6];
 };
-static_assert(sizeof(struct cascade_cmd_consumer) == 64, "consumer cmd layout");
+static_assert(sizeof(struct cascade_cmd_consumer) == 96, "consumer cmd layout");
+static_assert(offsetof(struct cascade_cmd_consumer, remote) == 64, "consumer cmd layout");
+static_assert(offsetof(struct cascade_cmd_consumer, remote_mac) == 84, "consumer cmd layout");
 
 /* PAUSE commands, DEL commands and FLUSH use this body. */
 struct cascade_cmd_obj {

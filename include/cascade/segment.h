@@ -34,7 +34,8 @@
 #include "ring.h"
 
 #define CASCADE_SEG_MAGIC 0x4745534544435343ULL /* "CSCDESEG" in memory (little-endian) */
-#define CASCADE_ABI_VERSION 1
+/* 2: pipe transports (CASCADE_TRANSPORT_PIPE) and a consumer's own remote */
+#define CASCADE_ABI_VERSION 2
 #define CASCADE_SEG_NAME_MAX 64
 
 enum cascade_dp_state {
@@ -96,8 +97,12 @@ struct cascade_dir_producer {
 };
 struct cascade_dir_consumer {
 	struct cascade_dir_head h;
-	struct cascade_cmd_consumer c;
+	struct cascade_cmd_consumer c; /* remote, remote_mac: a pipe consumer's destination */
 };
+static_assert(sizeof(struct cascade_dir_head) == 16, "dir head layout");
+static_assert(sizeof(struct cascade_dir_transport) == 120, "dir transport layout");
+static_assert(sizeof(struct cascade_dir_producer) == 48, "dir producer layout");
+static_assert(sizeof(struct cascade_dir_consumer) == 112, "dir consumer layout");
 
 /* Capacities chosen at dataplane start; ring sizes are powers of two. */
 struct cascade_seg_geometry {

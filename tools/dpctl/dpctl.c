@@ -37,13 +37,15 @@ usage(void)
 		"  wait                                  until the dataplane is running\n"
 		"  ping\n"
 		"  transport-add ID LOCAL [--rtcp LOCAL] [--mux] [--comedia] [--remote ADDR]\n"
-		"                [--remote-rtcp ADDR] [--mac MAC] [--port N]\n"
+		"                [--remote-rtcp ADDR] [--mac MAC] [--port N] [--pipe]\n"
+		"                --pipe: the node's pipe port (any source, no remote; --mux)\n"
 		"  transport-connect ID REMOTE [--remote-rtcp ADDR] [--mac MAC]\n"
 		"  transport-del ID\n"
 		"  producer-add ID TRANSPORT SSRC [--clock HZ] [--kind audio|video] [--paused]\n"
 		"  producer-del|producer-pause|producer-resume ID\n"
 		"  consumer-add ID PRODUCER TRANSPORT SSRC [--pt IN:OUT]... [--ext IN:OUT]... "
 		"[--paused]\n"
+		"               [--remote ADDR [--mac MAC]]  on a pipe transport: the peer's pipe\n"
 		"  consumer-del|consumer-pause|consumer-resume ID\n"
 		"  flush                                 delete everything\n"
 		"  raw TYPE                              a command of any type number (testing)\n"
@@ -54,6 +56,7 @@ usage(void)
 		"  inject TRANSPORT HEX [--dst ADDR]     send a UDP payload from a transport\n"
 		"  obj transport|producer|consumer ID    one object's counters\n"
 		"  dump                                  installed transports, producers, consumers\n"
+		"                                        (flags: 1 comedia, 2 mux, 4 pipe)\n"
 		"ADDR is IPv4:PORT or [IPv6]:PORT; ID and SSRC are decimal or 0x-hex.\n");
 }
 
@@ -202,6 +205,10 @@ build_cmd(int argc, char **argv, struct cascade_cmd *c)
 				t->flags |= CASCADE_TRANSPORT_COMEDIA;
 				continue;
 			}
+			if (strcmp(o, "--pipe") == 0) {
+				t->flags |= CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX;
+				continue;
+			}
 			if (val == NULL)
 				BAD("%s: %s needs a value", verb, o);
 			i++;
@@ -290,6 +297,10 @@ build_cmd(int argc, char **argv, struct cascade_cmd *c)
 				k->ext_map[a] = b;
 				continue;
 			}
+			if (strcmp(o, "--remote") == 0 && parse_addr(val, &k->remote) == 0)
+				continue;
+			if (strcmp(o, "--mac") == 0 && parse_mac(val, k->remote_mac) == 0)
+				continue;
 			BAD("%s: bad option or value: %s %s", verb, o, val);
 		}
 		return 0;
@@ -570,6 +581,18 @@ addr_str(const struct cascade_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+/* "-" for the zero MAC (the port's --peer-mac applies), else aa:bb:cc:dd:ee:ff. */
+static const char *
+mac_str(const uint8_t m[6], char *buf, size_t len)
+{
+	if ((m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+			 m[5]);
+	return buf;
+}
+
 static int
 run_dump(void)
 {
@@ -602,11 +625,15 @@ run_dump(void)
 		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_consumer_off) +
 				 (size_t)i * sizeof(d),
 			 &d, sizeof(d));
-		if (d.h.in_use)
-			printf("consumer id=0x%" PRIx64 " slot=%u producer=0x%" PRIx64
-			       " transport=0x%" PRIx64 " ssrc=%u paused=%u\n",
-			       d.c.obj_id, i, d.c.producer_id, d.c.transport_id, d.c.ssrc,
-			       d.c.paused);
+		if (!d.h.in_use)
+			continue;
+		printf("consumer id=0x%" PRIx64 " slot=%u producer=0x%" PRIx64
+		       " transport=0x%" PRIx64 " ssrc=%u paused=%u",
+		       d.c.obj_id, i, d.c.producer_id, d.c.transport_id, d.c.ssrc, d.c.paused);
+		if (d.c.remote.port_be != 0) /* a pipe consumer's own destination */
+			printf(" remote=%s mac=%s", addr_str(&d.c.remote, a, sizeof(a)),
+			       mac_str(d.c.remote_mac, b, sizeof(b)));
+		putchar('\n');
 	}
 	return 0;
 }
@@ -636,12 +663,18 @@ run_obj(int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; i < max; i++) {
-		uint8_t buf[sizeof(struct cascade_dir_transport) + 64];
-		const struct cascade_dir_head *dh = (const void *)buf;
-		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, off) + (size_t)i * rec, buf, rec);
+		union {
+			struct cascade_dir_head h;
+			struct cascade_dir_transport t;
+			struct cascade_dir_producer p;
+			struct cascade_dir_consumer c;
+		} buf;
+		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, off) + (size_t)i * rec, &buf,
+				 rec);
 		/* every record's body starts with its obj_id right after the head */
-		memcpy(&base, buf + sizeof(struct cascade_dir_head), sizeof(base));
-		if (!dh->in_use || base != id)
+		memcpy(&base, (const uint8_t *)&buf + sizeof(struct cascade_dir_head),
+		       sizeof(base));
+		if (!buf.h.in_use || base != id)
 			continue;
 		cascade_seg_obj_stats(&seg, stats_off, max, i, &s);
 		printf("slot %u\nrx_packets %" PRIu64 "\nrx_bytes %" PRIu64 "\ntx_packets %" PRIu64

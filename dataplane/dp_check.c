@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Command-body checks that need no table (see dp_check.h). Each check stops at
+ * the first bad field and says which one; the messages are part of the
+ * interface (the control plane passes them on, tests grep them), so they stay
+ * short enough for cascade_reply.message and name the field as
+ * "object.field: why".
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dp_check.h"
+
+#define KNOWN_FLAGS                                                                                \
+	(CASCADE_TRANSPORT_COMEDIA | CASCADE_TRANSPORT_RTCP_MUX | CASCADE_TRANSPORT_PIPE)
+
+static int bad(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+bad(char *msg, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+bool
+dp_addr_valid(const struct cascade_addr *a, bool need_port)
+{
+	if (a->family != CASCADE_AF_INET && a->family != CASCADE_AF_INET6)
+		return false;
+	if (need_port && a->port_be == 0)
+		return false;
+	return true;
+}
+
+static bool
+is_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+bool
+dp_mac_is_zero(const uint8_t mac[6])
+{
+	return is_zero(mac, 6);
+}
+
+struct cascade_addr
+dp_addr_norm(const struct cascade_addr *a)
+{
+	struct cascade_addr k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = a->family;
+	k.port_be = a->port_be;
+	memcpy(k.ip, a->ip, a->family == CASCADE_AF_INET ? 4 : 16);
+	return k;
+}
+
+int
+dp_check_transport(const struct cascade_cmd_transport *t, uint16_t n_ports, char *msg, size_t len)
+{
+	bool mux = t->flags & CASCADE_TRANSPORT_RTCP_MUX;
+
+	if (t->obj_id == 0)
+		return bad(msg, len, "transport.obj_id: must not be 0");
+	if (t->flags & ~KNOWN_FLAGS)
+		return bad(msg, len, "transport.flags: unknown bits 0x%x", t->flags);
+	if (t->port_id >= n_ports)
+		return bad(msg, len, "transport.port_id: %u, dataplane has %u ports", t->port_id,
+			   n_ports);
+	if (!dp_addr_valid(&t->local, true))
+		return bad(msg, len, "transport.local: family must be 4 or 6 and port non-zero");
+	if (t->flags & CASCADE_TRANSPORT_PIPE) {
+		/* one pipe port for all peer nodes: nothing to learn, nobody to check */
+		if (!mux)
+			return bad(msg, len, "transport.flags: a pipe transport needs rtcp-mux");
+		if (t->flags & CASCADE_TRANSPORT_COMEDIA)
+			return bad(msg, len,
+				   "transport.flags: a pipe transport never learns (comedia)");
+		if (!is_zero(&t->remote, sizeof(t->remote)))
+			return bad(msg, len,
+				   "transport.remote: a pipe transport has none (consumer.remote)");
+		if (!is_zero(&t->remote_rtcp, sizeof(t->remote_rtcp)))
+			return bad(msg, len, "transport.remote_rtcp: a pipe transport has none");
+		if (!dp_mac_is_zero(t->remote_mac))
+			return bad(msg, len,
+				   "transport.remote_mac: a pipe transport has none "
+				   "(consumer.remote_mac)");
+	}
+	if (!mux &&
+	    (!dp_addr_valid(&t->local_rtcp, true) || t->local_rtcp.family != t->local.family))
+		return bad(msg, len,
+			   "transport.local_rtcp: required without rtcp-mux, same family as local");
+	if (!mux && t->local_rtcp.port_be == t->local.port_be &&
+	    memcmp(t->local_rtcp.ip, t->local.ip, 16) == 0)
+		return bad(msg, len, "transport.local_rtcp: must differ from local");
+	if (t->remote.port_be != 0 && t->remote.family != t->local.family)
+		return bad(msg, len, "transport.remote: family differs from local");
+	if (t->remote_rtcp.port_be != 0 && t->remote_rtcp.family != t->local.family)
+		return bad(msg, len, "transport.remote_rtcp: family differs from local");
+	return 0;
+}
+
+int
+dp_check_consumer(const struct cascade_cmd_consumer *k, char *msg, size_t len)
+{
+	unsigned int i;
+
+	if (k->obj_id == 0)
+		return bad(msg, len, "consumer.obj_id: must not be 0");
+	if (k->n_pt_map > CASCADE_MAX_PT_MAP)
+		return bad(msg, len, "consumer.n_pt_map: %u > %u", k->n_pt_map, CASCADE_MAX_PT_MAP);
+	for (i = 0; i < k->n_pt_map; i++)
+		if (k->pt_map[i].in_pt > 127 || k->pt_map[i].out_pt > 127)
+			return bad(msg, len, "consumer.pt_map[%u]: payload types are 0..127", i);
+	for (i = 0; i <= CASCADE_MAX_EXT_ID + 1; i++)
+		if (k->ext_map[i] > CASCADE_MAX_EXT_ID || (i == 0 && k->ext_map[i] != 0) ||
+		    (i == CASCADE_MAX_EXT_ID + 1 && k->ext_map[i] != 0))
+			return bad(msg, len, "consumer.ext_map[%u]: ids are 1..14", i);
+	if (k->paused > 1)
+		return bad(msg, len, "consumer.paused: must be 0 or 1");
+	return 0;
+}
+
+int
+dp_check_consumer_dest(const struct cascade_cmd_consumer *k, const struct cascade_cmd_transport *tp,
+		       char *msg, size_t len)
+{
+	if (tp->flags & CASCADE_TRANSPORT_PIPE) {
+		if (k->remote.family != tp->local.family || k->remote.port_be == 0 ||
+		    is_zero(k->remote.ip, k->remote.family == CASCADE_AF_INET ? 4 : 16))
+			return bad(msg, len,
+				   "consumer.remote: required on a pipe transport: an IPv%u "
+				   "address and a port",
+				   tp->local.family);
+		return 0;
+	}
+	if (!is_zero(&k->remote, sizeof(k->remote)))
+		return bad(msg, len, "consumer.remote: only for a consumer on a pipe transport");
+	if (!dp_mac_is_zero(k->remote_mac))
+		return bad(msg, len,
+			   "consumer.remote_mac: only for a consumer on a pipe transport");
+	return 0;
+}
+
+void
+dp_consumer_norm(struct cascade_cmd_consumer *k)
+{
+	memset(k->pad0, 0, sizeof(k->pad0));
+	memset(k->pad1, 0, sizeof(k->pad1));
+	k->remote = dp_addr_norm(&k->remote);
+}
+
+bool
+dp_consumer_same(const struct cascade_cmd_consumer *a, const struct cascade_cmd_consumer *b)
+{
+	return a->obj_id == b->obj_id && a->producer_id == b->producer_id &&
+	       a->transport_id == b->transport_id && a->ssrc == b->ssrc &&
+	       a->n_pt_map == b->n_pt_map && memcmp(a->pt_map, b->pt_map, sizeof(a->pt_map)) == 0 &&
+	       memcmp(a->ext_map, b->ext_map, sizeof(a->ext_map)) == 0 &&
+	       memcmp(&a->remote, &b->remote, sizeof(a->remote)) == 0 &&
+	       memcmp(a->remote_mac, b->remote_mac, sizeof(a->remote_mac)) == 0;
+}

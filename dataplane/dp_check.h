@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Validation and normalisation of command bodies, as far as it needs no table:
+ * what a transport add or a consumer add must look like on its own, and what a
+ * consumer's destination must look like on its transport (a pipe transport's
+ * consumers carry their own remote; every other consumer has none). The table
+ * code (dp_table_cmd.c) runs these before it changes anything and answers with
+ * the message they wrote, which names the bad field.
+ *
+ * Leaf module: libc and include/cascade/ only, so the unit tests drive it
+ * without EAL. Pure functions; any thread.
+ */
+#ifndef DP_CHECK_H
+#define DP_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cascade/msg.h>
+
+/*
+ * Check a TRANSPORT_ADD body for a dataplane with n_ports ports: flags, port,
+ * local addresses, remote families, and the pipe rules (rtcp-mux, no comedia,
+ * no remote or remote MAC). Returns 0, or -EINVAL with a message naming the
+ * field in msg (len bytes, NUL-terminated).
+ */
+int dp_check_transport(const struct cascade_cmd_transport *t, uint16_t n_ports, char *msg,
+		       size_t len);
+
+/*
+ * Check the fields of a CONSUMER_ADD body that need nothing else: id, payload
+ * type and extension-id maps, paused. Returns 0 or -EINVAL with a message.
+ */
+int dp_check_consumer(const struct cascade_cmd_consumer *k, char *msg, size_t len);
+
+/*
+ * Check a consumer's destination against the transport it sends on (tp, the
+ * transport's installed config): on a PIPE transport, remote is required with
+ * the transport's local family and a non-zero port; on any other transport,
+ * remote and remote_mac must be all zero. Returns 0 or -EINVAL with a message.
+ */
+int dp_check_consumer_dest(const struct cascade_cmd_consumer *k,
+			   const struct cascade_cmd_transport *tp, char *msg, size_t len);
+
+/* Whether a is IPv4 or IPv6, and (need_port) has a non-zero port. */
+bool dp_addr_valid(const struct cascade_addr *a, bool need_port);
+
+/* a with its padding and the IP bytes its family leaves unused zeroed, so memcmp compares it. */
+struct cascade_addr dp_addr_norm(const struct cascade_addr *a);
+
+/* Whether all six bytes of a MAC are zero. */
+bool dp_mac_is_zero(const uint8_t mac[6]);
+
+/* Zero k's padding and normalise its remote: the form the tables store and compare. */
+void dp_consumer_norm(struct cascade_cmd_consumer *k);
+
+/*
+ * Whether two normalised consumer bodies install the same consumer: msg.h's
+ * idempotency rule over every parameter but paused (PAUSE commands change
+ * that). True when an add of b over an installed a is a retry.
+ */
+bool dp_consumer_same(const struct cascade_cmd_consumer *a, const struct cascade_cmd_consumer *b);
+
+#endif /* DP_CHECK_H */

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for dp_check: the command-body checks the dataplane runs before
+ * it installs a transport or a consumer. Every refusal must name its field in a
+ * message that fits cascade_reply.message; the pipe rules (a PIPE transport
+ * needs rtcp-mux and has no remote, comedia or MAC; a consumer on it needs its
+ * own remote of the transport's family, any other consumer has none) and the
+ * normalisation behind the idempotency rule (same parameters = a retry,
+ * whatever the padding and the unused bytes of an IPv4 address hold).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <cascade/msg.h>
+
+#include "dp_check.h"
+
+#define REPLY_MSG_LEN sizeof(((struct cascade_reply *)0)->message)
+
+static char msg[256];
+
+/* rc is -EINVAL and msg names `field`, untruncated in a reply. */
+static void
+expect_bad(int rc, const char *field)
+{
+	if (rc != -EINVAL || strstr(msg, field) != msg)
+		fail_msg("want -EINVAL naming \"%s\", got %d \"%s\"", field, rc, msg);
+	assert_true(strlen(msg) < REPLY_MSG_LEN);
+}
+
+static struct cascade_addr
+v4(const char *ip, uint16_t port)
+{
+	struct cascade_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = CASCADE_AF_INET;
+	a.port_be = htons(port);
+	assert_int_equal(inet_pton(AF_INET, ip, a.ip), 1);
+	return a;
+}
+
+static struct cascade_addr
+v6(const char *ip, uint16_t port)
+{
+	struct cascade_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = CASCADE_AF_INET6;
+	a.port_be = htons(port);
+	assert_int_equal(inet_pton(AF_INET6, ip, a.ip), 1);
+	return a;
+}
+
+static struct cascade_cmd_transport
+transport(uint8_t flags)
+{
+	struct cascade_cmd_transport t;
+
+	memset(&t, 0, sizeof(t));
+	t.obj_id = 1;
+	t.port_id = 0;
+	t.flags = flags;
+	t.local = v4("198.18.1.1", 7000);
+	if (!(flags & CASCADE_TRANSPORT_RTCP_MUX))
+		t.local_rtcp = v4("198.18.1.1", 7001);
+	return t;
+}
+
+static struct cascade_cmd_consumer
+consumer(void)
+{
+	struct cascade_cmd_consumer k;
+
+	memset(&k, 0, sizeof(k));
+	k.obj_id = 20;
+	k.producer_id = 10;
+	k.transport_id = 1;
+	k.ssrc = 0x2001;
+	return k;
+}
+
+/* ---- transports ---- */
+
+static void
+test_transport_ordinary(void **state)
+{
+	struct cascade_cmd_transport t;
+
+	(void)state;
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX | CASCADE_TRANSPORT_COMEDIA);
+	assert_int_equal(dp_check_transport(&t, 1, msg, sizeof(msg)), 0);
+	t = transport(0);
+	t.remote = v4("198.18.0.2", 5000);
+	t.remote_mac[0] = 2;
+	assert_int_equal(dp_check_transport(&t, 1, msg, sizeof(msg)), 0);
+
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX);
+	t.obj_id = 0;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.obj_id");
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX | 0x80);
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.flags");
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX);
+	t.port_id = 1;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.port_id");
+	t.port_id = 0;
+	t.local.port_be = 0;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.local");
+	t = transport(0);
+	t.local_rtcp = t.local;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.local_rtcp");
+	t = transport(0);
+	t.local_rtcp = v6("2001:db8::1", 7001);
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.local_rtcp");
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX);
+	t.remote = v6("2001:db8::2", 5000);
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.remote");
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX);
+	t.remote_rtcp = v6("2001:db8::2", 5001);
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.remote_rtcp");
+}
+
+static void
+test_transport_pipe(void **state)
+{
+	const uint8_t pipe = CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX;
+	struct cascade_cmd_transport t;
+
+	(void)state;
+	t = transport(pipe);
+	assert_int_equal(dp_check_transport(&t, 1, msg, sizeof(msg)), 0);
+	t.local = v6("2001:db8::1", 7000);
+	assert_int_equal(dp_check_transport(&t, 1, msg, sizeof(msg)), 0);
+
+	/* RTP and RTCP of every peer node share the one pipe port */
+	t = transport(CASCADE_TRANSPORT_PIPE);
+	t.local_rtcp = v4("198.18.1.1", 7001);
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.flags");
+	/* nothing to learn: there is no single remote */
+	t = transport(pipe | CASCADE_TRANSPORT_COMEDIA);
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.flags");
+	t = transport(pipe);
+	t.remote = v4("198.18.1.2", 7000);
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.remote");
+	t = transport(pipe);
+	t.remote.family = CASCADE_AF_INET; /* even without a port */
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.remote");
+	t = transport(pipe);
+	t.remote_rtcp = v4("198.18.1.2", 7001);
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.remote_rtcp");
+	t = transport(pipe);
+	t.remote_mac[5] = 1;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.remote_mac");
+}
+
+/* ---- consumers ---- */
+
+static void
+test_consumer_fields(void **state)
+{
+	struct cascade_cmd_consumer k;
+
+	(void)state;
+	k = consumer();
+	k.n_pt_map = 1;
+	k.pt_map[0].in_pt = 96;
+	k.pt_map[0].out_pt = 100;
+	k.ext_map[1] = 5;
+	assert_int_equal(dp_check_consumer(&k, msg, sizeof(msg)), 0);
+
+	k = consumer();
+	k.obj_id = 0;
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.obj_id");
+	k = consumer();
+	k.n_pt_map = CASCADE_MAX_PT_MAP + 1;
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.n_pt_map");
+	k = consumer();
+	k.n_pt_map = 2;
+	k.pt_map[1].out_pt = 128;
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.pt_map[1]");
+	k = consumer();
+	k.ext_map[0] = 1;
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.ext_map[0]");
+	k = consumer();
+	k.ext_map[3] = 15;
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.ext_map[3]");
+	k = consumer();
+	k.paused = 2;
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.paused");
+}
+
+static void
+test_consumer_dest_pipe(void **state)
+{
+	struct cascade_cmd_transport t =
+		transport(CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX);
+	struct cascade_cmd_consumer k;
+
+	(void)state;
+	k = consumer();
+	k.remote = v4("198.18.1.2", 7000);
+	assert_int_equal(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), 0);
+	k.remote_mac[0] = 0x02; /* its own next hop */
+	assert_int_equal(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), 0);
+
+	/* a pipe consumer without a destination has nowhere to go */
+	k = consumer();
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	k.remote_mac[0] = 0x02;
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	k = consumer();
+	k.remote = v4("198.18.1.2", 7000);
+	k.remote.port_be = 0;
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	k.remote = v4("0.0.0.0", 7000);
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	k.remote = v6("2001:db8::2", 7000);
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	assert_non_null(strstr(msg, "IPv4"));
+
+	t.local = v6("2001:db8::1", 7000);
+	assert_int_equal(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), 0);
+	k.remote = v4("198.18.1.2", 7000);
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	assert_non_null(strstr(msg, "IPv6"));
+}
+
+static void
+test_consumer_dest_ordinary(void **state)
+{
+	struct cascade_cmd_transport t = transport(CASCADE_TRANSPORT_RTCP_MUX);
+	struct cascade_cmd_consumer k;
+
+	(void)state;
+	k = consumer();
+	assert_int_equal(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), 0);
+
+	/* its packets go to the transport's remote: a remote of its own is a mistake */
+	k.remote = v4("198.18.1.2", 7000);
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	k = consumer();
+	k.remote.family = CASCADE_AF_INET;
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	k = consumer();
+	k.remote.ip[3] = 1;
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote");
+	k = consumer();
+	k.remote_mac[2] = 1;
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote_mac");
+	/* comedia or not makes no difference */
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX | CASCADE_TRANSPORT_COMEDIA);
+	expect_bad(dp_check_consumer_dest(&k, &t, msg, sizeof(msg)), "consumer.remote_mac");
+}
+
+/* ---- normalisation and idempotency ---- */
+
+static void
+test_consumer_same(void **state)
+{
+	struct cascade_cmd_consumer a, b;
+
+	(void)state;
+	a = consumer();
+	a.remote = v4("198.18.1.2", 7000);
+	a.remote_mac[0] = 2;
+	a.n_pt_map = 1;
+	a.pt_map[0].in_pt = 96;
+	a.pt_map[0].out_pt = 96;
+	b = a;
+	/* padding and the bytes an IPv4 address leaves unused do not make it different */
+	b.pad0[1] = 0xaa;
+	b.pad1[5] = 0xbb;
+	b.remote.pad = 0xcc;
+	b.remote.ip[9] = 0xdd;
+	b.paused = 1; /* pause has its own command */
+	dp_consumer_norm(&a);
+	dp_consumer_norm(&b);
+	assert_true(dp_consumer_same(&a, &b));
+	assert_int_equal(b.pad0[1], 0);
+	assert_int_equal(b.pad1[5], 0);
+	assert_int_equal(b.remote.pad, 0);
+	assert_int_equal(b.remote.ip[9], 0);
+	assert_int_equal(b.remote.ip[0], 198);
+
+	b.remote.port_be = htons(7002);
+	assert_false(dp_consumer_same(&a, &b));
+	b = a;
+	b.remote = v4("198.18.1.3", 7000);
+	assert_false(dp_consumer_same(&a, &b));
+	b = a;
+	b.remote_mac[0] = 0;
+	assert_false(dp_consumer_same(&a, &b));
+	b = a;
+	b.ssrc++;
+	assert_false(dp_consumer_same(&a, &b));
+	b = a;
+	b.transport_id++;
+	assert_false(dp_consumer_same(&a, &b));
+	b = a;
+	b.ext_map[2] = 3;
+	assert_false(dp_consumer_same(&a, &b));
+
+	/* IPv6 keeps all 16 bytes */
+	a.remote = v6("2001:db8::2", 7000);
+	b = a;
+	dp_consumer_norm(&b);
+	assert_memory_equal(&a.remote, &b.remote, sizeof(a.remote));
+}
+
+static void
+test_addr_norm(void **state)
+{
+	struct cascade_addr a = v4("198.18.1.2", 7000), n;
+
+	(void)state;
+	a.pad = 7;
+	memset(a.ip + 4, 0x5a, 12);
+	n = dp_addr_norm(&a);
+	assert_int_equal(n.pad, 0);
+	assert_true(memcmp(n.ip + 4, (uint8_t[12]){0}, 12) == 0);
+	assert_int_equal(n.port_be, htons(7000));
+	assert_true(dp_mac_is_zero((const uint8_t[6]){0}));
+	assert_false(dp_mac_is_zero((const uint8_t[6]){0, 0, 0, 0, 0, 1}));
+}
+
+/* The wire layout the control plane and the dataplane share (msg.h, ABI 2). */
+static void
+test_consumer_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct cascade_cmd_consumer), 96);
+	assert_int_equal(offsetof(struct cascade_cmd_consumer, remote), 64);
+	assert_int_equal(offsetof(struct cascade_cmd_consumer, remote_mac), 84);
+	assert_int_equal(offsetof(struct cascade_cmd_consumer, pad1), 90);
+	assert_true(sizeof(struct cascade_cmd_consumer) <=
+		    sizeof(((struct cascade_cmd *)0)->u.raw));
+	assert_int_equal(CASCADE_TRANSPORT_PIPE &
+				 (CASCADE_TRANSPORT_COMEDIA | CASCADE_TRANSPORT_RTCP_MUX),
+			 0);
+}
+
+int
+main(void)
+{
+	/* One test per line. */
+	/* clang-format off */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transport_ordinary),
+		cmocka_unit_test(test_transport_pipe),
+		cmocka_unit_test(test_consumer_fields),
+		cmocka_unit_test(test_consumer_dest_pipe),
+		cmocka_unit_test(test_consumer_dest_ordinary),
+		cmocka_unit_test(test_consumer_same),
+		cmocka_unit_test(test_addr_norm),
+		cmocka_unit_test(test_consumer_layout),
+	};
+	/* clang-format on */
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
