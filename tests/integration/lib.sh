@@ -33,7 +33,9 @@ export SRC_DIR BUILD_DIR CASCADE_DP CASCADE_PKTGEN CASCADE_DPCTL
 # times slower, so load tests scale their packet rates down (behaviour is what they
 # check, never speed).
 CASCADE_SANITIZED=0
-if [[ -x $CASCADE_DP ]] && ldd "$CASCADE_DP" 2>/dev/null | grep -q libasan; then
+# (grep reads all of ldd's output: an early exit would kill ldd with SIGPIPE, and
+# pipefail would then call a sanitized build unsanitized)
+if [[ -x $CASCADE_DP ]] && grep -q libasan < <(ldd "$CASCADE_DP" 2>/dev/null); then
 	CASCADE_SANITIZED=1
 fi
 export CASCADE_SANITIZED

@@ -153,7 +153,8 @@ if ((CASCADE_SANITIZED == 0)); then
 		fail "injected packet: checksum status $ick, payload $ipay"
 fi
 wait_for "[[ \$(dpctl stats | awk '\$1 == \"inject_packets\" {print \$2}') == 1 ]]" 5 ||
-	fail "the injected packet was not sent"wait_for "[[ \$(dpctl stats | awk '\$1 == \"inject_drops\" {print \$2}') == 1 ]]" 5 ||
+	fail "the injected packet was not sent"
+wait_for "[[ \$(dpctl stats | awk '\$1 == \"inject_drops\" {print \$2}') == 1 ]]" 5 ||
 	fail "inject to an unknown transport was not counted as a drop"
 [[ $(dpctl stats | awk '$1 == "inject_packets" {print $2}') == 1 ]] || fail "inject_packets != 1"
 
