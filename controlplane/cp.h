@@ -44,6 +44,8 @@ struct cp_config {
  * names the bad field (config file key or flag).
  */
 int cp_config_load(struct cp_config *c, int argc, char **argv);
+/* This node's id (after cp_config_load). */
+const char *cp_node_id(void);
 
 enum cp_dp_state {
 	CP_DP_ABSENT,  /* no segment, or its heartbeat stopped */

@@ -273,6 +273,14 @@ validate(struct cp_config *c)
 	return 0;
 }
 
+static const struct cp_config *loaded;
+
+const char *
+cp_node_id(void)
+{
+	return loaded != NULL ? loaded->node_id : "";
+}
+
 int
 cp_config_load(struct cp_config *c, int argc, char **argv)
 {
@@ -297,6 +305,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 	int ch;
 
 	memset(c, 0, sizeof(*c));
+	loaded = c;
 	snprintf(c->segment, sizeof(c->segment), "default");
 	snprintf(c->redis_prefix, sizeof(c->redis_prefix), "cascade");
 	c->node_ttl_ms = 3000;

@@ -18,7 +18,9 @@
 #include "cp.h"
 
 #define MAX_INFLIGHT 1024
-#define HEARTBEAT_DEAD_NS (1000ull * 1000 * 1000)
+/* a loaded host can stall the dataplane's main lcore for a moment: allow 3 s */
+#define HEARTBEAT_DEAD_NS (3000ull * 1000 * 1000)
+#define POLL_BACKOFF_US 20
 
 struct pending {
 	uint64_t req_id;
@@ -99,11 +101,12 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct cascade_reply r;
 	uint64_t now = cascade_now_ns();
-	unsigned int i, budget = 256;
+	unsigned int i, budget = 256, got = 0;
 
 	(void)fd, (void)what, (void)arg;
 	while (d.state == CP_DP_RUNNING && budget-- > 0 &&
 	       cascade_ring_pop(cascade_seg_reply_ring(&d.seg), &r, sizeof(r)) == 0) {
+		got++;
 		for (i = 0; i < d.n_inflight; i++) {
 			if (d.inflight[i].req_id != r.req_id)
 				continue;
@@ -123,7 +126,12 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 		i++;
 	}
 	if (d.n_inflight > 0) {
-		struct timeval tv = {0, 0}; /* next loop turn, after pending I/O */
+		/*
+		 * Replies flowing: look again next loop turn, after pending I/O. None this
+		 * time: the dataplane's main lcore answers within microseconds, so wait a
+		 * little (a precise timer, see cp_main.c) rather than spin the loop.
+		 */
+		struct timeval tv = {0, got != 0 ? 0 : POLL_BACKOFF_US};
 		evtimer_add(d.poll, &tv);
 	}
 }

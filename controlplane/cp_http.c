@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "cp.h"
+#include "cp_cluster.h"
 #include "cp_objects.h"
 
 #define MAX_BODY_BYTES (1024 * 1024)
@@ -179,15 +180,14 @@ cp_http_release(struct evhttp_request *req)
 
 /* Constant-time comparison, so the token cannot be guessed byte by byte. */
 static bool
-token_ok(struct evhttp_request *req)
+token_ok(struct evhttp_request *req, const char *want)
 {
 	const char *auth =
 		evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-	const char *want = h.cfg->api_token;
 	size_t n, i;
 	unsigned char diff = 0;
 
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
+	if (want[0] == '\0' || auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
 		return false;
 	auth += 7;
 	n = strlen(want);
@@ -238,6 +238,7 @@ node_json(const struct cascade_reply *ping)
 			 (json_int_t)((cascade_now_ns() - h.start_ns) / 1000000000ull), "addresses",
 			 "api", api, "media", ips, "port_range", (int)c->port_min, (int)c->port_max,
 			 "dataplane", dp);
+	json_object_set_new(node, "cluster", cp_cluster_node_json());
 	return node;
 }
 
@@ -326,6 +327,42 @@ route(struct evhttp_request *req, enum evhttp_cmd_type method, const char *path)
 			not_allowed(req, path, "GET");
 		else
 			get_node(req);
+		return 0;
+	}
+	if (n == 3 && strcmp(seg[1], "node") == 0 && strcmp(seg[2], "drain") == 0) {
+		/* POST drains (no new assignments), DELETE takes the node back */
+		if (method != EVHTTP_REQ_POST && method != EVHTTP_REQ_DELETE)
+			not_allowed(req, path, "POST, DELETE");
+		else
+			cp_api_node_drain(req, method == EVHTTP_REQ_POST);
+		return 0;
+	}
+	if (n == 3 && strcmp(seg[1], "cluster") == 0) {
+		if (method != EVHTTP_REQ_GET) {
+			not_allowed(req, path, "GET");
+		} else if (strcmp(seg[2], "nodes") == 0) {
+			cp_api_cluster_nodes(req);
+		} else if (strcmp(seg[2], "assign") == 0) {
+			struct evkeyvalq q;
+			const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+			if (query == NULL || evhttp_parse_query_str(query, &q) != 0) {
+				cp_api_cluster_assign(req, NULL);
+			} else {
+				cp_api_cluster_assign(req, evhttp_find_header(&q, "room"));
+				evhttp_clear_headers(&q);
+			}
+		} else {
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(seg[1], "internal") == 0 && n >= 3 && strcmp(seg[2], "pipes") == 0) {
+		if (n == 3 && method == EVHTTP_REQ_POST)
+			cp_api_internal_pipe_add(req);
+		else if (n == 5 && method == EVHTTP_REQ_DELETE)
+			cp_api_internal_pipe_del(req, seg[3], seg[4]);
+		else
+			not_allowed(req, path, n == 3 ? "POST" : "DELETE");
 		return 0;
 	}
 	if (strcmp(seg[1], "rooms") == 0) {
@@ -417,7 +454,14 @@ on_request(struct evhttp_request *req, void *arg)
 		cp_http_error(req, CP_API_BAD_REQUEST, "request target is not a valid URI");
 		goto out;
 	}
-	if ((strcmp(path, "/metrics") != 0 || h.cfg->metrics_auth) && !token_ok(req)) {
+	if (strncmp(path, "/v1/internal/", 13) == 0) {
+		/* node to node: the cluster secret, never the application's token */
+		if (!token_ok(req, h.cfg->cluster_secret)) {
+			cp_http_error(req, CP_API_UNAUTHORIZED, "inter-node call without the cluster secret");
+			goto out;
+		}
+	} else if ((strcmp(path, "/metrics") != 0 || h.cfg->metrics_auth) &&
+		   !token_ok(req, h.cfg->api_token)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer");
 		cp_http_error(req, CP_API_UNAUTHORIZED, "missing or wrong bearer token");

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "cp.h"
+#include "cp_cluster.h"
 #include "cp_objects.h"
 
 static void
@@ -20,20 +21,36 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* Every attach: the registry against the dataplane's tables, then the pipe transport. */
+static void
+on_attach(const struct cascade_seg *seg)
+{
+	cp_state_reconcile(seg);
+	cp_pipe_on_attach();
+}
+
 int
 main(int argc, char **argv)
 {
 	struct cp_config cfg;
-	struct event_base *base;
+	struct event_base *base = NULL;
+	struct event_config *cfgb;
 	struct event *sigint, *sigterm;
 	int rc = 1;
 
 	if (cp_config_load(&cfg, argc, argv) < 0)
 		return 1;
 	/* reconcile on every attach, the first one (inside cp_dp_init) included */
-	cp_dp_on_attach(cp_state_reconcile);
+	cp_dp_on_attach(on_attach);
 	signal(SIGPIPE, SIG_IGN);
-	base = event_base_new();
+	/* precise timers: the dataplane reply poll backs off in microseconds (cp_dp.c) */
+	cfgb = event_config_new();
+	if (cfgb != NULL) {
+		event_config_set_flag(cfgb, EVENT_BASE_FLAG_PRECISE_TIMER |
+						  EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		base = event_base_new_with_config(cfgb);
+		event_config_free(cfgb);
+	}
 	if (base == NULL) {
 		fprintf(stderr, "cascade-cp: cannot create the event loop\n");
 		return 1;
@@ -43,6 +60,7 @@ main(int argc, char **argv)
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
 	    evsignal_add(sigterm, NULL) < 0 || cp_rooms_init(&cfg) < 0 || cp_media_init() < 0 || cp_events_init(base) < 0 ||
 	    cp_state_init(base, &cfg) < 0 || cp_neigh_init(base, &cfg) < 0 ||
+	    cp_pipe_init(base, &cfg) < 0 || cp_cluster_init(base, &cfg) < 0 ||
 	    cp_dp_init(base, &cfg) < 0 ||
 	    cp_http_init(base, &cfg, cascade_now_ns()) < 0)
 		goto out;
@@ -51,6 +69,8 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 	rc = 0;
 out:
+	cp_cluster_fini();
+	cp_pipe_fini();
 	cp_state_fini();
 	cp_neigh_fini();
 	cp_events_fini();

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "cp_cluster.h"
 #include "cp_map.h"
 #include "cp_objects.h"
 
@@ -91,6 +92,75 @@ consumer_free(struct cp_consumer *c)
 	free(c);
 }
 
+void
+cp_producer_free(struct cp_producer *p)
+{
+	producer_free(p);
+}
+
+void
+cp_consumer_free(struct cp_consumer *c)
+{
+	consumer_free(c);
+}
+
+struct cp_producer *
+cp_producer_get(const char *id)
+{
+	return cp_map_get(&m.producers, id);
+}
+
+struct cp_consumer *
+cp_consumer_get(const char *id)
+{
+	return cp_map_get(&m.consumers, id);
+}
+
+unsigned int
+cp_consumer_count(void)
+{
+	return (unsigned int)m.consumers.used;
+}
+
+/* Consumers enter and leave the registry only here: their producer counts them. */
+static int
+consumer_link(struct cp_consumer *c)
+{
+	if (cp_map_put(&m.consumers, c->id, c) < 0)
+		return -ENOMEM;
+	c->p->n_consumers++;
+	return 0;
+}
+
+static void
+consumer_unlink(struct cp_consumer *c, bool producer_going)
+{
+	struct cp_producer *p = c->p;
+
+	cp_map_del(&m.consumers, c->id);
+	consumer_free(c);
+	if (--p->n_consumers == 0 && p->pipe && !producer_going)
+		cp_pipe_idle(p); /* nobody here needs the pipe any more */
+}
+
+int
+cp_media_add_producer(struct cp_producer *p)
+{
+	if (cp_map_put(&m.producers, p->id, p) < 0)
+		return -ENOMEM;
+	cp_state_dirty();
+	return 0;
+}
+
+int
+cp_media_add_consumer(struct cp_consumer *c)
+{
+	if (consumer_link(c) < 0)
+		return -ENOMEM;
+	cp_state_dirty();
+	return 0;
+}
+
 static void
 free_p(const char *k, void *v, void *a)
 {
@@ -151,21 +221,35 @@ forget_consumers(const void *t, const void *p)
 	size_t i;
 
 	cp_map_each(&m.consumers, collect_consumer, &w);
-	for (i = 0; i < w.items.n; i++) {
-		struct cp_consumer *c = w.items.v[i];
-		cp_map_del(&m.consumers, c->id);
-		consumer_free(c);
-	}
+	for (i = 0; i < w.items.n; i++)
+		consumer_unlink(w.items.v[i], p != NULL);
 	cp_ptrs_free(&w.items);
 }
 
 static void
 forget_producer(struct cp_producer *p)
 {
-	cp_events_publish(p->t->room, "producer.close", json_pack("{s:s}", "id", p->id));
+	if (!p->quiet)
+		cp_events_publish(p->room, "producer.close",
+				  json_pack("{s:s,s:s}", "id", p->id, "node", p->node));
+	cp_cluster_producer_close(p);
 	forget_consumers(NULL, p);
 	cp_map_del(&m.producers, p->id);
 	producer_free(p);
+}
+
+void
+cp_media_forget_producer(struct cp_producer *p)
+{
+	forget_producer(p);
+	cp_state_dirty();
+}
+
+void
+cp_media_forget_consumer(struct cp_consumer *c)
+{
+	consumer_unlink(c, false);
+	cp_state_dirty();
 }
 
 void
@@ -186,39 +270,46 @@ cp_media_forget_transport(const struct cp_transport *t)
 json_t *
 cp_producer_state(const struct cp_producer *p)
 {
-	return json_pack("{s:s,s:s,s:I,s:i,s:b,s:I,s:I,s:O}", "id", p->id, "transport", p->t->id,
-			 "dp_id", (json_int_t)p->dp_id, "kind", (int)p->kind, "paused", p->paused,
-			 "ssrc", (json_int_t)p->ssrc, "clock_rate", (json_int_t)p->clock_rate, "rtp",
-			 p->rtp);
+	return json_pack("{s:s,s:s,s:I,s:i,s:b,s:I,s:I,s:O,s:s,s:s,s:b}", "id", p->id, "transport",
+			 p->t->id, "dp_id", (json_int_t)p->dp_id, "kind", (int)p->kind, "paused",
+			 p->paused, "ssrc", (json_int_t)p->ssrc, "clock_rate",
+			 (json_int_t)p->clock_rate, "rtp", p->rtp, "room", p->room, "node", p->node,
+			 "pipe", p->pipe);
 }
 
 json_t *
 cp_consumer_state(const struct cp_consumer *c)
 {
-	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:O}", "id", c->id, "transport", c->t->id,
+	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:O,s:s}", "id", c->id, "transport", c->t->id,
 			 "producer", c->p->id, "dp_id", (json_int_t)c->dp_id, "ssrc",
-			 (json_int_t)c->ssrc, "paused", c->paused, "rtp", c->rtp);
+			 (json_int_t)c->ssrc, "paused", c->paused, "rtp", c->rtp, "pipe_node",
+			 c->pipe_node);
 }
 
 int
 cp_producer_restore(json_t *o)
 {
 	struct cp_producer *p = calloc(1, sizeof(*p));
-	const char *id, *tid;
+	const char *id, *tid, *room = NULL, *node = NULL;
 	json_int_t dp_id, ssrc, rate;
-	int kind, paused;
+	int kind, paused, pipe = 0;
 	json_t *rtp;
 
 	if (p == NULL)
 		return -1;
-	if (json_unpack(o, "{s:s,s:s,s:I,s:i,s:b,s:I,s:I,s:o}", "id", &id, "transport", &tid,
-			"dp_id", &dp_id, "kind", &kind, "paused", &paused, "ssrc", &ssrc,
-			"clock_rate", &rate, "rtp", &rtp) < 0 ||
+	if (json_unpack(o, "{s:s,s:s,s:I,s:i,s:b,s:I,s:I,s:o,s?s,s?s,s?b}", "id", &id, "transport",
+			&tid, "dp_id", &dp_id, "kind", &kind, "paused", &paused, "ssrc", &ssrc,
+			"clock_rate", &rate, "rtp", &rtp, "room", &room, "node", &node, "pipe",
+			&pipe) < 0 ||
 	    strlen(id) >= sizeof(p->id) || (p->t = cp_transport_get(tid)) == NULL ||
-	    cp_map_get(&m.producers, id) != NULL) {
+	    cp_map_get(&m.producers, id) != NULL || (room != NULL && !cp_room_name_ok(room)) ||
+	    (node != NULL && strlen(node) >= sizeof(p->node)) || (pipe && (room == NULL || node == NULL))) {
 		free(p);
 		return -1;
 	}
+	snprintf(p->room, sizeof(p->room), "%s", room != NULL ? room : p->t->room);
+	snprintf(p->node, sizeof(p->node), "%s", node != NULL ? node : cp_node_id());
+	p->pipe = pipe;
 	snprintf(p->id, sizeof(p->id), "%s", id);
 	p->dp_id = (uint64_t)dp_id;
 	p->kind = (uint8_t)kind;
@@ -239,28 +330,30 @@ int
 cp_consumer_restore(json_t *o)
 {
 	struct cp_consumer *c = calloc(1, sizeof(*c));
-	const char *id, *tid, *pid;
+	const char *id, *tid, *pid, *pipe_node = "";
 	json_int_t dp_id, ssrc;
 	int paused;
 	json_t *rtp;
 
 	if (c == NULL)
 		return -1;
-	if (json_unpack(o, "{s:s,s:s,s:s,s:I,s:I,s:b,s:o}", "id", &id, "transport", &tid,
+	if (json_unpack(o, "{s:s,s:s,s:s,s:I,s:I,s:b,s:o,s?s}", "id", &id, "transport", &tid,
 			"producer", &pid, "dp_id", &dp_id, "ssrc", &ssrc, "paused", &paused, "rtp",
-			&rtp) < 0 ||
+			&rtp, "pipe_node", &pipe_node) < 0 ||
+	    strlen(pipe_node) >= sizeof(c->pipe_node) ||
 	    strlen(id) >= sizeof(c->id) || (c->t = cp_transport_get(tid)) == NULL ||
 	    (c->p = cp_map_get(&m.producers, pid)) == NULL || cp_map_get(&m.consumers, id) != NULL) {
 		free(c);
 		return -1;
 	}
 	snprintf(c->id, sizeof(c->id), "%s", id);
+	snprintf(c->pipe_node, sizeof(c->pipe_node), "%s", pipe_node);
 	c->dp_id = (uint64_t)dp_id;
 	c->ssrc = (uint32_t)ssrc;
 	c->paused = paused;
 	c->rtp = json_incref(rtp);
 	c->slot = UINT32_MAX;
-	if (cp_map_put(&m.consumers, c->id, c) < 0) {
+	if (consumer_link(c) < 0) {
 		consumer_free(c);
 		return -1;
 	}
@@ -278,8 +371,7 @@ cp_producer_drop(struct cp_producer *p)
 void
 cp_consumer_drop(struct cp_consumer *c)
 {
-	cp_map_del(&m.consumers, c->id);
-	consumer_free(c);
+	consumer_unlink(c, false);
 	cp_state_dirty();
 }
 
@@ -485,10 +577,12 @@ on_producer(const struct cascade_reply *rep, void *arg)
 		producer_free(p);
 	} else {
 		cp_state_dirty();
-		cp_events_publish(p->t->room, "producer.add",
-				  json_pack("{s:s,s:s,s:s,s:b}", "id", p->id, "transportId", p->t->id,
-					    "kind", p->kind == CASCADE_KIND_AUDIO ? "audio" : "video",
-					    "paused", p->paused));
+		cp_events_publish(p->room, "producer.add",
+				  json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", p->id, "node", p->node,
+					    "transportId", p->t->id, "kind",
+					    p->kind == CASCADE_KIND_AUDIO ? "audio" : "video", "paused",
+					    p->paused));
+		cp_cluster_producer_add(p);
 		if (k->req != NULL)
 			cp_http_json(k->req, 200, json_pack("{s:s}", "id", p->id));
 	}
@@ -538,6 +632,8 @@ cp_api_producer_create(struct evhttp_request *req, const char *transport_id)
 	p->rtp = json_deep_copy(json_object_get(body, "rtpParameters"));
 	cp_uuid4(p->id);
 	p->t = t;
+	snprintf(p->room, sizeof(p->room), "%s", t->room);
+	snprintf(p->node, sizeof(p->node), "%s", cp_node_id());
 	p->dp_id = cp_next_dp_id();
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CASCADE_CMD_PRODUCER_ADD;
@@ -708,9 +804,11 @@ on_consumer(const struct cascade_reply *rep, void *arg)
 		cp_http_release(k->req);
 	if (rep != NULL && rep->status == 0)
 		c->slot = rep->slot;
-	if (rep == NULL || rep->status != 0 || cp_map_put(&m.consumers, c->id, c) < 0) {
+	if (rep == NULL || rep->status != 0 || consumer_link(c) < 0) {
 		answer_failure(k->req, rep);
 		consumer_free(c);
+		if (k->p->pipe && k->p->n_consumers == 0)
+			cp_pipe_idle(k->p); /* the consumer that wanted the pipe did not come */
 	} else {
 		cp_state_dirty();
 		if (k->req != NULL)
@@ -723,33 +821,15 @@ on_consumer(const struct cascade_reply *rep, void *arg)
 	free(k);
 }
 
-void
-cp_api_consumer_create(struct evhttp_request *req, const char *transport_id)
+/* Create the consumer of p on t as body asks; answers req. body is borrowed. */
+static void
+consumer_create(struct evhttp_request *req, struct cp_transport *t, struct cp_producer *p,
+		json_t *body)
 {
-	struct cp_transport *t = cp_transport_get(transport_id);
-	struct cp_consumer *c = NULL;
-	struct cp_producer *p;
+	struct cp_consumer *c;
 	struct cascade_cmd cmd;
 	struct call *k;
-	json_t *body, *v;
 
-	body = cp_http_body(req);
-	if (body == NULL)
-		return;
-	if (t == NULL) {
-		cp_http_error(req, CP_API_NOT_FOUND, "transport %s not found", transport_id);
-		goto out;
-	}
-	v = json_object_get(body, "producerId");
-	if (!json_is_string(v)) {
-		bad(req, "producerId: required, a string");
-		goto out;
-	}
-	p = cp_map_get(&m.producers, json_string_value(v));
-	if (p == NULL) {
-		cp_http_error(req, CP_API_NOT_FOUND, "producer %s not found", json_string_value(v));
-		goto out;
-	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		cp_http_error(req, CP_API_INTERNAL, "out of memory");
@@ -787,6 +867,82 @@ cp_api_consumer_create(struct evhttp_request *req, const char *transport_id)
 out:
 	if (c != NULL)
 		consumer_free(c);
+	if (p->pipe && p->n_consumers == 0 && p->n_pending == 0)
+		cp_pipe_idle(p); /* the call failed before the dataplane: the pipe is not needed */
+}
+
+/* A consume call waiting for the pipe of a producer on another node. */
+struct remote_consume {
+	struct evhttp_request *req; /* NULL once the client went away */
+	char transport_id[40];
+	json_t *body;
+};
+
+static void
+on_pipe(struct cp_producer *p, int err, const char *msg, void *arg)
+{
+	struct remote_consume *rc = arg;
+	struct cp_transport *t = cp_transport_get(rc->transport_id);
+
+	if (rc->req != NULL) {
+		cp_http_release(rc->req);
+		if (p == NULL)
+			cp_http_error(rc->req, err == -ENOENT ? CP_API_NOT_FOUND : CP_API_UNAVAILABLE,
+				      "%s", msg);
+		else if (t == NULL)
+			cp_http_error(rc->req, CP_API_NOT_FOUND, "transport %s not found",
+				      rc->transport_id);
+		else
+			consumer_create(rc->req, t, p, rc->body);
+	} else if (p != NULL && p->n_consumers == 0 && p->n_pending == 0) {
+		cp_pipe_idle(p); /* asked for, then nobody waited */
+	}
+	json_decref(rc->body);
+	free(rc);
+}
+
+void
+cp_api_consumer_create(struct evhttp_request *req, const char *transport_id)
+{
+	struct cp_transport *t = cp_transport_get(transport_id);
+	struct cp_producer *p;
+	struct remote_consume *rc;
+	json_t *body, *v;
+
+	body = cp_http_body(req);
+	if (body == NULL)
+		return;
+	if (t == NULL) {
+		cp_http_error(req, CP_API_NOT_FOUND, "transport %s not found", transport_id);
+		goto out;
+	}
+	v = json_object_get(body, "producerId");
+	if (!json_is_string(v) || strlen(json_string_value(v)) == 0 ||
+	    strlen(json_string_value(v)) >= 40) {
+		bad(req, "producerId: required, a producer id");
+		goto out;
+	}
+	p = cp_map_get(&m.producers, json_string_value(v));
+	if (p != NULL) {
+		consumer_create(req, t, p, body);
+		goto out;
+	}
+	if (!cp_cluster_enabled()) {
+		cp_http_error(req, CP_API_NOT_FOUND, "producer %s not found", json_string_value(v));
+		goto out;
+	}
+	/* a producer on another node of the room: pipe it in first (shared by concurrent calls) */
+	rc = calloc(1, sizeof(*rc));
+	if (rc == NULL) {
+		cp_http_error(req, CP_API_INTERNAL, "out of memory");
+		goto out;
+	}
+	snprintf(rc->transport_id, sizeof(rc->transport_id), "%s", t->id);
+	rc->body = json_incref(body);
+	rc->req = req;
+	cp_http_hold(req, &rc->req);
+	cp_pipe_ensure(t->room, json_string_value(v), on_pipe, rc);
+out:
 	json_decref(body);
 }
 
@@ -803,10 +959,12 @@ on_paused(const struct cascade_reply *rep, void *arg)
 	if (k->p != NULL) {
 		k->p->busy = false;
 		if (ok && k->p->paused != k->pause)
-			cp_events_publish(k->p->t->room, k->pause ? "producer.pause" : "producer.resume",
-					  json_pack("{s:s}", "id", k->p->id));
-		if (ok)
+			cp_events_publish(k->p->room, k->pause ? "producer.pause" : "producer.resume",
+					  json_pack("{s:s,s:s}", "id", k->p->id, "node", k->p->node));
+		if (ok && k->p->paused != k->pause) {
 			k->p->paused = k->pause;
+			cp_cluster_producer_update(k->p);
+		}
 	} else {
 		k->c->busy = false;
 		if (ok)
@@ -831,12 +989,10 @@ on_deleted(const struct cascade_reply *rep, void *arg)
 	if (ok)
 		cp_state_dirty();
 	if (ok) {
-		if (k->p != NULL) {
+		if (k->p != NULL)
 			forget_producer(k->p); /* the dataplane removed its consumers too */
-		} else {
-			cp_map_del(&m.consumers, k->c->id);
-			consumer_free(k->c);
-		}
+		else
+			consumer_unlink(k->c, false);
 	} else if (k->p != NULL) {
 		k->p->busy = false;
 	} else {
@@ -863,6 +1019,14 @@ begin(struct evhttp_request *req, bool is_producer, const char *id)
 	if (p == NULL && c == NULL) {
 		cp_http_error(req, CP_API_NOT_FOUND, "%s %s not found",
 			      is_producer ? "producer" : "consumer", id);
+		return NULL;
+	}
+	if ((p != NULL && p->pipe) || (c != NULL && c->pipe_node[0] != '\0')) {
+		cp_http_error(req, CP_API_CONFLICT,
+			      "%s %s is a pipe between nodes: change it on node %s, where it is "
+			      "produced",
+			      is_producer ? "producer" : "consumer", id,
+			      p != NULL ? p->node : c->p->node);
 		return NULL;
 	}
 	if (!ready(req, (p != NULL && (p->busy || p->n_pending != 0)) || (c != NULL && c->busy),
@@ -927,12 +1091,12 @@ room_producer(const char *k, void *v, void *arg)
 	struct room_walk *w = arg;
 
 	(void)k;
-	if (strcmp(p->t->room, w->room) == 0)
+	if (strcmp(p->room, w->room) == 0)
 		json_array_append_new(w->producers,
-				      json_pack("{s:s,s:s,s:s,s:b}", "id", p->id, "transportId",
-						p->t->id, "kind",
+				      json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id", p->id, "node",
+						p->node, "transportId", p->t->id, "kind",
 						p->kind == CASCADE_KIND_AUDIO ? "audio" : "video",
-						"paused", p->paused));
+						"paused", p->paused, "pipe", p->pipe));
 }
 
 static void

@@ -28,6 +28,7 @@ struct cp_transport {
 	uint16_t remote_port, remote_rtcp_port;
 	unsigned int n_pending; /* producer/consumer commands in flight on it */
 	uint32_t slot;          /* the dataplane's table slot: where its counters are */
+	bool pipe;              /* the node's pipe transport (no room, not in the API) */
 };
 
 struct cp_producer {
@@ -40,6 +41,11 @@ struct cp_producer {
 	json_t *rtp; /* the validated rtpParameters */
 	unsigned int n_pending;
 	uint32_t slot; /* the dataplane's table slot: where its counters are */
+	char room[CP_NAME_MAX + 1];
+	char node[CP_ID_MAX]; /* the node it is produced on: this one, or a pipe's source */
+	bool pipe;            /* piped in from node, on the pipe transport */
+	bool quiet;           /* a pipe nobody needs: it goes without a producer.close event */
+	unsigned int n_consumers;
 };
 
 struct cp_consumer {
@@ -51,6 +57,7 @@ struct cp_consumer {
 	bool paused, busy;
 	json_t *rtp; /* what the receiver was told to expect */
 	uint32_t slot;
+	char pipe_node[CP_ID_MAX]; /* a pipe towards that node ("" for a receiver's consumer) */
 };
 
 /* Visit every transport, producer, consumer (the registry must not change meanwhile). */
@@ -69,6 +76,24 @@ void cp_uuid4(char out[40]);
 uint8_t cp_addr_make(struct cascade_addr *a, const char *ip, uint16_t port);
 /* Optional boolean member: 0, or -1 after answering 400 naming the field. */
 int cp_opt_bool(struct evhttp_request *req, json_t *body, const char *key, bool *out);
+
+/* Registry access for the pipes (cp_pipe.c). */
+struct cp_producer *cp_producer_get(const char *id);
+struct cp_consumer *cp_consumer_get(const char *id);
+unsigned int cp_consumer_count(void);
+/* Enter an object the dataplane acknowledged (0 or -ENOMEM); forget one it removed. */
+int cp_media_add_producer(struct cp_producer *p);
+int cp_media_add_consumer(struct cp_consumer *c);
+void cp_media_forget_producer(struct cp_producer *p);
+void cp_media_forget_consumer(struct cp_consumer *c);
+void cp_producer_free(struct cp_producer *p);
+void cp_consumer_free(struct cp_consumer *c);
+/* Rooms with local participants (cp_transport.c). */
+void cp_rooms_each(void (*fn)(const char *room, void *arg), void *arg);
+int cp_room_transports(const char *room);
+/* The pipe transport, once the dataplane has it (cp_pipe.c). */
+struct cp_transport *cp_pipe_transport(void);
+int cp_transport_add_pipe(struct cp_transport *t);
 
 /* Drop every producer and consumer of t from the registry (the dataplane already did). */
 void cp_media_forget_transport(const struct cp_transport *t);
@@ -118,6 +143,28 @@ void cp_api_events(struct evhttp_request *req, const char *room);
 /* GET /v1/stats and GET /metrics (cp_stats.c) */
 void cp_api_stats(struct evhttp_request *req);
 void cp_api_metrics(struct evhttp_request *req, const char *node_id);
+
+/* ---- cp_pipe.c: pipes between nodes ---- */
+
+/* The pipe producer of id, ready (p) or failed (NULL, err, message). */
+typedef void (*cp_pipe_cb)(struct cp_producer *p, int err, const char *msg, void *arg);
+/* Pipe producer id of room in from its node; waits with the others asking meanwhile. */
+void cp_pipe_ensure(const char *room, const char *id, cp_pipe_cb cb, void *arg);
+/* A pipe producer lost its last consumer: close the pipe soon. */
+void cp_pipe_idle(struct cp_producer *p);
+/* The source closed / paused producer id; true when a local pipe producer was affected. */
+bool cp_pipe_producer_closed(const char *id, const char *node);
+void cp_pipe_producer_paused(const char *id, bool paused);
+/* A node died: close pipes from it and towards it. */
+void cp_pipe_node_down(const char *node);
+/* The dataplane (re)attached and was reconciled: make sure the pipe transport exists. */
+void cp_pipe_on_attach(void);
+/* POST /v1/internal/pipes, DELETE /v1/internal/pipes/{producer}/{node} */
+void cp_api_internal_pipe_add(struct evhttp_request *req);
+void cp_api_internal_pipe_del(struct evhttp_request *req, const char *producer, const char *node);
+int cp_pipe_init(struct event_base *base, const struct cp_config *cfg);
+void cp_pipe_fini(void);
+json_t *cp_pipe_stats(void);
 
 /* The producers and consumers of a room, for GET /v1/rooms/{room}. */
 void cp_media_room_json(const char *room, json_t *out);

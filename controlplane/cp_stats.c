@@ -45,6 +45,7 @@ stats_t(const struct cp_transport *t, void *arg)
 
 	json_object_set_new(o, "id", json_string(t->id));
 	json_object_set_new(o, "room", json_string(t->room));
+	json_object_set_new(o, "pipe", json_boolean(t->pipe));
 	json_array_append_new(w->list, o);
 }
 
@@ -57,6 +58,8 @@ stats_p(const struct cp_producer *p, void *arg)
 
 	json_object_set_new(o, "id", json_string(p->id));
 	json_object_set_new(o, "transportId", json_string(p->t->id));
+	json_object_set_new(o, "node", json_string(p->node));
+	json_object_set_new(o, "pipe", json_boolean(p->pipe));
 	json_array_append_new(w->list, o);
 }
 
@@ -69,6 +72,8 @@ stats_c(const struct cp_consumer *c, void *arg)
 
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "producerId", json_string(c->p->id));
+	if (c->pipe_node[0] != '\0')
+		json_object_set_new(o, "pipeTo", json_string(c->pipe_node));
 	json_array_append_new(w->list, o);
 }
 
@@ -104,7 +109,7 @@ cp_api_stats(struct evhttp_request *req)
 	w.list = json_array();
 	cp_consumers_each(stats_c, &w);
 	json_object_set_new(out, "consumers", w.list);
-	json_object_set_new(out, "pipes", json_array());
+	json_object_set_new(out, "pipes", cp_pipe_stats());
 	cp_http_json(req, 200, out);
 }
 

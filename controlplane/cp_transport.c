@@ -19,6 +19,7 @@
 #include <sys/random.h>
 
 #include "cp.h"
+#include "cp_cluster.h"
 #include "cp_map.h"
 #include "cp_objects.h"
 
@@ -35,6 +36,7 @@ static struct {
 	struct cp_map transports; /* id -> struct cp_transport */
 	struct cp_map rooms;      /* name -> struct cp_room */
 	uint8_t *ports;           /* one byte per port of the media range: in use */
+	struct cp_transport *pipe; /* the pipe transport (cluster), or NULL */
 	uint32_t n_ports, cursor;
 	uint64_t next_dp_id;
 } r;
@@ -109,11 +111,12 @@ static void room_del(const char *name);
 json_t *
 cp_transport_state(const struct cp_transport *t)
 {
-	return json_pack("{s:s,s:s,s:I,s:b,s:b,s:b,s:s,s:i,s:i,s:s,s:i,s:i}", "id", t->id, "room",
-			 t->room, "dp_id", (json_int_t)t->dp_id, "comedia", t->comedia, "rtcp_mux",
-			 t->rtcp_mux, "connected", t->connected, "ip", t->ip, "port", (int)t->port,
-			 "rtcp_port", (int)t->rtcp_port, "remote_ip", t->remote_ip, "remote_port",
-			 (int)t->remote_port, "remote_rtcp_port", (int)t->remote_rtcp_port);
+	return json_pack("{s:s,s:s,s:I,s:b,s:b,s:b,s:s,s:i,s:i,s:s,s:i,s:i,s:b}", "id", t->id,
+			 "room", t->room, "dp_id", (json_int_t)t->dp_id, "comedia", t->comedia,
+			 "rtcp_mux", t->rtcp_mux, "connected", t->connected, "ip", t->ip, "port",
+			 (int)t->port, "rtcp_port", (int)t->rtcp_port, "remote_ip", t->remote_ip,
+			 "remote_port", (int)t->remote_port, "remote_rtcp_port",
+			 (int)t->remote_rtcp_port, "pipe", t->pipe);
 }
 
 int
@@ -122,20 +125,23 @@ cp_transport_restore(json_t *o)
 	struct cp_transport *t = calloc(1, sizeof(*t));
 	const char *id, *room, *ip, *rip;
 	json_int_t dp_id;
-	int port, rport, remote_port, remote_rport, comedia, mux, connected;
+	int port, rport, remote_port, remote_rport, comedia, mux, connected, pipe = 0;
 	struct cascade_addr a;
 
 	if (t == NULL)
 		return -1;
-	if (json_unpack(o, "{s:s,s:s,s:I,s:b,s:b,s:b,s:s,s:i,s:i,s:s,s:i,s:i}", "id", &id, "room",
-			&room, "dp_id", &dp_id, "comedia", &comedia, "rtcp_mux", &mux, "connected",
-			&connected, "ip", &ip, "port", &port, "rtcp_port", &rport, "remote_ip", &rip,
-			"remote_port", &remote_port, "remote_rtcp_port", &remote_rport) < 0 ||
-	    strlen(id) >= sizeof(t->id) || !cp_room_name_ok(room) || port < r.cfg->port_min ||
-	    port > r.cfg->port_max || cp_map_get(&r.transports, id) != NULL) {
+	if (json_unpack(o, "{s:s,s:s,s:I,s:b,s:b,s:b,s:s,s:i,s:i,s:s,s:i,s:i,s?b}", "id", &id,
+			"room", &room, "dp_id", &dp_id, "comedia", &comedia, "rtcp_mux", &mux,
+			"connected", &connected, "ip", &ip, "port", &port, "rtcp_port", &rport,
+			"remote_ip", &rip, "remote_port", &remote_port, "remote_rtcp_port",
+			&remote_rport, "pipe", &pipe) < 0 ||
+	    strlen(id) >= sizeof(t->id) || cp_map_get(&r.transports, id) != NULL ||
+	    (pipe ? (port != r.cfg->pipe_port || r.pipe != NULL)
+		  : (!cp_room_name_ok(room) || port < r.cfg->port_min || port > r.cfg->port_max))) {
 		free(t);
 		return -1;
 	}
+	t->pipe = pipe;
 	snprintf(t->id, sizeof(t->id), "%s", id);
 	snprintf(t->room, sizeof(t->room), "%s", room);
 	snprintf(t->ip, sizeof(t->ip), "%s", ip);
@@ -150,13 +156,35 @@ cp_transport_restore(json_t *o)
 		free(t);
 		return -1;
 	}
+	if ((uint64_t)dp_id >= r.next_dp_id)
+		r.next_dp_id = (uint64_t)dp_id + 1;
+	if (t->pipe) {
+		r.pipe = t; /* outside the media range and the rooms */
+		return 0;
+	}
 	r.ports[t->port - r.cfg->port_min] = 1;
 	if (!t->rtcp_mux && t->rtcp_port >= r.cfg->port_min && t->rtcp_port <= r.cfg->port_max)
 		r.ports[t->rtcp_port - r.cfg->port_min] = 1;
-	if ((uint64_t)dp_id >= r.next_dp_id)
-		r.next_dp_id = (uint64_t)dp_id + 1;
 	room_add(t->room);
 	return 0;
+}
+
+/* Enter the pipe transport the dataplane acknowledged (cp_pipe.c). */
+int
+cp_transport_add_pipe(struct cp_transport *t)
+{
+	if (r.pipe != NULL || cp_map_put(&r.transports, t->id, t) < 0)
+		return -1;
+	t->pipe = true;
+	r.pipe = t;
+	cp_state_dirty();
+	return 0;
+}
+
+struct cp_transport *
+cp_pipe_transport(void)
+{
+	return r.pipe;
 }
 
 static void release_ports(const struct cp_transport *t);
@@ -166,8 +194,12 @@ cp_transport_drop(struct cp_transport *t)
 {
 	cp_media_forget_transport(t);
 	cp_map_del(&r.transports, t->id);
-	room_del(t->room);
-	release_ports(t);
+	if (t->pipe) {
+		r.pipe = NULL; /* made again on the next attach */
+	} else {
+		room_del(t->room);
+		release_ports(t);
+	}
 	free(t);
 	cp_state_dirty();
 }
@@ -374,8 +406,39 @@ room_add(const char *name)
 			free(room);
 			return;
 		}
+		cp_cluster_room_join(room->name);
 	}
 	room->n_transports++;
+}
+
+struct rooms_walk {
+	void (*fn)(const char *room, void *arg);
+	void *arg;
+};
+
+static void
+each_room(const char *key, void *val, void *arg)
+{
+	struct rooms_walk *w = arg;
+
+	(void)val;
+	w->fn(key, w->arg);
+}
+
+void
+cp_rooms_each(void (*fn)(const char *room, void *arg), void *arg)
+{
+	struct rooms_walk w = {fn, arg};
+
+	cp_map_each(&r.rooms, each_room, &w);
+}
+
+int
+cp_room_transports(const char *room)
+{
+	struct cp_room *rm = cp_map_get(&r.rooms, room);
+
+	return rm != NULL ? (int)rm->n_transports : 0;
 }
 
 static void
@@ -384,6 +447,7 @@ room_del(const char *name)
 	struct cp_room *room = cp_map_get(&r.rooms, name);
 
 	if (room != NULL && --room->n_transports == 0) {
+		cp_cluster_room_leave(room->name);
 		cp_map_del(&r.rooms, room->name);
 		free(room);
 	}
@@ -737,8 +801,13 @@ add_room(const char *key, void *val, void *arg)
 void
 cp_api_rooms_list(struct evhttp_request *req)
 {
-	json_t *rooms = json_array();
+	json_t *rooms;
 
+	if (cp_cluster_enabled()) {
+		cp_api_cluster_rooms(req);
+		return;
+	}
+	rooms = json_array();
 	cp_map_each(&r.rooms, add_room, rooms);
 	cp_http_json(req, 200, json_pack("{s:o}", "rooms", rooms));
 }
@@ -765,7 +834,7 @@ cp_api_room_get(struct evhttp_request *req, const char *room)
 	struct room_walk w = {.room = room};
 	json_t *out;
 
-	if (cp_map_get(&r.rooms, room) == NULL) {
+	if (cp_map_get(&r.rooms, room) == NULL && !cp_cluster_enabled()) {
 		cp_http_error(req, CP_API_NOT_FOUND, "room %s not found (no transport in it)", room);
 		return;
 	}
@@ -773,5 +842,8 @@ cp_api_room_get(struct evhttp_request *req, const char *room)
 	cp_map_each(&r.transports, add_transport, &w);
 	out = json_pack("{s:s,s:o}", "name", room, "transports", w.list);
 	cp_media_room_json(room, out);
-	cp_http_json(req, 200, out);
+	if (cp_cluster_enabled())
+		cp_api_cluster_room(req, room, out); /* adds the other nodes' producers */
+	else
+		cp_http_json(req, 200, out);
 }

@@ -247,6 +247,31 @@ ok() {
 	[[ $s == 200 ]] || fail "$1 $2: $s $(cat "$TEST_TMP/body")"
 }
 
+# lab_use: this test runs a tools/lab lab of its own (state in TEST_TMP/lab, namespaces
+# prefixed cl-<test id>, so it never meets another lab or test): sets LAB,
+# CASCADE_LAB_DIR and CASCADE_LAB_PREFIX, and makes the lab go first on exit, whatever
+# happened, before the usual cleanup (which keeps the exit status and shows the logs of
+# a failed run: the lab's are copied next to them).
+lab_use() {
+	LAB=$SRC_DIR/tools/lab
+	export CASCADE_LAB_DIR=$TEST_TMP/lab CASCADE_LAB_PREFIX=cl-$CASCADE_TEST_ID
+	trap _lab_cleanup EXIT
+}
+# shellcheck disable=SC2317 # run by the EXIT trap
+_lab_cleanup() {
+	local rc=$? f
+	if [[ -d $CASCADE_LAB_DIR ]]; then
+		if ((rc != 0 && rc != 77)); then
+			for f in "$CASCADE_LAB_DIR"/*.log; do
+				[[ -f $f ]] && cp "$f" "$TEST_TMP/lab-${f##*/}"
+			done
+		fi
+		"$LAB" down >>"$TEST_TMP/lab-down.log" 2>&1 || true
+	fi
+	(exit "$rc")
+	cleanup
+}
+
 # memif_sock NAME: a memif socket path in the test's temp dir (removed at cleanup).
 memif_sock() {
 	echo "$TEST_TMP/$1.sock"

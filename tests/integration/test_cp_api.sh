@@ -56,6 +56,14 @@ code() { jq -r '.error.code' "$TEST_TMP/body"; }
 [[ $(status -H "Authorization: Bearer wrong" "$api/v1/node") == 401 ]] || fail "wrong token accepted"
 auth=(-H "Authorization: Bearer $token")
 [[ $(status "${auth[@]}" "$api/v1/nothing") == 404 && $(code) == not_found ]] || fail "unknown path: $(cat "$TEST_TMP/body")"
+# a node without redis.url is standalone: no cluster endpoints, no inter-node calls
+[[ $(status "${auth[@]}" "$api/v1/cluster/nodes") == 404 && $(code) == not_found ]] ||
+	fail "cluster/nodes on a standalone node: $(cat "$TEST_TMP/body")"
+[[ $(status "${auth[@]}" -X POST "$api/v1/internal/pipes" -d '{}') == 401 ]] ||
+	fail "internal call with the API token instead of a cluster secret: $(cat "$TEST_TMP/body")"
+[[ $(status "${auth[@]}" -X POST "$api/v1/node/drain") == 200 ]] &&
+	jq -e '.draining' "$TEST_TMP/body" >/dev/null || fail "drain: $(cat "$TEST_TMP/body")"
+[[ $(status "${auth[@]}" -X DELETE "$api/v1/node/drain") == 200 ]] || fail "undrain"
 [[ $(status "${auth[@]}" -X POST "$api/v1/node") == 405 && $(code) == method_not_allowed ]] ||
 	fail "POST /v1/node: $(cat "$TEST_TMP/body")"
 [[ $(status "${auth[@]}" "$api/v1/node") == 200 ]] || fail "GET /v1/node: $(cat "$TEST_TMP/body")"
@@ -74,7 +82,7 @@ jq -e '.dataplane | .workers == 1 and .capacity.consumers == 131072 and (.epoch 
 	"$TEST_TMP/body" >/dev/null || fail "node with dataplane: $(cat "$TEST_TMP/body")"
 
 stop "$dp_pid"
-wait_for "[[ \$(node_state) == absent ]]" 5 ||
+wait_for "[[ \$(node_state) == absent ]]" 8 ||
 	fail "the control plane did not notice the dataplane stop"
 
 stop "$cp_pid"

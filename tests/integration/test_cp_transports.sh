@@ -123,7 +123,7 @@ expect 404 not_found GET /v1/rooms/r1
 
 # --- the dataplane goes away: calls that need it get 503 -------------------------------------
 stop "$dp_pid"
-wait_for "[[ \$(node_state) == absent ]]" 5 || fail "dataplane stop not noticed"
+wait_for "[[ \$(node_state) == absent ]]" 8 || fail "dataplane stop not noticed"
 expect 503 unavailable POST /v1/rooms/r3/transports '{}'
 
 stop "$cp_pid"

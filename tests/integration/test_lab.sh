@@ -22,25 +22,7 @@ require_cmd curl jq ip ethtool redis-server redis-cli ping
 PY=/usr/bin/python3
 [[ -x $PY ]] || fail "$PY is missing: run 'tools/run setup'"
 
-LAB=$SRC_DIR/tools/lab
-export CASCADE_LAB_DIR=$TEST_TMP/lab CASCADE_LAB_PREFIX=cl-$CASCADE_TEST_ID
-# The lab goes first on exit, whatever happened, then lib.sh's cleanup (which keeps the
-# exit status and shows the logs of a failed run: the lab's are copied next to them).
-# shellcheck disable=SC2317 # run by the EXIT trap
-lab_cleanup() {
-	local rc=$? f
-	if [[ -d $CASCADE_LAB_DIR ]]; then
-		if ((rc != 0 && rc != 77)); then
-			for f in "$CASCADE_LAB_DIR"/*.log; do
-				[[ -f $f ]] && cp "$f" "$TEST_TMP/lab-${f##*/}"
-			done
-		fi
-		"$LAB" down >>"$TEST_TMP/lab-down.log" 2>&1 || true
-	fi
-	(exit "$rc")
-	cleanup
-}
-trap lab_cleanup EXIT
+lab_use
 
 "$LAB" up 2 --json >"$TEST_TMP/lab.json" 2>"$TEST_TMP/lab-up.log" ||
 	fail "tools/lab up 2 failed: $(tail -n 30 "$TEST_TMP/lab-up.log")"
@@ -94,96 +76,24 @@ call() {
 }
 
 # The packet side, with kernel sockets in the client and node namespaces.
-cat >"$TEST_TMP/udp.py" <<'PY'
-import json, socket, struct, sys, time
-
-PAYLOAD = 1000
-
-def payload(i):
-    return struct.pack("!I", i) + bytes((i * 7 + k) & 0xFF for k in range(PAYLOAD - 4))
-
-def cmd_send(src, sport, dst, dport, count, rate):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((src, int(sport)))
-    gap = 1.0 / float(rate)
-    t = time.monotonic()
-    for i in range(int(count)):
-        hdr = struct.pack("!BBHII", 0x80, 96, (1000 + i) & 0xFFFF, 90000 + i * 3000, 4096)
-        s.sendto(hdr + payload(i), (dst, int(dport)))
-        t += gap
-        time.sleep(max(0.0, t - time.monotonic()))
-
-def cmd_recv(bind, port, count, out, ready):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    s.bind((bind, int(port)))
-    open(ready, "w").close()
-    r = dict(packets=0, bad=0, seq_errors=0, ts_errors=0, ssrcs=[], pts=[], missing=0)
-    seen, last = set(), None
-    s.settimeout(10)
-    while r["packets"] < int(count):
-        try:
-            d = s.recv(4096)
-        except socket.timeout:
-            break
-        s.settimeout(3)
-        r["packets"] += 1
-        if len(d) != 12 + PAYLOAD or d[0] != 0x80:
-            r["bad"] += 1
-            continue
-        _, m_pt, seq, ts, ssrc = struct.unpack("!BBHII", d[:12])
-        i = struct.unpack("!I", d[12:16])[0]
-        if ssrc not in r["ssrcs"]:
-            r["ssrcs"].append(ssrc)
-        if m_pt & 0x7F not in r["pts"]:
-            r["pts"].append(m_pt & 0x7F)
-        if d[12:] != payload(i) or i in seen:
-            r["bad"] += 1
-        seen.add(i)
-        if last is not None:
-            if seq != (last[0] + i - last[2]) & 0xFFFF:
-                r["seq_errors"] += 1
-            if ts != (last[1] + (i - last[2]) * 3000) & 0xFFFFFFFF:
-                r["ts_errors"] += 1
-        last = (seq, ts, i)
-    r["missing"] = len(set(range(int(count))) - seen)
-    json.dump(r, open(out, "w"))
-
-def cmd_listen(bind, port, out, ready):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((bind, int(port)))
-    open(ready, "w").close()
-    s.settimeout(10)
-    with open(out, "ab") as f:
-        while True:
-            try:
-                f.write(s.recv(2048) + b"\n")
-                f.flush()
-            except socket.timeout:
-                return
-
-def cmd_one(dst, dport, text):
-    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(text.encode(), (dst, int(dport)))
-
-globals()["cmd_" + sys.argv[1]](*sys.argv[2:])
-PY
+UDP=$SRC_DIR/tests/integration/udprtp.py
 
 # --- UDP: outside the ranges to the kernel, inside them to the dataplane ------------------
 ok GET /v1/stats
 rx0=$(jq '.node.rx_packets' "$TEST_TMP/body")
 pipe_port=$(labq 0 pipe_port)
-bg ip netns exec "$n1" "$PY" "$TEST_TMP/udp.py" listen 0.0.0.0 7000 \
+bg ip netns exec "$n1" "$PY" "$UDP" listen 0.0.0.0 7000 \
 	"$TEST_TMP/k7000.out" "$TEST_TMP/k7000.ready"
-bg ip netns exec "$n1" "$PY" "$TEST_TMP/udp.py" listen 0.0.0.0 45555 \
+bg ip netns exec "$n1" "$PY" "$UDP" listen 0.0.0.0 45555 \
 	"$TEST_TMP/k45555.out" "$TEST_TMP/k45555.ready"
-bg ip netns exec "$n1" "$PY" "$TEST_TMP/udp.py" listen 0.0.0.0 "$pipe_port" \
+bg ip netns exec "$n1" "$PY" "$UDP" listen 0.0.0.0 "$pipe_port" \
 	"$TEST_TMP/kpipe.out" "$TEST_TMP/kpipe.ready"
 wait_for "[[ -f $TEST_TMP/k7000.ready && -f $TEST_TMP/k45555.ready && -f $TEST_TMP/kpipe.ready ]]" 10 ||
 	fail "UDP listeners in $n1 did not start"
 for i in 1 2 3; do
-	ip netns exec "$c1" "$PY" "$TEST_TMP/udp.py" one "$n1ip" 7000 "kernel-$i"
-	ip netns exec "$c1" "$PY" "$TEST_TMP/udp.py" one "$n1ip" 45555 "media-$i"
-	ip netns exec "$c1" "$PY" "$TEST_TMP/udp.py" one "$n1ip" "$pipe_port" "pipe-$i"
+	ip netns exec "$c1" "$PY" "$UDP" one "$n1ip" 7000 "kernel-$i"
+	ip netns exec "$c1" "$PY" "$UDP" one "$n1ip" 45555 "media-$i"
+	ip netns exec "$c1" "$PY" "$UDP" one "$n1ip" "$pipe_port" "pipe-$i"
 done
 wait_for "[[ \$(grep -c kernel- $TEST_TMP/k7000.out) == 3 ]]" 5 ||
 	fail "UDP to port 7000 (outside the ranges) did not reach the kernel of $n1"
@@ -221,14 +131,14 @@ done
 
 count=300
 rate=400
-bg ip netns exec "$c2" "$PY" "$TEST_TMP/udp.py" recv "$c2ip" 6000 \
+bg ip netns exec "$c2" "$PY" "$UDP" recv "$c2ip" 6000 \
 	"$count" "$TEST_TMP/recv2.json" "$TEST_TMP/recv2.ready"
 recv2_pid=$BG_PID
-bg ip netns exec "$c1" "$PY" "$TEST_TMP/udp.py" recv "$c1ip" 6002 \
+bg ip netns exec "$c1" "$PY" "$UDP" recv "$c1ip" 6002 \
 	"$count" "$TEST_TMP/recv1.json" "$TEST_TMP/recv1.ready"
 recv1_pid=$BG_PID
 wait_for "[[ -f $TEST_TMP/recv1.ready && -f $TEST_TMP/recv2.ready ]]" 10 || fail "receivers did not start"
-ip netns exec "$c1" "$PY" "$TEST_TMP/udp.py" send "$c1ip" 5000 "$n1ip" "$pin" \
+ip netns exec "$c1" "$PY" "$UDP" send "$c1ip" 5000 "$n1ip" "$pin" \
 	"$count" "$rate" || fail "RTP sender in $c1 failed"
 wait "$recv2_pid" || fail "RTP receiver in $c2 failed"
 wait "$recv1_pid" || fail "RTP receiver in $c1 failed"

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Redis connections (hiredis' async API on the node's libevent loop): one for
+ * commands, one for the room subscriptions (a subscribed connection can do
+ * nothing else). Both reconnect with a backoff from 100 ms to 2 s; a connect
+ * that does not finish in 2 s is abandoned and retried. While either is down
+ * the cluster is "down": cp_redis_cmd() refuses with -ENOTCONN and the callers
+ * answer 503 where they need Redis. Media never waits for Redis.
+ *
+ * When both connections are up again the owner's on_up callback runs (once per
+ * recovery): that is where the node re-registers, re-publishes its producers
+ * and re-subscribes to its rooms. Commands in flight when a connection drops
+ * get their callback with a NULL reply, as hiredis promises.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "cp.h"
+#include "cp_cluster.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+#define CONNECT_TIMEOUT_MS 2000
+
+struct conn {
+	const char *name;
+	redisAsyncContext *ac;
+	bool up;
+	unsigned int backoff_ms;
+	struct event *retry;   /* reconnect after backoff */
+	struct event *timeout; /* a connect that hangs */
+};
+
+static struct {
+	struct event_base *base;
+	char host[64];
+	int port;
+	struct conn cmd, sub;
+	bool was_up; /* both connections up and on_up called */
+	void (*on_up)(void);
+	void (*on_down)(void);
+	cp_redis_msg_cb on_msg;
+	uint64_t down_since_ns;
+	bool stopping;
+} rd;
+
+static void conn_start(struct conn *c);
+
+static void
+arm(struct event *ev, unsigned int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(ev, &tv);
+}
+
+static void
+check_up(void)
+{
+	bool up = rd.cmd.up && rd.sub.up;
+
+	if (up && !rd.was_up) {
+		rd.was_up = true;
+		fprintf(stderr, "cascade-cp: redis: connected to %s:%d\n", rd.host, rd.port);
+		if (rd.on_up != NULL)
+			rd.on_up();
+	} else if (!up && rd.was_up) {
+		rd.was_up = false;
+		rd.down_since_ns = cascade_now_ns();
+		fprintf(stderr,
+			"cascade-cp: redis: lost %s:%d; media keeps flowing, calls that need Redis "
+			"get 503 until it is back\n",
+			rd.host, rd.port);
+		if (rd.on_down != NULL)
+			rd.on_down();
+	}
+}
+
+static void
+conn_lost(struct conn *c)
+{
+	c->ac = NULL;
+	c->up = false;
+	evtimer_del(c->timeout);
+	check_up();
+	if (rd.stopping)
+		return;
+	arm(c->retry, c->backoff_ms);
+	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+}
+
+static struct conn *
+conn_of(const redisAsyncContext *ac)
+{
+	if (ac == rd.cmd.ac)
+		return &rd.cmd;
+	if (ac == rd.sub.ac)
+		return &rd.sub;
+	return NULL; /* an abandoned context */
+}
+
+static void
+on_connect(const redisAsyncContext *ac, int status)
+{
+	struct conn *c = conn_of(ac);
+
+	if (c == NULL)
+		return;
+	if (status != REDIS_OK) {
+		/* hiredis frees the context after this callback */
+		conn_lost(c);
+		return;
+	}
+	evtimer_del(c->timeout);
+	c->up = true;
+	c->backoff_ms = BACKOFF_MIN_MS;
+	check_up();
+}
+
+static void
+on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct conn *c = conn_of(ac);
+
+	(void)status;
+	if (c != NULL)
+		conn_lost(c);
+}
+
+static void
+on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	redisAsyncContext *ac = c->ac;
+
+	(void)fd, (void)what;
+	if (ac == NULL || c->up)
+		return;
+	c->ac = NULL; /* the callbacks of the freed context find no owner */
+	redisAsyncFree(ac);
+	conn_lost(c);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	conn_start(arg);
+}
+
+static void
+on_sub_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	redisReply *r = reply;
+
+	(void)ac, (void)priv;
+	/* ["message", channel, payload]; subscribe/unsubscribe confirmations are skipped */
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	    r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "message") != 0 ||
+	    r->element[1]->type != REDIS_REPLY_STRING || r->element[2]->type != REDIS_REPLY_STRING)
+		return;
+	if (rd.on_msg != NULL)
+		rd.on_msg(r->element[1]->str, r->element[2]->str, r->element[2]->len);
+}
+
+static void
+conn_start(struct conn *c)
+{
+	redisAsyncContext *ac;
+
+	if (rd.stopping)
+		return;
+	ac = redisAsyncConnect(rd.host, rd.port);
+	if (ac == NULL || ac->err) {
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		c->ac = NULL;
+		conn_lost(c);
+		return;
+	}
+	c->ac = ac;
+	if (redisLibeventAttach(ac, rd.base) != REDIS_OK) {
+		c->ac = NULL;
+		redisAsyncFree(ac);
+		conn_lost(c);
+		return;
+	}
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	arm(c->timeout, CONNECT_TIMEOUT_MS);
+}
+
+/* redis://HOST:PORT[/], HOST an IP address (no resolver call on the loop). */
+static int
+parse_url(const char *url)
+{
+	const char *h = url + strlen("redis://"), *colon;
+	char port[8];
+	uint8_t buf[16];
+	size_t hl;
+
+	if (strncmp(url, "redis://", 8) != 0)
+		return -1;
+	colon = strrchr(h, ':');
+	if (colon == NULL)
+		return -1;
+	hl = (size_t)(colon - h);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
+		h++, hl -= 2;
+	if (hl == 0 || hl >= sizeof(rd.host))
+		return -1;
+	memcpy(rd.host, h, hl);
+	rd.host[hl] = '\0';
+	snprintf(port, sizeof(port), "%.*s", (int)strcspn(colon + 1, "/"), colon + 1);
+	rd.port = atoi(port);
+	if (rd.port < 1 || rd.port > 65535)
+		return -1;
+	if (inet_pton(AF_INET, rd.host, buf) != 1 && inet_pton(AF_INET6, rd.host, buf) != 1)
+		return -1;
+	return 0;
+}
+
+int
+cp_redis_check_url(const char *url)
+{
+	return parse_url(url);
+}
+
+int
+cp_redis_init(struct event_base *base, const char *url, void (*on_up)(void),
+	      void (*on_down)(void), cp_redis_msg_cb on_msg)
+{
+	rd.base = base;
+	rd.on_up = on_up;
+	rd.on_down = on_down;
+	rd.on_msg = on_msg;
+	rd.down_since_ns = cascade_now_ns();
+	if (parse_url(url) < 0) {
+		fprintf(stderr, "cascade-cp: config: redis.url: expected redis://IP:PORT\n");
+		return -1;
+	}
+	rd.cmd.name = "commands";
+	rd.sub.name = "subscriptions";
+	rd.cmd.backoff_ms = rd.sub.backoff_ms = BACKOFF_MIN_MS;
+	rd.cmd.retry = evtimer_new(base, on_retry, &rd.cmd);
+	rd.sub.retry = evtimer_new(base, on_retry, &rd.sub);
+	rd.cmd.timeout = evtimer_new(base, on_timeout, &rd.cmd);
+	rd.sub.timeout = evtimer_new(base, on_timeout, &rd.sub);
+	if (rd.cmd.retry == NULL || rd.sub.retry == NULL || rd.cmd.timeout == NULL ||
+	    rd.sub.timeout == NULL)
+		return -1;
+	conn_start(&rd.cmd);
+	conn_start(&rd.sub);
+	return 0;
+}
+
+static void
+conn_fini(struct conn *c)
+{
+	redisAsyncContext *ac = c->ac;
+
+	c->ac = NULL;
+	c->up = false;
+	if (ac != NULL)
+		redisAsyncFree(ac); /* pending callbacks run with NULL replies */
+	if (c->retry != NULL)
+		event_free(c->retry);
+	if (c->timeout != NULL)
+		event_free(c->timeout);
+	c->retry = c->timeout = NULL;
+}
+
+void
+cp_redis_fini(void)
+{
+	rd.stopping = true;
+	conn_fini(&rd.cmd);
+	conn_fini(&rd.sub);
+}
+
+bool
+cp_redis_up(void)
+{
+	return rd.was_up;
+}
+
+int
+cp_redis_cmdv(cp_redis_cb cb, void *arg, int argc, const char **argv, const size_t *argvlen)
+{
+	if (!rd.cmd.up || rd.cmd.ac == NULL)
+		return -ENOTCONN;
+	if (redisAsyncCommandArgv(rd.cmd.ac, (redisCallbackFn *)cb, arg, argc, argv, argvlen) !=
+	    REDIS_OK)
+		return -EIO;
+	return 0;
+}
+
+int
+cp_redis_cmd(cp_redis_cb cb, void *arg, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (!rd.cmd.up || rd.cmd.ac == NULL)
+		return -ENOTCONN;
+	va_start(ap, fmt);
+	rc = redisvAsyncCommand(rd.cmd.ac, (redisCallbackFn *)cb, arg, fmt, ap);
+	va_end(ap);
+	return rc == REDIS_OK ? 0 : -EIO;
+}
+
+int
+cp_redis_subscribe(const char *channel, bool on)
+{
+	if (!rd.sub.up || rd.sub.ac == NULL)
+		return -ENOTCONN;
+	if (redisAsyncCommand(rd.sub.ac, on ? on_sub_reply : NULL, NULL,
+			      on ? "SUBSCRIBE %s" : "UNSUBSCRIBE %s", channel) != REDIS_OK)
+		return -EIO;
+	return 0;
+}
