@@ -55,6 +55,7 @@ static struct {
 	bool enabled, registered, draining;
 	struct event *heartbeat, *watch;
 	struct cp_map peers; /* id -> struct peer_node: live nodes other than this one */
+	struct cp_map downs; /* ids announced dead to local clients (each once per death) */
 	/* the watch round in flight */
 	unsigned int round_pending;
 	bool round_busy, round_failed;
@@ -453,6 +454,8 @@ cp_cluster_producer_close(const struct cp_producer *p)
 
 /* ---- room channels ----------------------------------------------------------------------- */
 
+static void announce_down(const char *id);
+
 static void
 on_message(const char *channel, const char *payload, size_t len)
 {
@@ -465,6 +468,11 @@ on_message(const char *channel, const char *payload, size_t len)
 	    json_unpack(msg, "{s:s,s:s,s?s}", "type", &type, "node", &node, "via", &via) < 0 ||
 	    strcmp(node, cl.cfg->node_id) == 0 || (via != NULL && strcmp(via, cl.cfg->node_id) == 0))
 		goto out;
+	if (strcmp(type, "node.down") == 0) {
+		cp_pipe_node_down(node);
+		announce_down(node);
+		goto out;
+	}
 	pr = json_object_get(msg, "producer");
 	if (pr == NULL || json_unpack(pr, "{s:s,s:s}", "id", &id, "room", &room) < 0 ||
 	    !cp_room_name_ok(room) || strlen(id) >= 40)
@@ -519,6 +527,32 @@ room_node_down(const char *room, void *arg)
 	cp_events_publish(room, "node.down", json_pack("{s:s}", "node", (const char *)arg));
 }
 
+/*
+ * Tell local clients (every local room) that node id is down: once per death,
+ * whoever noticed first (this node's watch, or another node's cleanup announced
+ * on a room channel). A node seen alive again may be announced again later.
+ */
+static void
+announce_down(const char *id)
+{
+	char *d;
+
+	if (cp_map_get(&cl.downs, id) != NULL || (d = strdup(id)) == NULL)
+		return;
+	if (cp_map_put(&cl.downs, d, d) < 0) {
+		free(d);
+		return;
+	}
+	fprintf(stderr, "cascade-cp: cluster: node %s is down\n", id);
+	cp_rooms_each(room_node_down, (void *)id);
+}
+
+static void
+seen_alive(const char *id)
+{
+	free(cp_map_del(&cl.downs, id));
+}
+
 /* Another node's index, read after it died: remove its producers and room entries. */
 static void
 on_dead_producers(void *ac, void *reply, void *arg)
@@ -563,10 +597,24 @@ on_dead_rooms(void *ac, void *reply, void *arg)
 	size_t i;
 
 	(void)ac;
-	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			cp_redis_cmd(NULL, NULL, "SREM %s %s",
-				     key_room(k, r->element[i]->str, "nodes"), dead);
+	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		json_t *msg;
+		char *m;
+
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		cp_redis_cmd(NULL, NULL, "SREM %s %s", key_room(k, r->element[i]->str, "nodes"),
+			     dead);
+		/* every node of the room hears it, including those still in their grace period */
+		msg = json_pack("{s:s,s:s,s:s}", "type", "node.down", "node", dead, "via",
+				cl.cfg->node_id);
+		m = json_dumps(msg, JSON_COMPACT);
+		if (m != NULL)
+			cp_redis_cmd(NULL, NULL, "PUBLISH %s %s",
+				     key_room(k, r->element[i]->str, "events"), m);
+		free(m);
+		json_decref(msg);
+	}
 	/* last of the sequence: the dead node's keys go */
 	cp_redis_cmd(NULL, NULL, "DEL %s", key_node(k, dead, ":producers"));
 	cp_redis_cmd(NULL, NULL, "DEL %s", key_node(k, dead, ":rooms"));
@@ -582,9 +630,9 @@ node_dead(const char *id, bool announce)
 	/* pipes from it go in any case: a restarted control plane may still hold some */
 	cp_pipe_node_down(id);
 	if (announce) {
-		fprintf(stderr, "cascade-cp: cluster: node %s is down (no heartbeat for %u ms)\n", id,
+		fprintf(stderr, "cascade-cp: cluster: no heartbeat from node %s for %u ms\n", id,
 			cl.cfg->node_ttl_ms);
-		cp_rooms_each(room_node_down, (void *)id);
+		announce_down(id);
 	}
 	if (a == NULL || b == NULL) {
 		free(a);
@@ -687,6 +735,7 @@ on_node_rec(void *ac, void *reply, void *arg)
 				n = NULL;
 			}
 		}
+		seen_alive(id);
 		if (n != NULL) {
 			json_decref(n->rec);
 			n->rec = rec;
@@ -1175,5 +1224,6 @@ cp_cluster_fini(void)
 	cl.heartbeat = cl.watch = NULL;
 	cp_map_each(&cl.peers, free_peer, NULL);
 	cp_map_free(&cl.peers);
+	set_free(&cl.downs);
 	cl.enabled = false;
 }
