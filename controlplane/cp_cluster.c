@@ -60,6 +60,8 @@ static struct {
 	unsigned int round_pending;
 	bool round_busy, round_failed;
 	uint64_t grace_until_ns; /* no node is judged dead before (Redis just came back) */
+	/* the heartbeat's answers: a command connection that stops answering is reset */
+	uint64_t hb_sent_ns, hb_answered_ns;
 	/* load */
 	uint64_t last_tx, last_polls, last_idle, last_ns;
 	double egress_pps, cpu;
@@ -179,6 +181,14 @@ load_json(void)
 			 (json_int_t)consumers, "cpu", cl.cpu, "score", score);
 }
 
+static void
+on_hb_answer(void *ac, void *reply, void *arg)
+{
+	(void)ac, (void)arg;
+	if (reply != NULL)
+		cl.hb_answered_ns = cascade_now_ns();
+}
+
 /* HSET the node record and refresh its lifetime. */
 static void
 write_record(void)
@@ -195,7 +205,8 @@ write_record(void)
 	cp_redis_cmd(NULL, NULL, "HSET %s id %s api %s media_ip %s pipe_port %s draining %s load %s",
 		     k, cl.cfg->node_id, api, cl.cfg->media_ips[0], pipe, cl.draining ? "1" : "0",
 		     ls != NULL ? ls : "{}");
-	cp_redis_cmd(NULL, NULL, "PEXPIRE %s %s", k, ttl);
+	if (cp_redis_cmd(on_hb_answer, NULL, "PEXPIRE %s %s", k, ttl) == 0 && cl.hb_sent_ns <= cl.hb_answered_ns)
+		cl.hb_sent_ns = cascade_now_ns(); /* the oldest unanswered one */
 	free(ls);
 }
 
@@ -371,6 +382,7 @@ on_redis_up(void)
 	char k[KEY_MAX];
 
 	cl.registered = false;
+	cl.hb_sent_ns = cl.hb_answered_ns = 0;
 	/* the others re-register too (after a Redis restart nothing is left): give them a TTL */
 	cl.grace_until_ns = cascade_now_ns() + (uint64_t)cl.cfg->node_ttl_ms * 1000000ull;
 	if (w == NULL) {
@@ -455,6 +467,8 @@ cp_cluster_producer_close(const struct cp_producer *p)
 /* ---- room channels ----------------------------------------------------------------------- */
 
 static void announce_down(const char *id);
+struct peer_node;
+static void peer_free(struct peer_node *n);
 
 static void
 on_message(const char *channel, const char *payload, size_t len)
@@ -469,6 +483,10 @@ on_message(const char *channel, const char *payload, size_t len)
 	    strcmp(node, cl.cfg->node_id) == 0 || (via != NULL && strcmp(via, cl.cfg->node_id) == 0))
 		goto out;
 	if (strcmp(type, "node.down") == 0) {
+		/* another node found it dead: it leaves our view now, not at our next round */
+		struct peer_node *pn = cp_map_del(&cl.peers, node);
+		if (pn != NULL)
+			peer_free(pn);
 		cp_pipe_node_down(node);
 		announce_down(node);
 		goto out;
@@ -836,8 +854,16 @@ on_heartbeat(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd, (void)what, (void)arg;
 	load_update();
-	if (cp_cluster_ready())
+	if (cp_redis_up() && cl.hb_sent_ns > cl.hb_answered_ns &&
+	    cascade_now_ns() - cl.hb_sent_ns > (uint64_t)cl.cfg->node_ttl_ms * 1000000ull / 2) {
+		/* our record would lapse and the others would declare us dead: start over */
+		fprintf(stderr, "cascade-cp: redis: no answer to the heartbeat for %u ms; "
+				"reconnecting\n", cl.cfg->node_ttl_ms / 2);
+		cl.hb_sent_ns = cl.hb_answered_ns = 0;
+		cp_redis_reset();
+	} else if (cp_cluster_ready()) {
 		write_record();
+	}
 	evtimer_add(cl.heartbeat, &tv);
 }
 

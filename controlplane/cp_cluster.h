@@ -32,6 +32,8 @@ int cp_redis_init(struct event_base *base, const char *url, void (*on_up)(void),
 		  void (*on_down)(void), cp_redis_msg_cb on_msg);
 void cp_redis_fini(void);
 bool cp_redis_up(void);
+/* Drop the connections and reconnect (one stopped answering). */
+void cp_redis_reset(void);
 /* Queue a command; cb may be NULL. 0, -ENOTCONN while Redis is away, -EIO. */
 int cp_redis_cmd(cp_redis_cb cb, void *arg, const char *fmt, ...);
 int cp_redis_cmdv(cp_redis_cb cb, void *arg, int argc, const char **argv, const size_t *argvlen);

@@ -46,8 +46,7 @@ main(int argc, char **argv)
 	/* precise timers: the dataplane reply poll backs off in microseconds (cp_dp.c) */
 	cfgb = event_config_new();
 	if (cfgb != NULL) {
-		event_config_set_flag(cfgb, EVENT_BASE_FLAG_PRECISE_TIMER |
-						  EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		event_config_set_flag(cfgb, EVENT_BASE_FLAG_PRECISE_TIMER);
 		base = event_base_new_with_config(cfgb);
 		event_config_free(cfgb);
 	}

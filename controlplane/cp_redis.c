@@ -287,6 +287,24 @@ cp_redis_fini(void)
 	conn_fini(&rd.sub);
 }
 
+/* Drop both connections and reconnect (a connection that stopped answering). */
+void
+cp_redis_reset(void)
+{
+	struct conn *cs[2] = {&rd.cmd, &rd.sub};
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		redisAsyncContext *ac = cs[i]->ac;
+
+		if (ac == NULL)
+			continue;
+		cs[i]->ac = NULL; /* its callbacks find no owner */
+		redisAsyncFree(ac);
+		conn_lost(cs[i]);
+	}
+}
+
 bool
 cp_redis_up(void)
 {

@@ -260,6 +260,7 @@ lab_use() {
 # shellcheck disable=SC2317 # run by the EXIT trap
 _lab_cleanup() {
 	local rc=$? f
+	set +e # (exit "$rc") below must hand the status on, not end the shell
 	if [[ -d $CASCADE_LAB_DIR ]]; then
 		if ((rc != 0 && rc != 77)); then
 			for f in "$CASCADE_LAB_DIR"/*.log; do

@@ -14,7 +14,7 @@ need_hugepages 96
 CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
 require_bin "$CASCADE_DP" "$CASCADE_CP"
 [[ -f $BUILD_DIR/dataplane/bpf/cascade_xdp.o ]] || fail "cascade_xdp.o is not built"
-require_cmd curl jq ip redis-server /usr/bin/python3
+require_cmd curl jq ip redis-server ffmpeg /usr/bin/python3
 PY=/usr/bin/python3
 UDP=$SRC_DIR/tests/integration/udprtp.py
 # the nodes' heartbeat lifetime; sanitized builds on a loaded 2-core host get longer, so
@@ -133,6 +133,59 @@ ok 2 GET /v1/stats
 jq -e --arg c "$p1" '(.pipes.in | length) == 1 and .pipes.in[0].producerId == $c and
 	.pipes.in[0].consumers == 1' "$TEST_TMP/body" >/dev/null ||
 	fail "node 2 after its restart: $(jq -c .pipes "$TEST_TMP/body")"
+
+# --- 1b. ffmpeg: VP8 from client 1 into node 1, decoded behind nodes 2 and 3 -----------------
+SECS=4
+FPS=25
+ok 1 POST /v1/rooms/av/transports '{"comedia":true,"rtcpMux":false}'
+tv=$(jq -r .id "$TEST_TMP/body")
+pv=$(jq -r .tuple.localPort "$TEST_TMP/body")
+ok 1 POST "/v1/transports/$tv/producers" \
+	'{"kind":"video","rtpParameters":{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}],"encodings":[{"ssrc":4096}]}}'
+vprod=$(jq -r .id "$TEST_TMP/body")
+caps='{"codecs":[{"kind":"video","mimeType":"video/VP8","preferredPayloadType":100,"clockRate":90000}]}'
+fpids=()
+for n in 2 3; do
+	rport=$((20000 + 10 * n))
+	ok "$n" POST /v1/rooms/av/transports '{"rtcpMux":false}'
+	t=$(jq -r .id "$TEST_TMP/body")
+	ok "$n" POST "/v1/transports/$t/connect" "{\"ip\":\"$c2ip\",\"port\":$rport,\"rtcpPort\":$((rport + 1))}"
+	ok "$n" POST "/v1/transports/$t/consumers" "{\"producerId\":\"$vprod\",\"rtpCapabilities\":$caps}"
+	pt=$(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body")
+	cat >"$TEST_TMP/v$n.sdp" <<SDP
+v=0
+o=- 0 0 IN IP4 $(nq "$n" media_ip)
+s=cascade consumer on node $n
+c=IN IP4 $c2ip
+t=0 0
+m=video $rport RTP/AVP $pt
+a=rtpmap:$pt VP8/90000
+a=rtcp:$((rport + 1))
+SDP
+	# one decoding thread: frame threading would hold the last frame back
+	ip netns exec "$c2" ffmpeg -hide_banner -nostdin -threads 1 -protocol_whitelist file,udp,rtp \
+		-i "$TEST_TMP/v$n.sdp" -fps_mode passthrough -flush_packets 1 -f framecrc \
+		"$TEST_TMP/v$n.crc" >"$TEST_TMP/v$n.log" 2>&1 &
+	fpids+=($!)
+	_cascade_pids+=($!)
+done
+sleep 2 # receivers listening before the first (key)frame
+ip netns exec "$c1" ffmpeg -hide_banner -nostdin -re -f lavfi -i "testsrc=size=320x240:rate=$FPS" \
+	-t "$SECS" -c:v libvpx -deadline realtime -cpu-used 8 -b:v 300k -g $((FPS * 2)) -f rtp \
+	-payload_type 96 -ssrc 4096 "rtp://$(nq 1 media_ip):$pv?localport=5100" \
+	>"$TEST_TMP/vsend.log" 2>&1 || fail "ffmpeg sender: $(tail -3 "$TEST_TMP/vsend.log")"
+sleep 2
+for p in "${fpids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+for p in "${fpids[@]}"; do
+	wait_for "! kill -0 $p 2>/dev/null" 10 || kill -KILL "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+done
+for n in 2 3; do
+	got=$(grep -c '^0,' "$TEST_TMP/v$n.crc" 2>/dev/null || true)
+	((got == FPS * SECS)) ||
+		fail "ffmpeg behind node $n decoded $got of $((FPS * SECS)) frames: $(tail -3 "$TEST_TMP/v$n.log")"
+done
+log "ffmpeg VP8 from node 1 decoded whole behind nodes 2 and 3 ($((FPS * SECS)) frames each)"
 
 # --- 2. 50 concurrent consume calls for one remote producer: one pipe stream ---------------
 producer r2 1
