@@ -31,6 +31,33 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* CLOCK_REALTIME now, as 8 big-endian bytes at p */
+static void
+put_stamp(uint8_t *p)
+{
+	struct timespec ts;
+	uint64_t ns;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	for (i = 7; i >= 0; i--, ns >>= 8)
+		p[i] = (uint8_t)ns;
+}
+
+uint64_t
+mio_stamp_of(const uint8_t *pkt, size_t len)
+{
+	uint64_t ns = 0;
+	int i;
+
+	if (len < 20)
+		return 0;
+	for (i = 0; i < 8; i++)
+		ns = ns << 8 | pkt[12 + i];
+	return ns;
+}
+
 static void *
 send_loop(void *arg)
 {
@@ -58,6 +85,8 @@ send_loop(void *arg)
 			ts += 90000 / 50; /* a 90 kHz clock, as if every packet were a frame */
 			memcpy(pkt + 2, &seq_be, 2);
 			memcpy(pkt + 4, &ts_be, 4);
+			if (s->stamp)
+				put_stamp(pkt + 12);
 			if (send(s->fd, pkt, s->bytes, 0) == (ssize_t)s->bytes)
 				s->sent++;
 			else
@@ -77,7 +106,7 @@ mio_sender_start(struct mio_sender *s)
 {
 	int rc;
 
-	if (s->pps == 0 || s->bytes < 12 || s->bytes > 1500)
+	if (s->pps == 0 || s->bytes < (s->stamp ? 20u : 12u) || s->bytes > 1500)
 		return -EINVAL;
 	atomic_store(&s->stop, false);
 	s->sent = s->errors = 0;

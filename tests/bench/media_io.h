@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@ struct mio_sender {
 	size_t bytes; /* whole RTP packets, 12 bytes of header included */
 	uint32_t ssrc;
 	uint8_t pt;
+	/*
+	 * true: bytes 12..19 of every packet (after the RTP header; bytes >= 20) carry
+	 * CLOCK_REALTIME in ns, big-endian, read just before send() (mio_stamp_of)
+	 */
+	bool stamp;
 	/* written by the thread; read after mio_sender_stop() */
 	uint64_t sent, errors, start_ns, stop_ns;
 	atomic_bool stop;
@@ -31,6 +37,9 @@ struct mio_sender {
  * catches up in a burst, but never by more than 10 ms. 0, or -errno.
  */
 int mio_sender_start(struct mio_sender *s);
+
+/* The sender's stamp in a packet of len bytes (stamp set), or 0 when it is too short. */
+uint64_t mio_stamp_of(const uint8_t *pkt, size_t len);
 
 /* Stop the thread and wait for it. */
 void mio_sender_stop(struct mio_sender *s);
