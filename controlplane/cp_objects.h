@@ -29,6 +29,16 @@ struct cp_transport {
 	unsigned int n_pending; /* producer/consumer commands in flight on it */
 	uint32_t slot;          /* the dataplane's table slot: where its counters are */
 	bool pipe;              /* the node's pipe transport (no room, not in the API) */
+	/*
+	 * SRTP (srtp_suite != CASCADE_SUITE_NONE): this node's key (generated at
+	 * create, handed out once in srtpParameters) and the remote's (from
+	 * connect). Kept in the state file (mode 0600) so a restart need not
+	 * re-send them; never in logs, stats or metrics.
+	 */
+	uint8_t srtp_suite;
+	bool has_remote_key;
+	uint8_t local_key[CASCADE_SRTP_MASTER_MAX];
+	uint8_t remote_key[CASCADE_SRTP_MASTER_MAX];
 };
 
 struct cp_producer {

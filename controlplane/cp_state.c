@@ -3,8 +3,8 @@
  * The registry across control-plane restarts. The dataplane keeps forwarding
  * when cascade-cp dies, but only the control plane knows the API's ids and the
  * RTP parameters behind each flow; so the registry is written to a state file
- * (state.file, JSON, replaced atomically by rename) within 50 ms of every change
- * and read back at start.
+ * (state.file, JSON, replaced atomically by rename, mode 0600 since it holds
+ * SRTP transports' keys) within 50 ms of every change and read back at start.
  *
  * Policy on every attach to a dataplane (start, or the dataplane came back):
  *   - an object in the registry the dataplane does not have (same object id, in
@@ -16,10 +16,12 @@
  *   - everything else carries on untouched: media never stops.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -60,6 +62,7 @@ save(void)
 {
 	char tmp[300];
 	json_t *root, *ts, *ps, *cs;
+	int fd = -1, rc = -1;
 
 	st.dirty = false;
 	if (st.cfg->state_file[0] == '\0')
@@ -73,8 +76,14 @@ save(void)
 	root = json_pack("{s:i,s:s,s:o,s:o,s:o}", "version", 1, "node_id", st.cfg->node_id,
 			 "transports", ts, "producers", ps, "consumers", cs);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", st.cfg->state_file);
-	if (root == NULL || json_dump_file(root, tmp, JSON_COMPACT) < 0 ||
-	    rename(tmp, st.cfg->state_file) < 0) {
+	/* 0600: it holds SRTP keys (fchmod too, for a file left by an older version) */
+	if (root != NULL)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && fchmod(fd, 0600) == 0 && json_dumpfd(root, fd, JSON_COMPACT) == 0)
+		rc = 0;
+	if (fd >= 0 && close(fd) < 0)
+		rc = -1;
+	if (rc < 0 || rename(tmp, st.cfg->state_file) < 0) {
 		/* out of descriptors or disk: keep the change and try again shortly */
 		struct timeval again = {1, 0};
 

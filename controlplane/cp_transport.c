@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "cascade_srtp.h"
 #include "cp.h"
 #include "cp_cluster.h"
 #include "cp_map.h"
@@ -108,15 +109,64 @@ cp_transport_get(const char *id)
 static void room_add(const char *name);
 static void room_del(const char *name);
 
+/* The suite's mediasoup name, for an SRTP transport's CASCADE_SUITE_* (not NONE). */
+static const char *
+suite_name(uint8_t suite)
+{
+	return cascade_srtp_suite_info((enum cascade_srtp_suite)(suite - 1))->name;
+}
+
+/* A key as base64 (a JSON string, NULL on failure); the text buffer is wiped. */
+static json_t *
+key_json(uint8_t suite, const uint8_t *key)
+{
+	char b64[CASCADE_SRTP_KEY_BASE64_MAX + 1];
+	json_t *j = NULL;
+
+	if (cascade_srtp_key_to_base64(key, cascade_srtp_master_bytes(suite), b64, sizeof(b64)) >
+	    0)
+		j = json_string(b64);
+	explicit_bzero(b64, sizeof(b64));
+	return j;
+}
+
+/* A key from base64 for suite: 0, or -1 when it is not one. */
+static int
+key_parse(uint8_t suite, const char *b64, uint8_t *key)
+{
+	uint8_t k[CASCADE_SRTP_MASTER_MAX_BYTES];
+	int rc;
+
+	if (suite == CASCADE_SUITE_NONE || suite > CASCADE_SUITE_MAX || b64 == NULL)
+		return -1;
+	rc = cascade_srtp_key_from_base64((enum cascade_srtp_suite)(suite - 1), b64, k, sizeof(k));
+	if (rc > 0) {
+		memset(key, 0, CASCADE_SRTP_MASTER_MAX);
+		memcpy(key, k, (size_t)rc);
+	}
+	explicit_bzero(k, sizeof(k));
+	return rc > 0 ? 0 : -1;
+}
+
 json_t *
 cp_transport_state(const struct cp_transport *t)
 {
-	return json_pack("{s:s,s:s,s:I,s:b,s:b,s:b,s:s,s:i,s:i,s:s,s:i,s:i,s:b}", "id", t->id,
-			 "room", t->room, "dp_id", (json_int_t)t->dp_id, "comedia", t->comedia,
-			 "rtcp_mux", t->rtcp_mux, "connected", t->connected, "ip", t->ip, "port",
-			 (int)t->port, "rtcp_port", (int)t->rtcp_port, "remote_ip", t->remote_ip,
-			 "remote_port", (int)t->remote_port, "remote_rtcp_port",
-			 (int)t->remote_rtcp_port, "pipe", t->pipe);
+	json_t *j = json_pack("{s:s,s:s,s:I,s:b,s:b,s:b,s:s,s:i,s:i,s:s,s:i,s:i,s:b}", "id", t->id,
+			      "room", t->room, "dp_id", (json_int_t)t->dp_id, "comedia",
+			      t->comedia, "rtcp_mux", t->rtcp_mux, "connected", t->connected, "ip",
+			      t->ip, "port", (int)t->port, "rtcp_port", (int)t->rtcp_port,
+			      "remote_ip", t->remote_ip, "remote_port", (int)t->remote_port,
+			      "remote_rtcp_port", (int)t->remote_rtcp_port, "pipe", t->pipe);
+
+	if (j != NULL && t->srtp_suite != CASCADE_SUITE_NONE) {
+		/* the state file is written 0600 (cp_state.c): a restart must not need them again */
+		json_object_set_new(j, "srtp_suite", json_integer(t->srtp_suite));
+		json_object_set_new(j, "srtp_local_key", key_json(t->srtp_suite, t->local_key));
+		if (t->has_remote_key)
+			json_object_set_new(j, "srtp_remote_key",
+					    key_json(t->srtp_suite, t->remote_key));
+	}
+	return j;
 }
 
 int
@@ -140,6 +190,20 @@ cp_transport_restore(json_t *o)
 		  : (!cp_room_name_ok(room) || port < r.cfg->port_min || port > r.cfg->port_max))) {
 		free(t);
 		return -1;
+	}
+	t->srtp_suite = (uint8_t)json_integer_value(json_object_get(o, "srtp_suite"));
+	if (t->srtp_suite != CASCADE_SUITE_NONE) {
+		json_t *rk = json_object_get(o, "srtp_remote_key");
+
+		if (pipe ||
+		    key_parse(t->srtp_suite, json_string_value(json_object_get(o, "srtp_local_key")),
+			      t->local_key) < 0 ||
+		    (rk != NULL && key_parse(t->srtp_suite, json_string_value(rk), t->remote_key) < 0)) {
+			explicit_bzero(t, sizeof(*t));
+			free(t);
+			return -1;
+		}
+		t->has_remote_key = rk != NULL;
 	}
 	t->pipe = pipe;
 	snprintf(t->id, sizeof(t->id), "%s", id);
@@ -200,6 +264,7 @@ cp_transport_drop(struct cp_transport *t)
 		room_del(t->room);
 		release_ports(t);
 	}
+	explicit_bzero(t, sizeof(*t)); /* SRTP keys */
 	free(t);
 	cp_state_dirty();
 }
@@ -352,6 +417,8 @@ transport_json(const struct cp_transport *t)
 
 	if (!t->rtcp_mux)
 		json_object_set_new(j, "rtcpTuple", tuple(t->ip, t->rtcp_port));
+	if (t->srtp_suite != CASCADE_SUITE_NONE) /* the suite only: keys are shown once, at create */
+		json_object_set_new(j, "srtpCryptoSuite", json_string(suite_name(t->srtp_suite)));
 	if (t->remote_port != 0)
 		json_object_set_new(j, "remote",
 				    json_pack("{s:s,s:i,s:i}", "ip", t->remote_ip, "port",
@@ -369,7 +436,18 @@ struct call {
 	uint16_t remote_port, remote_rtcp_port; /* connect: what is being set */
 	char remote_ip[64];
 	struct cascade_cmd cmd; /* connect: sent once the next hop's MAC is known */
+	bool has_ip;            /* connect: a remote tuple to set (else SRTP keys only) */
+	bool has_srtp;          /* connect: srtp holds the keys, sent first */
+	struct cascade_cmd srtp;
 };
+
+/* Free a call, wiping the keys it may hold. */
+static void
+call_free(struct call *c)
+{
+	explicit_bzero(&c->srtp, sizeof(c->srtp));
+	free(c);
+}
 
 static struct call *
 call_new(struct evhttp_request *req, struct cp_transport *t)
@@ -471,6 +549,7 @@ on_created(const struct cascade_reply *rep, void *arg)
 				cp_http_dp_error(c->req, rep->status, rep->message);
 		}
 		release_ports(t);
+		explicit_bzero(t, sizeof(*t));
 		free(t);
 		free(c);
 		return;
@@ -485,8 +564,16 @@ on_created(const struct cascade_reply *rep, void *arg)
 	}
 	room_add(t->room);
 	cp_state_dirty();
-	if (c->req != NULL)
-		cp_http_json(c->req, 200, transport_json(t));
+	if (c->req != NULL) {
+		json_t *j = transport_json(t);
+
+		if (t->srtp_suite != CASCADE_SUITE_NONE)
+			json_object_set_new(j, "srtpParameters",
+					    json_pack("{s:s,s:o}", "cryptoSuite",
+						      suite_name(t->srtp_suite), "keyBase64",
+						      key_json(t->srtp_suite, t->local_key)));
+		cp_http_json(c->req, 200, j);
+	}
 	free(c);
 }
 
@@ -525,10 +612,32 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 	    cp_opt_bool(req, body, "rtcpMux", &t->rtcp_mux) < 0 ||
 	    cp_opt_bool(req, body, "enableSrtp", &srtp) < 0)
 		goto bad;
-	if (srtp) {
-		cp_http_error(req, CP_API_BAD_REQUEST,
-			      "enableSrtp: SRTP is not available on this node yet");
+	v = json_object_get(body, "srtpCryptoSuite");
+	if (v != NULL && !srtp) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "srtpCryptoSuite: needs \"enableSrtp\":true");
 		goto bad;
+	}
+	if (srtp) {
+		enum cascade_srtp_suite ws = CASCADE_SRTP_AES_CM_128_HMAC_SHA1_80;
+
+		if (v != NULL &&
+		    (!json_is_string(v) || cascade_srtp_suite_from_name(json_string_value(v), &ws) < 0)) {
+			cp_http_error(req, CP_API_BAD_REQUEST,
+				      "srtpCryptoSuite: one of AES_CM_128_HMAC_SHA1_80, "
+				      "AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM");
+			goto bad;
+		}
+		if (!cascade_srtp_suite_is_supported(ws)) {
+			cp_http_error(req, CP_API_BAD_REQUEST,
+				      "srtpCryptoSuite: %s is not in this node's libsrtp2",
+				      cascade_srtp_suite_info(ws)->name);
+			goto bad;
+		}
+		t->srtp_suite = (uint8_t)(ws + 1);
+		if (cascade_srtp_key_generate(ws, t->local_key, sizeof(t->local_key)) < 0) {
+			cp_http_error(req, CP_API_INTERNAL, "enableSrtp: cannot generate a key");
+			goto bad;
+		}
 	}
 	if (cp_dp_state() != CP_DP_RUNNING) {
 		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
@@ -586,6 +695,7 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 	cmd.u.transport.obj_id = t->dp_id;
 	cmd.u.transport.flags = (uint8_t)((t->comedia ? CASCADE_TRANSPORT_COMEDIA : 0) |
 					  (t->rtcp_mux ? CASCADE_TRANSPORT_RTCP_MUX : 0));
+	cmd.u.transport.srtp_suite = t->srtp_suite;
 	t->family = cp_addr_make(&cmd.u.transport.local, t->ip, t->port);
 	if (!t->rtcp_mux)
 		cp_addr_make(&cmd.u.transport.local_rtcp, t->ip, t->rtcp_port);
@@ -599,6 +709,7 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 	if (rc < 0) {
 		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
 		release_ports(t);
+		explicit_bzero(t, sizeof(*t));
 		free(t);
 		free(c);
 		return;
@@ -607,6 +718,7 @@ cp_api_transport_create(struct evhttp_request *req, const char *room)
 	return;
 bad:
 	json_decref(body);
+	explicit_bzero(t, sizeof(*t));
 	free(t);
 }
 
@@ -656,7 +768,7 @@ on_connected(const struct cascade_reply *rep, void *arg)
 		else
 			cp_http_dp_error(c->req, rep->status, rep->message);
 	}
-	free(c);
+	call_free(c);
 }
 
 static void
@@ -675,8 +787,92 @@ on_next_hop(const uint8_t *mac, void *arg)
 			cp_http_release(c->req);
 			cp_http_error(c->req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
 		}
-		free(c);
+		call_free(c);
 	}
+}
+
+/*
+ * The dataplane has (or refused) the SRTP keys: keep the remote's, then set
+ * the remote tuple if connect gave one.
+ */
+static void
+on_srtp_set(const struct cascade_reply *rep, void *arg)
+{
+	struct call *c = arg;
+	struct cp_transport *t = c->t;
+
+	if (rep != NULL && rep->status == 0) {
+		memcpy(t->remote_key, c->srtp.u.srtp.rx_master, sizeof(t->remote_key));
+		t->has_remote_key = true;
+		cp_state_dirty();
+		explicit_bzero(&c->srtp, sizeof(c->srtp));
+		if (c->has_ip) {
+			cp_neigh_resolve(c->remote_ip, on_next_hop, c);
+			return;
+		}
+	}
+	t->busy = false;
+	if (c->req != NULL) {
+		cp_http_release(c->req);
+		if (rep == NULL)
+			cp_http_error(c->req, CP_API_UNAVAILABLE, "dataplane did not answer");
+		else if (rep->status != 0)
+			cp_http_dp_error(c->req, rep->status, rep->message);
+		else
+			cp_http_json(c->req, 200, json_object());
+	}
+	call_free(c);
+}
+
+/*
+ * connect's srtpParameters ({"cryptoSuite","keyBase64"}, the remote's key) for
+ * SRTP transport t into key. 0, or -1 after answering 400 naming the field.
+ */
+static int
+srtp_params(struct evhttp_request *req, const struct cp_transport *t, json_t *v, uint8_t *key)
+{
+	enum cascade_srtp_suite ws;
+	json_t *suite = json_object_get(v, "cryptoSuite"), *b64 = json_object_get(v, "keyBase64");
+	uint8_t k[CASCADE_SRTP_MASTER_MAX_BYTES];
+	int rc;
+
+	if (!json_is_object(v)) {
+		cp_http_error(req, CP_API_BAD_REQUEST,
+			      "srtpParameters: an object {\"cryptoSuite\",\"keyBase64\"}");
+		return -1;
+	}
+	if (!json_is_string(suite) || cascade_srtp_suite_from_name(json_string_value(suite), &ws) < 0) {
+		cp_http_error(req, CP_API_BAD_REQUEST,
+			      "srtpParameters.cryptoSuite: one of AES_CM_128_HMAC_SHA1_80, "
+			      "AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM");
+		return -1;
+	}
+	if ((uint8_t)(ws + 1) != t->srtp_suite) {
+		cp_http_error(req, CP_API_BAD_REQUEST,
+			      "srtpParameters.cryptoSuite: %s differs from the transport's %s",
+			      json_string_value(suite), suite_name(t->srtp_suite));
+		return -1;
+	}
+	if (!json_is_string(b64)) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "srtpParameters.keyBase64: required, a string");
+		return -1;
+	}
+	rc = cascade_srtp_key_from_base64(ws, json_string_value(b64), k, sizeof(k));
+	if (rc < 0) {
+		if (rc == -EMSGSIZE)
+			cp_http_error(req, CP_API_BAD_REQUEST,
+				      "srtpParameters.keyBase64: %s needs %u bytes of key and salt",
+				      suite_name(t->srtp_suite),
+				      cascade_srtp_master_bytes(t->srtp_suite));
+		else
+			cp_http_error(req, CP_API_BAD_REQUEST,
+				      "srtpParameters.keyBase64: not canonical base64");
+		return -1;
+	}
+	memset(key, 0, CASCADE_SRTP_MASTER_MAX);
+	memcpy(key, k, (size_t)rc);
+	explicit_bzero(k, sizeof(k));
+	return 0;
 }
 
 void
@@ -685,8 +881,11 @@ cp_api_transport_connect(struct evhttp_request *req, const char *id)
 	struct cp_transport *t;
 	struct cascade_cmd cmd;
 	struct call *c;
-	json_t *body, *v;
+	json_t *body, *v, *vs;
 	uint16_t port = 0, rtcp_port = 0;
+	uint8_t key[CASCADE_SRTP_MASTER_MAX];
+	bool has_ip;
+	int rc;
 
 	body = cp_http_body(req);
 	if (body == NULL)
@@ -695,41 +894,82 @@ cp_api_transport_connect(struct evhttp_request *req, const char *id)
 	if (t == NULL)
 		goto out;
 	memset(&cmd, 0, sizeof(cmd));
-	v = json_object_get(body, "ip");
-	if (v == NULL || !json_is_string(v) ||
-	    cp_addr_make(&cmd.u.transport.remote, json_string_value(v), 1) != t->family) {
+	vs = json_object_get(body, "srtpParameters");
+	if (vs != NULL && t->srtp_suite == CASCADE_SUITE_NONE) {
 		cp_http_error(req, CP_API_BAD_REQUEST,
-			      "ip: required, an address of the transport's family (%s)",
-			      t->family == CASCADE_AF_INET ? "IPv4" : "IPv6");
+			      "srtpParameters: the transport was created without enableSrtp");
 		goto out;
 	}
-	if (opt_port(req, body, "port", &port) < 0 || opt_port(req, body, "rtcpPort", &rtcp_port) < 0)
-		goto out;
-	if (port == 0) {
-		cp_http_error(req, CP_API_BAD_REQUEST, "port: required");
+	if (vs == NULL && t->srtp_suite != CASCADE_SUITE_NONE) {
+		cp_http_error(req, CP_API_BAD_REQUEST,
+			      "srtpParameters: required on an SRTP transport (enableSrtp)");
 		goto out;
 	}
-	if (t->rtcp_mux && rtcp_port != 0 && rtcp_port != port) {
-		cp_http_error(req, CP_API_BAD_REQUEST, "rtcpPort: not allowed with rtcpMux");
+	if (vs != NULL && srtp_params(req, t, vs, key) < 0)
 		goto out;
+	v = json_object_get(body, "ip");
+	/* a comedia SRTP transport learns its remote: connect may bring only the keys */
+	has_ip = !(v == NULL && vs != NULL && t->comedia && json_object_get(body, "port") == NULL &&
+		   json_object_get(body, "rtcpPort") == NULL);
+	if (has_ip) {
+		if (v == NULL || !json_is_string(v) ||
+		    cp_addr_make(&cmd.u.transport.remote, json_string_value(v), 1) != t->family) {
+			cp_http_error(req, CP_API_BAD_REQUEST,
+				      "ip: required, an address of the transport's family (%s)",
+				      t->family == CASCADE_AF_INET ? "IPv4" : "IPv6");
+			goto out;
+		}
+		if (opt_port(req, body, "port", &port) < 0 ||
+		    opt_port(req, body, "rtcpPort", &rtcp_port) < 0)
+			goto out;
+		if (port == 0) {
+			cp_http_error(req, CP_API_BAD_REQUEST, "port: required");
+			goto out;
+		}
+		if (t->rtcp_mux && rtcp_port != 0 && rtcp_port != port) {
+			cp_http_error(req, CP_API_BAD_REQUEST, "rtcpPort: not allowed with rtcpMux");
+			goto out;
+		}
 	}
 	c = call_new(req, t);
 	if (c == NULL)
 		goto out;
-	snprintf(c->remote_ip, sizeof(c->remote_ip), "%s", json_string_value(v));
-	c->remote_port = port;
-	c->remote_rtcp_port = t->rtcp_mux ? 0 : rtcp_port;
-	cmd.type = CASCADE_CMD_TRANSPORT_CONNECT;
-	cmd.u.transport.obj_id = t->dp_id;
-	cmd.u.transport.remote.port_be = htons(port);
-	if (c->remote_rtcp_port != 0)
-		cp_addr_make(&cmd.u.transport.remote_rtcp, c->remote_ip, c->remote_rtcp_port);
-	c->cmd = cmd;
-	/* the next hop's MAC first (from the kernel, when the port is a kernel interface) */
+	c->has_ip = has_ip;
+	if (has_ip) {
+		snprintf(c->remote_ip, sizeof(c->remote_ip), "%s", json_string_value(v));
+		c->remote_port = port;
+		c->remote_rtcp_port = t->rtcp_mux ? 0 : rtcp_port;
+		cmd.type = CASCADE_CMD_TRANSPORT_CONNECT;
+		cmd.u.transport.obj_id = t->dp_id;
+		cmd.u.transport.remote.port_be = htons(port);
+		if (c->remote_rtcp_port != 0)
+			cp_addr_make(&cmd.u.transport.remote_rtcp, c->remote_ip,
+				     c->remote_rtcp_port);
+		c->cmd = cmd;
+	}
 	t->busy = true;
 	cp_http_hold(req, &c->req);
-	cp_neigh_resolve(c->remote_ip, on_next_hop, c);
+	if (vs == NULL) {
+		/* the next hop's MAC first (from the kernel, when the port is a kernel interface) */
+		cp_neigh_resolve(c->remote_ip, on_next_hop, c);
+		goto out;
+	}
+	/* the keys first, so media flows as soon as the remote tuple is set */
+	c->has_srtp = true;
+	c->srtp.type = CASCADE_CMD_TRANSPORT_SRTP;
+	c->srtp.u.srtp.obj_id = t->dp_id;
+	c->srtp.u.srtp.suite = t->srtp_suite;
+	memcpy(c->srtp.u.srtp.rx_master, key, CASCADE_SRTP_MASTER_MAX);
+	memcpy(c->srtp.u.srtp.tx_master, t->local_key, CASCADE_SRTP_MASTER_MAX);
+	rc = cp_dp_call(&c->srtp, DP_TIMEOUT_MS, on_srtp_set, c);
+	if (rc < 0) {
+		t->busy = false;
+		cp_http_release(req);
+		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane: %s", strerror(-rc));
+		call_free(c);
+	}
 out:
+	explicit_bzero(key, sizeof(key));
 	json_decref(body);
 }
 

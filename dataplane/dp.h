@@ -75,12 +75,29 @@ struct dp_peer {
 	uint8_t pad[1];
 };
 
+/*
+ * An SRTP transport's inbound sessions (any SSRC, the remote's key): one for
+ * RTP, one for RTCP, so that without rtcp-mux the two ports' packets may be
+ * polled by different lcores without sharing a session. Replaced whole (RCU)
+ * on a re-key.
+ */
+struct dp_srtp_rx {
+	struct cascade_srtp *rtp;
+	struct cascade_srtp *rtcp;
+};
+
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
+	/* cfg.srtp_suite != 0: NULL until TRANSPORT_SRTP (packets dropped as srtp_error) */
+	struct dp_srtp_rx *_Atomic srtp_rx;
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
 	uint8_t learn_posted; /* worker hint: a learn event is on its way (racy, harmless) */
+	/* main lcore only: the keys, to make consumers' sessions and detect retries */
+	uint8_t has_keys;
+	uint8_t rx_master[CASCADE_SRTP_MASTER_MAX];
+	uint8_t tx_master[CASCADE_SRTP_MASTER_MAX];
 };
 
 struct dp_clist {
@@ -107,7 +124,7 @@ struct dp_consumer {
 	_Atomic uint8_t paused;
 	uint8_t in_use;
 	uint8_t has_peer; /* on a PIPE transport: peer is where its packets go */
-	uint8_t pad0;
+	uint8_t is_srtp;  /* on an SRTP transport: a private copy, protected with srtp */
 	_Atomic uint32_t resume_epoch; /* bumped by main on every resume */
 	uint32_t producer;
 	uint32_t transport;
@@ -117,6 +134,12 @@ struct dp_consumer {
 	struct dp_seq_state st;
 	struct cascade_cmd_consumer cfg;
 	struct dp_peer peer; /* cfg.remote and cfg.remote_mac, when has_peer */
+	/*
+	 * is_srtp: the outbound session (the consumer's SSRC, the transport's tx
+	 * key), made by main when the consumer is installed or the transport gets
+	 * keys; NULL until then. Used only by the lcore of its producer.
+	 */
+	struct cascade_srtp *_Atomic srtp;
 } __rte_cache_aligned;
 static_assert(offsetof(struct dp_consumer, cfg) + offsetof(struct cascade_cmd_consumer, remote) <=
 		      2 * RTE_CACHE_LINE_SIZE,
@@ -161,6 +184,7 @@ struct dp_port {
 	uint16_t port_id;
 	bool main_txq; /* queue n_workers exists, for the main lcore's injected packets */
 	bool is_memif; /* left to process exit at shutdown (see dp_ports_close) */
+	uint16_t mtu;  /* largest IP packet it sends (SRTP egress grows packets: checked) */
 	struct rte_ether_addr mac;
 };
 
@@ -316,6 +340,13 @@ void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *
 /* Send producer p's sender report m to each consumer as a single SR; consumes m. */
 void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		    const struct dp_producer *p, uint32_t pslot);
+/*
+ * After an SRTP packet was unprotected in place (its payload shrank to
+ * l4->payload_len and changed): recompute the ingress UDP checksum over what is
+ * now there, so fan-out's derived checksums stay right. Leaves an IPv4 packet
+ * that came without a checksum alone. Worker lcore.
+ */
+void dp_udp_cksum_redo(struct rte_mbuf *m, const struct dp_l4 *l4);
 /* Hand every buffered egress packet to its TX queue (before reporting quiescence). */
 void dp_tx_flush(struct dp_worker *w);
 /*

@@ -83,7 +83,11 @@ dp_check_transport(const struct cascade_cmd_transport *t, uint16_t n_ports, char
 			   n_ports);
 	if (!dp_addr_valid(&t->local, true))
 		return bad(msg, len, "transport.local: family must be 4 or 6 and port non-zero");
+	if (t->srtp_suite > CASCADE_SUITE_MAX)
+		return bad(msg, len, "transport.srtp_suite: unknown suite %u", t->srtp_suite);
 	if (t->flags & CASCADE_TRANSPORT_PIPE) {
+		if (t->srtp_suite != CASCADE_SUITE_NONE)
+			return bad(msg, len, "transport.srtp_suite: a pipe transport has no SRTP");
 		/* one pipe port for all peer nodes: nothing to learn, nobody to check */
 		if (!mux)
 			return bad(msg, len, "transport.flags: a pipe transport needs rtcp-mux");
@@ -112,6 +116,40 @@ dp_check_transport(const struct cascade_cmd_transport *t, uint16_t n_ports, char
 	if (t->remote_rtcp.port_be != 0 && t->remote_rtcp.family != t->local.family)
 		return bad(msg, len, "transport.remote_rtcp: family differs from local");
 	return 0;
+}
+
+/* A master key + salt field: mb bytes, not all zero, zero after them. */
+static int
+check_master(const uint8_t *k, unsigned int mb, const char *field, char *msg, size_t len)
+{
+	if (is_zero(k, mb))
+		return bad(msg, len, "srtp.%s: all zero", field);
+	if (!is_zero(k + mb, CASCADE_SRTP_MASTER_MAX - mb))
+		return bad(msg, len, "srtp.%s: longer than the suite's %u bytes", field, mb);
+	return 0;
+}
+
+int
+dp_check_transport_srtp(const struct cascade_cmd_transport_srtp *s,
+			const struct cascade_cmd_transport *tp, char *msg, size_t len)
+{
+	unsigned int mb;
+	int rc;
+
+	if (s->obj_id == 0)
+		return bad(msg, len, "srtp.obj_id: must not be 0");
+	if (tp->srtp_suite == CASCADE_SUITE_NONE)
+		return bad(msg, len, "srtp.obj_id: not an SRTP transport (srtp_suite 0)");
+	if (s->suite != tp->srtp_suite)
+		return bad(msg, len, "srtp.suite: %u, the transport's is %u", s->suite,
+			   tp->srtp_suite);
+	if (!is_zero(s->pad, sizeof(s->pad)))
+		return bad(msg, len, "srtp.pad: must be zero");
+	mb = cascade_srtp_master_bytes(s->suite);
+	rc = check_master(s->rx_master, mb, "rx_master", msg, len);
+	if (rc == 0)
+		rc = check_master(s->tx_master, mb, "tx_master", msg, len);
+	return rc;
 }
 
 int

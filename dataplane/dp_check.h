@@ -21,12 +21,22 @@
 
 /*
  * Check a TRANSPORT_ADD body for a dataplane with n_ports ports: flags, port,
- * local addresses, remote families, and the pipe rules (rtcp-mux, no comedia,
- * no remote or remote MAC). Returns 0, or -EINVAL with a message naming the
+ * local addresses, remote families, the SRTP suite (known; none on a pipe), and
+ * the pipe rules (rtcp-mux, no comedia, no remote or remote MAC). Returns 0, or -EINVAL with a message naming the
  * field in msg (len bytes, NUL-terminated).
  */
 int dp_check_transport(const struct cascade_cmd_transport *t, uint16_t n_ports, char *msg,
 		       size_t len);
+
+/*
+ * Check a TRANSPORT_SRTP body against the transport's installed config tp:
+ * obj_id, tp is an SRTP transport of the same suite, the padding is zero, and
+ * rx_master and tx_master hold exactly the suite's master key + salt (not all
+ * zero, zero after it). Returns 0 or -EINVAL with a message that names the
+ * field and never shows key bytes.
+ */
+int dp_check_transport_srtp(const struct cascade_cmd_transport_srtp *s,
+			    const struct cascade_cmd_transport *tp, char *msg, size_t len);
 
 /*
  * Check the fields of a CONSUMER_ADD body that need nothing else: id, payload

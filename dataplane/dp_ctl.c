@@ -68,10 +68,20 @@ do_commands(struct dp_ctx *c)
 	bool grace;
 
 	/* a reply ring the client does not drain holds commands back, never drops them */
-	while (n_pending < CMD_BATCH && n < CMD_BATCH &&
-	       cascade_ring_pop(cr, &cmd, sizeof(cmd)) == 0) {
+	while (n_pending < CMD_BATCH && n < CMD_BATCH) {
+		void *slot = (void *)(uintptr_t)cascade_ring_peek(cr);
+
+		if (slot == NULL)
+			break;
+		memcpy(&cmd, slot, sizeof(cmd));
+		/* SRTP keys leave no copy in the shared segment (the slot is ours until release) */
+		if (cmd.type == CASCADE_CMD_TRANSPORT_SRTP)
+			memset(slot, 0, sizeof(cmd));
+		cascade_ring_release(cr);
 		n++;
 		dp_table_apply(c, &cmd, &r, &grace);
+		if (cmd.type == CASCADE_CMD_TRANSPORT_SRTP)
+			explicit_bzero(&cmd, sizeof(cmd));
 		if (grace && r.status == 0) {
 			if (dp_table_defer_reply(&r) < 0)
 				pending[n_pending++] = r; /* cannot defer: answer now */

@@ -14,8 +14,17 @@
  * ingress mbuf itself, rewritten in place (no allocation at all for 1 -> 1).
  * Ports whose driver sends only the first segment of a chain (net_af_xdp, or
  * any without RTE_ETH_TX_OFFLOAD_MULTI_SEGS) get one linear full-size copy per
- * consumer instead of header + clone. (SRTP egress will need a private copy
- * with trailer room, since libsrtp2 encrypts in place.)
+ * consumer instead of header + clone.
+ *
+ * SRTP consumers (on a transport with srtp_suite) always get a private linear
+ * copy with room for the trailer, since libsrtp2 encrypts in place: never the
+ * shared payload clone, and never the ingress mbuf, not even as the last
+ * consumer (the copy costs less than the cipher, and keeps the in-place path
+ * free of SRTP cases). The copy is protected with the consumer's own outbound
+ * session (its SSRC, the transport's tx key), which only this lcore, the one
+ * that receives the producer, touches; its UDP checksum is computed over the
+ * protected bytes. Forwarded SRs are protected with the same session
+ * (srtp_protect_rtcp).
  *
  * The UDP checksum is derived, not recomputed: the ingress checksum minus the
  * ingress headers' sum gives the payload's sum once per packet; each consumer
@@ -26,6 +35,7 @@
  * SR (report blocks and other compound parts dropped: they describe the
  * producer's own reception) with the consumer's SSRC and timestamp offset.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -124,6 +134,23 @@ txbuf_add(struct dp_worker *w, uint16_t port, struct rte_mbuf *pkt)
 	b->pkts[b->n++] = pkt;
 	if (b->n >= DP_BURST)
 		txbuf_send(w, port);
+}
+
+void
+dp_udp_cksum_redo(struct rte_mbuf *m, const struct dp_l4 *l4)
+{
+	struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, l4->l4_off);
+	uint32_t sum;
+	uint16_t ck;
+
+	if (udp->dgram_cksum == 0 && l4->family == CASCADE_AF_INET)
+		return; /* none to keep (RFC 768) */
+	sum = pseudo_udp_sum(l4->family, l4->src_ip, l4->dst_ip, l4->src_port_be, l4->dst_port_be,
+			     (uint16_t)(l4->payload_len + sizeof(*udp)));
+	sum = __rte_raw_cksum(rte_pktmbuf_mtod_offset(m, void *, l4->payload_off), l4->payload_len,
+			      sum);
+	ck = (uint16_t)~fold(sum);
+	udp->dgram_cksum = ck == 0 ? 0xffff : ck;
 }
 
 void
@@ -272,6 +299,92 @@ fanout_in_place(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const st
 	return true;
 }
 
+/* Count one egress packet of consumer cslot lost for `why`. */
+static void
+consumer_drop(struct dp_worker *w, uint32_t cslot, enum cascade_drop why)
+{
+	dp_drop_count(w, why);
+	w->cstats[cslot].drop_pkts++;
+}
+
+/*
+ * An SRTP consumer's copy: one full-size mbuf with headers, the rewritten RTP
+ * header and the payload, protected in place with the consumer's session.
+ * Never takes m.
+ */
+static void
+fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct dp_rtp *rtp,
+	    const struct dp_producer *p, struct dp_consumer *k, uint32_t cslot,
+	    const struct dp_transport *tp, const struct dp_peer *peer, uint8_t pt)
+{
+	/* pairs with the main lcore's release store of srtp (transport_srtp) */
+	struct cascade_srtp *s = atomic_load_explicit(&k->srtp, memory_order_acquire);
+	uint16_t off = (uint16_t)(L2_LEN + (tp->cfg.local.family == CASCADE_AF_INET ? 28 : 48));
+	size_t len = (size_t)f->rtp_hdr_len + f->tail_len, cap;
+	struct rte_mbuf *h;
+	uint8_t *hp, *out;
+	uint16_t out_seq;
+	uint32_t out_ts;
+	int rc;
+
+	if (unlikely(s == NULL)) {
+		consumer_drop(w, cslot, CASCADE_DROP_SRTP_ERROR); /* no keys yet */
+		return;
+	}
+	h = rte_pktmbuf_alloc(dp.pkt_pool);
+	if (unlikely(h == NULL)) {
+		consumer_drop(w, cslot, CASCADE_DROP_NO_MBUF);
+		return;
+	}
+	cap = rte_pktmbuf_tailroom(h) > off ? rte_pktmbuf_tailroom(h) - off : 0;
+	if (unlikely(len + CASCADE_SRTP_RTP_TRAILER_MAX > cap)) {
+		rte_pktmbuf_free(h);
+		consumer_drop(w, cslot, CASCADE_DROP_TOO_BIG);
+		return;
+	}
+	hp = rte_pktmbuf_mtod(h, uint8_t *);
+	out = hp + off;
+	memcpy(out, f->rtp, f->rtp_hdr_len);
+	if (dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq,
+		       &out_ts) < 0) {
+		rte_pktmbuf_free(h); /* from before a resync: its number was already used */
+		return;
+	}
+	if (unlikely(dp_rtp_rewrite(out, f->rtp_hdr_len, pt, out_seq, out_ts, k->cfg.ssrc,
+				    k->cfg.ext_map) < 0)) {
+		rte_pktmbuf_free(h);
+		consumer_drop(w, cslot, CASCADE_DROP_RTP_EXT);
+		return;
+	}
+	memcpy(out + f->rtp_hdr_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),
+	       f->tail_len);
+	rc = cascade_srtp_protect_rtp(s, out, &len, cap);
+	if (unlikely(rc < 0)) {
+		rte_pktmbuf_free(h);
+		consumer_drop(w, cslot, dp_srtp_drop_reason(rc));
+		return;
+	}
+	if (unlikely(off - L2_LEN + len > dp.ports[tp->cfg.port_id].mtu)) {
+		/* the tag pushed a full-size packet past the MTU (no IP fragmentation here) */
+		rte_pktmbuf_free(h);
+		consumer_drop(w, cslot, CASCADE_DROP_TOO_BIG);
+		return;
+	}
+	if (dp_write_l2l4(hp, tp, peer, &tp->cfg.local, &peer->remote, (uint16_t)len,
+			  __rte_raw_cksum(out, len, 0), true) == 0) {
+		rte_pktmbuf_free(h);
+		consumer_drop(w, cslot, CASCADE_DROP_NO_ROUTE);
+		return;
+	}
+	h->data_len = (uint16_t)(off + len);
+	h->pkt_len = h->data_len;
+	w->cstats[cslot].tx_pkts++;
+	w->cstats[cslot].tx_bytes += h->pkt_len;
+	w->tstats[k->transport].tx_pkts++;
+	w->tstats[k->transport].tx_bytes += h->pkt_len;
+	txbuf_add(w, tp->cfg.port_id, h);
+}
+
 /* One consumer's copy of m. Returns true when it took m itself (the last consumer). */
 static bool
 fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct dp_rtp *rtp,
@@ -292,6 +405,10 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 	if (peer == NULL) {
 		dp_drop_count(w, CASCADE_DROP_NO_ROUTE);
 		w->cstats[cslot].drop_pkts++;
+		return false;
+	}
+	if (k->is_srtp) {
+		fanout_srtp(w, m, f, rtp, p, k, cslot, tp, peer, (uint8_t)pt);
 		return false;
 	}
 	if (last && fanout_in_place(w, m, f, rtp, p, k, cslot, tp, peer, (uint8_t)pt))
@@ -452,10 +569,13 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		const struct dp_peer *peer;
 		struct cascade_addr dst;
 		const struct cascade_addr *src;
+		struct cascade_srtp *srtp = NULL;
 		struct rte_mbuf *h;
 		uint8_t *hp, *out;
-		uint16_t hl;
+		uint16_t hl, off;
+		size_t len = SR_LEN;
 		uint32_t v, body;
+		int rc;
 
 		if (atomic_load_explicit(&k->paused, memory_order_acquire) || !k->st.started)
 			continue; /* no RTP sent yet: an SR would announce nothing */
@@ -464,6 +584,14 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 			dp_drop_count(w, CASCADE_DROP_NO_ROUTE);
 			w->cstats[cs].drop_pkts++;
 			continue;
+		}
+		if (k->is_srtp) {
+			/* pairs with the main lcore's release store of srtp */
+			srtp = atomic_load_explicit(&k->srtp, memory_order_acquire);
+			if (srtp == NULL) {
+				consumer_drop(w, cs, CASCADE_DROP_SRTP_ERROR);
+				continue;
+			}
 		}
 		if (tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX) {
 			dst = peer->remote;
@@ -482,7 +610,8 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 			continue;
 		}
 		hp = rte_pktmbuf_mtod(h, uint8_t *);
-		out = hp + L2_LEN + (tp->cfg.local.family == CASCADE_AF_INET ? 28 : 48);
+		off = (uint16_t)(L2_LEN + (tp->cfg.local.family == CASCADE_AF_INET ? 28 : 48));
+		out = hp + off;
 		memcpy(out, sr, SR_LEN);
 		out[0] = (uint8_t)(out[0] & 0xc0); /* V=2, P=0 (no padding copied), RC=0 */
 		out[2] = 0;
@@ -493,15 +622,24 @@ dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		memcpy(&v, out + 16, 4);
 		v = rte_cpu_to_be_32(rte_be_to_cpu_32(v) + k->st.ts_off);
 		memcpy(out + 16, &v, 4);
-		body = __rte_raw_cksum(out, SR_LEN, 0);
-		hl = dp_write_l2l4(hp, tp, peer, src, &dst, SR_LEN, body, true);
+		if (srtp != NULL) {
+			rc = cascade_srtp_protect_rtcp(srtp, out, &len,
+						       rte_pktmbuf_tailroom(h) - off);
+			if (unlikely(rc < 0)) {
+				rte_pktmbuf_free(h);
+				consumer_drop(w, cs, dp_srtp_drop_reason(rc));
+				continue;
+			}
+		}
+		body = __rte_raw_cksum(out, len, 0);
+		hl = dp_write_l2l4(hp, tp, peer, src, &dst, (uint16_t)len, body, true);
 		if (hl == 0) {
 			rte_pktmbuf_free(h);
 			dp_drop_count(w, CASCADE_DROP_NO_ROUTE);
 			w->cstats[cs].drop_pkts++;
 			continue;
 		}
-		h->data_len = (uint16_t)(hl + SR_LEN);
+		h->data_len = (uint16_t)(hl + len);
 		h->pkt_len = h->data_len;
 		w->cstats[cs].rtcp_pkts++;
 		w->tstats[k->transport].tx_pkts++;

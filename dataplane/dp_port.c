@@ -83,6 +83,8 @@ port_init(struct dp_ctx *c, uint16_t port_id, struct dp_port *p)
 			return rc;
 		}
 	}
+	if (rte_eth_dev_get_mtu(port_id, &p->mtu) != 0 || p->mtu < RTE_ETHER_MIN_MTU)
+		p->mtu = RTE_ETHER_MTU;
 	rc = rte_eth_macaddr_get(port_id, &p->mac);
 	if (rc != 0)
 		memset(&p->mac, 0, sizeof(p->mac));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dp_srtp: start-up checks for SRTP (see dp_srtp.h). The packet path calls
- * the cascade_srtp wrapper directly; nothing here runs per packet except the
- * log forwarder, which libsrtp2 calls only for rare events (a key reaching its
+ * dp_srtp: start-up checks for SRTP and session making (see dp_srtp.h). The
+ * packet path calls the cascade_srtp wrapper directly; nothing here runs per
+ * packet except the log forwarder, which libsrtp2 calls only for rare events (a key reaching its
  * usage limit, an SSRC collision) and which drops all but a few lines a
  * second.
  */
@@ -12,8 +12,22 @@
 
 #include <rte_cycles.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
+#include "dp.h"
 #include "dp_srtp.h"
+
+/* The ABI's suite ids are the wrapper's suites plus one (0 is plain RTP). */
+static_assert((int)CASCADE_SRTP_AES_CM_128_HMAC_SHA1_80 ==
+			      (int)CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80 - 1 &&
+		      (int)CASCADE_SRTP_AES_CM_128_HMAC_SHA1_32 ==
+			      (int)CASCADE_SUITE_AES_CM_128_HMAC_SHA1_32 - 1 &&
+		      (int)CASCADE_SRTP_AEAD_AES_128_GCM == (int)CASCADE_SUITE_AEAD_AES_128_GCM - 1 &&
+		      (int)CASCADE_SRTP_AEAD_AES_256_GCM == (int)CASCADE_SUITE_AEAD_AES_256_GCM - 1 &&
+		      (int)CASCADE_SRTP_SUITE_COUNT == (int)CASCADE_SUITE_MAX,
+	      "suite numbering");
+
+#define RX_REPLAY_WINDOW 1024
 
 RTE_LOG_REGISTER(dp_srtp_logtype, cascade.dp.srtp, INFO);
 
@@ -88,4 +102,73 @@ dp_srtp_init(bool allow_slow)
 		cascade_srtp_backend_name(b), cascade_srtp_version(),
 		cascade_srtp_crypto_version());
 	return 0;
+}
+
+static struct cascade_srtp *
+session(uint8_t suite, const uint8_t *master, enum cascade_srtp_dir dir, bool any, uint32_t ssrc)
+{
+	struct cascade_srtp_conf conf = {
+		.suite = (enum cascade_srtp_suite)(suite - 1),
+		.dir = dir,
+		.any_ssrc = any,
+		.ssrc = ssrc,
+		.replay_window = dir == CASCADE_SRTP_INBOUND ? RX_REPLAY_WINDOW : 0,
+		.allow_repeat_tx = dir == CASCADE_SRTP_OUTBOUND,
+		.master = master,
+		.master_len = cascade_srtp_master_bytes(suite),
+	};
+
+	if (suite == CASCADE_SUITE_NONE || suite > CASCADE_SUITE_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return cascade_srtp_create(&conf);
+}
+
+struct dp_srtp_rx *
+dp_srtp_rx_make(uint8_t suite, const uint8_t *master)
+{
+	struct dp_srtp_rx *rx = rte_zmalloc("dp_srtp_rx", sizeof(*rx), RTE_CACHE_LINE_SIZE);
+	int err;
+
+	if (rx == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	rx->rtp = session(suite, master, CASCADE_SRTP_INBOUND, true, 0);
+	if (rx->rtp == NULL)
+		goto fail;
+	rx->rtcp = session(suite, master, CASCADE_SRTP_INBOUND, true, 0);
+	if (rx->rtcp == NULL)
+		goto fail;
+	return rx;
+fail:
+	err = errno;
+	dp_srtp_rx_free(rx);
+	errno = err;
+	return NULL;
+}
+
+struct cascade_srtp *
+dp_srtp_tx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc)
+{
+	return session(suite, master, CASCADE_SRTP_OUTBOUND, false, ssrc);
+}
+
+void
+dp_srtp_rx_free(void *p)
+{
+	struct dp_srtp_rx *rx = p;
+
+	if (rx == NULL)
+		return;
+	cascade_srtp_destroy(rx->rtp);
+	cascade_srtp_destroy(rx->rtcp);
+	rte_free(rx);
+}
+
+void
+dp_srtp_tx_free(void *s)
+{
+	cascade_srtp_destroy(s);
 }

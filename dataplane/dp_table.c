@@ -39,6 +39,7 @@ enum defer_kind {
 	DEFER_SLOT_PROD,
 	DEFER_SLOT_CONS,
 	DEFER_REPLY,        /* push reply to the reply ring */
+	DEFER_CALL,         /* fn(ptr): SRTP sessions */
 };
 
 struct defer {
@@ -47,6 +48,7 @@ struct defer {
 	int32_t pos;
 	uint32_t slot;
 	void *ptr;
+	void (*fn)(void *);
 	struct rte_hash *h;
 	struct cascade_reply reply;
 };
@@ -179,8 +181,17 @@ dp_tables_free(struct dp_ctx *c)
 	dp_table_reclaim(c, true);
 	for (i = 0; i < c->opt.max_producers && c->producers != NULL; i++)
 		rte_free(atomic_load(&c->producers[i].clist));
-	for (i = 0; i < c->opt.max_transports && c->transports != NULL; i++)
+	/* sessions of removed objects went with the deferred work above */
+	for (i = 0; i < c->opt.max_transports && c->transports != NULL; i++) {
 		rte_free(atomic_load(&c->transports[i].peer));
+		if (c->transports[i].in_use)
+			dp_srtp_rx_free(atomic_load(&c->transports[i].srtp_rx));
+		memset(c->transports[i].rx_master, 0, sizeof(c->transports[i].rx_master));
+		memset(c->transports[i].tx_master, 0, sizeof(c->transports[i].tx_master));
+	}
+	for (i = 0; i < c->opt.max_consumers && c->consumers != NULL; i++)
+		if (c->consumers[i].in_use)
+			dp_srtp_tx_free(atomic_load(&c->consumers[i].srtp));
 	for (i = 0; m.prod_cons != NULL && i < c->opt.max_producers; i++)
 		free(m.prod_cons[i].v);
 	free(m.prod_cons);
@@ -304,6 +315,9 @@ defer_run(struct dp_ctx *c, struct defer *d)
 	case DEFER_SLOT_CONS:
 		zero_obj_stats(c, c->seg.hdr->consumer_stats_off, c->opt.max_consumers, d->slot);
 		slot_put(&m.cons, d->slot);
+		break;
+	case DEFER_CALL:
+		d->fn(d->ptr);
 		break;
 	case DEFER_REPLY:
 		/* the reply ring has as many slots as the cmd ring: a client that keeps at
@@ -467,6 +481,22 @@ void
 dp_tbl_defer_free(void *p)
 {
 	defer_ptr(p);
+}
+
+void
+dp_tbl_defer_call(void (*fn)(void *), void *p)
+{
+	struct defer *d;
+
+	if (p == NULL)
+		return;
+	d = defer_push(DEFER_CALL);
+	if (d == NULL) {
+		DP_LOG(ERR, "defer queue: out of memory, leaking an srtp session");
+		return;
+	}
+	d->fn = fn;
+	d->ptr = p;
 }
 
 void

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -104,7 +105,8 @@ transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct 
 		const struct cascade_cmd_transport *have = &c->transports[slot].cfg;
 		if (memcmp(&have->local, &t.local, sizeof(t.local)) == 0 &&
 		    memcmp(&have->local_rtcp, &t.local_rtcp, sizeof(t.local_rtcp)) == 0 &&
-		    have->flags == t.flags && have->port_id == t.port_id) {
+		    have->flags == t.flags && have->port_id == t.port_id &&
+		    have->srtp_suite == t.srtp_suite) {
 			ok(r, slot, c->transports[slot].gen);
 			return 0; /* a retry */
 		}
@@ -130,7 +132,9 @@ transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct 
 	tp->cfg = t;
 	tp->gen++;
 	tp->learn_posted = 0;
+	tp->has_keys = 0;
 	atomic_store_explicit(&tp->peer, peer, memory_order_relaxed);
+	atomic_store_explicit(&tp->srtp_rx, NULL, memory_order_relaxed);
 	tp->in_use = 1;
 	/* the hash insert is the release that publishes the slot's contents to workers */
 	if (rte_hash_add_key_data(c->tp_by_addr, &k, (void *)(uintptr_t)slot) < 0)
@@ -208,6 +212,90 @@ transport_connect(struct dp_ctx *c, const struct cascade_cmd_transport *cfg,
 static void consumer_remove(struct dp_ctx *c, uint32_t cs);
 static void producer_remove(struct dp_ctx *c, uint32_t ps);
 
+/*
+ * TRANSPORT_SRTP: give an SRTP transport its keys, or new ones. All sessions
+ * (the transport's inbound pair and one outbound per consumer on it) are made
+ * before anything is published, so a failure changes nothing; the old ones
+ * are destroyed after a grace period. The same keys again are a retry and
+ * keep the sessions (and their replay and rollover state).
+ */
+static int
+transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp *cmd,
+	       struct cascade_reply *r)
+{
+	struct dp_transport *tp;
+	struct dp_srtp_rx *rx, *old_rx;
+	struct cascade_srtp **tx = NULL;
+	uint32_t slot, i, n = 0, j;
+	unsigned int mb;
+	int rc;
+
+	if (id_lookup(c->tp_by_id, cmd->obj_id, &slot) < 0)
+		return fail(r, ENOENT, "transport 0x%" PRIx64 " not found", cmd->obj_id);
+	tp = &c->transports[slot];
+	rc = dp_check_transport_srtp(cmd, &tp->cfg, r->message, sizeof(r->message));
+	if (rc < 0) {
+		r->status = rc;
+		return rc;
+	}
+	mb = cascade_srtp_master_bytes(cmd->suite);
+	if (tp->has_keys && memcmp(tp->rx_master, cmd->rx_master, mb) == 0 &&
+	    memcmp(tp->tx_master, cmd->tx_master, mb) == 0) {
+		ok(r, slot, tp->gen);
+		return 0; /* a retry */
+	}
+	rx = dp_srtp_rx_make(cmd->suite, cmd->rx_master);
+	if (rx == NULL)
+		return fail(r, errno == ENOTSUP ? ENOTSUP : ENOMEM, "srtp: inbound session: %s",
+			    strerror(errno));
+	for (i = 0; i < c->opt.max_consumers; i++)
+		n += c->consumers[i].in_use && c->consumers[i].transport == slot;
+	if (n != 0) {
+		tx = calloc(n, sizeof(*tx));
+		if (tx == NULL) {
+			dp_srtp_rx_free(rx);
+			return fail(r, ENOMEM, "srtp: out of memory");
+		}
+	}
+	for (i = 0, j = 0; i < c->opt.max_consumers && j < n; i++) {
+		if (!c->consumers[i].in_use || c->consumers[i].transport != slot)
+			continue;
+		tx[j] = dp_srtp_tx_make(cmd->suite, cmd->tx_master, c->consumers[i].cfg.ssrc);
+		if (tx[j] == NULL) {
+			rc = errno;
+			while (j > 0)
+				dp_srtp_tx_free(tx[--j]);
+			free(tx);
+			dp_srtp_rx_free(rx);
+			return fail(r, rc == ENOTSUP ? ENOTSUP : ENOMEM,
+				    "srtp: consumer 0x%" PRIx64 " session: %s",
+				    c->consumers[i].cfg.obj_id, strerror(rc));
+		}
+		j++;
+	}
+	/* publish: each release store pairs with a worker's acquire load of the pointer */
+	old_rx = atomic_load_explicit(&tp->srtp_rx, memory_order_relaxed);
+	atomic_store_explicit(&tp->srtp_rx, rx, memory_order_release);
+	dp_tbl_defer_call(dp_srtp_rx_free, old_rx);
+	for (i = 0, j = 0; i < c->opt.max_consumers && j < n; i++) {
+		struct dp_consumer *k = &c->consumers[i];
+
+		if (!k->in_use || k->transport != slot)
+			continue;
+		dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&k->srtp,
+									memory_order_relaxed));
+		atomic_store_explicit(&k->srtp, tx[j++], memory_order_release);
+	}
+	free(tx);
+	memset(tp->rx_master, 0, sizeof(tp->rx_master));
+	memset(tp->tx_master, 0, sizeof(tp->tx_master));
+	memcpy(tp->rx_master, cmd->rx_master, mb);
+	memcpy(tp->tx_master, cmd->tx_master, mb);
+	tp->has_keys = 1;
+	ok(r, slot, tp->gen);
+	return 0;
+}
+
 static void
 transport_remove(struct dp_ctx *c, uint32_t slot)
 {
@@ -232,6 +320,11 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 	tp->in_use = 0;
 	dp_tbl_defer_free(atomic_load_explicit(&tp->peer, memory_order_relaxed));
 	atomic_store_explicit(&tp->peer, NULL, memory_order_release);
+	/* left in place for workers still reading; transport_add resets the reused slot */
+	dp_tbl_defer_call(dp_srtp_rx_free, atomic_load_explicit(&tp->srtp_rx, memory_order_relaxed));
+	tp->has_keys = 0;
+	memset(tp->rx_master, 0, sizeof(tp->rx_master));
+	memset(tp->tx_master, 0, sizeof(tp->tx_master));
 	dp_tbl_defer_slot(DP_TBL_TRANSPORT, slot);
 	dp_dir_write_transport(c, slot);
 }
@@ -328,6 +421,7 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 	struct cascade_cmd_consumer cfg = *cmd;
 	const struct dp_transport *tp;
 	struct dp_consumer *k;
+	struct cascade_srtp *srtp = NULL;
 	uint32_t slot, pslot, tslot;
 	int rc;
 
@@ -360,13 +454,24 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 	if (dp_tbl_slot_get(DP_TBL_CONSUMER, &slot) < 0)
 		return fail(r, ENOSPC, "consumers: table full (%u, see --max-consumers)",
 			    c->opt.max_consumers);
+	if (tp->has_keys) {
+		/* its own outbound session; without keys yet, TRANSPORT_SRTP makes it */
+		srtp = dp_srtp_tx_make(tp->cfg.srtp_suite, tp->tx_master, cfg.ssrc);
+		if (srtp == NULL) {
+			rc = errno;
+			dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
+			return fail(r, ENOMEM, "consumer: srtp session: %s", strerror(rc));
+		}
+	}
 	if (dp_tbl_consumer_link(pslot, slot) < 0) {
 		dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
+		dp_srtp_tx_free(srtp);
 		return fail(r, ENOMEM, "consumer: out of memory");
 	}
 	if (rte_hash_add_key_data(c->cons_by_id, &cfg.obj_id, (void *)(uintptr_t)slot) < 0) {
 		dp_tbl_consumer_unlink(pslot, slot);
 		dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
+		dp_srtp_tx_free(srtp); /* never published: the list change is not out yet */
 		return fail(r, ENOSPC, "consumers: id table full");
 	}
 	k = &c->consumers[slot];
@@ -382,6 +487,8 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 			k->peer.has_mac = 1;
 		}
 	}
+	k->is_srtp = tp->cfg.srtp_suite != CASCADE_SUITE_NONE;
+	atomic_store_explicit(&k->srtp, srtp, memory_order_relaxed);
 	k->producer = pslot;
 	k->transport = tslot;
 	k->gen++;
@@ -403,6 +510,9 @@ consumer_remove(struct dp_ctx *c, uint32_t cs)
 	dp_tbl_consumer_unlink(k->producer, cs);
 	rte_hash_del_key(c->cons_by_id, &k->cfg.obj_id);
 	k->in_use = 0;
+	/* a worker may still be protecting with it: destroyed after the grace period,
+	 * and left in place until then (consumer_add resets the reused slot) */
+	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&k->srtp, memory_order_relaxed));
 	dp_tbl_defer_slot(DP_TBL_CONSUMER, cs);
 	dp_dir_write_consumer(c, cs);
 }
@@ -522,6 +632,9 @@ dp_table_apply(struct dp_ctx *c, const struct cascade_cmd *cmd, struct cascade_r
 	case CASCADE_CMD_CONSUMER_PAUSE:
 		*needs_grace = cmd->u.obj.paused != 0;
 		return consumer_pause(c, &cmd->u.obj, r);
+	case CASCADE_CMD_TRANSPORT_SRTP:
+		/* old sessions are destroyed after the grace period; the reply need not wait */
+		return transport_srtp(c, &cmd->u.srtp, r);
 	case CASCADE_CMD_FLUSH:
 		*needs_grace = true;
 		flush_all(c);

@@ -25,6 +25,8 @@ void dp_tbl_slot_put(enum dp_tbl_kind kind, uint32_t slot);
 void dp_tbl_defer_slot(enum dp_tbl_kind kind, uint32_t slot);
 void dp_tbl_defer_free(void *p);
 void dp_tbl_defer_key(struct rte_hash *h, const void *key);
+/* Call fn(p) after a grace period (an SRTP session's destructor); p NULL is a no-op. */
+void dp_tbl_defer_call(void (*fn)(void *), void *p);
 
 /* Add or remove a consumer in its producer's list; published by dp_table_publish(). */
 int dp_tbl_consumer_link(uint32_t pslot, uint32_t cslot);

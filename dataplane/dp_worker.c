@@ -5,13 +5,16 @@
  * and RFC 5761 demux, producer lookup) and hand it to fan-out, the slow path or
  * the drop counter; flush TX; report RCU quiescence. A pipe transport (one per
  * node, shared by all peer nodes) skips the remote check: any source may send
- * to its producers, which are found by SSRC alone. Nothing here allocates,
- * locks, logs or makes a system call while packets flow.
+ * to its producers, which are found by SSRC alone. On an SRTP transport the
+ * packet is unprotected in place right after the demux (srtp_in), before any
+ * parser reads past its header. Nothing here allocates, locks, logs or makes a
+ * system call while packets flow.
  *
  * Idle back-off: after a run of empty polls the worker goes RCU-offline and
  * sleeps, doubling the sleep up to --idle-sleep-max-us, so a small test host
  * stays usable; --busy-poll keeps it spinning.
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -118,6 +121,42 @@ remote_accepts(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, stru
 }
 
 /*
+ * SRTP ingress (RFC 3711 3.3): one unprotect per packet, in place, with the
+ * transport's inbound session for RTP or RTCP, on this lcore (the one that
+ * polls the transport's queue), before anything reads past the header. Auth
+ * failures, replays and everything else (no keys yet, malformed) are dropped
+ * under their own reasons and counted on the transport. On success
+ * l4->payload_len is the plain length and the UDP checksum is recomputed for
+ * fan-out. Returns false when m was dropped.
+ */
+static bool
+srtp_in(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, struct rte_mbuf *m,
+	struct dp_l4 *l4, bool is_rtcp)
+{
+	/* pairs with the main lcore's release store in transport_srtp() */
+	const struct dp_srtp_rx *rx = atomic_load_explicit(&tp->srtp_rx, memory_order_acquire);
+	uint8_t *pkt = rte_pktmbuf_mtod_offset(m, uint8_t *, l4->payload_off);
+	size_t len = l4->payload_len;
+	int rc;
+
+	if (unlikely(rx == NULL))
+		rc = -ENOKEY;
+	else if (is_rtcp)
+		rc = cascade_srtp_unprotect_rtcp(rx->rtcp, pkt, &len);
+	else
+		rc = cascade_srtp_unprotect_rtp(rx->rtp, pkt, &len);
+	if (unlikely(rc < 0)) {
+		w->tstats[slot].drop_pkts++;
+		dp_drop(w, m, dp_srtp_drop_reason(rc));
+		return false;
+	}
+	l4->payload_len = (uint16_t)len;
+	if (!is_rtcp)
+		dp_udp_cksum_redo(m, l4);
+	return true;
+}
+
+/*
  * The slow path: STUN and DTLS go up to the control plane, rate-limited per
  * source bucket (GCRA with a burst of SLOW_BURST_PKTS) so a flood cannot starve it.
  */
@@ -199,6 +238,8 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 			dp_drop(w, m, CASCADE_DROP_UNKNOWN_DEMUX);
 			return;
 		}
+		if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE && !srtp_in(w, tp, slot, m, &l4, false))
+			return;
 		if (dp_parse_rtp(frame + l4.payload_off, l4.payload_len, &rtp, &why) < 0) {
 			dp_drop(w, m, why);
 			return;
@@ -223,6 +264,8 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 		dp_fanout_rtp(w, m, &l4, &rtp, p, ps);
 		return;
 	case DP_CLASS_RTCP:
+		if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE && !srtp_in(w, tp, slot, m, &l4, true))
+			return;
 		if (dp_parse_rtcp(frame + l4.payload_off, l4.payload_len, true, &rtcp, &why) < 0) {
 			dp_drop(w, m, why);
 			return;

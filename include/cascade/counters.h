@@ -44,7 +44,10 @@
 	X(NO_MBUF, "no_mbuf", "mempool exhausted while building an egress packet")                 \
 	X(TX_FULL, "tx_full", "transmit queue full")                                                \
 	X(NO_ROUTE, "no_route", "no destination MAC known for the egress packet")                  \
-	X(TOO_BIG, "too_big", "packet too large for the egress headroom or MTU")
+	X(TOO_BIG, "too_big", "packet too large for the egress headroom or MTU")                  \
+	X(SRTP_AUTH, "srtp_auth", "SRTP/SRTCP authentication failed (altered packet, wrong key)")  \
+	X(SRTP_REPLAY, "srtp_replay", "SRTP/SRTCP replay: index already seen or too old")         \
+	X(SRTP_ERROR, "srtp_error", "SRTP/SRTCP failed otherwise (malformed, no keys yet, key expired)")
 
 enum cascade_drop {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_DROP_##e,

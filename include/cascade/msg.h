@@ -51,6 +51,7 @@ enum cascade_cmd_type {
 	CASCADE_CMD_CONSUMER_DEL,
 	CASCADE_CMD_CONSUMER_PAUSE,
 	CASCADE_CMD_FLUSH,
+	CASCADE_CMD_TRANSPORT_SRTP, /* struct cascade_cmd_transport_srtp: set SRTP keys */
 	CASCADE_CMD_MAX,
 };
 
@@ -65,11 +66,47 @@ enum {
 	CASCADE_TRANSPORT_PIPE = 1 << 2,
 };
 
+/*
+ * SRTP crypto suites (mediasoup's names, RFC 4568 / RFC 7714), numbered for the
+ * ABI; 0 is plain RTP. Master key + salt lengths per suite: see
+ * cascade_srtp_master_bytes().
+ */
+enum cascade_srtp_suite_id {
+	CASCADE_SUITE_NONE = 0,
+	CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80 = 1,
+	CASCADE_SUITE_AES_CM_128_HMAC_SHA1_32 = 2,
+	CASCADE_SUITE_AEAD_AES_128_GCM = 3,
+	CASCADE_SUITE_AEAD_AES_256_GCM = 4,
+	CASCADE_SUITE_MAX = 4,
+};
+
+/* Bytes of master key + master salt of an SRTP suite, 0 for NONE or an unknown suite. */
+static inline unsigned int
+cascade_srtp_master_bytes(unsigned int suite)
+{
+	switch (suite) {
+	case CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80:
+	case CASCADE_SUITE_AES_CM_128_HMAC_SHA1_32:
+		return 16 + 14;
+	case CASCADE_SUITE_AEAD_AES_128_GCM:
+		return 16 + 12;
+	case CASCADE_SUITE_AEAD_AES_256_GCM:
+		return 32 + 12;
+	default:
+		return 0;
+	}
+}
+
 struct cascade_cmd_transport {
 	uint64_t obj_id;
 	uint16_t port_id; /* dataplane port (DPDK port id) */
 	uint8_t flags;    /* CASCADE_TRANSPORT_* */
-	uint8_t pad0;
+	/*
+	 * CASCADE_SUITE_*: an SRTP transport (not with PIPE). It accepts no packet
+	 * and sends none until CASCADE_CMD_TRANSPORT_SRTP gives it keys; fixed for
+	 * the transport's life (the directory shows it; never the keys).
+	 */
+	uint8_t srtp_suite;
 	uint8_t remote_mac[6]; /* next hop towards the remote; zero = learn or port default */
 	struct cascade_addr local;       /* RTP (and RTCP with rtcp-mux) */
 	struct cascade_addr local_rtcp;  /* separate RTCP port; port 0 with rtcp-mux */
@@ -126,6 +163,26 @@ static_assert(sizeof(struct cascade_cmd_consumer) == 96, "consumer cmd layout");
 static_assert(offsetof(struct cascade_cmd_consumer, remote) == 64, "consumer cmd layout");
 static_assert(offsetof(struct cascade_cmd_consumer, remote_mac) == 84, "consumer cmd layout");
 
+/*
+ * TRANSPORT_SRTP: the keys of an SRTP transport (added with srtp_suite != 0).
+ * rx: the remote's master key then salt (what it protects with: mediasoup's
+ * connect({srtpParameters})); tx: this node's (what the API handed out at
+ * create). Each is cascade_srtp_master_bytes(suite) long, the rest zero. Sent
+ * again with the same keys it is a retry; with other keys it re-keys (new
+ * sessions for the transport and every consumer on it). Keys never appear in
+ * the directory, replies or logs.
+ */
+#define CASCADE_SRTP_MASTER_MAX 44
+
+struct cascade_cmd_transport_srtp {
+	uint64_t obj_id;
+	uint8_t suite; /* CASCADE_SUITE_*: must be the transport's */
+	uint8_t pad[7];
+	uint8_t rx_master[CASCADE_SRTP_MASTER_MAX];
+	uint8_t tx_master[CASCADE_SRTP_MASTER_MAX];
+};
+static_assert(sizeof(struct cascade_cmd_transport_srtp) == 104, "transport srtp cmd layout");
+
 /* PAUSE commands, DEL commands and FLUSH use this body. */
 struct cascade_cmd_obj {
 	uint64_t obj_id;
@@ -143,6 +200,7 @@ struct cascade_cmd {
 		struct cascade_cmd_producer producer;
 		struct cascade_cmd_consumer consumer;
 		struct cascade_cmd_obj obj;
+		struct cascade_cmd_transport_srtp srtp;
 		uint8_t raw[112];
 	} u;
 };

@@ -44,7 +44,9 @@ expect 400 bad_request POST /v1/rooms/r1/transports '[1]'
 expect 400 bad_request POST /v1/rooms/r1/transports '{"type":"webrtc"}'; msg_has type
 expect 400 bad_request POST /v1/rooms/r1/transports '{"comedia":"yes"}'; msg_has comedia
 expect 400 bad_request POST /v1/rooms/r1/transports '{"rtcpMux":1}'; msg_has rtcpMux
-expect 400 bad_request POST /v1/rooms/r1/transports '{"enableSrtp":true}'; msg_has enableSrtp
+expect 400 bad_request POST /v1/rooms/r1/transports '{"enableSrtp":"yes"}'; msg_has enableSrtp
+expect 400 bad_request POST /v1/rooms/r1/transports '{"enableSrtp":true,"srtpCryptoSuite":"NULL"}'
+msg_has srtpCryptoSuite
 expect 400 bad_request POST "/v1/rooms/$(printf 'x%.0s' {1..70})/transports" '{}'; msg_has room
 head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$TEST_TMP/big.json"
 s=$(curl -s -o "$TEST_TMP/body" -w '%{http_code}' "${auth[@]}" -X POST --data-binary @"$TEST_TMP/big.json" \

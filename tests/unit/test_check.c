@@ -6,7 +6,9 @@
  * needs rtcp-mux and has no remote, comedia or MAC; a consumer on it needs its
  * own remote of the transport's family, any other consumer has none) and the
  * normalisation behind the idempotency rule (same parameters = a retry,
- * whatever the padding and the unused bytes of an IPv4 address hold).
+ * whatever the padding and the unused bytes of an IPv4 address hold), and the
+ * SRTP rules (known suites, none on a pipe; TRANSPORT_SRTP keys of exactly the
+ * transport's suite's length, never echoed in a message).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,6 +161,123 @@ test_transport_pipe(void **state)
 	t = transport(pipe);
 	t.remote_mac[5] = 1;
 	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.remote_mac");
+}
+
+/* ---- SRTP ---- */
+
+static void
+test_transport_srtp_suite(void **state)
+{
+	struct cascade_cmd_transport t;
+	unsigned int s;
+
+	(void)state;
+	for (s = CASCADE_SUITE_NONE; s <= CASCADE_SUITE_MAX; s++) {
+		t = transport(CASCADE_TRANSPORT_RTCP_MUX | CASCADE_TRANSPORT_COMEDIA);
+		t.srtp_suite = (uint8_t)s;
+		assert_int_equal(dp_check_transport(&t, 1, msg, sizeof(msg)), 0);
+	}
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX);
+	t.srtp_suite = CASCADE_SUITE_MAX + 1;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.srtp_suite");
+	t.srtp_suite = 0xff;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.srtp_suite");
+	/* pipes are plain RTP inside the datacenter (for now) */
+	t = transport(CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX);
+	t.srtp_suite = CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.srtp_suite");
+}
+
+static struct cascade_cmd_transport_srtp
+srtp_cmd(uint8_t suite)
+{
+	struct cascade_cmd_transport_srtp s;
+	unsigned int i, mb = cascade_srtp_master_bytes(suite);
+
+	memset(&s, 0, sizeof(s));
+	s.obj_id = 1;
+	s.suite = suite;
+	for (i = 0; i < mb; i++) {
+		s.rx_master[i] = (uint8_t)(i + 1);
+		s.tx_master[i] = (uint8_t)(0x80 + i);
+	}
+	return s;
+}
+
+static void
+test_transport_srtp_keys(void **state)
+{
+	struct cascade_cmd_transport t = transport(CASCADE_TRANSPORT_RTCP_MUX);
+	struct cascade_cmd_transport_srtp s;
+	unsigned int suite, mb;
+
+	(void)state;
+	assert_int_equal(cascade_srtp_master_bytes(CASCADE_SUITE_NONE), 0);
+	assert_int_equal(cascade_srtp_master_bytes(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80), 30);
+	assert_int_equal(cascade_srtp_master_bytes(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_32), 30);
+	assert_int_equal(cascade_srtp_master_bytes(CASCADE_SUITE_AEAD_AES_128_GCM), 28);
+	assert_int_equal(cascade_srtp_master_bytes(CASCADE_SUITE_AEAD_AES_256_GCM), 44);
+	assert_int_equal(cascade_srtp_master_bytes(CASCADE_SUITE_MAX + 1), 0);
+	assert_true(cascade_srtp_master_bytes(CASCADE_SUITE_AEAD_AES_256_GCM) <=
+		    CASCADE_SRTP_MASTER_MAX);
+
+	for (suite = 1; suite <= CASCADE_SUITE_MAX; suite++) {
+		mb = cascade_srtp_master_bytes(suite);
+		t.srtp_suite = (uint8_t)suite;
+		s = srtp_cmd((uint8_t)suite);
+		assert_int_equal(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), 0);
+
+		/* a key longer than the suite's (a byte past it set) */
+		if (mb < CASCADE_SRTP_MASTER_MAX) {
+			s.rx_master[mb] = 1;
+			expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)),
+				   "srtp.rx_master");
+			s = srtp_cmd((uint8_t)suite);
+			s.tx_master[CASCADE_SRTP_MASTER_MAX - 1] = 1;
+			expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)),
+				   "srtp.tx_master");
+		}
+		/* no key at all */
+		s = srtp_cmd((uint8_t)suite);
+		memset(s.rx_master, 0, sizeof(s.rx_master));
+		expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), "srtp.rx_master");
+		s = srtp_cmd((uint8_t)suite);
+		memset(s.tx_master, 0, sizeof(s.tx_master));
+		expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), "srtp.tx_master");
+		/* the suite must be the transport's */
+		s = srtp_cmd((uint8_t)suite);
+		s.suite = (uint8_t)(suite % CASCADE_SUITE_MAX + 1);
+		expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), "srtp.suite");
+		s.suite = 0;
+		expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), "srtp.suite");
+	}
+	t.srtp_suite = CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80;
+	s = srtp_cmd(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80);
+	s.obj_id = 0;
+	expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), "srtp.obj_id");
+	s = srtp_cmd(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80);
+	s.pad[3] = 1;
+	expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), "srtp.pad");
+	/* keys for a plain transport */
+	t.srtp_suite = CASCADE_SUITE_NONE;
+	s = srtp_cmd(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80);
+	expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), "srtp.obj_id");
+	/* key bytes never reach the message */
+	t.srtp_suite = CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80;
+	s = srtp_cmd(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80);
+	s.rx_master[30] = 'K';
+	expect_bad(dp_check_transport_srtp(&s, &t, msg, sizeof(msg)), "srtp.rx_master");
+	assert_null(strchr(msg, 'K'));
+}
+
+static void
+test_srtp_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct cascade_cmd_transport_srtp), 104);
+	assert_true(sizeof(struct cascade_cmd_transport_srtp) <=
+		    sizeof(((struct cascade_cmd *)0)->u.raw));
+	assert_int_equal(offsetof(struct cascade_cmd_transport, srtp_suite), 11);
 }
 
 /* ---- consumers ---- */
@@ -355,6 +474,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_transport_ordinary),
 		cmocka_unit_test(test_transport_pipe),
+		cmocka_unit_test(test_transport_srtp_suite),
+		cmocka_unit_test(test_transport_srtp_keys),
+		cmocka_unit_test(test_srtp_layout),
 		cmocka_unit_test(test_consumer_fields),
 		cmocka_unit_test(test_consumer_dest_pipe),
 		cmocka_unit_test(test_consumer_dest_ordinary),

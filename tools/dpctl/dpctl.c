@@ -605,10 +605,14 @@ run_dump(void)
 		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_transport_off) +
 				 (size_t)i * sizeof(d),
 			 &d, sizeof(d));
-		if (d.h.in_use)
-			printf("transport id=0x%" PRIx64 " slot=%u local=%s remote=%s flags=%u\n",
-			       d.t.obj_id, i, addr_str(&d.t.local, a, sizeof(a)),
-			       addr_str(&d.t.remote, b, sizeof(b)), d.t.flags);
+		if (!d.h.in_use)
+			continue;
+		printf("transport id=0x%" PRIx64 " slot=%u local=%s remote=%s flags=%u", d.t.obj_id,
+		       i, addr_str(&d.t.local, a, sizeof(a)), addr_str(&d.t.remote, b, sizeof(b)),
+		       d.t.flags);
+		if (d.t.srtp_suite != 0) /* the suite only: keys never reach the directory */
+			printf(" srtp_suite=%u", d.t.srtp_suite);
+		printf("\n");
 	}
 	for (i = 0; i < h->max_producers; i++) {
 		struct cascade_dir_producer d;

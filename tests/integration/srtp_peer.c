@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * srtp_peer: a tiny SRTP endpoint for test_srtp.sh, built on libcascade_srtp
+ * (no DPDK). It sends RTP protected with a known key, optionally spoiled in
+ * one of the ways the dataplane must refuse, or receives and counts what
+ * unprotects with a known key.
+ *
+ *   srtp_peer send SUITE KEY_B64 DST_IP DST_PORT LOCAL_PORT SSRC FIRST_SEQ COUNT MODE
+ *       MODE: good     COUNT packets, sequence FIRST_SEQ.., PT 96, 160-byte payload
+ *             payload  ... each with one bit of the (encrypted) payload flipped
+ *             tag      ... one bit of the authentication tag flipped
+ *             header   ... one bit of the RTP timestamp flipped after protection
+ *             replay   COUNT packets protected and sent twice: the second copy
+ *                      of each is a replay (both copies count as sent)
+ *     Prints "sent N".
+ *   srtp_peer recv SUITE KEY_B64 LOCAL_PORT IDLE_MS
+ *       Receives until IDLE_MS pass without a packet; prints "ok N bad M
+ *       ssrc X" (RTP that unprotects, packets that do not, the last SSRC).
+ *
+ * Exit 0, or 1 with a message on stderr.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cascade_srtp.h"
+
+#define PAYLOAD_BYTES 160
+
+static int
+die(const char *what)
+{
+	fprintf(stderr, "srtp_peer: %s\n", what);
+	return 1;
+}
+
+static struct cascade_srtp *
+session(const char *suite_name, const char *b64, enum cascade_srtp_dir dir)
+{
+	enum cascade_srtp_suite suite;
+	uint8_t master[CASCADE_SRTP_MASTER_MAX_BYTES];
+	struct cascade_srtp_conf c;
+	struct cascade_srtp *s;
+	int n;
+
+	if (cascade_srtp_suite_from_name(suite_name, &suite) < 0)
+		return NULL;
+	n = cascade_srtp_key_from_base64(suite, b64, master, sizeof(master));
+	if (n < 0)
+		return NULL;
+	memset(&c, 0, sizeof(c));
+	c.suite = suite;
+	c.dir = dir;
+	c.any_ssrc = true;
+	c.master = master;
+	c.master_len = (size_t)n;
+	s = cascade_srtp_create(&c);
+	memset(master, 0, sizeof(master));
+	return s;
+}
+
+static int
+udp_bind(uint16_t port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+do_send(char **argv)
+{
+	struct cascade_srtp *s = session(argv[0], argv[1], CASCADE_SRTP_OUTBOUND);
+	uint32_t ssrc = (uint32_t)strtoul(argv[5], NULL, 0);
+	uint16_t seq = (uint16_t)atoi(argv[6]);
+	int count = atoi(argv[7]), i, fd, copies, sent = 0;
+	const char *mode = argv[8];
+	struct sockaddr_in dst;
+	uint32_t aligned[(12 + PAYLOAD_BYTES + CASCADE_SRTP_RTP_TRAILER_MAX) / 4 + 1];
+	uint8_t *pkt = (uint8_t *)aligned;
+	size_t len;
+
+	if (s == NULL)
+		return die("bad suite or key");
+	fd = udp_bind((uint16_t)atoi(argv[4]));
+	if (fd < 0)
+		return die("cannot bind the local port");
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	dst.sin_port = htons((uint16_t)atoi(argv[3]));
+	if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1)
+		return die("bad destination address");
+	copies = strcmp(mode, "replay") == 0 ? 2 : 1;
+	for (i = 0; i < count; i++) {
+		uint32_t ts = htonl((uint32_t)(i * 3000)), ssrc_be = htonl(ssrc);
+		uint16_t seq_be = htons((uint16_t)(seq + i));
+		int k;
+
+		pkt[0] = 0x80;
+		pkt[1] = 96;
+		memcpy(pkt + 2, &seq_be, 2);
+		memcpy(pkt + 4, &ts, 4);
+		memcpy(pkt + 8, &ssrc_be, 4);
+		for (k = 0; k < PAYLOAD_BYTES; k++)
+			pkt[12 + k] = (uint8_t)(i + k);
+		len = 12 + PAYLOAD_BYTES;
+		if (cascade_srtp_protect_rtp(s, pkt, &len, sizeof(aligned)) < 0)
+			return die("protect failed");
+		if (strcmp(mode, "payload") == 0)
+			pkt[12 + 20] ^= 0x10;
+		else if (strcmp(mode, "tag") == 0)
+			pkt[len - 1] ^= 0x01;
+		else if (strcmp(mode, "header") == 0)
+			pkt[7] ^= 0x01;
+		else if (strcmp(mode, "good") != 0 && copies != 2)
+			return die("unknown mode");
+		for (k = 0; k < copies; k++) {
+			if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+				return die("sendto failed");
+			sent++;
+		}
+		usleep(2000); /* 500 packets a second: no socket buffer overflows anywhere */
+	}
+	printf("sent %d\n", sent);
+	cascade_srtp_destroy(s);
+	close(fd);
+	return 0;
+}
+
+static int
+do_recv(char **argv)
+{
+	struct cascade_srtp *s = session(argv[0], argv[1], CASCADE_SRTP_INBOUND);
+	int idle_ms = atoi(argv[3]), fd, ok = 0, bad = 0;
+	uint32_t aligned[2048 / 4], last_ssrc = 0;
+	uint8_t *pkt = (uint8_t *)aligned;
+	struct pollfd pfd;
+
+	if (s == NULL)
+		return die("bad suite or key");
+	fd = udp_bind((uint16_t)atoi(argv[2]));
+	if (fd < 0)
+		return die("cannot bind the local port");
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	/* ready: the caller waits for this line before anything is sent */
+	printf("listening\n");
+	fflush(stdout);
+	while (poll(&pfd, 1, idle_ms) > 0) {
+		ssize_t n = recv(fd, pkt, sizeof(aligned), 0);
+		size_t len;
+		int rc;
+
+		if (n < 12)
+			continue;
+		len = (size_t)n;
+		if (pkt[1] >= 192 && pkt[1] <= 223)
+			rc = cascade_srtp_unprotect_rtcp(s, pkt, &len);
+		else
+			rc = cascade_srtp_unprotect_rtp(s, pkt, &len);
+		if (rc < 0) {
+			bad++;
+			continue;
+		}
+		if (pkt[1] >= 192 && pkt[1] <= 223)
+			continue; /* a forwarded SR: authentic, not counted as RTP */
+		ok++;
+		last_ssrc = ntohl(*(const uint32_t *)(pkt + 8));
+	}
+	printf("ok %d bad %d ssrc %u\n", ok, bad, last_ssrc);
+	cascade_srtp_destroy(s);
+	close(fd);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 11 && strcmp(argv[1], "send") == 0)
+		return do_send(argv + 2);
+	if (argc == 6 && strcmp(argv[1], "recv") == 0)
+		return do_recv(argv + 2);
+	fprintf(stderr, "usage: srtp_peer send SUITE KEY DST_IP DST_PORT LOCAL_PORT SSRC FIRST_SEQ "
+			"COUNT good|payload|tag|header|replay\n"
+			"       srtp_peer recv SUITE KEY LOCAL_PORT IDLE_MS\n");
+	return 2;
+}

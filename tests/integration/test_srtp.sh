@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# SRTP and SRTCP on plain transports, end to end through cascade-cp's API:
+#   1. the API: enableSrtp with every suite answers srtpParameters with a key of the
+#      suite's length; bad suites and bad connect srtpParameters are 400s naming the field;
+#   2. ffmpeg (Debian's) sends VP8 over srtp:// (AES_CM_128_HMAC_SHA1_80) into an SRTP
+#      producer and plain RTP into a plain one; ffmpeg receivers decode, from SDP files
+#      (a=crypto for the SRTP ones), exactly the frames sent: SRTP -> SRTP, SRTP -> plain
+#      and plain -> SRTP at once;
+#   3. srtp_peer (libcascade_srtp) sends good packets, packets with one bit flipped in
+#      the payload, the tag or the header, replays and packets under a wrong key: only
+#      the good ones reach the (SRTP) receiver, each bad one is counted under its reason
+#      (srtp_auth, srtp_replay) and on the transport;
+#   4. keys appear in no log, /v1/stats or /metrics; the state file is 0600 and keeps
+#      them: after kill -9 of cascade-cp media still flows, no key re-sent.
+# The network set-up is test_cp_ffmpeg.sh's: cascade-dp on a veth in a test namespace.
+. "$(dirname "$0")/lib.sh"
+
+need_root
+need_hugepages 128
+cp_api_init
+SRTP_PEER=$BUILD_DIR/tests/integration/srtp_peer
+require_bin "$CASCADE_DP" "$CASCADE_CP" "$CASCADE_DPCTL" "$SRTP_PEER"
+require_cmd ffmpeg curl jq ip ethtool base64
+
+SECS=4
+((CASCADE_SANITIZED == 0)) || SECS=3
+FPS=25
+SUITE=AES_CM_128_HMAC_SHA1_80
+
+netns_add media
+ns=$NETNS
+ip link add cdpa type veth peer name cdpb netns "$ns" || fail "cannot create the veth pair"
+ip link set cdpa netns "$ns"
+ip -n "$ns" link set cdpa up
+ip -n "$ns" link set cdpb up
+ip -n "$ns" addr add 198.18.0.2/24 dev cdpb
+ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+mac_a=$(ip -n "$ns" -j link show cdpa | jq -r '.[0].address')
+mac_b=$(ip -n "$ns" -j link show cdpb | jq -r '.[0].address')
+ip -n "$ns" neigh add 198.18.0.1 lladdr "$mac_a" dev cdpb nud permanent
+ip netns exec "$ns" ethtool -K cdpb tx off >/dev/null
+
+# net_pcap's TX refuses packets while the veth's socket buffer is full, which on a busy
+# host loses a keyframe burst as tx_full: let a full queue be retried for up to 5 ms.
+# (The senders use 1200-byte packets, as WebRTC does: an SRTP consumer of a plain
+# producer adds the 10-byte tag, and ffmpeg's default 1472 would then pass the MTU.)
+bg ip netns exec "$ns" "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix" \
+	--vdev "net_pcap0,rx_iface_in=cdpa,tx_iface=cdpa" -- --segment "$seg_name" \
+	--peer-mac "$mac_b" --tx-retry-us 5000 >"$TEST_TMP/dp.log" 2>&1
+"$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 20000 wait || fail "cascade-dp did not start"
+state=$TEST_TMP/state.json
+start_cp() {
+	bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
+		--port-range 40000-40199 --api-listen "127.0.0.1:$port" --api-token "$token" \
+		--segment "$seg_name" --state-file "$state" >>"$TEST_TMP/cp.log" 2>&1
+	cp_pid=$!
+	wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node | jq -r .dataplane.state) == running ]]" 15 ||
+		fail "cascade-cp did not attach"
+}
+start_cp
+
+# expect STATUS FIELD METHOD PATH [BODY]: the call answers STATUS with a message naming FIELD
+expect() {
+	local want=$1 field=$2 s
+	shift 2
+	s=$(call "$@")
+	[[ $s == "$want" ]] || fail "$1 $2 ${3:-}: want $want, got $s $(cat "$TEST_TMP/body")"
+	jq -e --arg f "$field" '.error.message | startswith($f)' "$TEST_TMP/body" >/dev/null ||
+		fail "$1 $2 ${3:-}: message does not name $field: $(cat "$TEST_TMP/body")"
+}
+# key_bytes B64: how many bytes a base64 key decodes to
+key_bytes() { base64 -d <<<"$1" | wc -c; }
+srtp_params() { printf '{"cryptoSuite":"%s","keyBase64":"%s"}' "$1" "$2"; }
+
+# --- 1. the API ---------------------------------------------------------------------------------
+declare -A want_len=([AES_CM_128_HMAC_SHA1_80]=30 [AES_CM_128_HMAC_SHA1_32]=30
+	[AEAD_AES_128_GCM]=28 [AEAD_AES_256_GCM]=44)
+for s in "${!want_len[@]}"; do
+	ok POST /v1/rooms/api/transports "{\"enableSrtp\":true,\"srtpCryptoSuite\":\"$s\"}"
+	[[ $(jq -r .srtpParameters.cryptoSuite "$TEST_TMP/body") == "$s" ]] ||
+		fail "create $s: $(cat "$TEST_TMP/body")"
+	k=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
+	(($(key_bytes "$k") == want_len[$s])) || fail "create $s: key of $(key_bytes "$k") bytes"
+	ok DELETE "/v1/transports/$(jq -r .id "$TEST_TMP/body")"
+done
+ok POST /v1/rooms/api/transports '{"enableSrtp":true}'
+[[ $(jq -r .srtpParameters.cryptoSuite "$TEST_TMP/body") == "$SUITE" ]] || fail "default suite"
+t0=$(jq -r .id "$TEST_TMP/body")
+k0=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
+expect 400 srtpCryptoSuite POST /v1/rooms/api/transports '{"enableSrtp":true,"srtpCryptoSuite":"AES_256_CM"}'
+expect 400 srtpCryptoSuite POST /v1/rooms/api/transports '{"srtpCryptoSuite":"AEAD_AES_128_GCM"}'
+expect 400 enableSrtp POST /v1/rooms/api/transports '{"enableSrtp":"yes"}'
+expect 400 srtpParameters POST "/v1/transports/$t0/connect" '{"ip":"198.18.0.2","port":30000}'
+expect 400 srtpParameters.cryptoSuite POST "/v1/transports/$t0/connect" \
+	"{\"ip\":\"198.18.0.2\",\"port\":30000,\"srtpParameters\":$(srtp_params NOPE "$k0")}"
+expect 400 srtpParameters.cryptoSuite POST "/v1/transports/$t0/connect" \
+	"{\"ip\":\"198.18.0.2\",\"port\":30000,\"srtpParameters\":$(srtp_params AEAD_AES_128_GCM "$k0")}"
+expect 400 srtpParameters.keyBase64 POST "/v1/transports/$t0/connect" \
+	"{\"ip\":\"198.18.0.2\",\"port\":30000,\"srtpParameters\":$(srtp_params "$SUITE" 'abc!')}"
+expect 400 srtpParameters.keyBase64 POST "/v1/transports/$t0/connect" \
+	"{\"ip\":\"198.18.0.2\",\"port\":30000,\"srtpParameters\":$(srtp_params "$SUITE" "$(head -c 16 /dev/urandom | base64)")}"
+expect 400 srtpParameters POST "/v1/transports/$t0/connect" \
+	'{"ip":"198.18.0.2","port":30000,"srtpParameters":"x"}'
+ok POST /v1/rooms/api/transports '{}'
+tplain=$(jq -r .id "$TEST_TMP/body")
+expect 400 srtpParameters POST "/v1/transports/$tplain/connect" \
+	"{\"ip\":\"198.18.0.2\",\"port\":30000,\"srtpParameters\":$(srtp_params "$SUITE" "$k0")}"
+ok POST "/v1/transports/$t0/connect" \
+	"{\"ip\":\"198.18.0.2\",\"port\":30000,\"srtpParameters\":$(srtp_params "$SUITE" "$k0")}"
+ok GET /v1/rooms/api
+jq -e --arg t "$t0" '.transports[] | select(.id == $t) | .srtpCryptoSuite == "AES_CM_128_HMAC_SHA1_80" and (has("srtpParameters") | not)' \
+	"$TEST_TMP/body" >/dev/null || fail "room view of an SRTP transport: $(cat "$TEST_TMP/body")"
+ok DELETE "/v1/transports/$t0"
+ok DELETE "/v1/transports/$tplain"
+keys=("$k0")
+log "API: four suites, default suite, bad bodies named"
+
+# --- 2. ffmpeg: SRTP -> SRTP, SRTP -> plain, plain -> SRTP ----------------------------------------
+ksend=$(head -c 30 /dev/urandom | base64)
+keys+=("$ksend")
+ok POST /v1/rooms/av/transports '{"comedia":true,"rtcpMux":false,"enableSrtp":true}'
+tsv=$(jq -r .id "$TEST_TMP/body"); psv=$(jq -r .tuple.localPort "$TEST_TMP/body")
+keys+=("$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")")
+# comedia: connect brings only the sender's key
+ok POST "/v1/transports/$tsv/connect" "{\"srtpParameters\":$(srtp_params "$SUITE" "$ksend")}"
+ok POST "/v1/transports/$tsv/producers" '{"kind":"video","rtpParameters":{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}],"encodings":[{"ssrc":4096}]}}'
+sprod=$(jq -r .id "$TEST_TMP/body")
+ok POST /v1/rooms/av/transports '{"comedia":true,"rtcpMux":false}'
+tpv=$(jq -r .id "$TEST_TMP/body"); ppv=$(jq -r .tuple.localPort "$TEST_TMP/body")
+ok POST "/v1/transports/$tpv/producers" '{"kind":"video","rtpParameters":{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}],"encodings":[{"ssrc":8192}]}}'
+pprod=$(jq -r .id "$TEST_TMP/body")
+
+caps='{"codecs":[{"kind":"video","mimeType":"video/VP8","preferredPayloadType":100,"clockRate":90000}]}'
+# consume PRODUCER PORT NAME srtp|plain: a transport towards 198.18.0.2:PORT, a consumer,
+# and an SDP file (with a=crypto carrying the node's key for an SRTP one: ffmpeg uses one
+# key both ways, so connect gives the node that same key for the receiver's RTCP)
+consume() {
+	local producer=$1 rport=$2 name=$3 kind=$4 t pt key="" params=""
+	if [[ $kind == srtp ]]; then
+		ok POST /v1/rooms/av/transports '{"rtcpMux":false,"enableSrtp":true}'
+		key=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
+		keys+=("$key")
+		params=",\"srtpParameters\":$(srtp_params "$SUITE" "$key")"
+	else
+		ok POST /v1/rooms/av/transports '{"rtcpMux":false}'
+	fi
+	t=$(jq -r .id "$TEST_TMP/body")
+	ok POST "/v1/transports/$t/connect" "{\"ip\":\"198.18.0.2\",\"port\":$rport,\"rtcpPort\":$((rport + 1))$params}"
+	ok POST "/v1/transports/$t/consumers" "{\"producerId\":\"$producer\",\"rtpCapabilities\":$caps}"
+	pt=$(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body")
+	{
+		printf 'v=0\no=- 0 0 IN IP4 198.18.0.1\ns=cascade consumer\nc=IN IP4 198.18.0.2\nt=0 0\n'
+		if [[ $kind == srtp ]]; then
+			printf 'm=video %d RTP/SAVP %d\na=crypto:1 %s inline:%s\n' "$rport" "$pt" "$SUITE" "$key"
+		else
+			printf 'm=video %d RTP/AVP %d\n' "$rport" "$pt"
+		fi
+		printf 'a=rtpmap:%d VP8/90000\na=rtcp:%d\n' "$pt" $((rport + 1))
+	} >"$TEST_TMP/$name.sdp"
+}
+consume "$sprod" 20000 s2s srtp
+consume "$sprod" 20004 s2p plain
+consume "$pprod" 20008 p2s srtp
+
+pids=()
+for name in s2s s2p p2s; do
+	ip netns exec "$ns" ffmpeg -hide_banner -nostdin -threads 1 \
+		-protocol_whitelist file,udp,rtp,srtp -i "$TEST_TMP/$name.sdp" \
+		-fps_mode passthrough -flush_packets 1 -f framecrc "$TEST_TMP/$name.crc" \
+		>"$TEST_TMP/$name.log" 2>&1 &
+	pids+=($!)
+	_cascade_pids+=($!)
+done
+sleep 2 # receivers listening before the first keyframe
+ip netns exec "$ns" ffmpeg -hide_banner -nostdin -re -f lavfi \
+	-i "testsrc=size=320x240:rate=$FPS" -t "$SECS" -c:v libvpx -deadline realtime \
+	-cpu-used 8 -b:v 300k -g $((FPS * 2)) -f rtp -payload_type 96 -ssrc 4096 -pkt_size 1200 \
+	-srtp_out_suite "$SUITE" -srtp_out_params "$ksend" \
+	"srtp://198.18.0.1:$psv?localport=5000" >"$TEST_TMP/ssend.log" 2>&1 &
+ss=$!
+ip netns exec "$ns" ffmpeg -hide_banner -nostdin -re -f lavfi \
+	-i "testsrc=size=320x240:rate=$FPS" -t "$SECS" -c:v libvpx -deadline realtime \
+	-cpu-used 8 -b:v 300k -g $((FPS * 2)) -f rtp -payload_type 96 -ssrc 8192 -pkt_size 1200 \
+	"rtp://198.18.0.1:$ppv?localport=5010" >"$TEST_TMP/psend.log" 2>&1 &
+ps=$!
+wait "$ss" || fail "ffmpeg SRTP sender failed: $(tail -3 "$TEST_TMP/ssend.log")"
+wait "$ps" || fail "ffmpeg RTP sender failed: $(tail -3 "$TEST_TMP/psend.log")"
+sleep 2
+for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+for p in "${pids[@]}"; do
+	wait_for "! kill -0 $p 2>/dev/null" 10 || kill -KILL "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+done
+"$CASCADE_DPCTL" -s "$seg_name" stats | grep -v ' 0$' >"$TEST_TMP/dpstats-ffmpeg.txt" || true
+sent=$((FPS * SECS))
+for name in s2s s2p p2s; do
+	got=$(grep -c '^0,' "$TEST_TMP/$name.crc" 2>/dev/null || true)
+	((got == sent)) || fail "receiver $name decoded $got of $sent frames: $(tail -3 "$TEST_TMP/$name.log")"
+done
+log "ffmpeg: SRTP->SRTP, SRTP->plain, plain->SRTP each decoded $sent of $sent frames"
+
+# --- 3. tampered, replayed and wrongly keyed packets ------------------------------------------------
+khelp=$(head -c 30 /dev/urandom | base64)
+kwrong=$(head -c 30 /dev/urandom | base64)
+keys+=("$khelp" "$kwrong")
+ok POST /v1/rooms/tamper/transports '{"comedia":true,"enableSrtp":true}'
+tin=$(jq -r .id "$TEST_TMP/body"); pin=$(jq -r .tuple.localPort "$TEST_TMP/body")
+keys+=("$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")")
+ok POST "/v1/transports/$tin/connect" "{\"srtpParameters\":$(srtp_params "$SUITE" "$khelp")}"
+ok POST "/v1/transports/$tin/producers" '{"kind":"video","rtpParameters":{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}],"encodings":[{"ssrc":12288}]}}'
+tprod=$(jq -r .id "$TEST_TMP/body")
+ok POST /v1/rooms/tamper/transports '{"enableSrtp":true}'
+tout=$(jq -r .id "$TEST_TMP/body")
+kout=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
+keys+=("$kout")
+ok POST "/v1/transports/$tout/connect" "{\"ip\":\"198.18.0.2\",\"port\":21000,\"srtpParameters\":$(srtp_params "$SUITE" "$kout")}"
+ok POST "/v1/transports/$tout/consumers" "{\"producerId\":\"$tprod\",\"rtpCapabilities\":$caps}"
+cssrc=$(jq -r '.rtpParameters.encodings[0].ssrc' "$TEST_TMP/body")
+
+drop() { ok GET /v1/stats; jq -r ".node.drops.$1" "$TEST_TMP/body"; }
+tdrops() { ok GET /v1/stats; jq -r --arg t "$1" '.transports[] | select(.id == $t) | .dropPackets' "$TEST_TMP/body"; }
+auth0=$(drop srtp_auth); replay0=$(drop srtp_replay); err0=$(drop srtp_error)
+
+# recv_start NAME: an SRTP receiver on 198.18.0.2:21000 with the consumer's key
+recv_start() {
+	ip netns exec "$ns" "$SRTP_PEER" recv "$SUITE" "$kout" 21000 3000 >"$TEST_TMP/$1.out" 2>&1 &
+	recv_pid=$!
+	_cascade_pids+=($!)
+	wait_for "grep -q listening $TEST_TMP/$1.out" 5 || fail "srtp_peer recv did not start"
+}
+peer_send() { # KEY FIRST_SEQ COUNT MODE
+	ip netns exec "$ns" "$SRTP_PEER" send "$SUITE" "$1" 198.18.0.1 "$pin" 5020 12288 "$2" "$3" "$4" \
+		>>"$TEST_TMP/peer-send.log" 2>&1 || fail "srtp_peer send $4 failed: $(tail -1 "$TEST_TMP/peer-send.log")"
+}
+recv_start tamper
+peer_send "$khelp" 1000 50 good    # 50 forwarded
+peer_send "$khelp" 1050 10 payload # 10 srtp_auth
+peer_send "$khelp" 1060 10 tag     # 10 srtp_auth
+peer_send "$khelp" 1070 10 header  # 10 srtp_auth
+peer_send "$khelp" 1080 10 replay  # 10 forwarded, their 10 copies srtp_replay
+peer_send "$khelp" 1000 10 good    # the first 10 again, byte for byte: 10 srtp_replay
+peer_send "$kwrong" 1090 10 good   # 10 srtp_auth
+wait "$recv_pid" || true
+read -r _ rok _ rbad _ rssrc < <(tail -1 "$TEST_TMP/tamper.out") || fail "srtp_peer recv: $(cat "$TEST_TMP/tamper.out")"
+((rok == 60 && rbad == 0)) || fail "receiver got $rok good and $rbad bad packets, want 60 and 0"
+((rssrc == cssrc)) || fail "receiver saw SSRC $rssrc, the consumer announced $cssrc"
+n_auth=$(($(drop srtp_auth) - auth0)); n_replay=$(($(drop srtp_replay) - replay0))
+n_err=$(($(drop srtp_error) - err0))
+((n_auth == 40 && n_replay == 20 && n_err == 0)) ||
+	fail "drops: srtp_auth $n_auth (want 40), srtp_replay $n_replay (want 20), srtp_error $n_err (want 0)"
+td=$(tdrops "$tin")
+((td == 60)) || fail "transport $tin counts $td drops, want 60"
+log "tampered (payload, tag, header), replayed and wrongly keyed packets: none forwarded; srtp_auth 40, srtp_replay 20"
+
+# --- 4. keys stay private and survive a control-plane restart -------------------------------------
+[[ $(stat -c %a "$state") == 600 ]] || fail "state file mode $(stat -c %a "$state"), want 600"
+call GET /v1/stats >/dev/null; cp "$TEST_TMP/body" "$TEST_TMP/stats.json"
+curl -s "$api/metrics" >"$TEST_TMP/metrics.txt"
+for k in "${keys[@]}"; do
+	for f in "$TEST_TMP/stats.json" "$TEST_TMP/metrics.txt" "$TEST_TMP/cp.log" "$TEST_TMP/dp.log"; do
+		! grep -qF -- "$k" "$f" || fail "a key appears in ${f##*/}"
+	done
+done
+grep -qF -- "$kout" "$state" || fail "the state file does not keep the keys"
+kill -KILL "$cp_pid"
+wait "$cp_pid" 2>/dev/null || true
+start_cp
+ok GET /v1/rooms/tamper
+jq -e --arg t "$tout" '.transports[] | select(.id == $t) | .srtpCryptoSuite' "$TEST_TMP/body" >/dev/null ||
+	fail "the SRTP transport did not survive the restart: $(cat "$TEST_TMP/body")"
+recv_start restart
+peer_send "$khelp" 2000 20 good
+wait "$recv_pid" || true
+read -r _ rok _ rbad _ < <(tail -1 "$TEST_TMP/restart.out") || true
+((rok == 20 && rbad == 0)) || fail "after the restart: $rok good and $rbad bad packets, want 20 and 0"
+for k in "${keys[@]}"; do
+	! grep -qF -- "$k" "$TEST_TMP/cp.log" || fail "a key appears in cp.log after the restart"
+done
+pass "SRTP/SRTCP: API, ffmpeg in all three mixes, tampering and replays counted, keys private and kept"
