@@ -181,6 +181,21 @@ load_json(void)
 			 (json_int_t)consumers, "cpu", cl.cpu, "score", score);
 }
 
+static void on_redis_up(void);
+
+static void
+on_lapse_check(void *ac, void *reply, void *arg)
+{
+	redisReply *r = reply;
+
+	(void)ac, (void)arg;
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 0 && cl.registered) {
+		fprintf(stderr, "cascade-cp: cluster: our record had lapsed (a stall?); "
+				"registering again\n");
+		on_redis_up();
+	}
+}
+
 static void
 on_hb_answer(void *ac, void *reply, void *arg)
 {
@@ -202,6 +217,10 @@ write_record(void)
 	snprintf(pipe, sizeof(pipe), "%u", cl.cfg->pipe_port);
 	snprintf(ttl, sizeof(ttl), "%u", cl.cfg->node_ttl_ms);
 	key_node(k, cl.cfg->node_id, "");
+	/* 0: our record had lapsed; the others may have declared us dead and removed our
+	 * rooms and producers: write everything again */
+	if (cl.registered)
+		cp_redis_cmd(on_lapse_check, NULL, "PEXPIRE %s %s", k, ttl);
 	cp_redis_cmd(NULL, NULL, "HSET %s id %s api %s media_ip %s pipe_port %s draining %s load %s",
 		     k, cl.cfg->node_id, api, cl.cfg->media_ips[0], pipe, cl.draining ? "1" : "0",
 		     ls != NULL ? ls : "{}");
@@ -432,11 +451,40 @@ cp_cluster_room_leave(const char *room)
 	cp_redis_subscribe(key_room(k, room, "events"), false);
 }
 
-void
-cp_cluster_producer_add(const struct cp_producer *p)
+struct done_call {
+	void (*done)(void *);
+	void *arg;
+};
+
+static void
+on_written(void *ac, void *reply, void *arg)
 {
-	if (cl.enabled && cp_redis_up())
-		producer_write(p, "producer.add");
+	struct done_call *d = arg;
+
+	(void)ac, (void)reply; /* written or not (Redis went away): the sync on return has it */
+	d->done(d->arg);
+	free(d);
+}
+
+void
+cp_cluster_producer_add(const struct cp_producer *p, void (*done)(void *), void *arg)
+{
+	struct done_call *d;
+
+	if (!cl.enabled || !cp_redis_up() || (d = calloc(1, sizeof(*d))) == NULL) {
+		if (cl.enabled && cp_redis_up())
+			producer_write(p, "producer.add");
+		done(arg);
+		return;
+	}
+	d->done = done;
+	d->arg = arg;
+	producer_write(p, "producer.add");
+	/* after the MULTI...EXEC on the same connection: its answer means Redis has it */
+	if (cp_redis_cmd(on_written, d, "PING") < 0) {
+		free(d);
+		done(arg);
+	}
 }
 
 void
@@ -1093,7 +1141,8 @@ on_room_producers(void *ac, void *reply, void *arg)
 		rec = json_loads(r->element[i + 1]->str, 0, NULL);
 		if (rec != NULL &&
 		    json_unpack(rec, "{s:s,s:s,s?b}", "node", &node, "kind", &kind, "paused", &paused) == 0 &&
-		    strcmp(node, cl.cfg->node_id) != 0) {
+		    strcmp(node, cl.cfg->node_id) != 0 &&
+		    cp_producer_get(r->element[i]->str) == NULL /* piped in: listed already */) {
 			json_array_append_new(producers, json_pack("{s:s,s:s,s:s,s:b}", "id",
 								   r->element[i]->str, "node", node,
 								   "kind", kind, "paused", paused));

@@ -53,7 +53,8 @@ bool cp_cluster_ready(void);
 void cp_cluster_room_join(const char *room);
 void cp_cluster_room_leave(const char *room);
 /* A local producer was created, paused/resumed, or closed (not pipe producers). */
-void cp_cluster_producer_add(const struct cp_producer *p);
+/* done(arg) runs once Redis has the record (at once when standalone or Redis is away). */
+void cp_cluster_producer_add(const struct cp_producer *p, void (*done)(void *), void *arg);
 void cp_cluster_producer_update(const struct cp_producer *p);
 void cp_cluster_producer_close(const struct cp_producer *p);
 

@@ -562,31 +562,43 @@ answer_failure(struct evhttp_request *req, const struct cascade_reply *rep)
 }
 
 static void
+producer_answer(void *arg)
+{
+	struct call *k = arg;
+
+	if (k->req != NULL) {
+		cp_http_release(k->req);
+		cp_http_json(k->req, 200, json_pack("{s:s}", "id", k->p->id));
+	}
+	free(k);
+}
+
+static void
 on_producer(const struct cascade_reply *rep, void *arg)
 {
 	struct call *k = arg;
 	struct cp_producer *p = k->p;
 
 	k->t->n_pending--;
-	if (k->req != NULL)
-		cp_http_release(k->req);
 	if (rep != NULL && rep->status == 0)
 		p->slot = rep->slot;
 	if (rep == NULL || rep->status != 0 || cp_map_put(&m.producers, p->id, p) < 0) {
+		if (k->req != NULL)
+			cp_http_release(k->req);
 		answer_failure(k->req, rep);
 		producer_free(p);
-	} else {
-		cp_state_dirty();
-		cp_events_publish(p->room, "producer.add",
-				  json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", p->id, "node", p->node,
-					    "transportId", p->t->id, "kind",
-					    p->kind == CASCADE_KIND_AUDIO ? "audio" : "video", "paused",
-					    p->paused));
-		cp_cluster_producer_add(p);
-		if (k->req != NULL)
-			cp_http_json(k->req, 200, json_pack("{s:s}", "id", p->id));
+		free(k);
+		return;
 	}
-	free(k);
+	cp_state_dirty();
+	cp_events_publish(p->room, "producer.add",
+			  json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", p->id, "node", p->node,
+				    "transportId", p->t->id, "kind",
+				    p->kind == CASCADE_KIND_AUDIO ? "audio" : "video", "paused",
+				    p->paused));
+	/* answered once the cluster knows it too: a consume on another node right after
+	 * the answer finds it */
+	cp_cluster_producer_add(p, producer_answer, k);
 }
 
 void

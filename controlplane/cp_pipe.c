@@ -116,6 +116,9 @@ peer_conn(const char *node, const char *api)
 		return NULL;
 	}
 	evhttp_connection_set_timeout(c->conn, PEER_TIMEOUT_S);
+	/* a kept-alive connection the peer closed meanwhile fails at once: try again on a
+	 * new one (the inter-node calls are idempotent) */
+	evhttp_connection_set_retries(c->conn, 2);
 	return c->conn;
 }
 
