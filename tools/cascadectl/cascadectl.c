@@ -6,6 +6,10 @@
  *   0 success, 1 the API answered with an error (its message on stderr),
  *   2 usage, 3 the API could not be reached.
  * Address and token from --api/--token or CASCADE_API/CASCADE_TOKEN.
+ *
+ * In a cluster every node answers for the whole of it: `nodes` lists every live node
+ * (GET /v1/cluster/nodes), `rooms` names the nodes each room is on, and `room R` the
+ * node each producer lives on, whichever node --api points at.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -163,11 +167,40 @@ cmd_node(void)
 	return 0;
 }
 
+/*
+ * The strings of array A joined by commas into out (of size n), "-" when A is empty or
+ * absent; a list that does not fit ends in "...".
+ */
+static const char *
+join(json_t *a, char *out, size_t n)
+{
+	size_t i, len = 0;
+	json_t *v;
+
+	out[0] = '\0';
+	json_array_foreach(a, i, v)
+	{
+		const char *s = json_string_value(v);
+		int w;
+
+		if (s == NULL)
+			continue;
+		w = snprintf(out + len, n - len, "%s%s", len > 0 ? "," : "", s);
+		if (w < 0 || (size_t)w >= n - len) {
+			snprintf(out + (n > 4 ? n - 4 : 0), n > 4 ? 4 : n, "...");
+			return out;
+		}
+		len += (size_t)w;
+	}
+	return len > 0 ? out : "-";
+}
+
 static int
 cmd_rooms(void)
 {
 	int rc;
 	json_t *j = get("GET", "/v1/rooms", &rc), *r;
+	char nodes[256];
 	size_t i;
 
 	if (j == NULL)
@@ -175,11 +208,82 @@ cmd_rooms(void)
 	if (as_json) {
 		dump(j);
 	} else {
-		printf("%-32s %10s\n", "ROOM", "TRANSPORTS");
+		/* TRANSPORTS are this node's; NODES (a cluster) every node the room is on */
+		printf("%-32s %10s  %s\n", "ROOM", "TRANSPORTS", "NODES");
 		json_array_foreach(json_object_get(j, "rooms"), i, r)
-			printf("%-32s %10lld\n", str(r, "name"),
-			       (long long)json_integer_value(json_object_get(r, "transports")));
+			printf("%-32s %10lld  %s\n", str(r, "name"),
+			       (long long)json_integer_value(json_object_get(r, "transports")),
+			       join(json_object_get(r, "nodes"), nodes, sizeof(nodes)));
 	}
+	json_decref(j);
+	return 0;
+}
+
+/* qsort order of node records: by id */
+static int
+node_cmp(const void *a, const void *b)
+{
+	return strcmp(str(*(json_t *const *)a, "id"), str(*(json_t *const *)b, "id"));
+}
+
+/*
+ * nodes: every live node of the cluster as the answering node sees it (it comes first,
+ * marked '*', the others by id), with its load and rooms. Exit 1 on a node without a
+ * cluster (404) or without Redis (503), like any API error.
+ */
+static int
+cmd_nodes(void)
+{
+	int rc;
+	json_t *j = get("GET", "/v1/cluster/nodes", &rc), *list, *n, **v;
+	char rooms[256];
+	size_t i, count;
+
+	if (j == NULL)
+		return rc;
+	if (as_json) {
+		dump(j);
+		json_decref(j);
+		return 0;
+	}
+	list = json_object_get(j, "nodes");
+	count = json_array_size(list);
+	v = calloc(count > 0 ? count : 1, sizeof(*v));
+	if (v == NULL) {
+		fprintf(stderr, "cascadectl: out of memory\n");
+		json_decref(j);
+		return EXIT_API;
+	}
+	json_array_foreach(list, i, n)
+		v[i] = n;
+	/* the answering node first ("self"), then the others by id */
+	for (i = 0; i < count; i++)
+		if (json_is_true(json_object_get(v[i], "self")) && i > 0) {
+			n = v[0], v[0] = v[i], v[i] = n;
+			break;
+		}
+	if (count > 1)
+		qsort(v + 1, count - 1, sizeof(*v), node_cmp);
+	printf("%-20s %-28s %-16s %6s %10s %10s %5s %6s %-9s %s\n", "NODE", "API", "MEDIA", "PIPE",
+	       "CONSUMERS", "EGRESS/S", "CPU%", "SCORE", "STATE", "ROOMS");
+	for (i = 0; i < count; i++) {
+		json_t *load = json_object_get(v[i], "load");
+		char id[64];
+
+		snprintf(id, sizeof(id), "%s%s", str(v[i], "id"),
+			 json_is_true(json_object_get(v[i], "self")) ? " *" : "");
+		printf("%-20s %-28s %-16s %6lld %10lld %10lld %5.0f %6.2f %-9s %s\n", id,
+		       str(v[i], "api"), str(v[i], "media_ip"),
+		       (long long)json_integer_value(json_object_get(v[i], "pipe_port")),
+		       (long long)json_integer_value(json_object_get(load, "consumers")),
+		       (long long)json_integer_value(json_object_get(load, "egress_pps")),
+		       json_number_value(json_object_get(load, "cpu")) * 100.0,
+		       json_number_value(json_object_get(load, "score")),
+		       json_is_true(json_object_get(v[i], "draining")) ? "draining" : "up",
+		       join(json_object_get(v[i], "rooms"), rooms, sizeof(rooms)));
+	}
+	printf("(* the node that answered; %zu node(s))\n", count);
+	free(v);
 	json_decref(j);
 	return 0;
 }
@@ -220,12 +324,15 @@ cmd_room(const char *room, const char *only)
 		}
 	}
 	if (only == NULL || strcmp(only, "producers") == 0) {
-		printf("%s%-36s %-6s %-7s %s\n", only == NULL ? "\n" : "", "PRODUCER", "KIND",
-		       "PAUSED", "TRANSPORT");
+		/* NODE: where the producer lives (a cluster); a piped-in copy of a remote
+		 * producer sits on this node's pipe transport */
+		printf("%s%-36s %-6s %-7s %-36s %s\n", only == NULL ? "\n" : "", "PRODUCER", "KIND",
+		       "PAUSED", "TRANSPORT", "NODE");
 		json_array_foreach(json_object_get(j, "producers"), i, o)
-			printf("%-36s %-6s %-7s %s\n", str(o, "id"), str(o, "kind"),
+			printf("%-36s %-6s %-7s %-36s %s%s\n", str(o, "id"), str(o, "kind"),
 			       json_is_true(json_object_get(o, "paused")) ? "yes" : "no",
-			       str(o, "transportId"));
+			       str(o, "transportId"), str(o, "node"),
+			       json_is_true(json_object_get(o, "pipe")) ? " (piped in)" : "");
 	}
 	if (only == NULL || strcmp(only, "consumers") == 0) {
 		printf("%s%-36s %-36s %-7s %s\n", only == NULL ? "\n" : "", "CONSUMER", "PRODUCER",
@@ -234,6 +341,11 @@ cmd_room(const char *room, const char *only)
 			printf("%-36s %-36s %-7s %lld\n", str(o, "id"), str(o, "producerId"),
 			       json_is_true(json_object_get(o, "paused")) ? "yes" : "no",
 			       (long long)json_integer_value(json_object_get(o, "ssrc")));
+	}
+	if (only == NULL && json_is_array(json_object_get(j, "nodes"))) {
+		char nodes[256];
+
+		printf("\nnodes: %s\n", join(json_object_get(j, "nodes"), nodes, sizeof(nodes)));
 	}
 	json_decref(j);
 	return 0;
@@ -334,7 +446,8 @@ usage(void)
 	fprintf(stderr,
 		"usage: cascadectl [--api URL] [--token TOKEN] [--json] COMMAND\n"
 		"  node                         this node and its dataplane\n"
-		"  rooms                        rooms on this node\n"
+		"  nodes                        every live node of the cluster: load, rooms\n"
+		"  rooms                        rooms (in a cluster: all of them, with their nodes)\n"
 		"  room ROOM                    a room's transports, producers, consumers\n"
 		"  transports|producers|consumers ROOM\n"
 		"  stats [--watch [SECONDS]]    counters (refreshed every SECONDS with --watch)\n"
@@ -397,6 +510,8 @@ main(int argc, char **argv)
 	argv += optind + 1;
 	if (strcmp(cmd, "node") == 0 && argc == 0)
 		rc = cmd_node();
+	else if (strcmp(cmd, "nodes") == 0 && argc == 0)
+		rc = cmd_nodes();
 	else if (strcmp(cmd, "rooms") == 0 && argc == 0)
 		rc = cmd_rooms();
 	else if (strcmp(cmd, "room") == 0 && argc == 1)
