@@ -354,22 +354,24 @@ room_write(const char *room, bool subscribe)
 }
 
 static void
-producer_write(const struct cp_producer *p, const char *event)
+producer_write(const struct cp_producer *p, const char *event, cp_redis_cb written, void *arg)
 {
 	char k[KEY_MAX], member[KEY_MAX];
 	json_t *rec;
 	char *s;
+	int rc = -1;
 
 	if (p->pipe)
-		return;
+		goto out;
 	rec = producer_rec(p);
 	s = json_dumps(rec, JSON_COMPACT);
 	if (s != NULL) {
-		/* the record and its announcement together (one slot: the room's) */
+		/* the record and its announcement together (one slot: the room's); the EXEC's
+		 * answer (or NULL when the connection drops) tells written that Redis has it */
 		cp_redis_cmd(NULL, NULL, "MULTI");
 		cp_redis_cmd(NULL, NULL, "HSET %s %s %s", key_room(k, p->room, "producers"), p->id, s);
 		publish(p->room, event, rec);
-		cp_redis_cmd(NULL, NULL, "EXEC");
+		rc = cp_redis_cmd(written, arg, "EXEC");
 		/* the node's index lives in the node's slot */
 		snprintf(member, sizeof(member), "%s/%s", p->room, p->id);
 		cp_redis_cmd(NULL, NULL, "SADD %s %s", key_node(k, cl.cfg->node_id, ":producers"),
@@ -377,6 +379,9 @@ producer_write(const struct cp_producer *p, const char *event)
 	}
 	free(s);
 	json_decref(rec);
+out:
+	if (rc < 0 && written != NULL)
+		written(NULL, NULL, arg); /* nothing queued: answer now */
 }
 
 static void
@@ -390,7 +395,7 @@ static void
 sync_producer(const struct cp_producer *p, void *arg)
 {
 	(void)arg;
-	producer_write(p, "producer.add");
+	producer_write(p, "producer.add", NULL, NULL);
 }
 
 /* Redis is (back): write this node's truth and remove what it no longer owns. */
@@ -473,25 +478,20 @@ cp_cluster_producer_add(const struct cp_producer *p, void (*done)(void *), void 
 
 	if (!cl.enabled || !cp_redis_up() || (d = calloc(1, sizeof(*d))) == NULL) {
 		if (cl.enabled && cp_redis_up())
-			producer_write(p, "producer.add");
+			producer_write(p, "producer.add", NULL, NULL);
 		done(arg);
 		return;
 	}
 	d->done = done;
 	d->arg = arg;
-	producer_write(p, "producer.add");
-	/* after the MULTI...EXEC on the same connection: its answer means Redis has it */
-	if (cp_redis_cmd(on_written, d, "PING") < 0) {
-		free(d);
-		done(arg);
-	}
+	producer_write(p, "producer.add", on_written, d);
 }
 
 void
 cp_cluster_producer_update(const struct cp_producer *p)
 {
 	if (cl.enabled && cp_redis_up())
-		producer_write(p, p->paused ? "producer.pause" : "producer.resume");
+		producer_write(p, p->paused ? "producer.pause" : "producer.resume", NULL, NULL);
 }
 
 void
