@@ -63,6 +63,7 @@
 
 #include "http_client.h"
 #include "media_io.h"
+#include "samples.h"
 
 #define MAX_CONNS 64
 #define REQ_TIMEOUT_NS (5000ull * 1000 * 1000)
@@ -106,11 +107,6 @@ struct conn {
 	json_t *result; /* set-up calls: the answer, NULL on failure */
 };
 
-struct samples {
-	double *v;
-	size_t n, cap;
-};
-
 /* What one phase measured. */
 struct phase {
 	uint64_t ops; /* create + close pairs completed */
@@ -152,37 +148,8 @@ die(const char *fmt, ...)
 static void
 sample_add(struct samples *s, double v)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap != 0 ? s->cap * 2 : 4096;
-		double *nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (nv == NULL)
-			die("out of memory");
-		s->v = nv;
-		s->cap = cap;
-	}
-	s->v[s->n++] = v;
-}
-
-static int
-cmp_double(const void *pa, const void *pb)
-{
-	double x = *(const double *)pa, y = *(const double *)pb;
-
-	return (x > y) - (x < y);
-}
-
-/* The nearest-rank percentile q (0..1) in ms, 3 decimals, or null without samples. */
-static json_t *
-pct(struct samples *s, double q)
-{
-	size_t k;
-
-	if (s->n == 0)
-		return json_null();
-	qsort(s->v, s->n, sizeof(*s->v), cmp_double);
-	k = (size_t)ceil(q * (double)s->n);
-	return json_real(round(s->v[k > 0 ? k - 1 : 0] * 1000.0) / 1000.0);
+	if (samples_add(s, v) < 0)
+		die("out of memory");
 }
 
 static double
@@ -663,18 +630,6 @@ put(json_t *out, const char *key, json_t *v)
 	json_object_set_new(out, key, v);
 }
 
-/* KEY_p50 and KEY_p99 of s. */
-static void
-put_pct(json_t *out, const char *key, struct samples *s)
-{
-	char k[80];
-
-	snprintf(k, sizeof(k), "%s_p50", key);
-	put(out, k, pct(s, 0.50));
-	snprintf(k, sizeof(k), "%s_p99", key);
-	put(out, k, pct(s, 0.99));
-}
-
 static json_t *
 per_s(double n, double seconds)
 {
@@ -777,16 +732,16 @@ main(int argc, char **argv)
 	put(out, "api_install_consumers", json_integer((json_int_t)b.installed));
 	put(out, "api_install_per_s", per_s((double)b.installed, install_s));
 	put(out, "api_create_close_ops_per_s", per_s((double)idle.ops, idle.seconds));
-	put_pct(out, "api_consume_call_ms", &idle.create_ms);
-	put_pct(out, "api_close_call_ms", &idle.close_ms);
+	samples_put_pct(out, "api_consume_call_ms", &idle.create_ms, 1000.0);
+	samples_put_pct(out, "api_close_call_ms", &idle.close_ms, 1000.0);
 	if (peer_ip != NULL) {
-		put_pct(out, "api_ttfp_ms", &alone.ttfp_ms);
-		put_pct(out, "api_ttfp_consume_call_ms", &alone.probe_call_ms);
+		samples_put_pct(out, "api_ttfp_ms", &alone.ttfp_ms, 1000.0);
+		samples_put_pct(out, "api_ttfp_consume_call_ms", &alone.probe_call_ms, 1000.0);
 		put(out, "api_ttfp_samples", json_integer((json_int_t)alone.ttfp_ms.n));
 		put(out, "api_media_create_close_ops_per_s",
 		    per_s((double)media.ops, media.seconds));
-		put_pct(out, "api_media_consume_call_ms", &media.create_ms);
-		put_pct(out, "api_media_ttfp_ms", &media.ttfp_ms);
+		samples_put_pct(out, "api_media_consume_call_ms", &media.create_ms, 1000.0);
+		samples_put_pct(out, "api_media_ttfp_ms", &media.ttfp_ms, 1000.0);
 		put(out, "api_media_ttfp_samples", json_integer((json_int_t)media.ttfp_ms.n));
 		put(out, "api_ttfp_timeouts", json_integer((json_int_t)b.ttfp_timeouts));
 		put(out, "api_sender_pps",

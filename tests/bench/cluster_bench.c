@@ -62,6 +62,7 @@
 
 #include "http_client.h"
 #include "media_io.h"
+#include "samples.h"
 
 #define REQ_TIMEOUT_NS (5000ull * 1000 * 1000)
 #define PKT_TIMEOUT_MS 2000
@@ -79,11 +80,6 @@ struct node {
 	char name[64], media_ip[64];
 	int status;
 	json_t *result;
-};
-
-struct samples {
-	double *v;
-	size_t n, cap;
 };
 
 static struct {
@@ -117,43 +113,8 @@ die(const char *fmt, ...)
 static void
 sample_add(struct samples *s, double v)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap != 0 ? s->cap * 2 : 4096;
-		double *nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (nv == NULL)
-			die("out of memory");
-		s->v = nv;
-		s->cap = cap;
-	}
-	s->v[s->n++] = v;
-}
-
-static int
-cmp_double(const void *pa, const void *pb)
-{
-	double x = *(const double *)pa, y = *(const double *)pb;
-
-	return (x > y) - (x < y);
-}
-
-/* The nearest-rank percentile q (0..1), or NAN without samples. */
-static double
-pct(struct samples *s, double q)
-{
-	size_t k;
-
-	if (s->n == 0)
-		return NAN;
-	qsort(s->v, s->n, sizeof(*s->v), cmp_double);
-	k = (size_t)ceil(q * (double)s->n);
-	return s->v[k > 0 ? k - 1 : 0];
-}
-
-static json_t *
-num_or_null(double v, double scale)
-{
-	return isnan(v) ? json_null() : json_real(round(v * scale) / scale);
+	if (samples_add(s, v) < 0)
+		die("out of memory");
 }
 
 /* ---- the Redis MONITOR connection ------------------------------------------------------ */
@@ -849,17 +810,6 @@ put(json_t *out, const char *key, json_t *v)
 	json_object_set_new(out, key, v);
 }
 
-static void
-put_pct(json_t *out, const char *key, struct samples *s, double scale)
-{
-	char k[80];
-
-	snprintf(k, sizeof(k), "%s_p50", key);
-	put(out, k, num_or_null(pct(s, 0.50), scale));
-	snprintf(k, sizeof(k), "%s_p99", key);
-	put(out, k, num_or_null(pct(s, 0.99), scale));
-}
-
 static json_t *
 per_op(unsigned int n, unsigned int ops)
 {
@@ -977,26 +927,26 @@ main(int argc, char **argv)
 	bench_redis(ops, &rf);
 
 	out = json_object();
-	put_pct(out, "cluster_hop_same_us", &lat.same_us, 10.0);
-	put_pct(out, "cluster_hop_cross_us", &lat.cross_us, 10.0);
+	samples_put_pct(out, "cluster_hop_same_us", &lat.same_us, 10.0);
+	samples_put_pct(out, "cluster_hop_cross_us", &lat.cross_us, 10.0);
 	{
-		double s50 = pct(&lat.same_us, 0.5), c50 = pct(&lat.cross_us, 0.5);
-		double s99 = pct(&lat.same_us, 0.99), c99 = pct(&lat.cross_us, 0.99);
+		double s50 = samples_pct(&lat.same_us, 0.5), c50 = samples_pct(&lat.cross_us, 0.5);
+		double s99 = samples_pct(&lat.same_us, 0.99), c99 = samples_pct(&lat.cross_us, 0.99);
 
-		put(out, "cluster_hop_added_us_p50", num_or_null(c50 - s50, 10.0));
-		put(out, "cluster_hop_added_us_p99", num_or_null(c99 - s99, 10.0));
+		put(out, "cluster_hop_added_us_p50", samples_num(c50 - s50, 10.0));
+		put(out, "cluster_hop_added_us_p99", samples_num(c99 - s99, 10.0));
 	}
-	put_pct(out, "cluster_hop_paired_added_us", &lat.paired_us, 10.0);
+	samples_put_pct(out, "cluster_hop_paired_added_us", &lat.paired_us, 10.0);
 	put(out, "cluster_hop_samples_same", json_integer((json_int_t)lat.same_us.n));
 	put(out, "cluster_hop_samples_cross", json_integer((json_int_t)lat.cross_us.n));
 	put(out, "cluster_hop_sent", json_integer((json_int_t)lat.sent));
 	put(out, "cluster_hop_pps", lat.seconds > 0 ? json_integer(llround((double)lat.sent /
 									      lat.seconds))
 						     : json_null());
-	put_pct(out, "cluster_ttfp_create_ms", &tt.create_ms, 1000.0);
-	put_pct(out, "cluster_ttfp_consume_ms", &tt.consume_ms, 1000.0);
-	put_pct(out, "cluster_ttfp_produce_call_ms", &tt.produce_call_ms, 1000.0);
-	put_pct(out, "cluster_ttfp_consume_call_ms", &tt.consume_call_ms, 1000.0);
+	samples_put_pct(out, "cluster_ttfp_create_ms", &tt.create_ms, 1000.0);
+	samples_put_pct(out, "cluster_ttfp_consume_ms", &tt.consume_ms, 1000.0);
+	samples_put_pct(out, "cluster_ttfp_produce_call_ms", &tt.produce_call_ms, 1000.0);
+	samples_put_pct(out, "cluster_ttfp_consume_call_ms", &tt.consume_call_ms, 1000.0);
 	put(out, "cluster_ttfp_samples", json_integer((json_int_t)tt.create_ms.n));
 	put(out, "cluster_ttfp_timeouts", json_integer((json_int_t)tt.timeouts));
 	put(out, "cluster_ttfp_failures", json_integer((json_int_t)tt.failures));
