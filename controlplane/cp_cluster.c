@@ -354,24 +354,22 @@ room_write(const char *room, bool subscribe)
 }
 
 static void
-producer_write(const struct cp_producer *p, const char *event, cp_redis_cb written, void *arg)
+producer_write(const struct cp_producer *p, const char *event)
 {
 	char k[KEY_MAX], member[KEY_MAX];
 	json_t *rec;
 	char *s;
-	int rc = -1;
 
 	if (p->pipe)
-		goto out;
+		return;
 	rec = producer_rec(p);
 	s = json_dumps(rec, JSON_COMPACT);
 	if (s != NULL) {
-		/* the record and its announcement together (one slot: the room's); the EXEC's
-		 * answer (or NULL when the connection drops) tells written that Redis has it */
+		/* the record and its announcement together (one slot: the room's) */
 		cp_redis_cmd(NULL, NULL, "MULTI");
 		cp_redis_cmd(NULL, NULL, "HSET %s %s %s", key_room(k, p->room, "producers"), p->id, s);
 		publish(p->room, event, rec);
-		rc = cp_redis_cmd(written, arg, "EXEC");
+		cp_redis_cmd(NULL, NULL, "EXEC");
 		/* the node's index lives in the node's slot */
 		snprintf(member, sizeof(member), "%s/%s", p->room, p->id);
 		cp_redis_cmd(NULL, NULL, "SADD %s %s", key_node(k, cl.cfg->node_id, ":producers"),
@@ -379,9 +377,6 @@ producer_write(const struct cp_producer *p, const char *event, cp_redis_cb writt
 	}
 	free(s);
 	json_decref(rec);
-out:
-	if (rc < 0 && written != NULL)
-		written(NULL, NULL, arg); /* nothing queued: answer now */
 }
 
 static void
@@ -395,7 +390,7 @@ static void
 sync_producer(const struct cp_producer *p, void *arg)
 {
 	(void)arg;
-	producer_write(p, "producer.add", NULL, NULL);
+	producer_write(p, "producer.add");
 }
 
 /* Redis is (back): write this node's truth and remove what it no longer owns. */
@@ -478,20 +473,25 @@ cp_cluster_producer_add(const struct cp_producer *p, void (*done)(void *), void 
 
 	if (!cl.enabled || !cp_redis_up() || (d = calloc(1, sizeof(*d))) == NULL) {
 		if (cl.enabled && cp_redis_up())
-			producer_write(p, "producer.add", NULL, NULL);
+			producer_write(p, "producer.add");
 		done(arg);
 		return;
 	}
 	d->done = done;
 	d->arg = arg;
-	producer_write(p, "producer.add", on_written, d);
+	producer_write(p, "producer.add");
+	/* after the MULTI...EXEC on the same connection: its answer means Redis has it */
+	if (cp_redis_cmd(on_written, d, "PING") < 0) {
+		free(d);
+		done(arg);
+	}
 }
 
 void
 cp_cluster_producer_update(const struct cp_producer *p)
 {
 	if (cl.enabled && cp_redis_up())
-		producer_write(p, p->paused ? "producer.pause" : "producer.resume", NULL, NULL);
+		producer_write(p, p->paused ? "producer.pause" : "producer.resume");
 }
 
 void
