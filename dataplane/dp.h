@@ -112,6 +112,14 @@ struct dp_producer {
 	uint32_t transport;
 	uint32_t gen;
 	struct cascade_cmd_producer cfg;
+	/*
+	 * On an SRTP pipe transport: this stream's inbound pair (its SSRC only),
+	 * from PIPE_SRTP; NULL until then (its packets are dropped as srtp_error).
+	 */
+	struct dp_srtp_rx *_Atomic srtp_rx;
+	/* main lcore only: the key PIPE_SRTP gave, to tell a retry from a re-key */
+	uint8_t has_key;
+	uint8_t master[CASCADE_SRTP_MASTER_MAX];
 };
 
 /*
@@ -136,10 +144,14 @@ struct dp_consumer {
 	struct dp_peer peer; /* cfg.remote and cfg.remote_mac, when has_peer */
 	/*
 	 * is_srtp: the outbound session (the consumer's SSRC, the transport's tx
-	 * key), made by main when the consumer is installed or the transport gets
-	 * keys; NULL until then. Used only by the lcore of its producer.
+	 * key; on a pipe transport the stream's own key from PIPE_SRTP), made by
+	 * main when the consumer is installed or gets keys; NULL until then. Used
+	 * only by the lcore of its producer.
 	 */
 	struct cascade_srtp *_Atomic srtp;
+	/* main lcore only, pipe consumers: the key PIPE_SRTP gave (retry or re-key) */
+	uint8_t has_key;
+	uint8_t master[CASCADE_SRTP_MASTER_MAX];
 } __rte_cache_aligned;
 static_assert(offsetof(struct dp_consumer, cfg) + offsetof(struct cascade_cmd_consumer, remote) <=
 		      2 * RTE_CACHE_LINE_SIZE,

@@ -86,8 +86,6 @@ dp_check_transport(const struct cascade_cmd_transport *t, uint16_t n_ports, char
 	if (t->srtp_suite > CASCADE_SUITE_MAX)
 		return bad(msg, len, "transport.srtp_suite: unknown suite %u", t->srtp_suite);
 	if (t->flags & CASCADE_TRANSPORT_PIPE) {
-		if (t->srtp_suite != CASCADE_SUITE_NONE)
-			return bad(msg, len, "transport.srtp_suite: a pipe transport has no SRTP");
 		/* one pipe port for all peer nodes: nothing to learn, nobody to check */
 		if (!mux)
 			return bad(msg, len, "transport.flags: a pipe transport needs rtcp-mux");
@@ -140,6 +138,9 @@ dp_check_transport_srtp(const struct cascade_cmd_transport_srtp *s,
 		return bad(msg, len, "srtp.obj_id: must not be 0");
 	if (tp->srtp_suite == CASCADE_SUITE_NONE)
 		return bad(msg, len, "srtp.obj_id: not an SRTP transport (srtp_suite 0)");
+	if (tp->flags & CASCADE_TRANSPORT_PIPE)
+		return bad(msg, len,
+			   "srtp.obj_id: a pipe transport's keys are per stream (PIPE_SRTP)");
 	if (s->suite != tp->srtp_suite)
 		return bad(msg, len, "srtp.suite: %u, the transport's is %u", s->suite,
 			   tp->srtp_suite);
@@ -150,6 +151,26 @@ dp_check_transport_srtp(const struct cascade_cmd_transport_srtp *s,
 	if (rc == 0)
 		rc = check_master(s->tx_master, mb, "tx_master", msg, len);
 	return rc;
+}
+
+int
+dp_check_pipe_srtp(const struct cascade_cmd_pipe_srtp *s, const struct cascade_cmd_transport *tp,
+		   char *msg, size_t len)
+{
+	if (s->obj_id == 0)
+		return bad(msg, len, "pipe_srtp.obj_id: must not be 0");
+	if (s->kind != CASCADE_PIPE_SRTP_PRODUCER && s->kind != CASCADE_PIPE_SRTP_CONSUMER)
+		return bad(msg, len, "pipe_srtp.kind: must be 1 (producer) or 2 (consumer)");
+	if (!(tp->flags & CASCADE_TRANSPORT_PIPE))
+		return bad(msg, len, "pipe_srtp.obj_id: not on a pipe transport");
+	if (tp->srtp_suite == CASCADE_SUITE_NONE)
+		return bad(msg, len, "pipe_srtp.obj_id: the pipe transport is plain (srtp_suite 0)");
+	if (s->suite != tp->srtp_suite)
+		return bad(msg, len, "pipe_srtp.suite: %u, the pipe transport's is %u", s->suite,
+			   tp->srtp_suite);
+	if (!is_zero(s->pad, sizeof(s->pad)) || !is_zero(s->pad1, sizeof(s->pad1)))
+		return bad(msg, len, "pipe_srtp.pad: must be zero");
+	return check_master(s->master, cascade_srtp_master_bytes(s->suite), "master", msg, len);
 }
 
 int

@@ -39,6 +39,15 @@ int dp_check_transport_srtp(const struct cascade_cmd_transport_srtp *s,
 			    const struct cascade_cmd_transport *tp, char *msg, size_t len);
 
 /*
+ * Check a PIPE_SRTP body against the config tp of the pipe transport its
+ * object is on: obj_id, kind, tp is an SRTP pipe transport of the same suite,
+ * zero padding, master holds exactly the suite's key + salt. Returns 0 or
+ * -EINVAL with a message that names the field and never shows key bytes.
+ */
+int dp_check_pipe_srtp(const struct cascade_cmd_pipe_srtp *s, const struct cascade_cmd_transport *tp,
+		       char *msg, size_t len);
+
+/*
  * Check the fields of a CONSUMER_ADD body that need nothing else: id, payload
  * type and extension-id maps, paused. Returns 0 or -EINVAL with a message.
  */

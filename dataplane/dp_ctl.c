@@ -75,12 +75,12 @@ do_commands(struct dp_ctx *c)
 			break;
 		memcpy(&cmd, slot, sizeof(cmd));
 		/* SRTP keys leave no copy in the shared segment (the slot is ours until release) */
-		if (cmd.type == CASCADE_CMD_TRANSPORT_SRTP)
+		if (cmd.type == CASCADE_CMD_TRANSPORT_SRTP || cmd.type == CASCADE_CMD_PIPE_SRTP)
 			memset(slot, 0, sizeof(cmd));
 		cascade_ring_release(cr);
 		n++;
 		dp_table_apply(c, &cmd, &r, &grace);
-		if (cmd.type == CASCADE_CMD_TRANSPORT_SRTP)
+		if (cmd.type == CASCADE_CMD_TRANSPORT_SRTP || cmd.type == CASCADE_CMD_PIPE_SRTP)
 			explicit_bzero(&cmd, sizeof(cmd));
 		if (grace && r.status == 0) {
 			if (dp_table_defer_reply(&r) < 0)

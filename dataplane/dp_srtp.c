@@ -125,8 +125,8 @@ session(uint8_t suite, const uint8_t *master, enum cascade_srtp_dir dir, bool an
 	return cascade_srtp_create(&conf);
 }
 
-struct dp_srtp_rx *
-dp_srtp_rx_make(uint8_t suite, const uint8_t *master)
+static struct dp_srtp_rx *
+rx_make(uint8_t suite, const uint8_t *master, bool any, uint32_t ssrc)
 {
 	struct dp_srtp_rx *rx = rte_zmalloc("dp_srtp_rx", sizeof(*rx), RTE_CACHE_LINE_SIZE);
 	int err;
@@ -135,10 +135,10 @@ dp_srtp_rx_make(uint8_t suite, const uint8_t *master)
 		errno = ENOMEM;
 		return NULL;
 	}
-	rx->rtp = session(suite, master, CASCADE_SRTP_INBOUND, true, 0);
+	rx->rtp = session(suite, master, CASCADE_SRTP_INBOUND, any, ssrc);
 	if (rx->rtp == NULL)
 		goto fail;
-	rx->rtcp = session(suite, master, CASCADE_SRTP_INBOUND, true, 0);
+	rx->rtcp = session(suite, master, CASCADE_SRTP_INBOUND, any, ssrc);
 	if (rx->rtcp == NULL)
 		goto fail;
 	return rx;
@@ -147,6 +147,18 @@ fail:
 	dp_srtp_rx_free(rx);
 	errno = err;
 	return NULL;
+}
+
+struct dp_srtp_rx *
+dp_srtp_rx_make(uint8_t suite, const uint8_t *master)
+{
+	return rx_make(suite, master, true, 0);
+}
+
+struct dp_srtp_rx *
+dp_srtp_rx_make_ssrc(uint8_t suite, const uint8_t *master, uint32_t ssrc)
+{
+	return rx_make(suite, master, false, ssrc);
 }
 
 struct cascade_srtp *

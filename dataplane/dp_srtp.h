@@ -54,6 +54,8 @@ int dp_srtp_init(bool allow_slow);
  * period (dp_tbl_defer_call); NULL is fine.
  */
 struct dp_srtp_rx *dp_srtp_rx_make(uint8_t suite, const uint8_t *master);
+/* The same pair for one SSRC only (an SRTP pipe's stream); others get -ENOENT. */
+struct dp_srtp_rx *dp_srtp_rx_make_ssrc(uint8_t suite, const uint8_t *master, uint32_t ssrc);
 struct cascade_srtp *dp_srtp_tx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc);
 void dp_srtp_rx_free(void *rx);
 void dp_srtp_tx_free(void *s);

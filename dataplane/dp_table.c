@@ -179,8 +179,12 @@ dp_tables_free(struct dp_ctx *c)
 	uint32_t i;
 
 	dp_table_reclaim(c, true);
-	for (i = 0; i < c->opt.max_producers && c->producers != NULL; i++)
+	for (i = 0; i < c->opt.max_producers && c->producers != NULL; i++) {
 		rte_free(atomic_load(&c->producers[i].clist));
+		if (c->producers[i].in_use)
+			dp_srtp_rx_free(atomic_load(&c->producers[i].srtp_rx));
+		memset(c->producers[i].master, 0, sizeof(c->producers[i].master));
+	}
 	/* sessions of removed objects went with the deferred work above */
 	for (i = 0; i < c->opt.max_transports && c->transports != NULL; i++) {
 		rte_free(atomic_load(&c->transports[i].peer));
@@ -189,9 +193,11 @@ dp_tables_free(struct dp_ctx *c)
 		memset(c->transports[i].rx_master, 0, sizeof(c->transports[i].rx_master));
 		memset(c->transports[i].tx_master, 0, sizeof(c->transports[i].tx_master));
 	}
-	for (i = 0; i < c->opt.max_consumers && c->consumers != NULL; i++)
+	for (i = 0; i < c->opt.max_consumers && c->consumers != NULL; i++) {
 		if (c->consumers[i].in_use)
 			dp_srtp_tx_free(atomic_load(&c->consumers[i].srtp));
+		memset(c->consumers[i].master, 0, sizeof(c->consumers[i].master));
+	}
 	for (i = 0; m.prod_cons != NULL && i < c->opt.max_producers; i++)
 		free(m.prod_cons[i].v);
 	free(m.prod_cons);

@@ -296,6 +296,79 @@ transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp *cmd,
 	return 0;
 }
 
+/*
+ * PIPE_SRTP: one pipe stream's key. A pipe producer gets its inbound pair (its
+ * SSRC only), a pipe consumer its outbound session; the session is made before
+ * anything is published, so a failure changes nothing, and the one it
+ * replaces is destroyed after a grace period. The same key again is a retry
+ * and keeps the session (its replay and rollover state).
+ */
+static int
+pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd, struct cascade_reply *r)
+{
+	bool is_prod = cmd->kind == CASCADE_PIPE_SRTP_PRODUCER;
+	struct dp_producer *p = NULL;
+	struct dp_consumer *k = NULL;
+	struct dp_srtp_rx *rx = NULL;
+	struct cascade_srtp *tx = NULL;
+	const struct dp_transport *tp;
+	uint8_t *have_key, *master;
+	unsigned int mb;
+	uint32_t slot, gen;
+	int rc;
+
+	if (cmd->kind != CASCADE_PIPE_SRTP_PRODUCER && cmd->kind != CASCADE_PIPE_SRTP_CONSUMER)
+		return fail(r, EINVAL, "pipe_srtp.kind: must be 1 (producer) or 2 (consumer)");
+	if (id_lookup(is_prod ? c->prod_by_id : c->cons_by_id, cmd->obj_id, &slot) < 0)
+		return fail(r, ENOENT, "pipe_srtp.obj_id: %s 0x%" PRIx64 " not found",
+			    is_prod ? "producer" : "consumer", cmd->obj_id);
+	if (is_prod) {
+		p = &c->producers[slot];
+		tp = &c->transports[p->transport];
+		have_key = &p->has_key;
+		master = p->master;
+		gen = p->gen;
+	} else {
+		k = &c->consumers[slot];
+		tp = &c->transports[k->transport];
+		have_key = &k->has_key;
+		master = k->master;
+		gen = k->gen;
+	}
+	rc = dp_check_pipe_srtp(cmd, &tp->cfg, r->message, sizeof(r->message));
+	if (rc < 0) {
+		r->status = rc;
+		return rc;
+	}
+	mb = cascade_srtp_master_bytes(cmd->suite);
+	if (*have_key && memcmp(master, cmd->master, mb) == 0) {
+		ok(r, slot, gen);
+		return 0; /* a retry */
+	}
+	if (is_prod)
+		rx = dp_srtp_rx_make_ssrc(cmd->suite, cmd->master, p->cfg.ssrc);
+	else
+		tx = dp_srtp_tx_make(cmd->suite, cmd->master, k->cfg.ssrc);
+	if (rx == NULL && tx == NULL)
+		return fail(r, errno == ENOTSUP ? ENOTSUP : ENOMEM, "pipe_srtp: session: %s",
+			    strerror(errno));
+	/* publish: the release store pairs with the worker's acquire load */
+	if (is_prod) {
+		dp_tbl_defer_call(dp_srtp_rx_free,
+				  atomic_load_explicit(&p->srtp_rx, memory_order_relaxed));
+		atomic_store_explicit(&p->srtp_rx, rx, memory_order_release);
+	} else {
+		dp_tbl_defer_call(dp_srtp_tx_free,
+				  atomic_load_explicit(&k->srtp, memory_order_relaxed));
+		atomic_store_explicit(&k->srtp, tx, memory_order_release);
+	}
+	memset(master, 0, CASCADE_SRTP_MASTER_MAX);
+	memcpy(master, cmd->master, mb);
+	*have_key = 1;
+	ok(r, slot, gen);
+	return 0;
+}
+
 static void
 transport_remove(struct dp_ctx *c, uint32_t slot)
 {
@@ -376,6 +449,9 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	p->gen++;
 	atomic_store_explicit(&p->paused, cfg->paused, memory_order_relaxed);
 	atomic_store_explicit(&p->clist, NULL, memory_order_relaxed);
+	/* a reused slot's old session went after its grace period (producer_remove) */
+	atomic_store_explicit(&p->srtp_rx, NULL, memory_order_relaxed);
+	p->has_key = 0;
 	dp_tbl_producer_reset(slot);
 	p->in_use = 1;
 	if (rte_hash_add_key_data(c->prod_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
@@ -408,6 +484,10 @@ producer_remove(struct dp_ctx *c, uint32_t ps)
 	dp_tbl_defer_key(c->prod_by_ssrc, &key);
 	rte_hash_del_key(c->prod_by_id, &p->cfg.obj_id);
 	p->in_use = 0;
+	/* a worker may still be unprotecting with it: destroyed after the grace period */
+	dp_tbl_defer_call(dp_srtp_rx_free, atomic_load_explicit(&p->srtp_rx, memory_order_relaxed));
+	p->has_key = 0;
+	memset(p->master, 0, sizeof(p->master));
 	dp_tbl_producer_reset(ps); /* publishes an empty list */
 	dp_tbl_defer_slot(DP_TBL_PRODUCER, ps);
 	dp_dir_write_producer(c, ps);
@@ -489,6 +569,7 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 	}
 	k->is_srtp = tp->cfg.srtp_suite != CASCADE_SUITE_NONE;
 	atomic_store_explicit(&k->srtp, srtp, memory_order_relaxed);
+	k->has_key = 0; /* a pipe consumer's key comes with PIPE_SRTP */
 	k->producer = pslot;
 	k->transport = tslot;
 	k->gen++;
@@ -513,6 +594,8 @@ consumer_remove(struct dp_ctx *c, uint32_t cs)
 	/* a worker may still be protecting with it: destroyed after the grace period,
 	 * and left in place until then (consumer_add resets the reused slot) */
 	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&k->srtp, memory_order_relaxed));
+	k->has_key = 0;
+	memset(k->master, 0, sizeof(k->master));
 	dp_tbl_defer_slot(DP_TBL_CONSUMER, cs);
 	dp_dir_write_consumer(c, cs);
 }
@@ -635,6 +718,8 @@ dp_table_apply(struct dp_ctx *c, const struct cascade_cmd *cmd, struct cascade_r
 	case CASCADE_CMD_TRANSPORT_SRTP:
 		/* old sessions are destroyed after the grace period; the reply need not wait */
 		return transport_srtp(c, &cmd->u.srtp, r);
+	case CASCADE_CMD_PIPE_SRTP:
+		return pipe_srtp(c, &cmd->u.pipe_srtp, r);
 	case CASCADE_CMD_FLUSH:
 		*needs_grace = true;
 		flush_all(c);

@@ -7,7 +7,8 @@
  * node, shared by all peer nodes) skips the remote check: any source may send
  * to its producers, which are found by SSRC alone. On an SRTP transport the
  * packet is unprotected in place right after the demux (srtp_in), before any
- * parser reads past its header. Nothing here allocates, locks, logs or makes a
+ * parser reads past its header; on an SRTP pipe with the key of its stream, so
+ * a source without the key gets nothing through. Nothing here allocates, locks, logs or makes a
  * system call while packets flow.
  *
  * Idle back-off: after a run of empty polls the worker goes RCU-offline and
@@ -121,33 +122,65 @@ remote_accepts(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, stru
 }
 
 /*
+ * The inbound sessions for a packet on an SRTP transport: the transport's own
+ * pair, or on a pipe transport the pair of the stream's producer, found by the
+ * SSRC in the packet's clear header (RTP bytes 8-11; the first RTCP packet's
+ * sender, bytes 4-7). -ENOENT when no producer has that SSRC, -ENOKEY when
+ * there are no keys yet.
+ */
+static int
+srtp_rx_of(const struct dp_transport *tp, uint32_t slot, const uint8_t *pkt, size_t len,
+	   bool is_rtcp, const struct dp_srtp_rx **out)
+{
+	struct dp_prod_key pk;
+	uint32_t ssrc_be;
+	void *data;
+
+	if (!(tp->cfg.flags & CASCADE_TRANSPORT_PIPE)) {
+		/* pairs with the main lcore's release store in transport_srtp() */
+		*out = atomic_load_explicit(&tp->srtp_rx, memory_order_acquire);
+	} else {
+		if (len < (is_rtcp ? 8u : 12u))
+			return -EINVAL;
+		memcpy(&ssrc_be, pkt + (is_rtcp ? 4 : 8), sizeof(ssrc_be));
+		pk.zero = 0;
+		pk.transport = slot;
+		pk.ssrc = rte_be_to_cpu_32(ssrc_be);
+		if (rte_hash_lookup_data(dp.prod_by_ssrc, &pk, &data) < 0)
+			return -ENOENT;
+		/* pairs with the main lcore's release store in pipe_srtp() */
+		*out = atomic_load_explicit(&dp.producers[(uint32_t)(uintptr_t)data].srtp_rx,
+					    memory_order_acquire);
+	}
+	return *out == NULL ? -ENOKEY : 0;
+}
+
+/*
  * SRTP ingress (RFC 3711 3.3): one unprotect per packet, in place, with the
- * transport's inbound session for RTP or RTCP, on this lcore (the one that
+ * inbound session for RTP or RTCP (srtp_rx_of), on this lcore (the one that
  * polls the transport's queue), before anything reads past the header. Auth
  * failures, replays and everything else (no keys yet, malformed) are dropped
- * under their own reasons and counted on the transport. On success
- * l4->payload_len is the plain length and the UDP checksum is recomputed for
- * fan-out. Returns false when m was dropped.
+ * under their own reasons and counted on the transport; a pipe packet of no
+ * producer's SSRC is dropped as unknown_ssrc. On success l4->payload_len is
+ * the plain length and the UDP checksum is recomputed for fan-out. Returns
+ * false when m was dropped.
  */
 static bool
 srtp_in(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, struct rte_mbuf *m,
 	struct dp_l4 *l4, bool is_rtcp)
 {
-	/* pairs with the main lcore's release store in transport_srtp() */
-	const struct dp_srtp_rx *rx = atomic_load_explicit(&tp->srtp_rx, memory_order_acquire);
+	const struct dp_srtp_rx *rx;
 	uint8_t *pkt = rte_pktmbuf_mtod_offset(m, uint8_t *, l4->payload_off);
 	size_t len = l4->payload_len;
 	int rc;
 
-	if (unlikely(rx == NULL))
-		rc = -ENOKEY;
-	else if (is_rtcp)
-		rc = cascade_srtp_unprotect_rtcp(rx->rtcp, pkt, &len);
-	else
-		rc = cascade_srtp_unprotect_rtp(rx->rtp, pkt, &len);
+	rc = srtp_rx_of(tp, slot, pkt, len, is_rtcp, &rx);
+	if (rc == 0)
+		rc = is_rtcp ? cascade_srtp_unprotect_rtcp(rx->rtcp, pkt, &len)
+			     : cascade_srtp_unprotect_rtp(rx->rtp, pkt, &len);
 	if (unlikely(rc < 0)) {
 		w->tstats[slot].drop_pkts++;
-		dp_drop(w, m, dp_srtp_drop_reason(rc));
+		dp_drop(w, m, rc == -ENOENT ? CASCADE_DROP_UNKNOWN_SSRC : dp_srtp_drop_reason(rc));
 		return false;
 	}
 	l4->payload_len = (uint16_t)len;

@@ -52,6 +52,7 @@ enum cascade_cmd_type {
 	CASCADE_CMD_CONSUMER_PAUSE,
 	CASCADE_CMD_FLUSH,
 	CASCADE_CMD_TRANSPORT_SRTP, /* struct cascade_cmd_transport_srtp: set SRTP keys */
+	CASCADE_CMD_PIPE_SRTP,      /* struct cascade_cmd_pipe_srtp: a pipe stream's SRTP key */
 	CASCADE_CMD_MAX,
 };
 
@@ -102,9 +103,11 @@ struct cascade_cmd_transport {
 	uint16_t port_id; /* dataplane port (DPDK port id) */
 	uint8_t flags;    /* CASCADE_TRANSPORT_* */
 	/*
-	 * CASCADE_SUITE_*: an SRTP transport (not with PIPE). It accepts no packet
-	 * and sends none until CASCADE_CMD_TRANSPORT_SRTP gives it keys; fixed for
-	 * the transport's life (the directory shows it; never the keys).
+	 * CASCADE_SUITE_*: an SRTP transport. It accepts no packet and sends none
+	 * until CASCADE_CMD_TRANSPORT_SRTP gives it keys; fixed for the
+	 * transport's life (the directory shows it; never the keys). On a PIPE
+	 * transport the keys are per stream instead: CASCADE_CMD_PIPE_SRTP gives
+	 * each producer and each consumer on it its own.
 	 */
 	uint8_t srtp_suite;
 	uint8_t remote_mac[6]; /* next hop towards the remote; zero = learn or port default */
@@ -183,6 +186,33 @@ struct cascade_cmd_transport_srtp {
 };
 static_assert(sizeof(struct cascade_cmd_transport_srtp) == 104, "transport srtp cmd layout");
 
+/*
+ * PIPE_SRTP: the key of one stream on an SRTP pipe transport (DESIGN.md 2:
+ * SRTP between nodes when the cluster asks for it). Each pipe stream has its
+ * own master key, chosen by the receiving node with its pipe SSRC, so no two
+ * streams ever share a key and SSRC (no keystream reuse when a pipe is made
+ * again). On the receiving node the key goes to the pipe producer (obj_id a
+ * producer: its inbound session for its SSRC, RTP and RTCP); on the sending
+ * node to the pipe consumer (obj_id a consumer: its outbound session). Until
+ * then the stream's packets are dropped as srtp_error. The same key again is a
+ * retry; another key re-keys. Like TRANSPORT_SRTP, the dataplane wipes the
+ * ring slot and never shows the key.
+ */
+enum {
+	CASCADE_PIPE_SRTP_PRODUCER = 1,
+	CASCADE_PIPE_SRTP_CONSUMER = 2,
+};
+
+struct cascade_cmd_pipe_srtp {
+	uint64_t obj_id;
+	uint8_t kind;  /* CASCADE_PIPE_SRTP_*: what obj_id names */
+	uint8_t suite; /* CASCADE_SUITE_*: must be the pipe transport's */
+	uint8_t pad[6];
+	uint8_t master[CASCADE_SRTP_MASTER_MAX]; /* key then salt; the rest zero */
+	uint8_t pad1[4];
+};
+static_assert(sizeof(struct cascade_cmd_pipe_srtp) == 64, "pipe srtp cmd layout");
+
 /* PAUSE commands, DEL commands and FLUSH use this body. */
 struct cascade_cmd_obj {
 	uint64_t obj_id;
@@ -201,6 +231,7 @@ struct cascade_cmd {
 		struct cascade_cmd_consumer consumer;
 		struct cascade_cmd_obj obj;
 		struct cascade_cmd_transport_srtp srtp;
+		struct cascade_cmd_pipe_srtp pipe_srtp;
 		uint8_t raw[112];
 	} u;
 };

@@ -36,7 +36,8 @@
 #define CASCADE_SEG_MAGIC 0x4745534544435343ULL /* "CSCDESEG" in memory (little-endian) */
 /* 2: pipe transports (CASCADE_TRANSPORT_PIPE) and a consumer's own remote */
 /* 3: SRTP transports (srtp_suite, CASCADE_CMD_TRANSPORT_SRTP) and srtp_* drop reasons */
-#define CASCADE_ABI_VERSION 3
+/* 4: SRTP pipes (srtp_suite on a PIPE transport, CASCADE_CMD_PIPE_SRTP) */
+#define CASCADE_ABI_VERSION 4
 #define CASCADE_SEG_NAME_MAX 64
 
 enum cascade_dp_state {

@@ -182,10 +182,12 @@ test_transport_srtp_suite(void **state)
 	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.srtp_suite");
 	t.srtp_suite = 0xff;
 	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.srtp_suite");
-	/* pipes are plain RTP inside the datacenter (for now) */
-	t = transport(CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX);
-	t.srtp_suite = CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80;
-	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.srtp_suite");
+	/* SRTP pipes (cluster.pipe_srtp): any suite */
+	for (s = CASCADE_SUITE_NONE; s <= CASCADE_SUITE_MAX; s++) {
+		t = transport(CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX);
+		t.srtp_suite = (uint8_t)s;
+		assert_int_equal(dp_check_transport(&t, 1, msg, sizeof(msg)), 0);
+	}
 }
 
 static struct cascade_cmd_transport_srtp
@@ -270,10 +272,87 @@ test_transport_srtp_keys(void **state)
 	assert_null(strchr(msg, 'K'));
 }
 
+static struct cascade_cmd_pipe_srtp
+pipe_srtp_cmd(uint8_t kind, uint8_t suite)
+{
+	struct cascade_cmd_pipe_srtp s;
+	unsigned int i, mb = cascade_srtp_master_bytes(suite);
+
+	memset(&s, 0, sizeof(s));
+	s.obj_id = 7;
+	s.kind = kind;
+	s.suite = suite;
+	for (i = 0; i < mb; i++)
+		s.master[i] = (uint8_t)(0x40 + i);
+	return s;
+}
+
+static void
+test_pipe_srtp(void **state)
+{
+	struct cascade_cmd_transport t = transport(CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX);
+	struct cascade_cmd_pipe_srtp s;
+	struct cascade_cmd_transport_srtp ts;
+	unsigned int suite, mb;
+	uint8_t kind;
+
+	(void)state;
+	for (suite = 1; suite <= CASCADE_SUITE_MAX; suite++) {
+		mb = cascade_srtp_master_bytes(suite);
+		t.srtp_suite = (uint8_t)suite;
+		for (kind = CASCADE_PIPE_SRTP_PRODUCER; kind <= CASCADE_PIPE_SRTP_CONSUMER; kind++) {
+			s = pipe_srtp_cmd(kind, (uint8_t)suite);
+			assert_int_equal(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), 0);
+		}
+		/* a key longer than the suite's, or none */
+		if (mb < CASCADE_SRTP_MASTER_MAX) {
+			s = pipe_srtp_cmd(CASCADE_PIPE_SRTP_PRODUCER, (uint8_t)suite);
+			s.master[mb] = 1;
+			expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "srtp.master");
+		}
+		s = pipe_srtp_cmd(CASCADE_PIPE_SRTP_CONSUMER, (uint8_t)suite);
+		memset(s.master, 0, sizeof(s.master));
+		expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "srtp.master");
+		/* the suite must be the pipe transport's */
+		s = pipe_srtp_cmd(CASCADE_PIPE_SRTP_PRODUCER, (uint8_t)(suite % CASCADE_SUITE_MAX + 1));
+		expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "pipe_srtp.suite");
+	}
+	t.srtp_suite = CASCADE_SUITE_AEAD_AES_128_GCM;
+	s = pipe_srtp_cmd(CASCADE_PIPE_SRTP_PRODUCER, CASCADE_SUITE_AEAD_AES_128_GCM);
+	s.obj_id = 0;
+	expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "pipe_srtp.obj_id");
+	s = pipe_srtp_cmd(3, CASCADE_SUITE_AEAD_AES_128_GCM);
+	expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "pipe_srtp.kind");
+	s = pipe_srtp_cmd(0, CASCADE_SUITE_AEAD_AES_128_GCM);
+	expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "pipe_srtp.kind");
+	s = pipe_srtp_cmd(CASCADE_PIPE_SRTP_CONSUMER, CASCADE_SUITE_AEAD_AES_128_GCM);
+	s.pad1[0] = 1;
+	expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "pipe_srtp.pad");
+	/* a plain pipe, or not a pipe at all */
+	t.srtp_suite = CASCADE_SUITE_NONE;
+	s = pipe_srtp_cmd(CASCADE_PIPE_SRTP_CONSUMER, CASCADE_SUITE_AEAD_AES_128_GCM);
+	expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "pipe_srtp.obj_id");
+	t = transport(CASCADE_TRANSPORT_RTCP_MUX);
+	t.srtp_suite = CASCADE_SUITE_AEAD_AES_128_GCM;
+	expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "pipe_srtp.obj_id");
+	/* a pipe transport takes no transport-wide keys */
+	t = transport(CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX);
+	t.srtp_suite = CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80;
+	ts = srtp_cmd(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80);
+	expect_bad(dp_check_transport_srtp(&ts, &t, msg, sizeof(msg)), "srtp.obj_id");
+	/* key bytes never reach the message */
+	s = pipe_srtp_cmd(CASCADE_PIPE_SRTP_PRODUCER, CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80);
+	s.master[30] = 'K';
+	expect_bad(dp_check_pipe_srtp(&s, &t, msg, sizeof(msg)), "srtp.master");
+	assert_null(strchr(msg, 'K'));
+}
+
 static void
 test_srtp_layout(void **state)
 {
 	(void)state;
+	assert_int_equal(sizeof(struct cascade_cmd_pipe_srtp), 64);
+	assert_true(sizeof(struct cascade_cmd_pipe_srtp) <= sizeof(((struct cascade_cmd *)0)->u.raw));
 	assert_int_equal(sizeof(struct cascade_cmd_transport_srtp), 104);
 	assert_true(sizeof(struct cascade_cmd_transport_srtp) <=
 		    sizeof(((struct cascade_cmd *)0)->u.raw));
@@ -476,6 +555,7 @@ main(void)
 		cmocka_unit_test(test_transport_pipe),
 		cmocka_unit_test(test_transport_srtp_suite),
 		cmocka_unit_test(test_transport_srtp_keys),
+		cmocka_unit_test(test_pipe_srtp),
 		cmocka_unit_test(test_srtp_layout),
 		cmocka_unit_test(test_consumer_fields),
 		cmocka_unit_test(test_consumer_dest_pipe),
