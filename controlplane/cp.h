@@ -35,6 +35,7 @@ struct cp_config {
 	char cluster_secret[256];  /* inter-node calls carry it; required with redis_url */
 	uint16_t pipe_port;        /* one UDP port for every pipe of this node */
 	unsigned int node_ttl_ms;  /* a node whose heartbeat is older than this is dead */
+	uint8_t pipe_srtp;         /* CASCADE_SUITE_* of every pipe stream; NONE = plain RTP */
 	char state_file[256]; /* where the registry is kept across restarts; "" = nowhere */
 };
 

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "cascade_srtp.h"
 #include "cp.h"
 
 static int
@@ -111,6 +112,30 @@ parse_host_port(const char *s, const char *field, char *host, size_t cap, uint16
 	return 0;
 }
 
+/*
+ * cluster.pipe_srtp / --pipe-srtp: "none" (plain RTP between nodes, the
+ * default) or an SRTP suite by its mediasoup name, which must be in this
+ * build's libsrtp2. Every node of a cluster must say the same: a node refuses
+ * a pipe request in another suite.
+ */
+static int
+pipe_srtp_parse(const char *s, const char *field, struct cp_config *c)
+{
+	enum cascade_srtp_suite ws;
+
+	if (strcmp(s, "none") == 0) {
+		c->pipe_srtp = CASCADE_SUITE_NONE;
+		return 0;
+	}
+	if (cascade_srtp_suite_from_name(s, &ws) < 0)
+		return bad(field, "\"none\" or one of AES_CM_128_HMAC_SHA1_80, "
+				  "AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM");
+	if (!cascade_srtp_suite_is_supported(ws))
+		return bad(field, "this suite is not in this build's libsrtp2");
+	c->pipe_srtp = (uint8_t)(ws + 1);
+	return 0;
+}
+
 static int
 load_file(struct cp_config *c, const char *path)
 {
@@ -121,7 +146,8 @@ load_file(struct cp_config *c, const char *path)
 	static const char *const api_k[] = {"listen", "token", "metrics_auth", NULL};
 	static const char *const dp_k[] = {"segment", NULL};
 	static const char *const redis_k[] = {"url", "prefix", NULL};
-	static const char *const cluster_k[] = {"secret", "pipe_port", "node_ttl_ms", NULL};
+	static const char *const cluster_k[] = {"secret", "pipe_port", "node_ttl_ms", "pipe_srtp",
+						NULL};
 	json_t *root, *media, *api, *dpl, *redis, *cluster, *state, *v;
 	json_error_t err;
 	int rc = -1;
@@ -217,6 +243,11 @@ load_file(struct cp_config *c, const char *path)
 			}
 			c->node_ttl_ms = (unsigned int)json_integer_value(v);
 		}
+		v = json_object_get(cluster, "pipe_srtp");
+		if (v != NULL &&
+		    (!json_is_string(v) ||
+		     pipe_srtp_parse(json_string_value(v), "cluster.pipe_srtp", c) < 0))
+			goto out;
 	}
 	rc = 0;
 out:
@@ -296,6 +327,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 		{"state-file", required_argument, NULL, 'f'},
 		{"cluster-secret", required_argument, NULL, 'x'},
 		{"pipe-port", required_argument, NULL, 'P'},
+		{"pipe-srtp", required_argument, NULL, 'S'},
 		{"media-interface", required_argument, NULL, 'i'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -386,12 +418,16 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 			c->pipe_port = (uint16_t)a;
 			break;
 		}
+		case 'S':
+			if (pipe_srtp_parse(optarg, "--pipe-srtp", c) < 0)
+				return -1;
+			break;
 		case 'h':
 			printf("usage: cascade-cp [--config FILE] [--node-id ID] [--api-listen IP:PORT]\n"
 			       "       [--api-token TOKEN] [--segment NAME] [--redis-url URL]\n"
 			       "       [--media-ip IP]... [--port-range MIN-MAX] [--state-file PATH]\n"
 			       "       [--cluster-secret SECRET] [--pipe-port PORT]\n"
-			       "       [--media-interface IFNAME]\n"
+			       "       [--pipe-srtp none|SUITE] [--media-interface IFNAME]\n"
 			       "Flags override the file; see controlplane/cascade-cp.example.json.\n");
 			exit(0);
 		default:

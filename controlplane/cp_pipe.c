@@ -29,6 +29,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "cascade_srtp.h"
 #include "cp.h"
 #include "cp_cluster.h"
 #include "cp_map.h"
@@ -49,6 +50,7 @@ struct ensure {
 	char room[CP_NAME_MAX + 1];
 	struct waiter *waiters;
 	struct cp_producer *p; /* built, installed in the dataplane, not yet in the registry */
+	uint8_t key[CASCADE_SRTP_MASTER_MAX]; /* SRTP pipes: the stream's key, until sent */
 };
 
 struct peer_conn {
@@ -63,6 +65,15 @@ static struct {
 	struct cp_map conns;   /* key -> struct peer_conn */
 	bool making_transport;
 } pp;
+
+/* A pipe SRTP suite's mediasoup name, "none" for plain RTP. */
+static const char *
+suite_name(uint8_t suite)
+{
+	return suite == CASCADE_SUITE_NONE
+		       ? "none"
+		       : cascade_srtp_suite_info((enum cascade_srtp_suite)(suite - 1))->name;
+}
 
 /* ---- calls to other nodes ----------------------------------------------------------------- */
 
@@ -182,8 +193,11 @@ on_transport(const struct cascade_reply *rep, void *arg)
 	if (rep != NULL && rep->status == 0) {
 		tc->t->slot = rep->slot;
 		if (cp_transport_add_pipe(tc->t) == 0) {
-			fprintf(stderr, "cascade-cp: pipes: transport on %s:%u\n", tc->t->ip,
-				tc->t->port);
+			fprintf(stderr, "cascade-cp: pipes: transport on %s:%u (%s)\n", tc->t->ip,
+				tc->t->port,
+				tc->t->srtp_suite == CASCADE_SUITE_NONE
+					? "plain RTP"
+					: suite_name(tc->t->srtp_suite));
 			free(tc);
 			return;
 		}
@@ -202,7 +216,14 @@ cp_pipe_on_attach(void)
 	struct cascade_cmd cmd;
 	struct cp_transport *t;
 
-	if (!cp_cluster_enabled() || cp_pipe_transport() != NULL || pp.making_transport)
+	t = cp_pipe_transport();
+	if (t != NULL && t->srtp_suite != pp.cfg->pipe_srtp)
+		/* the dataplane kept the pipe transport across a control-plane restart */
+		fprintf(stderr,
+			"cascade-cp: pipes: cluster.pipe_srtp says %s, the running pipe transport "
+			"has %s: it keeps that until the dataplane restarts\n",
+			suite_name(pp.cfg->pipe_srtp), suite_name(t->srtp_suite));
+	if (!cp_cluster_enabled() || t != NULL || pp.making_transport)
 		return;
 	t = calloc(1, sizeof(*t));
 	tc = calloc(1, sizeof(*tc));
@@ -221,6 +242,7 @@ cp_pipe_on_attach(void)
 	cmd.type = CASCADE_CMD_TRANSPORT_ADD;
 	cmd.u.transport.obj_id = t->dp_id;
 	cmd.u.transport.flags = CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX;
+	cmd.u.transport.srtp_suite = t->srtp_suite = pp.cfg->pipe_srtp;
 	t->family = cp_addr_make(&cmd.u.transport.local, t->ip, t->port);
 	tc->t = t;
 	if (cp_dp_call(&cmd, DP_TIMEOUT_MS, on_transport, tc) < 0) {
@@ -250,6 +272,7 @@ finish(struct ensure *e, struct cp_producer *p, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	cp_map_del(&pp.pending, e->id);
+	explicit_bzero(e, sizeof(*e));
 	free(e);
 	for (; w != NULL; w = next) {
 		next = w->next;
@@ -308,12 +331,80 @@ on_far_end(int status, json_t *body, void *arg)
 	cp_producer_free(p);
 }
 
+/* ---- SRTP pipes ------------------------------------------------------------------------------- */
+
+/*
+ * Give a pipe stream its key in the dataplane (CASCADE_CMD_PIPE_SRTP): kind
+ * says whether dp_id is the pipe producer (B, inbound) or the pipe consumer
+ * (A, outbound). The command is wiped here; the dataplane wipes its ring slot.
+ */
+static int
+send_key(uint8_t kind, uint64_t dp_id, uint8_t suite, const uint8_t *key, cp_dp_cb cb, void *arg)
+{
+	struct cascade_cmd cmd;
+	int rc;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CASCADE_CMD_PIPE_SRTP;
+	cmd.u.pipe_srtp.obj_id = dp_id;
+	cmd.u.pipe_srtp.kind = kind;
+	cmd.u.pipe_srtp.suite = suite;
+	memcpy(cmd.u.pipe_srtp.master, key, cascade_srtp_master_bytes(suite));
+	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, cb, arg);
+	explicit_bzero(&cmd, sizeof(cmd));
+	return rc;
+}
+
+/* ---- B: making a pipe (continued) --------------------------------------------------------------- */
+
+/* Ask the source node for its end; with SRTP pipes the request carries the stream's key. */
+static void
+call_far_end(struct ensure *e)
+{
+	struct cp_producer *p = e->p;
+	uint8_t suite = p->t->srtp_suite;
+	char b64[CASCADE_SRTP_KEY_BASE64_MAX + 1];
+	json_t *body;
+
+	body = json_pack("{s:s,s:s,s:s,s:i,s:I}", "producerId", p->id, "node", pp.cfg->node_id,
+			 "ip", pp.cfg->media_ips[0], "port", (int)pp.cfg->pipe_port, "ssrc",
+			 (json_int_t)p->ssrc);
+	if (body != NULL && suite != CASCADE_SUITE_NONE &&
+	    cascade_srtp_key_to_base64(e->key, cascade_srtp_master_bytes(suite), b64, sizeof(b64)) >
+		    0)
+		json_object_set_new(body, "srtp",
+				    json_pack("{s:s,s:s}", "cryptoSuite", suite_name(suite),
+					      "keyBase64", b64));
+	explicit_bzero(b64, sizeof(b64));
+	explicit_bzero(e->key, sizeof(e->key));
+	if (body == NULL ||
+	    peer_call(p->node, EVHTTP_REQ_POST, "/v1/internal/pipes", body, on_far_end, e) < 0)
+		on_far_end(0, NULL, e);
+	json_decref(body);
+}
+
+static void
+on_producer_key(const struct cascade_reply *rep, void *arg)
+{
+	struct ensure *e = arg;
+	struct cp_producer *p = e->p;
+
+	if (rep == NULL || rep->status != 0) {
+		dp_del(CASCADE_CMD_PRODUCER_DEL, p->dp_id);
+		finish(e, NULL, -ENOTCONN, "pipe producer %s: SRTP key: dataplane: %s", p->id,
+		       rep == NULL ? "did not answer" : rep->message);
+		cp_producer_free(p);
+		return;
+	}
+	call_far_end(e);
+}
+
 static void
 on_pipe_producer(const struct cascade_reply *rep, void *arg)
 {
 	struct ensure *e = arg;
 	struct cp_producer *p = e->p;
-	json_t *body;
+	uint8_t suite = p->t->srtp_suite;
 
 	if (rep == NULL || rep->status != 0) {
 		finish(e, NULL, -ENOTCONN, "pipe producer %s: dataplane: %s", p->id,
@@ -322,12 +413,18 @@ on_pipe_producer(const struct cascade_reply *rep, void *arg)
 		return;
 	}
 	p->slot = rep->slot;
-	body = json_pack("{s:s,s:s,s:s,s:i,s:I}", "producerId", p->id, "node", pp.cfg->node_id,
-			 "ip", pp.cfg->media_ips[0], "port", (int)pp.cfg->pipe_port, "ssrc",
-			 (json_int_t)p->ssrc);
-	if (peer_call(p->node, EVHTTP_REQ_POST, "/v1/internal/pipes", body, on_far_end, e) < 0)
-		on_far_end(0, NULL, e);
-	json_decref(body);
+	if (suite == CASCADE_SUITE_NONE) {
+		call_far_end(e);
+		return;
+	}
+	/* a fresh key for this stream alone: a pipe made again never reuses one */
+	if (cascade_srtp_key_generate((enum cascade_srtp_suite)(suite - 1), e->key,
+				      sizeof(e->key)) < 0 ||
+	    send_key(CASCADE_PIPE_SRTP_PRODUCER, p->dp_id, suite, e->key, on_producer_key, e) < 0) {
+		dp_del(CASCADE_CMD_PRODUCER_DEL, p->dp_id);
+		finish(e, NULL, -ENOTCONN, "pipe producer %s: cannot set its SRTP key", p->id);
+		cp_producer_free(p);
+	}
 }
 
 struct ssrc_walk {
@@ -694,7 +791,16 @@ struct add_call {
 	uint16_t port;
 	uint32_t ssrc;
 	struct cp_consumer *c;
+	uint8_t suite; /* SRTP pipes: the stream's suite and key (the far node chose it) */
+	uint8_t key[CASCADE_SRTP_MASTER_MAX];
 };
+
+static void
+add_call_free(struct add_call *ac)
+{
+	explicit_bzero(ac, sizeof(*ac));
+	free(ac);
+}
 
 static void
 add_answer(struct add_call *ac, int status, const char *msg)
@@ -706,9 +812,43 @@ add_answer(struct add_call *ac, int status, const char *msg)
 				     json_pack("{s:s,s:I}", "consumerId", ac->c->id, "ssrc",
 					       (json_int_t)ac->c->ssrc));
 		else
-			cp_http_error(ac->req, status == 404 ? CP_API_NOT_FOUND : CP_API_UNAVAILABLE,
+			cp_http_error(ac->req,
+				      status == 404   ? CP_API_NOT_FOUND
+				      : status == 409 ? CP_API_CONFLICT
+						      : CP_API_UNAVAILABLE,
 				      "%s", msg);
 	}
+}
+
+/* The pipe consumer is in the dataplane, keyed when SRTP: enter it and answer. */
+static void
+pipe_consumer_done(struct add_call *ac, const char *err)
+{
+	struct cp_consumer *c = ac->c;
+
+	c->p->n_pending--;
+	if (err == NULL && cp_media_add_consumer(c) == 0) {
+		fprintf(stderr, "cascade-cp: pipes: %s out to node %s (ssrc %08x%s%s)\n", c->p->id,
+			c->pipe_node, c->ssrc, ac->suite != CASCADE_SUITE_NONE ? ", SRTP " : "",
+			ac->suite != CASCADE_SUITE_NONE ? suite_name(ac->suite) : "");
+		add_answer(ac, 200, NULL);
+	} else {
+		if (err != NULL && c->slot != UINT32_MAX)
+			dp_del(CASCADE_CMD_CONSUMER_DEL, c->dp_id); /* installed but not keyed */
+		add_answer(ac, 503, err != NULL ? err : "out of memory");
+		cp_consumer_free(c);
+	}
+	add_call_free(ac);
+}
+
+static void
+on_consumer_key(const struct cascade_reply *rep, void *arg)
+{
+	struct add_call *ac = arg;
+
+	pipe_consumer_done(ac, rep == NULL	   ? "dataplane did not answer (SRTP key)"
+			       : rep->status != 0 ? rep->message
+						  : NULL);
 }
 
 static void
@@ -717,16 +857,19 @@ on_pipe_consumer(const struct cascade_reply *rep, void *arg)
 	struct add_call *ac = arg;
 	struct cp_consumer *c = ac->c;
 
-	c->p->n_pending--;
-	if (rep != NULL && rep->status == 0 && (c->slot = rep->slot, cp_media_add_consumer(c)) == 0) {
-		fprintf(stderr, "cascade-cp: pipes: %s out to node %s (ssrc %08x)\n", c->p->id,
-			c->pipe_node, c->ssrc);
-		add_answer(ac, 200, NULL);
-	} else {
-		add_answer(ac, 503, rep == NULL ? "dataplane did not answer" : rep->message);
-		cp_consumer_free(c);
+	if (rep == NULL || rep->status != 0) {
+		pipe_consumer_done(ac, rep == NULL ? "dataplane did not answer" : rep->message);
+		return;
 	}
-	free(ac);
+	c->slot = rep->slot;
+	if (ac->suite == CASCADE_SUITE_NONE) {
+		pipe_consumer_done(ac, NULL);
+		return;
+	}
+	if (send_key(CASCADE_PIPE_SRTP_CONSUMER, c->dp_id, ac->suite, ac->key, on_consumer_key,
+		     ac) < 0)
+		pipe_consumer_done(ac, "dataplane not running (SRTP key)");
+	explicit_bzero(ac->key, sizeof(ac->key));
 }
 
 static void
@@ -741,18 +884,23 @@ on_far_mac(const uint8_t *mac, void *arg)
 
 	if (p == NULL || p->pipe || p->busy) {
 		add_answer(ac, 404, "producer not found on this node");
-		free(ac);
+		add_call_free(ac);
 		return;
 	}
 	if (t == NULL || cp_dp_state() != CP_DP_RUNNING) {
 		add_answer(ac, 503, "dataplane not running (no pipe transport)");
-		free(ac);
+		add_call_free(ac);
+		return;
+	}
+	if (t->srtp_suite != ac->suite) {
+		add_answer(ac, 409, "pipe SRTP differs from this node's pipe transport");
+		add_call_free(ac);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		add_answer(ac, 503, "out of memory");
-		free(ac);
+		add_call_free(ac);
 		return;
 	}
 	cp_uuid4(c->id);
@@ -779,10 +927,54 @@ on_far_mac(const uint8_t *mac, void *arg)
 	if (cp_dp_call(&cmd, DP_TIMEOUT_MS, on_pipe_consumer, ac) < 0) {
 		add_answer(ac, 503, "dataplane not running");
 		cp_consumer_free(c);
-		free(ac);
+		add_call_free(ac);
 		return;
 	}
 	p->n_pending++;
+}
+
+/*
+ * The request's "srtp" ({"cryptoSuite","keyBase64"}: the stream's key, chosen
+ * by the far node), which must match this node's pipes: absent for plain
+ * pipes, the same suite as cluster.pipe_srtp otherwise. 0, or -1 after
+ * answering 400 or 409.
+ */
+static int
+pipe_srtp_of(struct evhttp_request *req, json_t *body, uint8_t *suite, uint8_t *key)
+{
+	const struct cp_transport *t = cp_pipe_transport();
+	uint8_t ours = t != NULL ? t->srtp_suite : pp.cfg->pipe_srtp;
+	json_t *v = json_object_get(body, "srtp");
+	const char *name, *b64;
+	enum cascade_srtp_suite ws;
+	int rc;
+
+	*suite = CASCADE_SUITE_NONE;
+	if (v != NULL &&
+	    (json_unpack(v, "{s:s,s:s}", "cryptoSuite", &name, "keyBase64", &b64) < 0 ||
+	     cascade_srtp_suite_from_name(name, &ws) < 0)) {
+		cp_http_error(req, CP_API_BAD_REQUEST,
+			      "srtp: an object {\"cryptoSuite\",\"keyBase64\"} with a known suite");
+		return -1;
+	}
+	if (v != NULL)
+		*suite = (uint8_t)(ws + 1);
+	if (*suite != ours) {
+		cp_http_error(req, CP_API_CONFLICT,
+			      "srtp: this node pipes %s, the request %s: cluster.pipe_srtp must be "
+			      "the same on every node",
+			      ours == CASCADE_SUITE_NONE ? "plain RTP" : suite_name(ours),
+			      *suite == CASCADE_SUITE_NONE ? "plain RTP" : suite_name(*suite));
+		return -1;
+	}
+	if (v == NULL)
+		return 0;
+	rc = cascade_srtp_key_from_base64(ws, b64, key, CASCADE_SRTP_MASTER_MAX);
+	if (rc < 0) {
+		cp_http_error(req, CP_API_BAD_REQUEST, "srtp.keyBase64: %s", cascade_srtp_strerror(rc));
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -795,6 +987,8 @@ cp_api_internal_pipe_add(struct evhttp_request *req)
 	struct cp_producer *p;
 	struct add_call *ac;
 	struct cascade_addr a;
+	uint8_t key[CASCADE_SRTP_MASTER_MAX] = {0};
+	uint8_t suite = CASCADE_SUITE_NONE;
 
 	if (body == NULL)
 		return;
@@ -806,6 +1000,8 @@ cp_api_internal_pipe_add(struct evhttp_request *req)
 			      "producerId, node, ip, port (1..65535) and ssrc (1..2^32-1) required");
 		goto out;
 	}
+	if (pipe_srtp_of(req, body, &suite, key) < 0)
+		goto out;
 	p = cp_producer_get(producer);
 	if (p == NULL || p->pipe) {
 		cp_http_error(req, CP_API_NOT_FOUND, "producer %s is not produced on this node",
@@ -836,10 +1032,13 @@ cp_api_internal_pipe_add(struct evhttp_request *req)
 	snprintf(ac->ip, sizeof(ac->ip), "%s", ip);
 	ac->port = (uint16_t)port;
 	ac->ssrc = (uint32_t)ssrc;
+	ac->suite = suite;
+	memcpy(ac->key, key, sizeof(key));
 	ac->req = req;
 	cp_http_hold(req, &ac->req);
 	cp_neigh_resolve(ac->ip, on_far_mac, ac);
 out:
+	explicit_bzero(key, sizeof(key));
 	cp_ptrs_free(&w.found);
 	json_decref(body);
 }
@@ -927,8 +1126,8 @@ cp_pipe_stats(void)
 	cp_producers_each(stat_in, in);
 	cp_consumers_each(stat_out, out);
 	return json_pack("{s:o,s:o,s:o}", "transport",
-			 t != NULL ? json_pack("{s:s,s:s,s:i}", "id", t->id, "ip", t->ip, "port",
-					       (int)t->port)
+			 t != NULL ? json_pack("{s:s,s:s,s:i,s:s}", "id", t->id, "ip", t->ip, "port",
+					       (int)t->port, "srtp", suite_name(t->srtp_suite))
 				   : json_null(),
 			 "in", in, "out", out);
 }

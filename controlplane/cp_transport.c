@@ -159,8 +159,10 @@ cp_transport_state(const struct cp_transport *t)
 			      "remote_rtcp_port", (int)t->remote_rtcp_port, "pipe", t->pipe);
 
 	if (j != NULL && t->srtp_suite != CASCADE_SUITE_NONE) {
-		/* the state file is written 0600 (cp_state.c): a restart must not need them again */
 		json_object_set_new(j, "srtp_suite", json_integer(t->srtp_suite));
+		if (t->pipe)
+			return j; /* a pipe's keys are per stream, in the dataplane only */
+		/* the state file is written 0600 (cp_state.c): a restart must not need them again */
 		json_object_set_new(j, "srtp_local_key", key_json(t->srtp_suite, t->local_key));
 		if (t->has_remote_key)
 			json_object_set_new(j, "srtp_remote_key",
@@ -192,11 +194,14 @@ cp_transport_restore(json_t *o)
 		return -1;
 	}
 	t->srtp_suite = (uint8_t)json_integer_value(json_object_get(o, "srtp_suite"));
-	if (t->srtp_suite != CASCADE_SUITE_NONE) {
+	if (t->srtp_suite > CASCADE_SUITE_MAX) {
+		free(t);
+		return -1;
+	}
+	if (t->srtp_suite != CASCADE_SUITE_NONE && !pipe) {
 		json_t *rk = json_object_get(o, "srtp_remote_key");
 
-		if (pipe ||
-		    key_parse(t->srtp_suite, json_string_value(json_object_get(o, "srtp_local_key")),
+		if (key_parse(t->srtp_suite, json_string_value(json_object_get(o, "srtp_local_key")),
 			      t->local_key) < 0 ||
 		    (rk != NULL && key_parse(t->srtp_suite, json_string_value(rk), t->remote_key) < 0)) {
 			explicit_bzero(t, sizeof(*t));

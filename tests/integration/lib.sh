@@ -273,6 +273,53 @@ _lab_cleanup() {
 	cleanup
 }
 
+# need_lab HUGEPAGES_MB [CMD...]: what a test on a tools/lab lab needs (root, hugepages,
+# cascade-dp, cascade-cp, the XDP program, curl, jq, ip, redis-server, Debian's python3
+# and CMD...); sets CASCADE_CP, PY and UDP (udprtp.py).
+need_lab() {
+	need_root
+	need_hugepages "$1"
+	shift
+	CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
+	require_bin "$CASCADE_DP" "$CASCADE_CP"
+	[[ -f $BUILD_DIR/dataplane/bpf/cascade_xdp.o ]] || fail "cascade_xdp.o is not built"
+	require_cmd curl jq ip redis-server /usr/bin/python3 "$@"
+	PY=/usr/bin/python3
+	UDP=$SRC_DIR/tests/integration/udprtp.py
+}
+
+# lab_up N [UP OPTIONS...]: `tools/lab up N --json` (after lab_use), described in
+# $TEST_TMP/lab.json (L); sets c1, c1ip, c2, c2ip (the first two clients' namespaces and
+# addresses) and defines, for the test:
+#   nq N FIELD                  node N's (1-based) FIELD of the description
+#   api N METHOD PATH [BODY]    call node N's API from client 1; prints the status, the
+#                               body is in $TEST_TMP/body
+#   ok N METHOD PATH [BODY]     the same, and fail unless 200
+lab_up() {
+	local n=$1
+	shift
+	"$LAB" up "$n" "$@" --json >"$TEST_TMP/lab.json" 2>"$TEST_TMP/lab-up.log" ||
+		fail "tools/lab up $n $*: $(tail -n 30 "$TEST_TMP/lab-up.log")"
+	L=$TEST_TMP/lab.json
+	c1=$(jq -r '.clients[0].netns' "$L")
+	c1ip=$(jq -r '.clients[0].ip' "$L")
+	c2=$(jq -r '.clients[1].netns' "$L")
+	c2ip=$(jq -r '.clients[1].ip' "$L")
+	nq() { jq -r ".nodes[$(($1 - 1))].$2" "$L"; }
+	api() {
+		local args
+		args=(-s -m 10 -o "$TEST_TMP/body" -w '%{http_code}'
+			-H "Authorization: Bearer $(nq "$1" token)" -X "$2" "$(nq "$1" api)$3")
+		[[ $# -lt 4 ]] || args+=(-d "$4")
+		ip netns exec "$c1" curl "${args[@]}" || true
+	}
+	ok() {
+		local s
+		s=$(api "$@")
+		[[ $s == 200 ]] || fail "node $1: $2 $3: $s $(cat "$TEST_TMP/body")"
+	}
+}
+
 # memif_sock NAME: a memif socket path in the test's temp dir (removed at cleanup).
 memif_sock() {
 	echo "$TEST_TMP/$1.sock"

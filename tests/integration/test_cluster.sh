@@ -9,43 +9,15 @@
 # (node.down, producer.close, its pipes gone).
 . "$(dirname "$0")/lib.sh"
 
-need_root
-need_hugepages 96
-CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
-require_bin "$CASCADE_DP" "$CASCADE_CP"
-[[ -f $BUILD_DIR/dataplane/bpf/cascade_xdp.o ]] || fail "cascade_xdp.o is not built"
-require_cmd curl jq ip redis-server ffmpeg /usr/bin/python3
-PY=/usr/bin/python3
-UDP=$SRC_DIR/tests/integration/udprtp.py
+need_lab 96 ffmpeg
 # the nodes' heartbeat lifetime; sanitized builds on a loaded 2-core host get longer, so
 # that a node is never declared dead for being slow
 TTL_MS=3000
 ((CASCADE_SANITIZED == 0)) || TTL_MS=8000
 export CASCADE_LAB_NODE_TTL_MS=$TTL_MS
 lab_use
+lab_up 3 --clients 3
 
-"$LAB" up 3 --clients 3 --json >"$TEST_TMP/lab.json" 2>"$TEST_TMP/lab-up.log" ||
-	fail "tools/lab up 3: $(tail -n 30 "$TEST_TMP/lab-up.log")"
-L=$TEST_TMP/lab.json
-nq() { jq -r ".nodes[$(($1 - 1))].$2" "$L"; }
-c1=$(jq -r '.clients[0].netns' "$L")
-c1ip=$(jq -r '.clients[0].ip' "$L")
-c2=$(jq -r '.clients[1].netns' "$L")
-c2ip=$(jq -r '.clients[1].ip' "$L")
-
-# api N METHOD PATH [BODY]: call node N's API from client 1; body in $TEST_TMP/body
-api() {
-	local n=$1 args
-	args=(-s -m 10 -o "$TEST_TMP/body" -w '%{http_code}' -H "Authorization: Bearer $(nq "$n" token)"
-		-X "$2" "$(nq "$n" api)$3")
-	[[ $# -lt 4 ]] || args+=(-d "$4")
-	ip netns exec "$c1" curl "${args[@]}" || true
-}
-ok() {
-	local s
-	s=$(api "$@")
-	[[ $s == 200 ]] || fail "node $1: $2 $3: $s $(cat "$TEST_TMP/body")"
-}
 stats() { ok "$1" GET /v1/stats && cat "$TEST_TMP/body"; }
 
 # every node sees the other two
