@@ -102,6 +102,23 @@ else
 	log "sanitized build: dpdk-dumpcap not run (secondary processes and ASan do not mix)"
 fi
 
+# --- SRTP through cascade-dpctl: a consumer on an SRTP transport is dropped as srtp_error
+# until transport-srtp gives the transport keys, then it sends -------------------------
+bad_cmd "--srtp: unknown suite" transport-add 3 198.18.2.1:41001 --mux --srtp AES_CM_999
+bad_cmd "RX_MASTER: AES_CM_128_HMAC_SHA1_80 wants 30 bytes" transport-srtp 3 1 00 00
+dpctl transport-add 3 198.18.2.1:41001 --mux --port 1 --remote 198.18.3.1:6001 \
+	--srtp AES_CM_128_HMAC_SHA1_80 >/dev/null
+dpctl dump | grep -q '^transport id=0x3 .* srtp_suite=1$' || fail "no SRTP transport: $(dpctl dump)"
+bad_cmd "srtp.suite" transport-srtp 3 AEAD_AES_128_GCM "$(printf '%056d' 1)" "$(printf '%056d' 2)"
+dpctl consumer-add 21 10 3 0x3333 >/dev/null
+srtp_error() { dpctl stats | awk '$1 == "drop_srtp_error" {print $2}'; }
+sent21() { dpctl obj consumer 21 | awk '$1 == "tx_packets" {print $2}'; }
+wait_for "[[ \$(srtp_error) -gt 100 ]]" 10 || fail "a consumer without SRTP keys was not dropped as srtp_error"
+[[ $(sent21) == 0 ]] || fail "a consumer without SRTP keys sent"
+dpctl transport-srtp 3 AES_CM_128_HMAC_SHA1_80 "$(printf '%060d' 1)" "$(printf '%060d' 2)" >/dev/null ||
+	fail "transport-srtp failed"
+wait_for "[[ \$(sent21) -gt 1000 ]]" 10 || fail "the SRTP consumer sends nothing with keys"
+
 # --- stop the traffic: pools return to their baseline --------------------------------
 dpctl transport-del 1 >/dev/null
 [[ $(dpctl dump | grep -c '^\(producer\|consumer\)') == 0 ]] || fail "transport delete did not cascade"
@@ -175,4 +192,4 @@ for l in 0 1; do
 done
 stop "$dp_pid"
 ((STOP_RC == 0)) || fail "cascade-dp (two workers) exited $STOP_RC on SIGTERM"
-pass "options, commands, telemetry, dumpcap, proc-info, inject, mempools, two workers, shutdown"
+pass "options, commands, telemetry, dumpcap, proc-info, SRTP keys, inject, mempools, two workers, shutdown"

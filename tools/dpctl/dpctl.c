@@ -11,6 +11,7 @@
  * Exit status: 0 success, 1 a command failed (message on stderr), 2 usage.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -22,6 +23,9 @@
 
 #include <cascade/client.h>
 #include <cascade/segment.h>
+
+/* the suite list only (names, in ABI order): header-only, libsrtp2 is not linked */
+#include "cascade_srtp.h"
 
 #define MAX_ARGS 32
 
@@ -38,7 +42,14 @@ usage(void)
 		"  ping\n"
 		"  transport-add ID LOCAL [--rtcp LOCAL] [--mux] [--comedia] [--remote ADDR]\n"
 		"                [--remote-rtcp ADDR] [--mac MAC] [--port N] [--pipe]\n"
+		"                [--srtp SUITE]\n"
 		"                --pipe: the node's pipe port (any source, no remote; --mux)\n"
+		"                --srtp: an SRTP transport; it passes nothing until transport-srtp\n"
+		"  transport-srtp ID SUITE RX_MASTER TX_MASTER\n"
+		"                                        the keys of an SRTP transport: master key +\n"
+		"                                        salt as hex (30 bytes for AES_CM_*, 28 for\n"
+		"                                        AEAD_AES_128_GCM, 44 for AEAD_AES_256_GCM);\n"
+		"                                        RX decrypts what arrives, TX encrypts what leaves\n"
 		"  transport-connect ID REMOTE [--remote-rtcp ADDR] [--mac MAC]\n"
 		"  transport-del ID\n"
 		"  producer-add ID TRANSPORT SSRC [--clock HZ] [--kind audio|video] [--paused]\n"
@@ -57,7 +68,9 @@ usage(void)
 		"  obj transport|producer|consumer ID    one object's counters\n"
 		"  dump                                  installed transports, producers, consumers\n"
 		"                                        (flags: 1 comedia, 2 mux, 4 pipe)\n"
-		"ADDR is IPv4:PORT or [IPv6]:PORT; ID and SSRC are decimal or 0x-hex.\n");
+		"ADDR is IPv4:PORT or [IPv6]:PORT; ID and SSRC are decimal or 0x-hex. SUITE is\n"
+		"AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM,\n"
+		"AEAD_AES_256_GCM or its number (1..4).\n");
 }
 
 static int
@@ -137,6 +150,69 @@ parse_pair(const char *s, uint8_t *a, uint8_t *b)
 		return -EINVAL;
 	*a = (uint8_t)x;
 	*b = (uint8_t)y;
+	return 0;
+}
+
+/* The ABI's suite numbers (CASCADE_SUITE_*) are the wrapper's enum + 1, in the same order. */
+static const char *const suite_names[] = {
+#define SUITE_NAME(e, name, key, salt, rtp, rtcp) name,
+	CASCADE_SRTP_SUITES(SUITE_NAME)
+#undef SUITE_NAME
+};
+static_assert(sizeof(suite_names) / sizeof(suite_names[0]) == CASCADE_SUITE_MAX, "suite list");
+
+/* An SRTP suite by mediasoup's name or by number (1..CASCADE_SUITE_MAX). */
+static int
+parse_suite(const char *s, uint8_t *suite)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(suite_names) / sizeof(suite_names[0]); i++)
+		if (strcmp(s, suite_names[i]) == 0) {
+			*suite = (uint8_t)(i + 1);
+			return 0;
+		}
+	if (parse_u64(s, &v) < 0 || v == 0 || v > CASCADE_SUITE_MAX)
+		return -EINVAL;
+	*suite = (uint8_t)v;
+	return 0;
+}
+
+/* The value of one hex digit (either case), or -1. */
+static int
+nibble(char c)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *p = c != '\0' ? strchr(digits, tolower((unsigned char)c)) : NULL;
+
+	return p != NULL ? (int)(p - digits) : -1;
+}
+
+/*
+ * Hex digits to bytes. Returns 0 with *n the byte count; -EMSGSIZE for an odd
+ * count of digits or more than cap bytes; -EILSEQ with *n the offset of the
+ * first character that is not a hex digit.
+ */
+static int
+parse_hex(const char *s, uint8_t *out, size_t cap, size_t *n)
+{
+	size_t len = strlen(s), i;
+
+	if (len % 2 != 0 || len / 2 > cap)
+		return -EMSGSIZE;
+	for (i = 0; i < len; i++) {
+		int d = nibble(s[i]);
+		if (d < 0) {
+			*n = i;
+			return -EILSEQ;
+		}
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(d << 4);
+		else
+			out[i / 2] |= (uint8_t)d;
+	}
+	*n = len / 2;
 	return 0;
 }
 
@@ -224,7 +300,40 @@ build_cmd(int argc, char **argv, struct cascade_cmd *c)
 				t->port_id = (uint16_t)v;
 				continue;
 			}
+			if (strcmp(o, "--srtp") == 0 && add) {
+				if (parse_suite(val, &t->srtp_suite) < 0)
+					BAD("%s: --srtp: unknown suite \"%s\" (see --help)", verb, val);
+				continue;
+			}
 			BAD("%s: bad option or value: %s %s", verb, o, val);
+		}
+		return 0;
+	}
+	if (strcmp(verb, "transport-srtp") == 0) {
+		struct cascade_cmd_transport_srtp *k = &c->u.srtp;
+		uint8_t *master[2] = {k->rx_master, k->tx_master};
+		static const char *const field[2] = {"RX_MASTER", "TX_MASTER"};
+		unsigned int mb;
+		size_t n;
+		int j, rc;
+
+		if (need(argc, 5, verb) < 0)
+			return -EINVAL;
+		if (argc > 5)
+			BAD("%s: unexpected argument \"%s\"", verb, argv[5]);
+		c->type = CASCADE_CMD_TRANSPORT_SRTP;
+		if (parse_u64(argv[1], &k->obj_id) < 0)
+			BAD("%s: bad id \"%s\"", verb, argv[1]);
+		if (parse_suite(argv[2], &k->suite) < 0)
+			BAD("%s: SUITE: unknown suite \"%s\" (see --help)", verb, argv[2]);
+		mb = cascade_srtp_master_bytes(k->suite);
+		for (j = 0; j < 2; j++) {
+			rc = parse_hex(argv[3 + j], master[j], sizeof(k->rx_master), &n);
+			if (rc == -EILSEQ)
+				BAD("%s: %s: not a hex digit at offset %zu", verb, field[j], n);
+			if (rc < 0 || n != mb)
+				BAD("%s: %s: %s wants %u bytes (%u hex digits), got %zu digits", verb,
+				    field[j], suite_names[k->suite - 1], mb, 2 * mb, strlen(argv[3 + j]));
 		}
 		return 0;
 	}
@@ -522,8 +631,7 @@ static int
 run_inject(int argc, char **argv)
 {
 	struct cascade_pkt pkt;
-	const char *hex;
-	size_t n, i;
+	size_t n;
 
 	if (need(argc, 3, "inject") < 0)
 		return 2;
@@ -532,23 +640,19 @@ run_inject(int argc, char **argv)
 		fprintf(stderr, "cascade-dpctl: inject: bad transport id\n");
 		return 2;
 	}
-	hex = argv[2];
-	n = strlen(hex);
-	if (n % 2 != 0 || n / 2 > sizeof(pkt.data)) {
+	switch (parse_hex(argv[2], pkt.data, sizeof(pkt.data), &n)) {
+	case 0:
+		break;
+	case -EILSEQ:
+		fprintf(stderr, "cascade-dpctl: inject: not hex at offset %zu\n", n);
+		return 2;
+	default:
 		fprintf(stderr, "cascade-dpctl: inject: payload must be even-length hex, at most %zu "
 				"bytes\n",
 			sizeof(pkt.data));
 		return 2;
 	}
-	for (i = 0; i < n / 2; i++) {
-		unsigned int byte;
-		if (sscanf(hex + 2 * i, "%2x", &byte) != 1) {
-			fprintf(stderr, "cascade-dpctl: inject: not hex at offset %zu\n", 2 * i);
-			return 2;
-		}
-		pkt.data[i] = (uint8_t)byte;
-	}
-	pkt.hdr.len = (uint16_t)(n / 2);
+	pkt.hdr.len = (uint16_t)n;
 	if (argc == 5 && strcmp(argv[3], "--dst") == 0) {
 		if (parse_addr(argv[4], &pkt.hdr.dst) < 0) {
 			fprintf(stderr, "cascade-dpctl: inject: bad --dst \"%s\"\n", argv[4]);
