@@ -11,10 +11,17 @@
  * Each reports the backend it finds at run time, so the two cannot be mixed
  * up. No Cascade code is involved: this is libsrtp2 alone.
  *
- *   srtp_raw [--seconds S] [--rounds N]
+ *   srtp_raw [--seconds S] [--rounds N] [--suite NAME] [--size BYTES]
+ *            [--sessions N]
  *
  * Each case runs N rounds (default 3) of S seconds (default 1); pps is the
- * median round.
+ * median round. Without --suite and --size it runs every suite and size
+ * below; with them, that one case (tests/bench/run puts each raw figure next
+ * to the fan-out figure it is the baseline of). --sessions N rotates over N
+ * sessions (each its own srtp_t and SSRC, as N consumers of one producer
+ * have), protecting the packet once with each before the next sequence
+ * number: the same working set of key schedules and cipher contexts that an
+ * SRTP fan-out to N consumers walks through for every packet.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -26,6 +33,7 @@
 #include <srtp2/srtp.h>
 
 #define MAX_ROUNDS 15
+#define MAX_SESSIONS 100000
 
 struct suite {
 	const char *name;
@@ -44,6 +52,11 @@ static const struct suite suites[] = {
 	{"AEAD_AES_128_GCM", srtp_crypto_policy_set_aes_gcm_128_16_auth, 28},
 };
 static const size_t sizes[] = {200, 1200};
+
+#define N_SUITES (sizeof(suites) / sizeof(suites[0]))
+#define N_SIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define MIN_SIZE 12 /* an RTP header */
+#define MAX_SIZE 1500
 
 static double
 now_s(void)
@@ -75,37 +88,54 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One case: median packets per second over rounds of `seconds`; < 0 on a libsrtp2 error. */
+static void
+free_sessions(srtp_t *ctx, size_t n)
+{
+	while (n > 0)
+		srtp_dealloc(ctx[--n]);
+	free(ctx);
+}
+
+/*
+ * One case: median packets per second over rounds of `seconds`, rotating over
+ * `sessions` sessions; < 0 on a libsrtp2 error.
+ */
 static double
-run_case(const struct suite *su, size_t size, double seconds, int rounds)
+run_case(const struct suite *su, size_t size, size_t sessions, double seconds, int rounds)
 {
 	unsigned char key[SRTP_MAX_KEY_LEN];
 	/* 4-byte aligned, room for the trailer */
-	static uint32_t words[(1500 + SRTP_MAX_TRAILER_LEN) / 4];
+	static uint32_t words[(MAX_SIZE + SRTP_MAX_TRAILER_LEN) / 4];
 	uint8_t *pkt = (uint8_t *)words;
 	double pps[MAX_ROUNDS];
 	srtp_policy_t p;
-	srtp_t ctx;
+	srtp_t *ctx;
 	uint16_t seq = 0;
-	size_t i;
+	size_t i, s;
 	int r, len;
 
+	ctx = calloc(sessions, sizeof(*ctx));
+	if (ctx == NULL)
+		return -1;
 	for (i = 0; i < sizeof(key); i++)
 		key[i] = (unsigned char)(i * 29 + 7);
 	memset(&p, 0, sizeof(p));
 	su->set(&p.rtp);
 	su->set(&p.rtcp);
 	p.ssrc.type = ssrc_specific;
-	p.ssrc.value = 0x5eed5eed;
 	p.key = key;
 	p.window_size = 128;
-	if (srtp_create(&ctx, &p) != srtp_err_status_ok)
-		return -1;
+	for (s = 0; s < sessions; s++) {
+		p.ssrc.value = 0x5eed0000u + (uint32_t)s;
+		if (srtp_create(&ctx[s], &p) != srtp_err_status_ok) {
+			free_sessions(ctx, s);
+			return -1;
+		}
+	}
 
 	memset(pkt, 0, size);
 	pkt[0] = 0x80;
 	pkt[1] = 96;
-	memcpy(pkt + 8, "\x5e\xed\x5e\xed", 4);
 	for (i = 12; i < size; i++)
 		pkt[i] = (uint8_t)i;
 
@@ -114,23 +144,32 @@ run_case(const struct suite *su, size_t size, double seconds, int rounds)
 		uint64_t n = 0;
 
 		do {
-			for (i = 0; i < 1024; i++) {
+			/* about 1024 packets between clock reads, whatever the session count */
+			for (i = 0; i < (1024 + sessions - 1) / sessions; i++) {
 				seq++;
 				pkt[2] = (uint8_t)(seq >> 8);
 				pkt[3] = (uint8_t)seq;
-				len = (int)size;
-				if (srtp_protect(ctx, pkt, &len) != srtp_err_status_ok) {
-					srtp_dealloc(ctx);
-					return -1;
+				for (s = 0; s < sessions; s++) {
+					uint32_t ssrc = 0x5eed0000u + (uint32_t)s;
+
+					pkt[8] = (uint8_t)(ssrc >> 24);
+					pkt[9] = (uint8_t)(ssrc >> 16);
+					pkt[10] = (uint8_t)(ssrc >> 8);
+					pkt[11] = (uint8_t)ssrc;
+					len = (int)size;
+					if (srtp_protect(ctx[s], pkt, &len) != srtp_err_status_ok) {
+						free_sessions(ctx, sessions);
+						return -1;
+					}
 				}
+				n += sessions;
 			}
-			n += 1024;
 			t = now_s() - t0;
 		} while (t < (r < 0 ? seconds / 4 : seconds));
 		if (r >= 0)
 			pps[r] = (double)n / t;
 	}
-	srtp_dealloc(ctx);
+	free_sessions(ctx, sessions);
 	qsort(pps, (size_t)rounds, sizeof(pps[0]), cmp_double);
 	return pps[rounds / 2];
 }
@@ -140,9 +179,22 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: srtp_raw [--seconds S (0.05..60, default 1)] "
-		"[--rounds N (1..%d, default 3)]\n",
-		MAX_ROUNDS);
+		"[--rounds N (1..%d, default 3)]\n"
+		"                [--suite AES_CM_128_HMAC_SHA1_80|AEAD_AES_128_GCM] "
+		"[--size BYTES (%d..%d)]\n"
+		"                [--sessions N (1..%d, default 1)]\n",
+		MAX_ROUNDS, MIN_SIZE, MAX_SIZE, MAX_SESSIONS);
 	return 2;
+}
+
+/* A whole-string number in [lo, hi], or -1. */
+static long
+arg_long(const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return (end == s || *end != '\0' || v < lo || v > hi) ? -1 : v;
 }
 
 int
@@ -150,21 +202,41 @@ main(int argc, char **argv)
 {
 	double seconds = 1.0;
 	int rounds = 3, i, first = 1;
+	const struct suite *only_suite = NULL;
+	long only_size = 0, sessions = 1;
 	size_t s, z;
 
 	for (i = 1; i < argc; i++) {
+		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end;
 
-		if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
-			seconds = strtod(argv[++i], &end);
+		if (val == NULL)
+			return usage();
+		i++;
+		if (strcmp(o, "--seconds") == 0) {
+			seconds = strtod(val, &end);
 			if (*end != '\0' || !(seconds >= 0.05 && seconds <= 60))
 				return usage();
-		} else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
-			long v = strtol(argv[++i], &end, 10);
-
-			if (*end != '\0' || v < 1 || v > MAX_ROUNDS)
+		} else if (strcmp(o, "--rounds") == 0) {
+			rounds = (int)arg_long(val, 1, MAX_ROUNDS);
+			if (rounds < 0)
 				return usage();
-			rounds = (int)v;
+		} else if (strcmp(o, "--size") == 0) {
+			only_size = arg_long(val, MIN_SIZE, MAX_SIZE);
+			if (only_size < 0)
+				return usage();
+		} else if (strcmp(o, "--sessions") == 0) {
+			sessions = arg_long(val, 1, MAX_SESSIONS);
+			if (sessions < 0)
+				return usage();
+		} else if (strcmp(o, "--suite") == 0) {
+			for (s = 0; s < N_SUITES; s++)
+				if (strcmp(val, suites[s].name) == 0)
+					only_suite = &suites[s];
+			if (only_suite == NULL) {
+				fprintf(stderr, "srtp_raw: --suite: unknown suite \"%s\"\n", val);
+				return usage();
+			}
 		} else {
 			return usage();
 		}
@@ -176,20 +248,25 @@ main(int argc, char **argv)
 	printf("{\"bench\":\"srtp_raw\",\"libsrtp\":\"%s\",\"backend\":\"%s\","
 	       "\"seconds\":%g,\"rounds\":%d,\"results\":[",
 	       srtp_get_version_string(), backend(), seconds, rounds);
-	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++)
-		for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
-			double pps = run_case(&suites[s], sizes[z], seconds, rounds);
+	for (s = 0; s < N_SUITES; s++) {
+		if (only_suite != NULL && only_suite != &suites[s])
+			continue;
+		for (z = 0; z < (only_size != 0 ? 1 : N_SIZES); z++) {
+			size_t size = only_size != 0 ? (size_t)only_size : sizes[z];
+			double pps = run_case(&suites[s], size, (size_t)sessions, seconds, rounds);
 
 			if (pps < 0) {
 				fprintf(stderr, "srtp_raw: %s: libsrtp2 failed\n", suites[s].name);
 				return 1;
 			}
-			printf("%s{\"suite\":\"%s\",\"rtp_bytes\":%zu,\"pps\":%.0f,\"mbit_s\":%.1f}",
-			       first ? "" : ",", suites[s].name, sizes[z], pps,
-			       pps * (double)sizes[z] * 8 / 1e6);
+			printf("%s{\"suite\":\"%s\",\"rtp_bytes\":%zu,\"sessions\":%ld,"
+			       "\"pps\":%.0f,\"mbit_s\":%.1f}",
+			       first ? "" : ",", suites[s].name, size, sessions, pps,
+			       pps * (double)size * 8 / 1e6);
 			first = 0;
 			fflush(stdout);
 		}
+	}
 	printf("]}\n");
 	srtp_shutdown();
 	return 0;
