@@ -132,6 +132,12 @@ bad_cmd "transport.remote:" transport-add 91 198.18.1.1:7002 --pipe --remote "$B
 bad_cmd "transport.remote_mac:" transport-add 91 198.18.1.1:7002 --pipe --mac "$MAC_B" --port 1
 bad_cmd "is a pipe" transport-connect 3 "$B_PIPE"
 bad_cmd "already in use" transport-add 91 "$A_PIPE" --pipe --port 1
+# SRTP keys: per stream only on an SRTP pipe (this one is plain), never transport-wide
+key=$(printf '5a%.0s' $(seq 30))
+bad_cmd "pipe_srtp.obj_id: the pipe transport is plain" pipe-srtp consumer 21 AES_CM_128_HMAC_SHA1_80 "$key"
+bad_cmd "pipe_srtp.obj_id: producer 0x99 not found" pipe-srtp producer 0x99 AES_CM_128_HMAC_SHA1_80 "$key"
+bad_cmd "MASTER: AES_CM_128_HMAC_SHA1_80 wants 30 bytes" pipe-srtp consumer 21 AES_CM_128_HMAC_SHA1_80 5a5a
+bad_cmd "srtp.obj_id:" transport-srtp 3 AES_CM_128_HMAC_SHA1_80 "$key" "$key"
 # retries: the same parameters succeed (same slot), others are EEXIST
 slot=$(dpa consumer-add 21 10 3 0x2001 --remote "$B_PIPE" --mac "$MAC_B") ||
 	fail "an identical retry of a pipe consumer-add must succeed"

@@ -50,6 +50,10 @@ usage(void)
 		"                                        salt as hex (30 bytes for AES_CM_*, 28 for\n"
 		"                                        AEAD_AES_128_GCM, 44 for AEAD_AES_256_GCM);\n"
 		"                                        RX decrypts what arrives, TX encrypts what leaves\n"
+		"  pipe-srtp producer|consumer ID SUITE MASTER\n"
+		"                                        one stream's key on an SRTP pipe transport\n"
+		"                                        (transport-add --pipe --srtp SUITE): a pipe\n"
+		"                                        producer decrypts, a pipe consumer encrypts\n"
 		"  transport-connect ID REMOTE [--remote-rtcp ADDR] [--mac MAC]\n"
 		"  transport-del ID\n"
 		"  producer-add ID TRANSPORT SSRC [--clock HZ] [--kind audio|video] [--paused]\n"
@@ -335,6 +339,35 @@ build_cmd(int argc, char **argv, struct cascade_cmd *c)
 				BAD("%s: %s: %s wants %u bytes (%u hex digits), got %zu digits", verb,
 				    field[j], suite_names[k->suite - 1], mb, 2 * mb, strlen(argv[3 + j]));
 		}
+		return 0;
+	}
+	if (strcmp(verb, "pipe-srtp") == 0) {
+		struct cascade_cmd_pipe_srtp *k = &c->u.pipe_srtp;
+		size_t n;
+		int rc;
+
+		if (need(argc, 5, verb) < 0)
+			return -EINVAL;
+		if (argc > 5)
+			BAD("%s: unexpected argument \"%s\"", verb, argv[5]);
+		c->type = CASCADE_CMD_PIPE_SRTP;
+		if (strcmp(argv[1], "producer") == 0)
+			k->kind = CASCADE_PIPE_SRTP_PRODUCER;
+		else if (strcmp(argv[1], "consumer") == 0)
+			k->kind = CASCADE_PIPE_SRTP_CONSUMER;
+		else
+			BAD("%s: first argument is producer or consumer, not \"%s\"", verb, argv[1]);
+		if (parse_u64(argv[2], &k->obj_id) < 0)
+			BAD("%s: bad id \"%s\"", verb, argv[2]);
+		if (parse_suite(argv[3], &k->suite) < 0)
+			BAD("%s: SUITE: unknown suite \"%s\" (see --help)", verb, argv[3]);
+		rc = parse_hex(argv[4], k->master, sizeof(k->master), &n);
+		if (rc == -EILSEQ)
+			BAD("%s: MASTER: not a hex digit at offset %zu", verb, n);
+		if (rc < 0 || n != cascade_srtp_master_bytes(k->suite))
+			BAD("%s: MASTER: %s wants %u bytes (%u hex digits), got %zu digits", verb,
+			    suite_names[k->suite - 1], cascade_srtp_master_bytes(k->suite),
+			    2 * cascade_srtp_master_bytes(k->suite), strlen(argv[4]));
 		return 0;
 	}
 	if (strcmp(verb, "producer-add") == 0) {
