@@ -79,7 +79,9 @@ post_learn(struct dp_worker *w, struct dp_transport *tp, uint32_t slot,
  * The remote check: packets come from the transport's remote tuple only (RTCP
  * from remote_rtcp when one is set); before it is known, a comedia transport
  * asks main to learn it from this packet and any other transport drops
- * everything. Also asks for the next-hop MAC while none is known. A pipe
+ * everything. A comedia SRTP transport learns only from a packet that
+ * authenticates: *learn is set and classify posts the learn after srtp_in,
+ * so a stranger's first packet cannot take the remote (and the media) away. Also asks for the next-hop MAC while none is known. A pipe
  * transport (one per node, shared by all peer nodes) takes any source and
  * learns nothing: its producers are found by SSRC alone. It never has a peer
  * (no remote, connect or learning), so its flag is read only where flags were
@@ -88,7 +90,7 @@ post_learn(struct dp_worker *w, struct dp_transport *tp, uint32_t slot,
  */
 static bool
 remote_accepts(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, struct rte_mbuf *m,
-	       const struct dp_l4 *l4, bool rtcp_port)
+	       const struct dp_l4 *l4, bool rtcp_port, bool *learn)
 {
 	const struct dp_peer *peer;
 	const struct cascade_addr *want;
@@ -112,7 +114,10 @@ remote_accepts(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, stru
 		if (unlikely(!peer->has_mac))
 			post_learn(w, tp, slot, &src, m, rtcp_port);
 	} else if (tp->cfg.flags & CASCADE_TRANSPORT_COMEDIA) {
-		post_learn(w, tp, slot, &src, m, rtcp_port);
+		if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE)
+			post_learn(w, tp, slot, &src, m, rtcp_port);
+		else
+			*learn = true;
 	} else if (!(rtcp_port && peer != NULL)) {
 		/* not connected: nothing is accepted before connect (as mediasoup) */
 		dp_drop(w, m, CASCADE_DROP_REMOTE_MISMATCH);
@@ -189,6 +194,17 @@ srtp_in(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, struct rte_
 	return true;
 }
 
+/* A comedia SRTP transport's remote, from a packet that just authenticated. */
+static void
+learn_authentic(struct dp_worker *w, struct dp_transport *tp, uint32_t slot,
+		const struct rte_mbuf *m, const struct dp_l4 *l4, bool rtcp_port)
+{
+	struct cascade_addr src;
+
+	addr_from(&src, l4->family, l4->src_ip, l4->src_port_be);
+	post_learn(w, tp, slot, &src, m, rtcp_port);
+}
+
 /*
  * The slow path: STUN and DTLS go up to the control plane, rate-limited per
  * source bucket (GCRA with a burst of SLOW_BURST_PKTS) so a flood cannot starve it.
@@ -229,7 +245,7 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 	enum dp_class cls;
 	void *data;
 	uint32_t slot, ps;
-	bool rtcp_port;
+	bool rtcp_port, learn = false;
 
 	w->stats->ctr[CASCADE_LC_RX_PKTS]++;
 	w->stats->ctr[CASCADE_LC_RX_BYTES] += m->pkt_len;
@@ -256,7 +272,7 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 	w->tstats[slot].rx_bytes += m->pkt_len;
 	w->tstats[slot].last_rx_tsc = w->now_tsc;
 
-	if (!remote_accepts(w, tp, slot, m, &l4, rtcp_port))
+	if (!remote_accepts(w, tp, slot, m, &l4, rtcp_port, &learn))
 		return;
 
 	cls = dp_parse_demux(frame + l4.payload_off, l4.payload_len);
@@ -271,8 +287,12 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 			dp_drop(w, m, CASCADE_DROP_UNKNOWN_DEMUX);
 			return;
 		}
-		if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE && !srtp_in(w, tp, slot, m, &l4, false))
-			return;
+		if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE) {
+			if (!srtp_in(w, tp, slot, m, &l4, false))
+				return;
+			if (unlikely(learn))
+				learn_authentic(w, tp, slot, m, &l4, false);
+		}
 		if (dp_parse_rtp(frame + l4.payload_off, l4.payload_len, &rtp, &why) < 0) {
 			dp_drop(w, m, why);
 			return;
@@ -297,8 +317,12 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 		dp_fanout_rtp(w, m, &l4, &rtp, p, ps);
 		return;
 	case DP_CLASS_RTCP:
-		if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE && !srtp_in(w, tp, slot, m, &l4, true))
-			return;
+		if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE) {
+			if (!srtp_in(w, tp, slot, m, &l4, true))
+				return;
+			if (unlikely(learn))
+				learn_authentic(w, tp, slot, m, &l4, rtcp_port);
+		}
 		if (dp_parse_rtcp(frame + l4.payload_off, l4.payload_len, true, &rtcp, &why) < 0) {
 			dp_drop(w, m, why);
 			return;

@@ -9,7 +9,8 @@
 #   3. srtp_peer (libcascade_srtp) sends good packets, packets with one bit flipped in
 #      the payload, the tag or the header, replays and packets under a wrong key: only
 #      the good ones reach the (SRTP) receiver, each bad one is counted under its reason
-#      (srtp_auth, srtp_replay) and on the transport;
+#      (srtp_auth, srtp_replay) and on the transport; a stranger's packets sent to the
+#      comedia SRTP transport first do not make it learn the stranger's tuple;
 #   4. keys appear in no log, /v1/stats or /metrics; the state file is 0600 and keeps
 #      them: after kill -9 of cascade-cp media still flows, no key re-sent.
 # The network set-up is test_cp_ffmpeg.sh's: cascade-dp on a veth in a test namespace.
@@ -233,7 +234,11 @@ peer_send() { # KEY FIRST_SEQ COUNT MODE
 		>>"$TEST_TMP/peer-send.log" 2>&1 || fail "srtp_peer send $4 failed: $(tail -1 "$TEST_TMP/peer-send.log")"
 }
 recv_start tamper
-peer_send "$khelp" 1000 50 good    # 50 forwarded
+# a stranger's packets first, from another port with a wrong key: 10 srtp_auth, and the
+# comedia transport must not learn its tuple from them
+ip netns exec "$ns" "$SRTP_PEER" send "$SUITE" "$kwrong" 198.18.0.1 "$pin" 5030 12288 900 10 good \
+	>>"$TEST_TMP/peer-send.log" 2>&1 || fail "srtp_peer send (stranger) failed"
+peer_send "$khelp" 1000 50 good    # 50 forwarded: the sender's tuple is learned
 peer_send "$khelp" 1050 10 payload # 10 srtp_auth
 peer_send "$khelp" 1060 10 tag     # 10 srtp_auth
 peer_send "$khelp" 1070 10 header  # 10 srtp_auth
@@ -246,11 +251,11 @@ read -r _ rok _ rbad _ rssrc < <(tail -1 "$TEST_TMP/tamper.out") || fail "srtp_p
 ((rssrc == cssrc)) || fail "receiver saw SSRC $rssrc, the consumer announced $cssrc"
 n_auth=$(($(drop srtp_auth) - auth0)); n_replay=$(($(drop srtp_replay) - replay0))
 n_err=$(($(drop srtp_error) - err0))
-((n_auth == 40 && n_replay == 20 && n_err == 0)) ||
-	fail "drops: srtp_auth $n_auth (want 40), srtp_replay $n_replay (want 20), srtp_error $n_err (want 0)"
+((n_auth == 50 && n_replay == 20 && n_err == 0)) ||
+	fail "drops: srtp_auth $n_auth (want 50), srtp_replay $n_replay (want 20), srtp_error $n_err (want 0)"
 td=$(tdrops "$tin")
-((td == 60)) || fail "transport $tin counts $td drops, want 60"
-log "tampered (payload, tag, header), replayed and wrongly keyed packets: none forwarded; srtp_auth 40, srtp_replay 20"
+((td == 70)) || fail "transport $tin counts $td drops, want 70"
+log "a stranger's first packets taught the comedia transport nothing; tampered (payload, tag, header), replayed and wrongly keyed packets: none forwarded; srtp_auth 50, srtp_replay 20"
 
 # --- 4. keys stay private and survive a control-plane restart -------------------------------------
 [[ $(stat -c %a "$state") == 600 ]] || fail "state file mode $(stat -c %a "$state"), want 600"
