@@ -6,7 +6,7 @@
  * Keys (P = redis.prefix; room keys hash-tagged by room, node keys by node, so
  * that a Redis Cluster can hold them and each MULTI stays in one slot):
  *   P:nodes                     set of registered node ids
- *   P:node:{ID}                 hash: id, api, media_ip, pipe_port, draining, load
+ *   P:node:{ID}                 hash: id, api, media_ip, pipe_port, pipe_srtp, draining, load
  *                               (expires after cluster.node_ttl_ms unless refreshed)
  *   P:node:{ID}:rooms           set of the rooms the node has participants in
  *   P:node:{ID}:producers       set of "ROOM/PRODUCER" the node owns
@@ -31,6 +31,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "cascade_srtp.h"
 #include "cp.h"
 #include "cp_cluster.h"
 #include "cp_map.h"
@@ -44,7 +45,7 @@
 
 struct peer_node {
 	char id[CP_ID_MAX];
-	json_t *rec;   /* its record: id, api, media_ip, pipe_port, draining, load */
+	json_t *rec;   /* its record: id, api, media_ip, pipe_port, pipe_srtp, draining, load */
 	json_t *rooms; /* array of room names */
 	bool seen;     /* in the current watch round */
 };
@@ -204,6 +205,15 @@ on_hb_answer(void *ac, void *reply, void *arg)
 		cl.hb_answered_ns = cascade_now_ns();
 }
 
+/* cluster.pipe_srtp as the records show it: a suite's name or "none". */
+static const char *
+pipe_srtp_name(void)
+{
+	return cl.cfg->pipe_srtp == CASCADE_SUITE_NONE
+		       ? "none"
+		       : cascade_srtp_suite_info((enum cascade_srtp_suite)(cl.cfg->pipe_srtp - 1))->name;
+}
+
 /* HSET the node record and refresh its lifetime. */
 static void
 write_record(void)
@@ -221,9 +231,10 @@ write_record(void)
 	 * rooms and producers: write everything again */
 	if (cl.registered)
 		cp_redis_cmd(on_lapse_check, NULL, "PEXPIRE %s %s", k, ttl);
-	cp_redis_cmd(NULL, NULL, "HSET %s id %s api %s media_ip %s pipe_port %s draining %s load %s",
-		     k, cl.cfg->node_id, api, cl.cfg->media_ips[0], pipe, cl.draining ? "1" : "0",
-		     ls != NULL ? ls : "{}");
+	cp_redis_cmd(NULL, NULL,
+		     "HSET %s id %s api %s media_ip %s pipe_port %s pipe_srtp %s draining %s load %s",
+		     k, cl.cfg->node_id, api, cl.cfg->media_ips[0], pipe, pipe_srtp_name(),
+		     cl.draining ? "1" : "0", ls != NULL ? ls : "{}");
 	if (cp_redis_cmd(on_hb_answer, NULL, "PEXPIRE %s %s", k, ttl) == 0 && cl.hb_sent_ns <= cl.hb_answered_ns)
 		cl.hb_sent_ns = cascade_now_ns(); /* the oldest unanswered one */
 	free(ls);
@@ -944,9 +955,10 @@ self_json(void)
 
 	snprintf(api, sizeof(api), "http://%s:%u", cl.cfg->api_host, cl.cfg->api_port);
 	cp_rooms_each(add_local_room, rooms);
-	return json_pack("{s:s,s:s,s:s,s:i,s:b,s:o,s:o,s:b}", "id", cl.cfg->node_id, "api", api,
+	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:b,s:o,s:o,s:b}", "id", cl.cfg->node_id, "api", api,
 			 "media_ip", cl.cfg->media_ips[0], "pipe_port", (int)cl.cfg->pipe_port,
-			 "draining", cl.draining, "load", load_json(), "rooms", rooms, "self", 1);
+			 "pipe_srtp", pipe_srtp_name(), "draining", cl.draining, "load",
+			 load_json(), "rooms", rooms, "self", 1);
 }
 
 static json_t *

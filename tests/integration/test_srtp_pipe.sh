@@ -39,6 +39,8 @@ round() {
 	for n in 1 2; do
 		wait_for "[[ \$(api $n GET /v1/cluster/nodes) == 200 ]] && (( \$(jq '.nodes | length' $TEST_TMP/body) == 2 ))" 30 ||
 			fail "node $n does not see 2 nodes: $(cat "$TEST_TMP/body")"
+		jq -e --arg s "$suite" 'all(.nodes[]; .pipe_srtp == $s)' "$TEST_TMP/body" >/dev/null ||
+			fail "node $n's view of the cluster's pipe SRTP: $(cat "$TEST_TMP/body")"
 		ok "$n" GET /v1/stats
 		jq -e --arg s "$suite" '.pipes.transport.srtp == $s' "$TEST_TMP/body" >/dev/null ||
 			fail "node $n pipe transport: $(jq -c .pipes.transport "$TEST_TMP/body")"
