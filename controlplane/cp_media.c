@@ -93,6 +93,21 @@ consumer_free(struct cp_consumer *c)
 }
 
 void
+cp_producer_add_cmd(const struct cp_producer *p, struct cascade_cmd *cmd)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CASCADE_CMD_PRODUCER_ADD;
+	cmd->u.producer.obj_id = p->dp_id;
+	cmd->u.producer.transport_id = p->t->dp_id;
+	cmd->u.producer.ssrc = p->ssrc;
+	cmd->u.producer.clock_rate = p->clock_rate;
+	cmd->u.producer.kind = p->kind;
+	/* a pipe producer's pause is its source's (that node stops sending); here it is
+	 * only recorded, so the dataplane never holds it paused */
+	cmd->u.producer.paused = p->paused && !p->pipe;
+}
+
+void
 cp_producer_free(struct cp_producer *p)
 {
 	producer_free(p);
@@ -647,14 +662,7 @@ cp_api_producer_create(struct evhttp_request *req, const char *transport_id)
 	snprintf(p->room, sizeof(p->room), "%s", t->room);
 	snprintf(p->node, sizeof(p->node), "%s", cp_node_id());
 	p->dp_id = cp_next_dp_id();
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = CASCADE_CMD_PRODUCER_ADD;
-	cmd.u.producer.obj_id = p->dp_id;
-	cmd.u.producer.transport_id = t->dp_id;
-	cmd.u.producer.ssrc = p->ssrc;
-	cmd.u.producer.clock_rate = p->clock_rate;
-	cmd.u.producer.kind = p->kind;
-	cmd.u.producer.paused = p->paused;
+	cp_producer_add_cmd(p, &cmd);
 	k = call_new(req);
 	if (k == NULL)
 		goto out;

@@ -97,6 +97,8 @@ int cp_media_add_consumer(struct cp_consumer *c);
 void cp_media_forget_producer(struct cp_producer *p);
 void cp_media_forget_consumer(struct cp_consumer *c);
 void cp_producer_free(struct cp_producer *p);
+/* The dataplane command that installs p on its transport (PRODUCER_ADD); p->t set. */
+void cp_producer_add_cmd(const struct cp_producer *p, struct cascade_cmd *cmd);
 void cp_consumer_free(struct cp_consumer *c);
 /* Rooms with local participants (cp_transport.c). */
 void cp_rooms_each(void (*fn)(const char *room, void *arg), void *arg);

@@ -427,6 +427,18 @@ on_pipe_producer(const struct cascade_reply *rep, void *arg)
 	}
 }
 
+/* A copy of rtpParameters whose first encoding has ssrc (a pipe stream's). */
+static json_t *
+rtp_with_ssrc(json_t *rtp, uint32_t ssrc)
+{
+	json_t *copy = json_deep_copy(rtp);
+	json_t *enc = json_array_get(json_object_get(copy, "encodings"), 0);
+
+	if (enc != NULL)
+		json_object_set_new(enc, "ssrc", json_integer(ssrc));
+	return copy;
+}
+
 struct ssrc_walk {
 	const struct cp_transport *t;
 	uint32_t ssrc;
@@ -465,7 +477,7 @@ on_found(json_t *rec, int err, void *arg)
 	struct cp_producer *p;
 	struct cascade_cmd cmd;
 	const char *node, *kind;
-	json_t *rtp, *codec0, *enc;
+	json_t *rtp, *codec0;
 	json_int_t rate;
 	int paused = 0;
 
@@ -511,19 +523,10 @@ on_found(json_t *rec, int err, void *arg)
 	p->dp_id = cp_next_dp_id();
 	p->slot = UINT32_MAX;
 	/* the source's parameters, as the far end will send them: with the pipe SSRC */
-	p->rtp = json_deep_copy(rtp);
-	enc = json_array_get(json_object_get(p->rtp, "encodings"), 0);
-	if (enc != NULL)
-		json_object_set_new(enc, "ssrc", json_integer(p->ssrc));
+	p->rtp = rtp_with_ssrc(rtp, p->ssrc);
 	json_decref(rec);
 	e->p = p;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = CASCADE_CMD_PRODUCER_ADD;
-	cmd.u.producer.obj_id = p->dp_id;
-	cmd.u.producer.transport_id = t->dp_id;
-	cmd.u.producer.ssrc = p->ssrc;
-	cmd.u.producer.clock_rate = p->clock_rate;
-	cmd.u.producer.kind = p->kind;
+	cp_producer_add_cmd(p, &cmd);
 	if (cp_dp_call(&cmd, DP_TIMEOUT_MS, on_pipe_producer, e) < 0) {
 		e->p = NULL;
 		cp_producer_free(p);
@@ -880,7 +883,6 @@ on_far_mac(const uint8_t *mac, void *arg)
 	struct cp_transport *t = cp_pipe_transport();
 	struct cascade_cmd cmd;
 	struct cp_consumer *c;
-	json_t *enc;
 
 	if (p == NULL || p->pipe || p->busy) {
 		add_answer(ac, 404, "producer not found on this node");
@@ -910,10 +912,7 @@ on_far_mac(const uint8_t *mac, void *arg)
 	c->dp_id = cp_next_dp_id();
 	c->slot = UINT32_MAX;
 	snprintf(c->pipe_node, sizeof(c->pipe_node), "%s", ac->node);
-	c->rtp = json_deep_copy(p->rtp);
-	enc = json_array_get(json_object_get(c->rtp, "encodings"), 0);
-	if (enc != NULL)
-		json_object_set_new(enc, "ssrc", json_integer(c->ssrc));
+	c->rtp = rtp_with_ssrc(p->rtp, c->ssrc);
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CASCADE_CMD_CONSUMER_ADD;
 	cmd.u.consumer.obj_id = c->dp_id;

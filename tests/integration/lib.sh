@@ -273,6 +273,34 @@ _lab_cleanup() {
 	cleanup
 }
 
+# media_node [CASCADE-DP OPTIONS...]: cascade-dp on net_pcap over one end (cdpa, no
+# kernel address) of a veth whose other end (cdpb, 198.18.0.2/24) is in a namespace of
+# the test's, where the clients run; the dataplane's addresses are 198.18.0.x. Sets ns,
+# mac_a and mac_b, and returns once the dataplane runs (its log: TEST_TMP/dp.log).
+media_node() {
+	netns_add media
+	ns=$NETNS
+	ip link add cdpa type veth peer name cdpb netns "$ns" || fail "cannot create the veth pair"
+	ip link set cdpa netns "$ns"
+	ip -n "$ns" link set cdpa up
+	ip -n "$ns" link set cdpb up
+	ip -n "$ns" addr add 198.18.0.2/24 dev cdpb
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	mac_a=$(ip -n "$ns" -j link show cdpa | jq -r '.[0].address')
+	mac_b=$(ip -n "$ns" -j link show cdpb | jq -r '.[0].address')
+	# the dataplane answers no ARP (cascade's XDP program passes ARP to the kernel in the
+	# lab; here there is no kernel address on cdpa): a static neighbour instead
+	ip -n "$ns" neigh add 198.18.0.1 lladdr "$mac_a" dev cdpb nud permanent
+	# veth passes the kernel's partial (offloaded) UDP checksums on unfinished: a real NIC
+	# would complete them. Have the kernel compute them, so what reaches the dataplane is
+	# what a wire would carry (cascade derives egress checksums from ingress ones).
+	ip netns exec "$ns" ethtool -K cdpb tx off >/dev/null
+	bg ip netns exec "$ns" "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix" \
+		--vdev "net_pcap0,rx_iface_in=cdpa,tx_iface=cdpa" -- --segment "$seg_name" \
+		--peer-mac "$mac_b" "$@" >"$TEST_TMP/dp.log" 2>&1
+	"$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 20000 wait || fail "cascade-dp did not start"
+}
+
 # need_lab HUGEPAGES_MB [CMD...]: what a test on a tools/lab lab needs (root, hugepages,
 # cascade-dp, cascade-cp, the XDP program, curl, jq, ip, redis-server, Debian's python3
 # and CMD...); sets CASCADE_CP, PY and UDP (udprtp.py).

@@ -28,27 +28,11 @@ SECS=4
 FPS=25
 SUITE=AES_CM_128_HMAC_SHA1_80
 
-netns_add media
-ns=$NETNS
-ip link add cdpa type veth peer name cdpb netns "$ns" || fail "cannot create the veth pair"
-ip link set cdpa netns "$ns"
-ip -n "$ns" link set cdpa up
-ip -n "$ns" link set cdpb up
-ip -n "$ns" addr add 198.18.0.2/24 dev cdpb
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-mac_a=$(ip -n "$ns" -j link show cdpa | jq -r '.[0].address')
-mac_b=$(ip -n "$ns" -j link show cdpb | jq -r '.[0].address')
-ip -n "$ns" neigh add 198.18.0.1 lladdr "$mac_a" dev cdpb nud permanent
-ip netns exec "$ns" ethtool -K cdpb tx off >/dev/null
-
 # net_pcap's TX refuses packets while the veth's socket buffer is full, which on a busy
 # host loses a keyframe burst as tx_full: let a full queue be retried for up to 5 ms.
 # (The senders use 1200-byte packets, as WebRTC does: an SRTP consumer of a plain
 # producer adds the 10-byte tag, and ffmpeg's default 1472 would then pass the MTU.)
-bg ip netns exec "$ns" "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix" \
-	--vdev "net_pcap0,rx_iface_in=cdpa,tx_iface=cdpa" -- --segment "$seg_name" \
-	--peer-mac "$mac_b" --tx-retry-us 5000 >"$TEST_TMP/dp.log" 2>&1
-"$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 20000 wait || fail "cascade-dp did not start"
+media_node --tx-retry-us 5000
 state=$TEST_TMP/state.json
 start_cp() {
 	bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
@@ -119,13 +103,18 @@ log "API: four suites, default suite, bad bodies named"
 # --- 2. ffmpeg: SRTP -> SRTP, SRTP -> plain, plain -> SRTP ----------------------------------------
 ksend=$(head -c 30 /dev/urandom | base64)
 keys+=("$ksend")
-ok POST /v1/rooms/av/transports '{"comedia":true,"rtcpMux":false,"enableSrtp":true}'
-tsv=$(jq -r .id "$TEST_TMP/body"); psv=$(jq -r .tuple.localPort "$TEST_TMP/body")
-keys+=("$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")")
-# comedia: connect brings only the sender's key
-ok POST "/v1/transports/$tsv/connect" "{\"srtpParameters\":$(srtp_params "$SUITE" "$ksend")}"
-ok POST "/v1/transports/$tsv/producers" '{"kind":"video","rtpParameters":{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}],"encodings":[{"ssrc":4096}]}}'
-sprod=$(jq -r .id "$TEST_TMP/body")
+# srtp_producer ROOM TRANSPORT_OPTIONS SENDER_KEY SSRC: a comedia SRTP transport whose
+# connect brings only the sender's key, and a VP8 producer on it; sets T, PORT and PROD
+srtp_producer() {
+	ok POST "/v1/rooms/$1/transports" "{\"comedia\":true,\"enableSrtp\":true$2}"
+	T=$(jq -r .id "$TEST_TMP/body"); PORT=$(jq -r .tuple.localPort "$TEST_TMP/body")
+	keys+=("$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")")
+	ok POST "/v1/transports/$T/connect" "{\"srtpParameters\":$(srtp_params "$SUITE" "$3")}"
+	ok POST "/v1/transports/$T/producers" "{\"kind\":\"video\",\"rtpParameters\":{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000}],\"encodings\":[{\"ssrc\":$4}]}}"
+	PROD=$(jq -r .id "$TEST_TMP/body")
+}
+srtp_producer av ',"rtcpMux":false' "$ksend" 4096
+psv=$PORT sprod=$PROD
 ok POST /v1/rooms/av/transports '{"comedia":true,"rtcpMux":false}'
 tpv=$(jq -r .id "$TEST_TMP/body"); ppv=$(jq -r .tuple.localPort "$TEST_TMP/body")
 ok POST "/v1/transports/$tpv/producers" '{"kind":"video","rtpParameters":{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}],"encodings":[{"ssrc":8192}]}}'
@@ -204,12 +193,8 @@ log "ffmpeg: SRTP->SRTP, SRTP->plain, plain->SRTP each decoded $sent of $sent fr
 khelp=$(head -c 30 /dev/urandom | base64)
 kwrong=$(head -c 30 /dev/urandom | base64)
 keys+=("$khelp" "$kwrong")
-ok POST /v1/rooms/tamper/transports '{"comedia":true,"enableSrtp":true}'
-tin=$(jq -r .id "$TEST_TMP/body"); pin=$(jq -r .tuple.localPort "$TEST_TMP/body")
-keys+=("$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")")
-ok POST "/v1/transports/$tin/connect" "{\"srtpParameters\":$(srtp_params "$SUITE" "$khelp")}"
-ok POST "/v1/transports/$tin/producers" '{"kind":"video","rtpParameters":{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}],"encodings":[{"ssrc":12288}]}}'
-tprod=$(jq -r .id "$TEST_TMP/body")
+srtp_producer tamper "" "$khelp" 12288
+tin=$T pin=$PORT tprod=$PROD
 ok POST /v1/rooms/tamper/transports '{"enableSrtp":true}'
 tout=$(jq -r .id "$TEST_TMP/body")
 kout=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
