@@ -130,28 +130,6 @@ static struct {
 	uint64_t failures, installed, ttfp_timeouts;
 } b;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("api_bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void
-sample_add(struct samples *s, double v)
-{
-	if (samples_add(s, v) < 0)
-		die("out of memory");
-}
-
 static double
 ms_since(uint64_t t_ns)
 {
@@ -611,23 +589,6 @@ usage(void)
 		"                 [--peer-ip IP [--netns NAME] [--pps R] [--pkt-bytes B] "
 		"[--probes P]]\n");
 	exit(2);
-}
-
-static unsigned int
-num(const char *opt, const char *v, unsigned long min, unsigned long max)
-{
-	char *end;
-	unsigned long x = strtoul(v, &end, 10);
-
-	if (*v == '\0' || *end != '\0' || x < min || x > max)
-		die("%s: a number from %lu to %lu, got '%s'", opt, min, max, v);
-	return (unsigned int)x;
-}
-
-static void
-put(json_t *out, const char *key, json_t *v)
-{
-	json_object_set_new(out, key, v);
 }
 
 static json_t *

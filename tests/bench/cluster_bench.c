@@ -95,28 +95,6 @@ static struct {
 	bool mon_full;
 } b;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cluster_bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void
-sample_add(struct samples *s, double v)
-{
-	if (samples_add(s, v) < 0)
-		die("out of memory");
-}
-
 /* ---- the Redis MONITOR connection ------------------------------------------------------ */
 
 /* Append whatever MONITOR sent meanwhile. */
@@ -783,17 +761,6 @@ bench_redis(unsigned int k, struct redis_figs *out)
 
 /* ---- main --------------------------------------------------------------------------------- */
 
-static unsigned int
-num(const char *opt, const char *v, unsigned long min, unsigned long max)
-{
-	char *end;
-	unsigned long x = strtoul(v, &end, 10);
-
-	if (*v == '\0' || *end != '\0' || x < min || x > max)
-		die("%s: a number from %lu to %lu, got '%s'", opt, min, max, v);
-	return (unsigned int)x;
-}
-
 static const char *
 lab_str(json_t *lab, const char *array, size_t i, const char *k)
 {
@@ -802,12 +769,6 @@ lab_str(json_t *lab, const char *array, size_t i, const char *k)
 	if (s == NULL)
 		die("lab description: no %s[%zu].%s", array, i, k);
 	return s;
-}
-
-static void
-put(json_t *out, const char *key, json_t *v)
-{
-	json_object_set_new(out, key, v);
 }
 
 static json_t *

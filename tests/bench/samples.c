@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -64,4 +66,41 @@ samples_free(struct samples *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = s->cap = 0;
+}
+
+void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void
+sample_add(struct samples *s, double v)
+{
+	if (samples_add(s, v) < 0)
+		die("out of memory");
+}
+
+unsigned int
+num(const char *opt, const char *v, unsigned long min, unsigned long max)
+{
+	char *end;
+	unsigned long x = strtoul(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || x < min || x > max)
+		die("%s: a number from %lu to %lu, got '%s'", opt, min, max, v);
+	return (unsigned int)x;
+}
+
+void
+put(json_t *out, const char *key, json_t *v)
+{
+	json_object_set_new(out, key, v);
 }
