@@ -130,12 +130,13 @@ remote_accepts(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, stru
  * The inbound sessions for a packet on an SRTP transport: the transport's own
  * pair, or on a pipe transport the pair of the stream's producer, found by the
  * SSRC in the packet's clear header (RTP bytes 8-11; the first RTCP packet's
- * sender, bytes 4-7). -ENOENT when no producer has that SSRC, -ENOKEY when
- * there are no keys yet.
+ * sender, bytes 4-7), whose slot goes to *ps so that classify need not look
+ * it up again. -ENOENT when no producer has that SSRC, -ENOKEY when there are
+ * no keys yet.
  */
 static int
 srtp_rx_of(const struct dp_transport *tp, uint32_t slot, const uint8_t *pkt, size_t len,
-	   bool is_rtcp, const struct dp_srtp_rx **out)
+	   bool is_rtcp, const struct dp_srtp_rx **out, uint32_t *ps)
 {
 	struct dp_prod_key pk;
 	uint32_t ssrc_be;
@@ -153,9 +154,9 @@ srtp_rx_of(const struct dp_transport *tp, uint32_t slot, const uint8_t *pkt, siz
 		pk.ssrc = rte_be_to_cpu_32(ssrc_be);
 		if (rte_hash_lookup_data(dp.prod_by_ssrc, &pk, &data) < 0)
 			return -ENOENT;
+		*ps = (uint32_t)(uintptr_t)data;
 		/* pairs with the main lcore's release store in pipe_srtp() */
-		*out = atomic_load_explicit(&dp.producers[(uint32_t)(uintptr_t)data].srtp_rx,
-					    memory_order_acquire);
+		*out = atomic_load_explicit(&dp.producers[*ps].srtp_rx, memory_order_acquire);
 	}
 	return *out == NULL ? -ENOKEY : 0;
 }
@@ -167,19 +168,20 @@ srtp_rx_of(const struct dp_transport *tp, uint32_t slot, const uint8_t *pkt, siz
  * failures, replays and everything else (no keys yet, malformed) are dropped
  * under their own reasons and counted on the transport; a pipe packet of no
  * producer's SSRC is dropped as unknown_ssrc. On success l4->payload_len is
- * the plain length and the UDP checksum is recomputed for fan-out. Returns
- * false when m was dropped.
+ * the plain length and the UDP checksum is recomputed for fan-out; on a pipe,
+ * *ps is the stream's producer slot (else it is left alone). Returns false
+ * when m was dropped.
  */
 static bool
 srtp_in(struct dp_worker *w, struct dp_transport *tp, uint32_t slot, struct rte_mbuf *m,
-	struct dp_l4 *l4, bool is_rtcp)
+	struct dp_l4 *l4, bool is_rtcp, uint32_t *ps)
 {
 	const struct dp_srtp_rx *rx;
 	uint8_t *pkt = rte_pktmbuf_mtod_offset(m, uint8_t *, l4->payload_off);
 	size_t len = l4->payload_len;
 	int rc;
 
-	rc = srtp_rx_of(tp, slot, pkt, len, is_rtcp, &rx);
+	rc = srtp_rx_of(tp, slot, pkt, len, is_rtcp, &rx, ps);
 	if (rc == 0)
 		rc = is_rtcp ? cascade_srtp_unprotect_rtcp(rx->rtcp, pkt, &len)
 			     : cascade_srtp_unprotect_rtp(rx->rtp, pkt, &len);
@@ -244,7 +246,7 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 	enum cascade_drop why;
 	enum dp_class cls;
 	void *data;
-	uint32_t slot, ps;
+	uint32_t slot, ps = UINT32_MAX; /* a producer slot, once looked up */
 	bool rtcp_port, learn = false;
 
 	w->stats->ctr[CASCADE_LC_RX_PKTS]++;
@@ -288,7 +290,7 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 			return;
 		}
 		if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE) {
-			if (!srtp_in(w, tp, slot, m, &l4, false))
+			if (!srtp_in(w, tp, slot, m, &l4, false, &ps))
 				return;
 			if (unlikely(learn))
 				learn_authentic(w, tp, slot, m, &l4, false);
@@ -297,14 +299,16 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 			dp_drop(w, m, why);
 			return;
 		}
-		pk.zero = 0;
-		pk.transport = slot;
-		pk.ssrc = rtp.ssrc;
-		if (rte_hash_lookup_data(dp.prod_by_ssrc, &pk, &data) < 0) {
-			dp_drop(w, m, CASCADE_DROP_UNKNOWN_SSRC);
-			return;
+		if (ps == UINT32_MAX) { /* an SRTP pipe found it already */
+			pk.zero = 0;
+			pk.transport = slot;
+			pk.ssrc = rtp.ssrc;
+			if (rte_hash_lookup_data(dp.prod_by_ssrc, &pk, &data) < 0) {
+				dp_drop(w, m, CASCADE_DROP_UNKNOWN_SSRC);
+				return;
+			}
+			ps = (uint32_t)(uintptr_t)data;
 		}
-		ps = (uint32_t)(uintptr_t)data;
 		p = &dp.producers[ps];
 		w->pstats[ps].rx_pkts++;
 		w->pstats[ps].rx_bytes += m->pkt_len;
@@ -318,7 +322,7 @@ classify(struct dp_worker *w, struct rte_mbuf *m)
 		return;
 	case DP_CLASS_RTCP:
 		if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE) {
-			if (!srtp_in(w, tp, slot, m, &l4, true))
+			if (!srtp_in(w, tp, slot, m, &l4, true, &ps))
 				return;
 			if (unlikely(learn))
 				learn_authentic(w, tp, slot, m, &l4, rtcp_port);
