@@ -31,7 +31,6 @@
 
 #include <hiredis/hiredis.h>
 
-#include "cascade_srtp.h"
 #include "cp.h"
 #include "cp_cluster.h"
 #include "cp_map.h"
@@ -205,15 +204,6 @@ on_hb_answer(void *ac, void *reply, void *arg)
 		cl.hb_answered_ns = cascade_now_ns();
 }
 
-/* cluster.pipe_srtp as the records show it: a suite's name or "none". */
-static const char *
-pipe_srtp_name(void)
-{
-	return cl.cfg->pipe_srtp == CASCADE_SUITE_NONE
-		       ? "none"
-		       : cascade_srtp_suite_info((enum cascade_srtp_suite)(cl.cfg->pipe_srtp - 1))->name;
-}
-
 /* HSET the node record and refresh its lifetime. */
 static void
 write_record(void)
@@ -233,7 +223,7 @@ write_record(void)
 		cp_redis_cmd(on_lapse_check, NULL, "PEXPIRE %s %s", k, ttl);
 	cp_redis_cmd(NULL, NULL,
 		     "HSET %s id %s api %s media_ip %s pipe_port %s pipe_srtp %s draining %s load %s",
-		     k, cl.cfg->node_id, api, cl.cfg->media_ips[0], pipe, pipe_srtp_name(),
+		     k, cl.cfg->node_id, api, cl.cfg->media_ips[0], pipe, cp_suite_name(cl.cfg->pipe_srtp),
 		     cl.draining ? "1" : "0", ls != NULL ? ls : "{}");
 	if (cp_redis_cmd(on_hb_answer, NULL, "PEXPIRE %s %s", k, ttl) == 0 && cl.hb_sent_ns <= cl.hb_answered_ns)
 		cl.hb_sent_ns = cascade_now_ns(); /* the oldest unanswered one */
@@ -957,7 +947,7 @@ self_json(void)
 	cp_rooms_each(add_local_room, rooms);
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:b,s:o,s:o,s:b}", "id", cl.cfg->node_id, "api", api,
 			 "media_ip", cl.cfg->media_ips[0], "pipe_port", (int)cl.cfg->pipe_port,
-			 "pipe_srtp", pipe_srtp_name(), "draining", cl.draining, "load",
+			 "pipe_srtp", cp_suite_name(cl.cfg->pipe_srtp), "draining", cl.draining, "load",
 			 load_json(), "rooms", rooms, "self", 1);
 }
 

@@ -75,6 +75,8 @@ void cp_transports_each(void (*fn)(const struct cp_transport *t, void *arg), voi
 void cp_producers_each(void (*fn)(const struct cp_producer *p, void *arg), void *arg);
 void cp_consumers_each(void (*fn)(const struct cp_consumer *c, void *arg), void *arg);
 
+/* An SRTP suite's mediasoup name for a CASCADE_SUITE_*, "none" for plain RTP. */
+const char *cp_suite_name(uint8_t suite);
 /* Whether s is a valid room name (1..64 of [A-Za-z0-9._-]). */
 bool cp_room_name_ok(const char *s);
 /* The transport with this API id, or NULL. */

@@ -66,15 +66,6 @@ static struct {
 	bool making_transport;
 } pp;
 
-/* A pipe SRTP suite's mediasoup name, "none" for plain RTP. */
-static const char *
-suite_name(uint8_t suite)
-{
-	return suite == CASCADE_SUITE_NONE
-		       ? "none"
-		       : cascade_srtp_suite_info((enum cascade_srtp_suite)(suite - 1))->name;
-}
-
 /* ---- calls to other nodes ----------------------------------------------------------------- */
 
 typedef void (*peer_cb)(int status, json_t *body, void *arg);
@@ -197,7 +188,7 @@ on_transport(const struct cascade_reply *rep, void *arg)
 				tc->t->port,
 				tc->t->srtp_suite == CASCADE_SUITE_NONE
 					? "plain RTP"
-					: suite_name(tc->t->srtp_suite));
+					: cp_suite_name(tc->t->srtp_suite));
 			free(tc);
 			return;
 		}
@@ -222,7 +213,7 @@ cp_pipe_on_attach(void)
 		fprintf(stderr,
 			"cascade-cp: pipes: cluster.pipe_srtp says %s, the running pipe transport "
 			"has %s: it keeps that until the dataplane restarts\n",
-			suite_name(pp.cfg->pipe_srtp), suite_name(t->srtp_suite));
+			cp_suite_name(pp.cfg->pipe_srtp), cp_suite_name(t->srtp_suite));
 	if (!cp_cluster_enabled() || t != NULL || pp.making_transport)
 		return;
 	t = calloc(1, sizeof(*t));
@@ -373,7 +364,7 @@ call_far_end(struct ensure *e)
 	    cascade_srtp_key_to_base64(e->key, cascade_srtp_master_bytes(suite), b64, sizeof(b64)) >
 		    0)
 		json_object_set_new(body, "srtp",
-				    json_pack("{s:s,s:s}", "cryptoSuite", suite_name(suite),
+				    json_pack("{s:s,s:s}", "cryptoSuite", cp_suite_name(suite),
 					      "keyBase64", b64));
 	explicit_bzero(b64, sizeof(b64));
 	explicit_bzero(e->key, sizeof(e->key));
@@ -833,7 +824,7 @@ pipe_consumer_done(struct add_call *ac, const char *err)
 	if (err == NULL && cp_media_add_consumer(c) == 0) {
 		fprintf(stderr, "cascade-cp: pipes: %s out to node %s (ssrc %08x%s%s)\n", c->p->id,
 			c->pipe_node, c->ssrc, ac->suite != CASCADE_SUITE_NONE ? ", SRTP " : "",
-			ac->suite != CASCADE_SUITE_NONE ? suite_name(ac->suite) : "");
+			ac->suite != CASCADE_SUITE_NONE ? cp_suite_name(ac->suite) : "");
 		add_answer(ac, 200, NULL);
 	} else {
 		if (err != NULL && c->slot != UINT32_MAX)
@@ -962,8 +953,8 @@ pipe_srtp_of(struct evhttp_request *req, json_t *body, uint8_t *suite, uint8_t *
 		cp_http_error(req, CP_API_CONFLICT,
 			      "srtp: this node pipes %s, the request %s: cluster.pipe_srtp must be "
 			      "the same on every node",
-			      ours == CASCADE_SUITE_NONE ? "plain RTP" : suite_name(ours),
-			      *suite == CASCADE_SUITE_NONE ? "plain RTP" : suite_name(*suite));
+			      ours == CASCADE_SUITE_NONE ? "plain RTP" : cp_suite_name(ours),
+			      *suite == CASCADE_SUITE_NONE ? "plain RTP" : cp_suite_name(*suite));
 		return -1;
 	}
 	if (v == NULL)
@@ -1126,7 +1117,7 @@ cp_pipe_stats(void)
 	cp_consumers_each(stat_out, out);
 	return json_pack("{s:o,s:o,s:o}", "transport",
 			 t != NULL ? json_pack("{s:s,s:s,s:i,s:s}", "id", t->id, "ip", t->ip, "port",
-					       (int)t->port, "srtp", suite_name(t->srtp_suite))
+					       (int)t->port, "srtp", cp_suite_name(t->srtp_suite))
 				   : json_null(),
 			 "in", in, "out", out);
 }

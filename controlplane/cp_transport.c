@@ -109,11 +109,12 @@ cp_transport_get(const char *id)
 static void room_add(const char *name);
 static void room_del(const char *name);
 
-/* The suite's mediasoup name, for an SRTP transport's CASCADE_SUITE_* (not NONE). */
-static const char *
-suite_name(uint8_t suite)
+const char *
+cp_suite_name(uint8_t suite)
 {
-	return cascade_srtp_suite_info((enum cascade_srtp_suite)(suite - 1))->name;
+	return suite == CASCADE_SUITE_NONE
+		       ? "none"
+		       : cascade_srtp_suite_info((enum cascade_srtp_suite)(suite - 1))->name;
 }
 
 /* A key as base64 (a JSON string, NULL on failure); the text buffer is wiped. */
@@ -423,7 +424,7 @@ transport_json(const struct cp_transport *t)
 	if (!t->rtcp_mux)
 		json_object_set_new(j, "rtcpTuple", tuple(t->ip, t->rtcp_port));
 	if (t->srtp_suite != CASCADE_SUITE_NONE) /* the suite only: keys are shown once, at create */
-		json_object_set_new(j, "srtpCryptoSuite", json_string(suite_name(t->srtp_suite)));
+		json_object_set_new(j, "srtpCryptoSuite", json_string(cp_suite_name(t->srtp_suite)));
 	if (t->remote_port != 0)
 		json_object_set_new(j, "remote",
 				    json_pack("{s:s,s:i,s:i}", "ip", t->remote_ip, "port",
@@ -575,7 +576,7 @@ on_created(const struct cascade_reply *rep, void *arg)
 		if (t->srtp_suite != CASCADE_SUITE_NONE)
 			json_object_set_new(j, "srtpParameters",
 					    json_pack("{s:s,s:o}", "cryptoSuite",
-						      suite_name(t->srtp_suite), "keyBase64",
+						      cp_suite_name(t->srtp_suite), "keyBase64",
 						      key_json(t->srtp_suite, t->local_key)));
 		cp_http_json(c->req, 200, j);
 	}
@@ -855,7 +856,7 @@ srtp_params(struct evhttp_request *req, const struct cp_transport *t, json_t *v,
 	if ((uint8_t)(ws + 1) != t->srtp_suite) {
 		cp_http_error(req, CP_API_BAD_REQUEST,
 			      "srtpParameters.cryptoSuite: %s differs from the transport's %s",
-			      json_string_value(suite), suite_name(t->srtp_suite));
+			      json_string_value(suite), cp_suite_name(t->srtp_suite));
 		return -1;
 	}
 	if (!json_is_string(b64)) {
@@ -867,7 +868,7 @@ srtp_params(struct evhttp_request *req, const struct cp_transport *t, json_t *v,
 		if (rc == -EMSGSIZE)
 			cp_http_error(req, CP_API_BAD_REQUEST,
 				      "srtpParameters.keyBase64: %s needs %u bytes of key and salt",
-				      suite_name(t->srtp_suite),
+				      cp_suite_name(t->srtp_suite),
 				      cascade_srtp_master_bytes(t->srtp_suite));
 		else
 			cp_http_error(req, CP_API_BAD_REQUEST,
