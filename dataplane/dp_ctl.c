@@ -48,7 +48,7 @@ dp_ctl_init(struct dp_ctx *c)
 static void
 flush_pending(struct dp_ctx *c)
 {
-	struct cascade_ring *rr = cascade_seg_reply_ring(&c->seg);
+	const struct cascade_ring_ref *rr = cascade_seg_reply_ring(&c->seg);
 	uint32_t i = 0;
 
 	while (i < n_pending && cascade_ring_push(rr, &pending[i], sizeof(pending[i])) == 0)
@@ -61,7 +61,7 @@ flush_pending(struct dp_ctx *c)
 static uint32_t
 do_commands(struct dp_ctx *c)
 {
-	struct cascade_ring *cr = cascade_seg_cmd_ring(&c->seg);
+	const struct cascade_ring_ref *cr = cascade_seg_cmd_ring(&c->seg);
 	struct cascade_reply r;
 	struct cascade_cmd cmd;
 	uint32_t n = 0;
@@ -112,7 +112,7 @@ do_learns(struct dp_ctx *c)
 static void
 slow_up(struct dp_ctx *c, struct rte_mbuf *m)
 {
-	struct cascade_ring *sr = cascade_seg_slow_ring(&c->seg);
+	const struct cascade_ring_ref *sr = cascade_seg_slow_ring(&c->seg);
 	struct cascade_pkt *pkt;
 	struct dp_addr_key key;
 	struct dp_l4 l4;
@@ -231,7 +231,7 @@ inject_one(struct dp_ctx *c, const struct cascade_pkt *pkt)
 static uint32_t
 do_inject(struct dp_ctx *c)
 {
-	struct cascade_ring *ir = cascade_seg_inject_ring(&c->seg);
+	const struct cascade_ring_ref *ir = cascade_seg_inject_ring(&c->seg);
 	const struct cascade_pkt *pkt;
 	uint32_t n = 0;
 

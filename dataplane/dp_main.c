@@ -34,7 +34,7 @@ on_signal(int sig)
 static int
 workers_init(struct dp_ctx *c)
 {
-	struct cascade_seg_hdr *h = c->seg.hdr;
+	const struct cascade_seg_hdr *h = &c->seg.lay;
 	unsigned int lcore;
 	uint32_t i = 0;
 	char name[RTE_RING_NAMESIZE];

@@ -24,6 +24,12 @@
 
 #include "dp.h"
 
+static struct cascade_ring *
+seg_ring(struct cascade_seg_hdr *h, uint64_t off)
+{
+	return (struct cascade_ring *)((uint8_t *)h + off);
+}
+
 static bool
 owner_alive(const char *path)
 {
@@ -56,6 +62,7 @@ dp_seg_create(struct dp_ctx *c)
 	struct cascade_seg_hdr layout;
 	struct cascade_seg_hdr *h;
 	uint64_t size, epoch = 0;
+	char why[160];
 	int fd;
 
 	size = cascade_seg_layout(&layout, &g);
@@ -90,16 +97,12 @@ dp_seg_create(struct dp_ctx *c)
 	/* ftruncate gave zeroed memory: counters and directories start empty. */
 	memcpy(h, &layout, sizeof(layout));
 	h->magic = 0; /* written last */
-	c->seg.hdr = h;
-	c->seg.size = size;
-	cascade_ring_init(cascade_seg_cmd_ring(&c->seg), sizeof(struct cascade_cmd), g.cmd_slots);
-	cascade_ring_init(cascade_seg_reply_ring(&c->seg), sizeof(struct cascade_reply),
-			  g.cmd_slots);
-	cascade_ring_init(cascade_seg_event_ring(&c->seg), sizeof(struct cascade_event),
+	cascade_ring_init(seg_ring(h, layout.cmd_off), sizeof(struct cascade_cmd), g.cmd_slots);
+	cascade_ring_init(seg_ring(h, layout.reply_off), sizeof(struct cascade_reply), g.cmd_slots);
+	cascade_ring_init(seg_ring(h, layout.event_off), sizeof(struct cascade_event),
 			  g.event_slots);
-	cascade_ring_init(cascade_seg_slow_ring(&c->seg), sizeof(struct cascade_pkt), g.pkt_slots);
-	cascade_ring_init(cascade_seg_inject_ring(&c->seg), sizeof(struct cascade_pkt),
-			  g.pkt_slots);
+	cascade_ring_init(seg_ring(h, layout.slow_off), sizeof(struct cascade_pkt), g.pkt_slots);
+	cascade_ring_init(seg_ring(h, layout.inject_off), sizeof(struct cascade_pkt), g.pkt_slots);
 	if (getrandom(&epoch, sizeof(epoch), 0) != sizeof(epoch))
 		epoch = rte_rdtsc();
 	h->epoch = epoch | 1;
@@ -112,6 +115,13 @@ dp_seg_create(struct dp_ctx *c)
 	/* pairs with the acquire reads of peers that check magic before anything else */
 	atomic_thread_fence(memory_order_release);
 	h->magic = CASCADE_SEG_MAGIC;
+	/* the dataplane's own view (private geometry and ring handles), as any peer's */
+	if (cascade_seg_open(&c->seg, h, size, why, sizeof(why)) < 0) {
+		DP_LOG(ERR, "segment %s: own layout refused: %s", c->opt.segment, why);
+		munmap(h, size);
+		shm_unlink(c->seg_path);
+		return -EPROTO;
+	}
 	DP_LOG(INFO, "segment=%s bytes=%" PRIu64 " epoch=%016" PRIx64, c->opt.segment, size,
 	       h->epoch);
 	return 0;
@@ -150,7 +160,7 @@ void
 dp_dir_write_transport(struct dp_ctx *c, uint32_t slot)
 {
 	struct cascade_dir_transport *d =
-		(struct cascade_dir_transport *)cascade_seg_at(&c->seg, c->seg.hdr->dir_transport_off);
+		(struct cascade_dir_transport *)cascade_seg_at(&c->seg, c->seg.lay.dir_transport_off);
 	const struct dp_transport *t = &c->transports[slot];
 	const struct dp_peer *peer = atomic_load_explicit(&t->peer, memory_order_relaxed);
 
@@ -172,7 +182,7 @@ void
 dp_dir_write_producer(struct dp_ctx *c, uint32_t slot)
 {
 	struct cascade_dir_producer *d =
-		(struct cascade_dir_producer *)cascade_seg_at(&c->seg, c->seg.hdr->dir_producer_off);
+		(struct cascade_dir_producer *)cascade_seg_at(&c->seg, c->seg.lay.dir_producer_off);
 	const struct dp_producer *p = &c->producers[slot];
 
 	d += slot;
@@ -188,7 +198,7 @@ void
 dp_dir_write_consumer(struct dp_ctx *c, uint32_t slot)
 {
 	struct cascade_dir_consumer *d =
-		(struct cascade_dir_consumer *)cascade_seg_at(&c->seg, c->seg.hdr->dir_consumer_off);
+		(struct cascade_dir_consumer *)cascade_seg_at(&c->seg, c->seg.lay.dir_consumer_off);
 	const struct dp_consumer *k = &c->consumers[slot];
 
 	d += slot;

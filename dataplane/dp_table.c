@@ -311,15 +311,15 @@ defer_run(struct dp_ctx *c, struct defer *d)
 		rte_hash_free_key_with_position(d->h, d->pos);
 		break;
 	case DEFER_SLOT_TP:
-		zero_obj_stats(c, c->seg.hdr->transport_stats_off, c->opt.max_transports, d->slot);
+		zero_obj_stats(c, c->seg.lay.transport_stats_off, c->opt.max_transports, d->slot);
 		slot_put(&m.tp, d->slot);
 		break;
 	case DEFER_SLOT_PROD:
-		zero_obj_stats(c, c->seg.hdr->producer_stats_off, c->opt.max_producers, d->slot);
+		zero_obj_stats(c, c->seg.lay.producer_stats_off, c->opt.max_producers, d->slot);
 		slot_put(&m.prod, d->slot);
 		break;
 	case DEFER_SLOT_CONS:
-		zero_obj_stats(c, c->seg.hdr->consumer_stats_off, c->opt.max_consumers, d->slot);
+		zero_obj_stats(c, c->seg.lay.consumer_stats_off, c->opt.max_consumers, d->slot);
 		slot_put(&m.cons, d->slot);
 		break;
 	case DEFER_CALL:

@@ -62,7 +62,7 @@ cmd_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (*end != '\0' || i >= dp.n_workers)
 		return -EINVAL;
 	st = (const struct cascade_lcore_stats *)cascade_seg_at(&dp.seg,
-								dp.seg.hdr->lcore_stats_off);
+								dp.seg.lay.lcore_stats_off);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "lcore_id", dp.workers[i]->lcore_id);
 	put_lcore_stats(d, &st[i]);
@@ -86,9 +86,9 @@ obj_max(enum obj_kind k)
 static uint64_t
 obj_stats_off(enum obj_kind k)
 {
-	return k == OBJ_TRANSPORT  ? dp.seg.hdr->transport_stats_off
-	       : k == OBJ_PRODUCER ? dp.seg.hdr->producer_stats_off
-				   : dp.seg.hdr->consumer_stats_off;
+	return k == OBJ_TRANSPORT  ? dp.seg.lay.transport_stats_off
+	       : k == OBJ_PRODUCER ? dp.seg.lay.producer_stats_off
+				   : dp.seg.lay.consumer_stats_off;
 }
 
 /* Slot i of kind k: whether it is in use, and its id, generation and SSRC (0 if none). */

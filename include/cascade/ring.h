@@ -12,6 +12,9 @@
  *
  * Hand-written rather than rte_ring because the peer process has no EAL and
  * the layout must be fixed by this ABI, not by DPDK's version.
+ *
+ * Each process works through a struct cascade_ring_ref, its private copy of
+ * the geometry: the shared header is read once, at cascade_ring_open().
  */
 #ifndef CASCADE_RING_H
 #define CASCADE_RING_H
@@ -63,12 +66,62 @@ cascade_ring_init(struct cascade_ring *r, uint32_t slot_size, uint32_t n_slots)
 	return 0;
 }
 
-/* Slots in use, as seen from either side (a snapshot). */
-static inline uint32_t
-cascade_ring_count(const struct cascade_ring *r)
+/*
+ * A process's handle on a ring: where it lies and its geometry, read and
+ * checked once (cascade_ring_open) when the segment is laid out or attached,
+ * then kept privately. Every operation below indexes slots with this copy,
+ * never with the shared header, so a peer that scribbles on the header (or on
+ * head and tail) cannot make this process read or write outside the ring: at
+ * worst it sees garbage messages, which every reader validates anyway.
+ */
+struct cascade_ring_ref {
+	struct cascade_ring *shm;
+	uint8_t *slots;
+	uint32_t slot_size;
+	uint32_t n_slots;
+	uint32_t mask;
+	uint32_t pad;
+};
+
+/*
+ * Take a handle on the ring at mem, of which avail bytes are mapped, whose
+ * slots must be slot_size bytes (the message type this side expects): the
+ * shared header must say slot_size and a power-of-two slot count, and the
+ * slots must fit in avail. Returns 0 and fills ref, or -EPROTO.
+ */
+static inline int
+cascade_ring_open(struct cascade_ring_ref *ref, void *mem, size_t avail, uint32_t slot_size)
 {
-	uint32_t h = atomic_load_explicit(&((struct cascade_ring *)r)->head, memory_order_acquire);
-	uint32_t t = atomic_load_explicit(&((struct cascade_ring *)r)->tail, memory_order_acquire);
+	struct cascade_ring *r = (struct cascade_ring *)mem;
+	uint32_t n;
+
+	memset(ref, 0, sizeof(*ref));
+	if (avail < sizeof(*r) || slot_size == 0 || slot_size % 8 != 0)
+		return -EPROTO;
+	n = r->n_slots;
+	if (r->slot_size != slot_size || n == 0 || (n & (n - 1)) != 0 || r->mask != n - 1 ||
+	    cascade_ring_bytes(slot_size, n) > avail)
+		return -EPROTO;
+	ref->shm = r;
+	ref->slots = r->slots;
+	ref->slot_size = slot_size;
+	ref->n_slots = n;
+	ref->mask = n - 1;
+	return 0;
+}
+
+static inline uint8_t *
+cascade_ring_slot(const struct cascade_ring_ref *r, uint32_t idx)
+{
+	return r->slots + (size_t)(idx & r->mask) * r->slot_size;
+}
+
+/* Slots in use, as seen from either side (a snapshot; a scribbled index may exceed n_slots). */
+static inline uint32_t
+cascade_ring_count(const struct cascade_ring_ref *r)
+{
+	uint32_t h = atomic_load_explicit(&r->shm->head, memory_order_acquire);
+	uint32_t t = atomic_load_explicit(&r->shm->tail, memory_order_acquire);
 	return h - t;
 }
 
@@ -78,23 +131,23 @@ cascade_ring_count(const struct cascade_ring *r)
  * call this.
  */
 static inline void *
-cascade_ring_reserve(struct cascade_ring *r)
+cascade_ring_reserve(const struct cascade_ring_ref *r)
 {
-	uint32_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t h = atomic_load_explicit(&r->shm->head, memory_order_relaxed);
 	/* pairs with the consumer's release store of tail in cascade_ring_release() */
-	uint32_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
+	uint32_t t = atomic_load_explicit(&r->shm->tail, memory_order_acquire);
 	if (h - t >= r->n_slots)
 		return NULL;
-	return r->slots + (size_t)(h & r->mask) * r->slot_size;
+	return cascade_ring_slot(r, h);
 }
 
 /* Producer side: publish the slot returned by cascade_ring_reserve(). */
 static inline void
-cascade_ring_commit(struct cascade_ring *r)
+cascade_ring_commit(const struct cascade_ring_ref *r)
 {
-	uint32_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t h = atomic_load_explicit(&r->shm->head, memory_order_relaxed);
 	/* pairs with the consumer's acquire load of head in cascade_ring_peek() */
-	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	atomic_store_explicit(&r->shm->head, h + 1, memory_order_release);
 }
 
 /*
@@ -102,7 +155,7 @@ cascade_ring_commit(struct cascade_ring *r)
  * publish it. Returns 0, -ENOBUFS when full, -EMSGSIZE when len is too big.
  */
 static inline int
-cascade_ring_push(struct cascade_ring *r, const void *msg, size_t len)
+cascade_ring_push(const struct cascade_ring_ref *r, const void *msg, size_t len)
 {
 	void *slot;
 
@@ -122,23 +175,23 @@ cascade_ring_push(struct cascade_ring *r, const void *msg, size_t len)
  * consumer may call this.
  */
 static inline const void *
-cascade_ring_peek(struct cascade_ring *r)
+cascade_ring_peek(const struct cascade_ring_ref *r)
 {
-	uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t t = atomic_load_explicit(&r->shm->tail, memory_order_relaxed);
 	/* pairs with the producer's release store of head in cascade_ring_commit() */
-	uint32_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint32_t h = atomic_load_explicit(&r->shm->head, memory_order_acquire);
 	if (h == t)
 		return NULL;
-	return r->slots + (size_t)(t & r->mask) * r->slot_size;
+	return cascade_ring_slot(r, t);
 }
 
 /* Consumer side: hand the slot from cascade_ring_peek() back to the producer. */
 static inline void
-cascade_ring_release(struct cascade_ring *r)
+cascade_ring_release(const struct cascade_ring_ref *r)
 {
-	uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t t = atomic_load_explicit(&r->shm->tail, memory_order_relaxed);
 	/* pairs with the producer's acquire load of tail in cascade_ring_reserve() */
-	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+	atomic_store_explicit(&r->shm->tail, t + 1, memory_order_release);
 }
 
 /*
@@ -146,7 +199,7 @@ cascade_ring_release(struct cascade_ring *r)
  * truncated to cap) and release its slot. Returns 0 or -EAGAIN when empty.
  */
 static inline int
-cascade_ring_pop(struct cascade_ring *r, void *buf, size_t cap)
+cascade_ring_pop(const struct cascade_ring_ref *r, void *buf, size_t cap)
 {
 	const void *slot = cascade_ring_peek(r);
 

@@ -186,10 +186,19 @@ cascade_seg_layout(struct cascade_seg_hdr *h, const struct cascade_seg_geometry 
 	return off;
 }
 
-/* A mapped segment, as a peer sees it. */
+/*
+ * A mapped segment, as one process sees it. hdr points into shared memory; lay
+ * is this process's private copy of the header's geometry (sizes, capacities,
+ * offsets), taken and checked once when the segment was laid out or attached,
+ * and the ring handles are built from it. Readers of offsets and capacities
+ * use lay, so a peer that scribbles on the shared header cannot make this
+ * process read or write outside the segment.
+ */
 struct cascade_seg {
 	struct cascade_seg_hdr *hdr;
 	size_t size;
+	struct cascade_seg_hdr lay;
+	struct cascade_ring_ref cmd, reply, event, slow, inject;
 };
 
 static inline void *
@@ -198,49 +207,143 @@ cascade_seg_at(const struct cascade_seg *s, uint64_t off)
 	return (uint8_t *)s->hdr + off;
 }
 
-static inline struct cascade_ring *
+static inline const struct cascade_ring_ref *
 cascade_seg_cmd_ring(const struct cascade_seg *s)
 {
-	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->cmd_off);
+	return &s->cmd;
 }
-static inline struct cascade_ring *
+static inline const struct cascade_ring_ref *
 cascade_seg_reply_ring(const struct cascade_seg *s)
 {
-	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->reply_off);
+	return &s->reply;
 }
-static inline struct cascade_ring *
+static inline const struct cascade_ring_ref *
 cascade_seg_event_ring(const struct cascade_seg *s)
 {
-	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->event_off);
+	return &s->event;
 }
-static inline struct cascade_ring *
+static inline const struct cascade_ring_ref *
 cascade_seg_slow_ring(const struct cascade_seg *s)
 {
-	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->slow_off);
+	return &s->slow;
 }
-static inline struct cascade_ring *
+static inline const struct cascade_ring_ref *
 cascade_seg_inject_ring(const struct cascade_seg *s)
 {
-	return (struct cascade_ring *)cascade_seg_at(s, s->hdr->inject_off);
+	return &s->inject;
+}
+
+/*
+ * Take this process's view of a segment of size bytes mapped at h whose
+ * header is believed complete: check the ABI and every message size, open the
+ * five rings, recompute the whole layout from the header's capacities and the
+ * rings' slot counts and require the header's offsets to be exactly those,
+ * inside size. Fills s (hdr, size, lay, the ring handles). Returns 0, or
+ * -EPROTO with a reason in err. Used by attach and by the creator alike.
+ */
+static inline int
+cascade_seg_open(struct cascade_seg *s, struct cascade_seg_hdr *h, size_t size, char *err,
+		 size_t errlen)
+{
+	struct cascade_seg_hdr lay, want;
+	struct cascade_seg_geometry g;
+	const struct cascade_ring *cr, *er, *pr;
+
+	memset(s, 0, sizeof(*s));
+	if (size < sizeof(lay)) {
+		snprintf(err, errlen, "too small to hold a header");
+		return -EPROTO;
+	}
+	memcpy(&lay, h, sizeof(lay));
+	if (lay.magic != CASCADE_SEG_MAGIC || lay.abi_version != CASCADE_ABI_VERSION ||
+	    lay.hdr_size != sizeof(lay) || lay.cmd_size != sizeof(struct cascade_cmd) ||
+	    lay.reply_size != sizeof(struct cascade_reply) ||
+	    lay.event_size != sizeof(struct cascade_event) ||
+	    lay.pkt_size != sizeof(struct cascade_pkt) ||
+	    lay.lcore_stats_size != sizeof(struct cascade_lcore_stats) ||
+	    lay.obj_stats_size != sizeof(struct cascade_obj_stats) ||
+	    lay.dir_transport_size != sizeof(struct cascade_dir_transport) ||
+	    lay.dir_producer_size != sizeof(struct cascade_dir_producer) ||
+	    lay.dir_consumer_size != sizeof(struct cascade_dir_consumer) ||
+	    lay.seg_size > size) {
+		snprintf(err, errlen,
+			 "ABI mismatch (segment abi %u, this program abi %u, or message sizes "
+			 "differ)",
+			 lay.magic == CASCADE_SEG_MAGIC ? lay.abi_version : 0, CASCADE_ABI_VERSION);
+		return -EPROTO;
+	}
+	/* slot counts from the rings themselves, each checked against its room */
+	if (lay.cmd_off > size || lay.event_off > size || lay.slow_off > size) {
+		snprintf(err, errlen, "ring offsets past the segment's end");
+		return -EPROTO;
+	}
+	cr = (const struct cascade_ring *)((uint8_t *)h + lay.cmd_off);
+	er = (const struct cascade_ring *)((uint8_t *)h + lay.event_off);
+	pr = (const struct cascade_ring *)((uint8_t *)h + lay.slow_off);
+	if (size - lay.cmd_off < sizeof(*cr) || size - lay.event_off < sizeof(*er) ||
+	    size - lay.slow_off < sizeof(*pr)) {
+		snprintf(err, errlen, "ring headers past the segment's end");
+		return -EPROTO;
+	}
+	g.n_lcores = lay.n_lcores;
+	g.max_transports = lay.max_transports;
+	g.max_producers = lay.max_producers;
+	g.max_consumers = lay.max_consumers;
+	g.cmd_slots = cr->n_slots;
+	g.event_slots = er->n_slots;
+	g.pkt_slots = pr->n_slots;
+	if (g.n_lcores == 0 || g.n_lcores > 1024 || g.max_transports > (1u << 24) ||
+	    g.max_producers > (1u << 24) || g.max_consumers > (1u << 24) ||
+	    g.cmd_slots > (1u << 20) || g.event_slots > (1u << 20) || g.pkt_slots > (1u << 20) ||
+	    cascade_seg_layout(&want, &g) > size || want.seg_size != lay.seg_size ||
+	    want.cmd_off != lay.cmd_off || want.reply_off != lay.reply_off ||
+	    want.event_off != lay.event_off || want.slow_off != lay.slow_off ||
+	    want.inject_off != lay.inject_off || want.lcore_stats_off != lay.lcore_stats_off ||
+	    want.transport_stats_off != lay.transport_stats_off ||
+	    want.producer_stats_off != lay.producer_stats_off ||
+	    want.consumer_stats_off != lay.consumer_stats_off ||
+	    want.dir_transport_off != lay.dir_transport_off ||
+	    want.dir_producer_off != lay.dir_producer_off ||
+	    want.dir_consumer_off != lay.dir_consumer_off) {
+		snprintf(err, errlen, "header inconsistent with its own capacities");
+		return -EPROTO;
+	}
+	if (cascade_ring_open(&s->cmd, (uint8_t *)h + lay.cmd_off, lay.reply_off - lay.cmd_off,
+			      sizeof(struct cascade_cmd)) < 0 ||
+	    cascade_ring_open(&s->reply, (uint8_t *)h + lay.reply_off,
+			      lay.event_off - lay.reply_off, sizeof(struct cascade_reply)) < 0 ||
+	    cascade_ring_open(&s->event, (uint8_t *)h + lay.event_off,
+			      lay.slow_off - lay.event_off, sizeof(struct cascade_event)) < 0 ||
+	    cascade_ring_open(&s->slow, (uint8_t *)h + lay.slow_off,
+			      lay.inject_off - lay.slow_off, sizeof(struct cascade_pkt)) < 0 ||
+	    cascade_ring_open(&s->inject, (uint8_t *)h + lay.inject_off,
+			      lay.lcore_stats_off - lay.inject_off, sizeof(struct cascade_pkt)) < 0) {
+		snprintf(err, errlen, "a ring's header is inconsistent");
+		memset(s, 0, sizeof(*s));
+		return -EPROTO;
+	}
+	s->hdr = h;
+	s->size = size;
+	s->lay = lay;
+	return 0;
 }
 
 /*
  * Map the segment named name (as given to cascade-dp --segment) read-write and
- * check its ABI. Returns 0 and fills s, or -errno with a reason in err (errlen
- * bytes): ENOENT no such segment (dataplane not running), EPROTO wrong magic or
- * ABI version or message size. Any thread; the caller unmaps with
- * cascade_seg_detach().
+ * check it (cascade_seg_open). Returns 0 and fills s, or -errno with a reason
+ * in err (errlen bytes): ENOENT no such segment (dataplane not running),
+ * EPROTO wrong magic, ABI version, message size or an inconsistent header.
+ * Any thread; the caller unmaps with cascade_seg_detach().
  */
 static inline int
 cascade_seg_attach(struct cascade_seg *s, const char *name, char *err, size_t errlen)
 {
-	char path[CASCADE_SEG_NAME_MAX + 16];
-	struct cascade_seg_hdr probe, *h;
+	char path[CASCADE_SEG_NAME_MAX + 16], why[160];
+	struct cascade_seg_hdr *h;
 	struct stat st;
 	int fd, rc;
 
-	s->hdr = NULL;
-	s->size = 0;
+	memset(s, 0, sizeof(*s));
 	snprintf(path, sizeof(path), "/cascade.%s", name);
 	fd = shm_open(path, O_RDWR, 0);
 	if (fd < 0) {
@@ -249,7 +352,7 @@ cascade_seg_attach(struct cascade_seg *s, const char *name, char *err, size_t er
 			 strerror(errno));
 		return rc;
 	}
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(probe)) {
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(*h)) {
 		snprintf(err, errlen, "segment %s: too small to hold a header", name);
 		close(fd);
 		return -EPROTO;
@@ -262,27 +365,12 @@ cascade_seg_attach(struct cascade_seg *s, const char *name, char *err, size_t er
 		snprintf(err, errlen, "segment %s: mmap: %s", name, strerror(errno));
 		return rc;
 	}
-	if (h->magic != CASCADE_SEG_MAGIC || h->abi_version != CASCADE_ABI_VERSION ||
-	    h->hdr_size != sizeof(*h) || h->cmd_size != sizeof(struct cascade_cmd) ||
-	    h->reply_size != sizeof(struct cascade_reply) ||
-	    h->event_size != sizeof(struct cascade_event) ||
-	    h->pkt_size != sizeof(struct cascade_pkt) ||
-	    h->lcore_stats_size != sizeof(struct cascade_lcore_stats) ||
-	    h->obj_stats_size != sizeof(struct cascade_obj_stats) ||
-	    h->dir_transport_size != sizeof(struct cascade_dir_transport) ||
-	    h->dir_producer_size != sizeof(struct cascade_dir_producer) ||
-	    h->dir_consumer_size != sizeof(struct cascade_dir_consumer) ||
-	    h->seg_size > (uint64_t)st.st_size) {
-		snprintf(err, errlen,
-			 "segment %s: ABI mismatch (segment abi %u, this program abi %u, or "
-			 "message sizes differ)",
-			 name, h->magic == CASCADE_SEG_MAGIC ? h->abi_version : 0,
-			 CASCADE_ABI_VERSION);
+	rc = cascade_seg_open(s, h, (size_t)st.st_size, why, sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "segment %s: %s", name, why);
 		munmap(h, (size_t)st.st_size);
-		return -EPROTO;
+		return rc;
 	}
-	s->hdr = h;
-	s->size = (size_t)st.st_size;
 	return 0;
 }
 
@@ -291,8 +379,7 @@ cascade_seg_detach(struct cascade_seg *s)
 {
 	if (s->hdr != NULL)
 		munmap(s->hdr, s->size);
-	s->hdr = NULL;
-	s->size = 0;
+	memset(s, 0, sizeof(*s));
 }
 
 /*
@@ -325,7 +412,7 @@ cascade_seg_obj_stats(const struct cascade_seg *s, uint64_t base, uint32_t max, 
 	uint32_t l;
 
 	memset(out, 0, sizeof(*out));
-	for (l = 0; l < s->hdr->n_lcores; l++) {
+	for (l = 0; l < s->lay.n_lcores; l++) {
 		const volatile struct cascade_obj_stats *o = &st[(uint64_t)l * max + slot];
 		out->rx_pkts += o->rx_pkts;
 		out->rx_bytes += o->rx_bytes;
@@ -343,11 +430,11 @@ static inline void
 cascade_seg_lcore_stats(const struct cascade_seg *s, struct cascade_lcore_stats *out)
 {
 	const struct cascade_lcore_stats *st =
-		(const struct cascade_lcore_stats *)cascade_seg_at(s, s->hdr->lcore_stats_off);
+		(const struct cascade_lcore_stats *)cascade_seg_at(s, s->lay.lcore_stats_off);
 	uint32_t l, i;
 
 	memset(out, 0, sizeof(*out));
-	for (l = 0; l < s->hdr->n_lcores; l++) {
+	for (l = 0; l < s->lay.n_lcores; l++) {
 		const volatile struct cascade_lcore_stats *b = &st[l];
 		for (i = 0; i < CASCADE_LC_MAX; i++)
 			out->ctr[i] += b->ctr[i];

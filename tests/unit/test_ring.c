@@ -23,26 +23,36 @@
 #define STRESS_SLOT 64
 #define STRESS_SLOTS 64
 
-static struct cascade_ring *
+/* A ring in fresh memory and a handle on it (freed with ring_free). */
+static struct cascade_ring_ref *
 ring_new(uint32_t slot_size, uint32_t n_slots)
 {
+	struct cascade_ring_ref *ref = malloc(sizeof(*ref));
+	size_t bytes = cascade_ring_bytes(slot_size, n_slots);
 	void *mem = NULL;
 
-	assert_int_equal(
-		posix_memalign(&mem, CASCADE_CACHE_LINE, cascade_ring_bytes(slot_size, n_slots)),
-		0);
+	assert_non_null(ref);
+	assert_int_equal(posix_memalign(&mem, CASCADE_CACHE_LINE, bytes), 0);
 	/* Garbage first: init must not rely on zeroed memory. */
-	memset(mem, 0xa5, cascade_ring_bytes(slot_size, n_slots));
+	memset(mem, 0xa5, bytes);
 	assert_int_equal(cascade_ring_init(mem, slot_size, n_slots), 0);
-	return mem;
+	assert_int_equal(cascade_ring_open(ref, mem, bytes, slot_size), 0);
+	return ref;
+}
+
+static void
+ring_free(const struct cascade_ring_ref *r)
+{
+	free(r->shm);
+	free((void *)r);
 }
 
 /* Start both indexes at v, as if the ring had carried v messages already. */
 static void
-ring_set_index(struct cascade_ring *r, uint32_t v)
+ring_set_index(const struct cascade_ring_ref *r, uint32_t v)
 {
-	atomic_store(&r->head, v);
-	atomic_store(&r->tail, v);
+	atomic_store(&r->shm->head, v);
+	atomic_store(&r->shm->tail, v);
 }
 
 static void
@@ -59,6 +69,7 @@ test_ring_init(void **state)
 {
 	_Alignas(CASCADE_CACHE_LINE) uint8_t mem[sizeof(struct cascade_ring) + 8 * 16];
 	struct cascade_ring *r = (struct cascade_ring *)mem;
+	struct cascade_ring_ref ref;
 
 	(void)state;
 	assert_int_equal(cascade_ring_bytes(16, 8), 192 + 128);
@@ -71,7 +82,12 @@ test_ring_init(void **state)
 	assert_int_equal(r->slot_size, 8);
 	assert_int_equal(r->n_slots, 16);
 	assert_int_equal(r->mask, 15);
-	assert_int_equal(cascade_ring_count(r), 0);
+	assert_int_equal(cascade_ring_open(&ref, mem, sizeof(mem), 8), 0);
+	assert_int_equal(cascade_ring_count(&ref), 0);
+	/* A handle is refused for another slot size, or when the slots do not fit. */
+	assert_int_equal(cascade_ring_open(&ref, mem, sizeof(mem), 16), -EPROTO);
+	assert_int_equal(cascade_ring_open(&ref, mem, sizeof(mem) - 1, 8), -EPROTO);
+	assert_int_equal(cascade_ring_open(&ref, mem, 100, 8), -EPROTO);
 	assert_int_equal(cascade_ring_init(r, 8, 1), 0);
 	assert_int_equal(r->mask, 0);
 	/* The producer's and consumer's indexes sit on their own cache lines. */
@@ -83,7 +99,7 @@ test_ring_init(void **state)
 static void
 test_ring_push_pop(void **state)
 {
-	struct cascade_ring *r = ring_new(16, 8);
+	const struct cascade_ring_ref *r = ring_new(16, 8);
 	uint8_t msg[32], out[32];
 	uint32_t i;
 
@@ -124,13 +140,13 @@ test_ring_push_pop(void **state)
 	assert_int_equal(out[4], 0xee);
 	assert_int_equal(cascade_ring_pop(r, out, 0), 0);
 	assert_int_equal(cascade_ring_count(r), 0);
-	free(r);
+	ring_free(r);
 }
 
 static void
 test_ring_reserve_peek(void **state)
 {
-	struct cascade_ring *r = ring_new(8, 4);
+	const struct cascade_ring_ref *r = ring_new(8, 4);
 	uint64_t *w;
 	const uint64_t *rd;
 	uint32_t i;
@@ -157,14 +173,14 @@ test_ring_reserve_peek(void **state)
 		cascade_ring_release(r);
 	}
 	assert_null(cascade_ring_peek(r));
-	free(r);
+	ring_free(r);
 }
 
 static void
 test_ring_index_wrap(void **state)
 {
 	static const uint32_t starts[] = {UINT32_MAX - 5, UINT32_MAX, UINT32_MAX - 7, 0x7ffffffe};
-	struct cascade_ring *r = ring_new(16, 8);
+	const struct cascade_ring_ref *r = ring_new(16, 8);
 	uint8_t msg[16], out[16];
 	uint32_t s, i, k, seq_in, seq_out, round;
 
@@ -186,7 +202,7 @@ test_ring_index_wrap(void **state)
 			assert_memory_equal(out, msg, 16);
 		}
 		assert_int_equal(cascade_ring_pop(r, out, sizeof(out)), -EAGAIN);
-		assert_int_equal(atomic_load(&r->head), starts[s] + 8);
+		assert_int_equal(atomic_load(&r->shm->head), starts[s] + 8);
 
 		/* Uneven bursts back and forth over the wrap point. */
 		ring_set_index(r, starts[s] - 20);
@@ -211,11 +227,44 @@ test_ring_index_wrap(void **state)
 		}
 		assert_true(seq_in > 20);
 	}
-	free(r);
+	ring_free(r);
+}
+
+/*
+ * A peer scribbles on the shared header and the indexes: this side's handle
+ * keeps its own geometry, so every slot it touches stays inside the ring (ASan
+ * would see a write or read past the buffer), and a header that no longer
+ * agrees with itself is refused when a handle is taken.
+ */
+static void
+test_ring_scribbled_header(void **state)
+{
+	const struct cascade_ring_ref *r = ring_new(16, 8);
+	uint8_t msg[16], out[16];
+	uint32_t i, bad[] = {0, 1, 7, 8, 9, 0x7fffffff, 0x80000000, UINT32_MAX};
+	struct cascade_ring_ref again;
+
+	(void)state;
+	memset(msg, 0x5a, sizeof(msg));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r->shm->slot_size = 1u << 30;
+		r->shm->n_slots = bad[i];
+		r->shm->mask = UINT32_MAX;
+		atomic_store(&r->shm->head, bad[i]);
+		atomic_store(&r->shm->tail, bad[(i + 3) % 8]);
+		if (cascade_ring_reserve(r) != NULL)
+			assert_int_equal(cascade_ring_push(r, msg, sizeof(msg)), 0);
+		while (cascade_ring_pop(r, out, sizeof(out)) == 0 &&
+		       cascade_ring_count(r) < 64)
+			;
+		assert_int_equal(cascade_ring_open(&again, r->shm, cascade_ring_bytes(16, 8), 16),
+				 -EPROTO);
+	}
+	ring_free(r);
 }
 
 struct stress {
-	struct cascade_ring *r;
+	const struct cascade_ring_ref *r;
 	uint32_t errors;
 	uint32_t received;
 };
@@ -281,8 +330,8 @@ test_ring_two_threads(void **state)
 	assert_int_equal(st.errors, 0);
 	assert_int_equal(st.received, STRESS_MSGS);
 	assert_int_equal(cascade_ring_count(st.r), 0);
-	assert_int_equal(atomic_load(&st.r->tail), (uint32_t)(UINT32_MAX - 1000 + STRESS_MSGS));
-	free(st.r);
+	assert_int_equal(atomic_load(&st.r->shm->tail), (uint32_t)(UINT32_MAX - 1000 + STRESS_MSGS));
+	ring_free(st.r);
 }
 
 int
@@ -295,6 +344,7 @@ main(void)
 		cmocka_unit_test(test_ring_push_pop),
 		cmocka_unit_test(test_ring_reserve_peek),
 		cmocka_unit_test(test_ring_index_wrap),
+		cmocka_unit_test(test_ring_scribbled_header),
 		cmocka_unit_test(test_ring_two_threads),
 	};
 	/* clang-format on */

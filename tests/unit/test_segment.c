@@ -229,12 +229,30 @@ seg_create(const struct cascade_seg_geometry *g, uint64_t file_size,
 		if (edit != NULL)
 			edit(&h);
 		memcpy(mem, &h, sizeof(h));
-		if (file_size >= size)
-			assert_int_equal(
-				cascade_ring_init(
-					(struct cascade_ring *)((uint8_t *)mem + h.cmd_off),
-					sizeof(struct cascade_cmd), g->cmd_slots),
-				0);
+		if (file_size >= size) {
+			uint8_t *b = mem;
+			struct cascade_seg_hdr ok;
+
+			/* the rings where a correct header puts them */
+			cascade_seg_layout(&ok, g);
+			assert_int_equal(cascade_ring_init((struct cascade_ring *)(b + ok.cmd_off),
+							   sizeof(struct cascade_cmd), g->cmd_slots),
+					 0);
+			assert_int_equal(cascade_ring_init((struct cascade_ring *)(b + ok.reply_off),
+							   sizeof(struct cascade_reply),
+							   g->cmd_slots),
+					 0);
+			assert_int_equal(cascade_ring_init((struct cascade_ring *)(b + ok.event_off),
+							   sizeof(struct cascade_event),
+							   g->event_slots),
+					 0);
+			assert_int_equal(cascade_ring_init((struct cascade_ring *)(b + ok.slow_off),
+							   sizeof(struct cascade_pkt), g->pkt_slots),
+					 0);
+			assert_int_equal(cascade_ring_init((struct cascade_ring *)(b + ok.inject_off),
+							   sizeof(struct cascade_pkt), g->pkt_slots),
+					 0);
+		}
 	}
 	munmap(mem, file_size);
 	return file_size;
@@ -326,6 +344,31 @@ bad_seg_size(struct cascade_seg_hdr *h)
 	h->seg_size += 64;
 }
 
+/* Offsets and capacities that disagree with each other, inside the file. */
+static void
+bad_cmd_off(struct cascade_seg_hdr *h)
+{
+	h->cmd_off += 64;
+}
+
+static void
+bad_dir_off(struct cascade_seg_hdr *h)
+{
+	h->dir_consumer_off = h->dir_producer_off;
+}
+
+static void
+bad_capacity(struct cascade_seg_hdr *h)
+{
+	h->max_consumers *= 2;
+}
+
+static void
+bad_lcores(struct cascade_seg_hdr *h)
+{
+	h->n_lcores = 0;
+}
+
 static void
 check_refused(void (*edit)(struct cascade_seg_hdr *), const char *want)
 {
@@ -358,6 +401,52 @@ test_attach_wrong_abi(void **state)
 	check_refused(bad_seg_size, "ABI mismatch");
 }
 
+/*
+ * A header whose offsets or capacities disagree is refused, even when every
+ * size is right, so nothing is ever read or written past what the layout
+ * says; so is a ring whose own header disagrees with its message type.
+ */
+static void
+test_attach_inconsistent(void **state)
+{
+	struct cascade_seg_hdr h;
+	struct cascade_seg s;
+	struct cascade_ring *r;
+	char err[256];
+	uint8_t *mem;
+	int fd;
+
+	(void)state;
+	check_refused(bad_cmd_off, "inconsistent");
+	check_refused(bad_dir_off, "inconsistent");
+	check_refused(bad_capacity, "inconsistent");
+	check_refused(bad_lcores, "inconsistent");
+
+	seg_create(&geometries[1], 0, NULL);
+	cascade_seg_layout(&h, &geometries[1]);
+	fd = shm_open(seg_path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	mem = mmap(NULL, h.seg_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(mem != MAP_FAILED);
+	r = (struct cascade_ring *)(mem + h.event_off);
+	r->slot_size = 4096; /* not a struct cascade_event */
+	assert_int_equal(cascade_seg_attach(&s, seg_name, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "ring"));
+	r->slot_size = sizeof(struct cascade_event);
+	r->mask = 0; /* n_slots says otherwise */
+	assert_int_equal(cascade_seg_attach(&s, seg_name, err, sizeof(err)), -EPROTO);
+	r->mask = r->n_slots - 1;
+	assert_int_equal(cascade_seg_attach(&s, seg_name, err, sizeof(err)), 0);
+	/* once attached, a scribbled geometry is not read again: the private copy rules */
+	r->n_slots = 1u << 30;
+	r->mask = UINT32_MAX;
+	assert_int_equal(s.event.n_slots, geometries[1].event_slots);
+	assert_int_equal(s.lay.event_off, h.event_off);
+	cascade_seg_detach(&s);
+	munmap(mem, h.seg_size);
+}
+
 static void
 test_attach_too_small(void **state)
 {
@@ -385,17 +474,19 @@ test_stats_sums(void **state)
 						      .event_slots = 4,
 						      .pkt_slots = 4};
 	struct cascade_seg_hdr h;
-	struct cascade_seg s = {NULL, 0};
+	struct cascade_seg s;
 	struct cascade_lcore_stats *ls, sum;
 	struct cascade_obj_stats *os, osum;
 	uint64_t size = cascade_seg_layout(&h, &g);
 	uint32_t l;
 
 	(void)state;
+	memset(&s, 0, sizeof(s));
 	assert_int_equal(posix_memalign((void **)&s.hdr, 64, size), 0);
 	memset(s.hdr, 0, size);
 	memcpy(s.hdr, &h, sizeof(h));
 	s.size = size;
+	s.lay = h;
 	ls = cascade_seg_at(&s, h.lcore_stats_off);
 	os = cascade_seg_at(&s, h.producer_stats_off);
 	for (l = 0; l < 3; l++) {
@@ -427,6 +518,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_attach_missing, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_wrong_abi, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_too_small, seg_setup, seg_teardown),
+		cmocka_unit_test_setup_teardown(test_attach_inconsistent, seg_setup, seg_teardown),
 		cmocka_unit_test(test_stats_sums),
 	};
 	/* clang-format on */
