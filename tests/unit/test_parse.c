@@ -13,7 +13,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <cascade/msg.h>
 
 #include "dp_parse.h"
+#include "fuzz_replay.h"
 
 /* The fuzz target, linked in to replay its corpus (tests/fuzz/fuzz_parse.c). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -1319,48 +1319,12 @@ test_pipeline(void **state)
 	assert_int_equal(dp_parse_demux(f.b + l4.payload_off, l4.payload_len), DP_CLASS_STUN);
 }
 
-static unsigned int
-replay_dir(const char *dir)
-{
-	char path[1024];
-	struct dirent *de;
-	unsigned int count = 0;
-	uint8_t *data;
-	DIR *d = opendir(dir);
-	FILE *fp;
-	long size;
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		fp = fopen(path, "rb");
-		assert_non_null(fp);
-		assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-		size = ftell(fp);
-		assert_true(size >= 0);
-		rewind(fp);
-		data = malloc((size_t)size + 1);
-		assert_non_null(data);
-		assert_int_equal(fread(data, 1, (size_t)size, fp), (size_t)size);
-		fclose(fp);
-		LLVMFuzzerTestOneInput(data, (size_t)size);
-		free(data);
-		count++;
-	}
-	closedir(d);
-	return count;
-}
-
 static void
 test_fuzz_inputs(void **state)
 {
 	(void)state;
 	/* Every crasher the fuzzer found lives on as a regression input. */
-	assert_true(replay_dir(CASCADE_FUZZ_DIR "/corpus") > 0);
-	replay_dir(CASCADE_FUZZ_DIR "/regressions");
+	fuzz_replay_target(CASCADE_FUZZ_DIR, "fuzz_parse", LLVMFuzzerTestOneInput);
 }
 
 int
