@@ -183,8 +183,9 @@ inject_one(struct dp_ctx *c, const struct cascade_pkt *pkt)
 	const struct cascade_addr *dst;
 	struct rte_mbuf *m;
 	uint8_t *h;
-	uint16_t hl, len = pkt->hdr.len;
+	uint16_t len = pkt->hdr.len;
 	uint32_t slot;
+	int hl;
 	void *data;
 
 	if (len > sizeof(pkt->data))
@@ -212,11 +213,16 @@ inject_one(struct dp_ctx *c, const struct cascade_pkt *pkt)
 	if (m == NULL)
 		return -ENOMEM;
 	h = rte_pktmbuf_mtod(m, uint8_t *);
-	hl = dp_write_l2l4(h, tp, peer, &tp->cfg.local, dst, len,
-			   __rte_raw_cksum(pkt->data, len, 0), true);
-	if (hl == 0 || (uint32_t)hl + len > rte_pktmbuf_tailroom(m)) {
+	if ((uint32_t)dp_l2l4_len(tp->cfg.port_id, tp->cfg.local.family) + len >
+	    rte_pktmbuf_tailroom(m)) {
 		rte_pktmbuf_free(m);
-		return hl == 0 ? -EHOSTUNREACH : -EMSGSIZE;
+		return -EMSGSIZE;
+	}
+	hl = dp_write_l2l4(h, tp->cfg.port_id, peer, &tp->cfg.local, dst, len,
+			   __rte_raw_cksum(pkt->data, len, 0), true);
+	if (hl < 0) {
+		rte_pktmbuf_free(m);
+		return hl;
 	}
 	memcpy(h + hl, pkt->data, len);
 	m->data_len = (uint16_t)(hl + len);
@@ -272,6 +278,7 @@ dp_ctl_loop(struct dp_ctx *c)
 		now = cascade_now_ns();
 		if (now - last_hb > 10 * 1000 * 1000) {
 			atomic_store_explicit(&c->seg.hdr->heartbeat_ns, now, memory_order_release);
+			dp_table_housekeep(c);
 			last_hb = now;
 		}
 		if (work == 0) {

@@ -131,7 +131,12 @@ struct cascade_cmd_producer {
 	uint32_t clock_rate; /* Hz of the RTP timestamp clock, e.g. 90000, 48000 */
 	uint8_t kind;        /* CASCADE_KIND_* */
 	uint8_t paused;
-	uint8_t pad[6];
+	/*
+	 * The worker (index, from 0) that owns it: chosen by the dataplane and
+	 * shown in the directory; ignored in commands.
+	 */
+	uint16_t lcore;
+	uint8_t pad[4];
 };
 static_assert(sizeof(struct cascade_cmd_producer) == 32, "producer cmd layout");
 
@@ -248,7 +253,8 @@ struct cascade_reply {
 static_assert(sizeof(struct cascade_reply) == 128, "reply layout");
 
 enum cascade_event_type {
-	CASCADE_EV_REMOTE_LEARNED = 1, /* comedia transport learned its remote tuple */
+	/* a transport learned its remote tuple (comedia; value 0) or its RTCP remote (value 1) */
+	CASCADE_EV_REMOTE_LEARNED = 1,
 	CASCADE_EV_STARTED,            /* dataplane (re)started; epoch in value */
 };
 

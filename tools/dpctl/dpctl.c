@@ -733,7 +733,7 @@ mac_str(const uint8_t m[6], char *buf, size_t len)
 static int
 run_dump(void)
 {
-	const struct cascade_seg_hdr *h = seg.hdr;
+	const struct cascade_seg_hdr *h = &seg.lay;
 	char a[64], b[64];
 	uint32_t i;
 
@@ -758,8 +758,8 @@ run_dump(void)
 			 &d, sizeof(d));
 		if (d.h.in_use)
 			printf("producer id=0x%" PRIx64 " slot=%u transport=0x%" PRIx64
-			       " ssrc=%u paused=%u\n",
-			       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.paused);
+			       " ssrc=%u lcore=%u paused=%u\n",
+			       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.lcore, d.p.paused);
 	}
 	for (i = 0; i < h->max_consumers; i++) {
 		struct cascade_dir_consumer d;
@@ -782,7 +782,7 @@ run_dump(void)
 static int
 run_obj(int argc, char **argv)
 {
-	const struct cascade_seg_hdr *h = seg.hdr;
+	const struct cascade_seg_hdr *h = &seg.lay;
 	struct cascade_obj_stats s;
 	uint64_t id, off, base, stats_off;
 	uint32_t i, max;
