@@ -22,7 +22,8 @@
  *       test to wrap in frames of its own.
  *   srtp_peer unprotect SUITE KEY_B64 IN
  *       Reads such a file (packets from a capture) and prints "ok N bad M
- *       rtcp K": RTP that unprotects and carries send's payload pattern,
+ *       rtcp K": RTP that unprotects and carries send's payload pattern
+ *       (byte k of the payload is the first byte + k, over any length),
  *       packets that do not, SRTCP packets that unprotect.
  *
  * Exit 0, or 1 with a message on stderr.
@@ -273,10 +274,10 @@ do_unprotect(char **argv)
 			continue;
 		}
 		/* the payload do_send() and do_protect() write: byte k of packet i is i + k */
-		for (k = 0; len == 12 + PAYLOAD_BYTES && k < PAYLOAD_BYTES; k++)
+		for (k = 0; len > 12 && k < (int)len - 12; k++)
 			if (pkt[12 + k] != (uint8_t)(pkt[12] + k))
 				break;
-		if (len != 12 + PAYLOAD_BYTES || k != PAYLOAD_BYTES)
+		if (len <= 12 || k != (int)len - 12)
 			bad++;
 		else
 			ok++;

@@ -32,6 +32,18 @@ bad_opt "--segment" --segment "a/b"
 bad_opt "--rxq-size" --rxq-size 99999999
 bad_opt "unknown option" --no-such-option
 bad_opt "unexpected argument" stray
+bad_opt "--vlan" --vlan 4095
+bad_opt "--vlan" --vlan 0:100,0:200
+bad_opt "--vlan: port 3 does not exist" --vlan 3:100
+# a --vdev that does not probe: EAL logs it and starts without it; cascade-dp refuses
+if "$CASCADE_DP" -l 0-1 --no-pci --in-memory --file-prefix "$dpdk_prefix-bad" --vdev net_null0 \
+	--vdev "net_pcap1,rx_iface=cascade-no-such-if,tx_iface=cascade-no-such-if" -- \
+	--segment "$seg_name" >"$TEST_TMP/bad.log" 2>&1; then
+	fail "cascade-dp started without the --vdev it could not probe"
+fi
+grep -q -- "--vdev net_pcap1: the device did not probe" "$TEST_TMP/bad.log" ||
+	{ cat "$TEST_TMP/bad.log" >&2; fail "the error does not name the --vdev that failed"; }
+[[ ! -e /dev/shm/cascade.$seg_name ]] || fail "segment left behind after a failed --vdev"
 
 # --- a forwarding dataplane: pcap replay in, net_null out ---------------------------------
 python3 "$SRC_DIR/tests/bench/mkpcap.py" "$TEST_TMP/in.pcap" --count 200 --size 600
