@@ -11,6 +11,11 @@ worker transmits on its own queue (tx_pcap=out0.pcap,tx_pcap=out1.pcap).
   inject --srtp-dir D ...       the frames, alternately on b0 and b1, each group waited for
                                 until the dataplane counted it
   check --out0 P --out1 P ...   what left, consumer by consumer (see cmd_check)
+  send --file F --src A --dst B [--first I --count N]
+                                packets I..I+N-1 of a file srtp_peer protect wrote (or
+                                --rtcp-unknown: one plain RTCP receiver report), each as a
+                                frame on --iface, each waited for until the dataplane
+                                counted it (other tests use this to inject SRTP)
 
 Producers: P1 plain on a connected rtcp-mux transport; P2 SRTP (AES_CM_128_HMAC_SHA1_80)
 on a connected one; P3 plain on a non-mux transport whose sender reports come from the
@@ -209,6 +214,34 @@ def cmd_inject(a):
     return 0
 
 
+def wait_counted(a, want):
+    """Until the dataplane's rx_packets reaches want; False after --timeout."""
+    deadline = time.monotonic() + a.timeout
+    while time.monotonic() < deadline:
+        if int(dpctl(a, "stats")["rx_packets"]) >= want:
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def cmd_send(a):
+    if a.rtcp_unknown:
+        # RFC 3550 6.4.2: an RR of an SSRC no producer has, no report blocks
+        pkts = [struct.pack("!BBHI", 0x80, 201, 1, 0x0BADC0DE)]
+    else:
+        pkts = srtp_file(a.file)[a.first:a.first + a.count]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    s.bind((a.iface, 0))
+    base = int(dpctl(a, "stats")["rx_packets"])
+    for i, p in enumerate(pkts):
+        s.send(frame(a.src, a.dst, p))
+        if not wait_counted(a, base + i + 1):
+            print(f"send: packet {i} was not counted", file=sys.stderr)
+            return 1
+    print(f"sent {len(pkts)}")
+    return 0
+
+
 def outputs(path):
     """{dst port: [UDP payload]} of one output pcap, in order."""
     out = {}
@@ -305,8 +338,20 @@ def main():
     p = sub.add_parser("check")
     for o in ("--out0", "--out1", "--dump", "--stats", "--srtp-peer", "--tmp"):
         p.add_argument(o, required=True)
+    p = sub.add_parser("send")
+    p.add_argument("--file")
+    p.add_argument("--rtcp-unknown", action="store_true")
+    p.add_argument("--first", type=int, default=0)
+    p.add_argument("--count", type=int, default=1 << 30)
+    p.add_argument("--src", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--iface", default="b0")
+    p.add_argument("--dpctl", required=True)
+    p.add_argument("--segment", required=True)
+    p.add_argument("--timeout", type=float, default=10)
     a = ap.parse_args()
-    return {"setup": cmd_setup, "inject": cmd_inject, "check": cmd_check}[a.cmd](a)
+    return {"setup": cmd_setup, "inject": cmd_inject, "check": cmd_check,
+            "send": cmd_send}[a.cmd](a)
 
 
 if __name__ == "__main__":
