@@ -65,7 +65,8 @@ usage(void)
 		"  flush                                 delete everything\n"
 		"  raw TYPE                              a command of any type number (testing)\n"
 		"  batch                                 commands from stdin, pipelined\n"
-		"  stats                                 totals and drops (key value lines)\n"
+		"  stats [--lcore N]                     totals and drops (key value lines), of all\n"
+		"                                        workers or of worker N (from 0)\n"
 		"  slow [COUNT]                          read COUNT (1) slow-path packets (STUN, DTLS)\n"
 		"  events                                read the dataplane's pending events\n"
 		"  inject TRANSPORT HEX [--dst ADDR]     send a UDP payload from a transport\n"
@@ -583,11 +584,34 @@ run_batch(void)
 }
 
 static int
-run_stats(void)
+run_stats(int argc, char **argv)
 {
 	struct cascade_lcore_stats s;
 	unsigned int i;
+	char *end;
 
+	if (argc == 3 && strcmp(argv[1], "--lcore") == 0) {
+		unsigned long l = strtoul(argv[2], &end, 10);
+		const volatile struct cascade_lcore_stats *b;
+
+		if (*argv[2] == '\0' || *end != '\0' || l >= seg.lay.n_lcores) {
+			fprintf(stderr, "cascade-dpctl: stats --lcore: a worker index below %u\n",
+				seg.lay.n_lcores);
+			return 2;
+		}
+		b = (const volatile struct cascade_lcore_stats *)cascade_seg_at(
+			    &seg, seg.lay.lcore_stats_off) +
+		    l;
+		for (i = 0; i < CASCADE_LC_MAX; i++)
+			printf("%s %" PRIu64 "\n", cascade_lcore_ctr_name(i), b->ctr[i]);
+		for (i = 0; i < CASCADE_DROP_MAX; i++)
+			printf("drop_%s %" PRIu64 "\n", cascade_drop_name(i), b->drop[i]);
+		return 0;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "cascade-dpctl: stats [--lcore N]\n");
+		return 2;
+	}
 	cascade_seg_lcore_stats(&seg, &s);
 	for (i = 0; i < CASCADE_LC_MAX; i++)
 		printf("%s %" PRIu64 "\n", cascade_lcore_ctr_name(i), s.ctr[i]);
@@ -897,7 +921,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "batch") == 0)
 		rc = run_batch();
 	else if (strcmp(argv[0], "stats") == 0)
-		rc = run_stats();
+		rc = run_stats(argc, argv);
 	else if (strcmp(argv[0], "dump") == 0)
 		rc = run_dump();
 	else if (strcmp(argv[0], "obj") == 0)
