@@ -12,6 +12,8 @@
 #  - every consumer's packets left from one lcore, the one the directory names as its
 #    producer's owner, and carry exactly N consecutive sequence numbers (nothing lost,
 #    doubled or renumbered by two lcores sharing its state);
+#  - each remote is learned once: the comedia transport's tuple from RTP, the non-mux
+#    transport's RTCP remote from the sender's next port;
 #  - the SRTP consumers' packets all unprotect (srtp_peer), no SRTP error or replay,
 #    the forged packets are srtp_auth drops, the stranger on the comedia transport is
 #    remote_mismatch, packets were handed off both ways and none was lost doing so;
@@ -76,6 +78,13 @@ wait_for "[[ \$(dpctl stats | awk '\$1 == \"tx_packets\" {print \$2}') -ge $want
 	fail "the dataplane sent $(dpctl stats | awk '$1 == "tx_packets" {print $2}') of $want_tx packets"
 dpctl dump >"$TEST_TMP/dump.txt"
 dpctl stats >"$TEST_TMP/stats.txt"
+# each remote learned exactly once, though both workers saw the first packets: the
+# comedia transport's from RTP, the non-mux one's RTCP remote (the sender's next port)
+dpctl events >"$TEST_TMP/events.txt"
+[[ $(grep -c '^remote_learned transport=0x5 addr=198.18.0.3:6000 rtcp=0$' "$TEST_TMP/events.txt") == 1 &&
+	$(grep -c '^remote_learned transport=0x3 addr=198.18.0.2:5005 rtcp=1$' "$TEST_TMP/events.txt") == 1 &&
+	$(grep -c '^remote_learned' "$TEST_TMP/events.txt") == 2 ]] ||
+	fail "want one learn of each remote: $(cat "$TEST_TMP/events.txt")"
 grep -v ' 0$' "$TEST_TMP/stats.txt" >&2
 
 # SIGINT: net_pcap flushes and closes both pcaps
