@@ -119,11 +119,10 @@ slow_up(struct dp_ctx *c, struct rte_mbuf *m)
 	enum cascade_drop why;
 	void *data;
 
-	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0)
-		goto out; /* parsed once by the worker: cannot fail */
-	pkt = cascade_ring_reserve(sr);
-	if (pkt == NULL) {
-		c->seg.hdr->slow_up_drops++; /* the control plane is not reading */
+	/* parsed once by the worker: cannot fail, but a packet lost is counted all the same */
+	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0 ||
+	    (pkt = cascade_ring_reserve(sr)) == NULL) {
+		c->seg.hdr->slow_up_drops++; /* or: the control plane is not reading */
 		goto out;
 	}
 	memset(&pkt->hdr, 0, sizeof(pkt->hdr));
