@@ -92,6 +92,40 @@ consumer_free(struct cp_consumer *c)
 	free(c);
 }
 
+/*
+ * The RTCP feedback the producer's sender negotiated, from its codecs'
+ * rtcpFeedback (mediasoup's shape: {"type","parameter"}): "nack pli", "ccm fir",
+ * "nack". Entries of another shape are not feedback the dataplane sends.
+ */
+static uint8_t
+feedback_of(const json_t *rtp)
+{
+	const json_t *codec, *fb;
+	size_t i, j;
+	uint8_t out = 0;
+
+	json_array_foreach(json_object_get(rtp, "codecs"), i, codec)
+	{
+		json_array_foreach(json_object_get(codec, "rtcpFeedback"), j, fb)
+		{
+			const char *type = json_string_value(json_object_get(fb, "type"));
+			const char *param = json_string_value(json_object_get(fb, "parameter"));
+
+			if (type == NULL)
+				continue;
+			if (param == NULL)
+				param = "";
+			if (strcmp(type, "nack") == 0 && strcmp(param, "pli") == 0)
+				out |= CASCADE_FB_PLI;
+			else if (strcmp(type, "ccm") == 0 && strcmp(param, "fir") == 0)
+				out |= CASCADE_FB_FIR;
+			else if (strcmp(type, "nack") == 0 && param[0] == '\0')
+				out |= CASCADE_FB_NACK;
+		}
+	}
+	return out;
+}
+
 void
 cp_producer_add_cmd(const struct cp_producer *p, struct cascade_cmd *cmd)
 {
@@ -102,6 +136,7 @@ cp_producer_add_cmd(const struct cp_producer *p, struct cascade_cmd *cmd)
 	cmd->u.producer.ssrc = p->ssrc;
 	cmd->u.producer.clock_rate = p->clock_rate;
 	cmd->u.producer.kind = p->kind;
+	cmd->u.producer.fb = feedback_of(p->rtp);
 	/* a pipe producer's pause is its source's (that node stops sending); here it is
 	 * only recorded, so the dataplane never holds it paused */
 	cmd->u.producer.paused = p->paused && !p->pipe;

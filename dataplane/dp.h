@@ -66,6 +66,7 @@ struct dp_options {
 	uint32_t slow_pps;          /* slow-path packets per second per source bucket */
 	uint32_t copy_below;        /* payloads up to this many bytes are copied, not cloned */
 	uint32_t tx_retry_us;       /* how long a full TX queue is retried before dropping */
+	uint32_t keyframe_interval_ms; /* at most one keyframe request per producer per interval */
 	bool busy_poll;
 	bool promisc;
 	bool has_peer_mac;
@@ -143,6 +144,10 @@ struct dp_producer {
 	/* main lcore only: the key PIPE_SRTP gave, to tell a retry from a re-key */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
+	/* owner only (dp_keyframe.c): when the next request may go, one waiting, FIR's number */
+	uint64_t kf_next_tsc;
+	uint8_t kf_pending;
+	uint8_t fir_seq;
 };
 
 /*
@@ -209,7 +214,13 @@ struct dp_meta {
 	uint8_t is_rtcp;
 	uint8_t rtcp_port;
 	uint8_t learn; /* DP_LEARN_* */
-	uint8_t pad;
+	uint8_t kind;  /* DP_META_* */
+};
+
+enum {
+	DP_META_PACKET = 0,   /* a producer's RTP or RTCP */
+	DP_META_KEYFRAME = 1, /* a consumer's PLI/FIR for producer pslot: the RTCP packet asking */
+	DP_META_KEYFRAME_MSG = 2, /* the same from the main lcore (a consumer added or resumed) */
 };
 
 struct dp_txbuf {
@@ -237,6 +248,11 @@ struct dp_worker {
 	struct rte_ring *learn_ring; /* to main: struct dp_learn */
 	struct rte_ring *slow_ring;  /* to main: struct rte_mbuf * */
 	struct rte_ring *handoff;    /* to this lcore from the others: mbufs of its producers */
+	struct rte_ring *event_ring; /* to main: struct cascade_event for the segment's ring */
+	uint32_t n_kf_wait;          /* owned producers with a keyframe request waiting */
+	struct {
+		uint32_t pslot, gen;
+	} kf_wait[DP_BURST];
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	uint32_t n_ho_dirty;               /* owners with staged packets this burst */
 	uint16_t ho_dirty[DP_MAX_WORKERS];
@@ -282,7 +298,9 @@ struct dp_ctx {
 	struct rte_hash *tp_by_id;     /* obj id -> slot; main lcore only */
 	struct rte_hash *prod_by_id;
 	struct rte_hash *cons_by_id;
+	struct rte_hash *cons_by_ssrc; /* struct dp_cons_key -> consumer slot */
 	int meta_off; /* the struct dp_meta mbuf dynamic field */
+	uint32_t rtcp_ssrc; /* the SSRC this node's own RTCP goes out with (random, non-zero) */
 	uint64_t tsc_hz;
 	uint64_t tx_retry_tsc;
 	volatile bool quit;
@@ -315,6 +333,18 @@ dp_addr_key_make(struct dp_addr_key *k, const struct cascade_addr *a)
 	k->a.port_be = a->port_be;
 	memcpy(k->a.ip, a->ip, a->family == CASCADE_AF_INET ? 4 : 16);
 }
+
+/*
+ * Consumer by SSRC on its transport (a receiver's feedback names it as media
+ * source); on a pipe transport also by the peer node's pipe address, since
+ * each peer picks its pipe SSRCs alone. 32 bytes; unused bytes zero.
+ */
+struct dp_cons_key {
+	uint32_t transport;
+	uint32_t ssrc;
+	struct cascade_addr peer;
+	uint32_t zero;
+};
 
 /* Producer table key, padded to 16 bytes for rte_hash's vector compare. */
 struct dp_prod_key {
@@ -445,6 +475,24 @@ void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *
 /* Send producer p's sender report m to each consumer as a single SR; consumes m. */
 void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		    const struct dp_producer *p, uint32_t pslot);
+
+/* ---- dp_keyframe.c: keyframe requests (the producer's owning lcore) ---- */
+
+/*
+ * A keyframe request for producer p (slot pslot): sent to its sender now as
+ * PLI or FIR, or, within --keyframe-interval-ms of the last one, merged into
+ * one sent when the interval ends. Worker lcore that owns p.
+ */
+void dp_keyframe_request(struct dp_worker *w, struct dp_producer *p, uint32_t pslot);
+/* Send the merged requests whose interval has ended. Worker lcore; once per loop. */
+void dp_keyframe_poll(struct dp_worker *w);
+/*
+ * Where RTCP to transport tp's remote goes (rtcp-mux: the remote; else the
+ * RTCP remote, or the remote's port + 1 per RFC 3550 11), from which local
+ * address. False when tp has no remote yet. Any lcore.
+ */
+bool dp_rtcp_dest(const struct dp_transport *tp, const struct dp_peer *peer,
+		  const struct cascade_addr **src, struct cascade_addr *dst);
 
 /* ---- dp_tx.c: egress headers, checks and TX buffers ---- */
 

@@ -41,6 +41,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "dp_rtcp_fb.h"
 
 #define SLOW_BURST_PKTS 8
 #define RTCP_SSRC_OFF 4 /* RFC 3550 6.4: the sender's SSRC follows the 4-byte header */
@@ -295,20 +296,45 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 	dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED);
 }
 
+/* The first keyframe request (PLI, or a FIR entry) of a compound: its media SSRC. */
+struct kf_ask {
+	uint32_t media;
+	bool found;
+};
+
+static void
+on_feedback(void *ctx, const struct dp_rtcp_item *it)
+{
+	struct kf_ask *a = ctx;
+
+	if (!a->found && (it->kind == DP_RTCP_PLI || it->kind == DP_RTCP_FIR)) {
+		a->media = it->media;
+		a->found = true;
+	}
+}
+
 /*
- * RTCP of no producer on a plain transport: a receiver's reports and
- * feedback (RR, PLI, FIR, NACK) end here, counted and dropped as
- * rtcp_terminated once they parse.
+ * RTCP of no producer on a plain transport: a receiver's reports and feedback.
+ * They are counted and end here (rtcp_terminated), but a PLI or FIR naming
+ * one of the transport's consumers first becomes a keyframe request for its
+ * producer, on the producer's owning lcore (handed there with the packet).
  */
 static void
 rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	       struct dp_transport *tp, uint32_t tslot, int learn)
 {
+	const uint8_t *pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, l4->payload_off);
+	struct kf_ask ask = {0, false};
+	struct dp_cons_key ck;
+	struct dp_producer *p;
+	struct dp_meta *mt;
 	struct dp_rtcp rtcp;
 	enum cascade_drop why;
+	uint32_t cs;
+	void *data;
 
-	if (dp_parse_rtcp(rte_pktmbuf_mtod_offset(m, const uint8_t *, l4->payload_off),
-			  l4->payload_len, true, &rtcp, &why) < 0) {
+	if (dp_parse_rtcp(pl, l4->payload_len, true, &rtcp, &why) < 0 ||
+	    dp_rtcp_walk(pl, l4->payload_len, on_feedback, &ask, &why) < 0) {
 		dp_drop(w, m, why);
 		return;
 	}
@@ -317,6 +343,31 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	count_accepted(w, tslot, m);
 	w->stats->ctr[CASCADE_LC_RTCP_PKTS]++;
 	w->tstats[tslot].rtcp_pkts++;
+	if (!ask.found)
+		goto end;
+	memset(&ck, 0, sizeof(ck));
+	ck.transport = tslot;
+	ck.ssrc = ask.media;
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+		addr_from(&ck.peer, l4->family, l4->src_ip, l4->src_port_be);
+	if (rte_hash_lookup_data(dp.cons_by_ssrc, &ck, &data) < 0)
+		goto end; /* about no consumer of ours */
+	cs = (uint32_t)(uintptr_t)data;
+	w->cstats[cs].rtcp_pkts++;
+	p = &dp.producers[dp.consumers[cs].producer];
+	if (p->owner == w->idx) {
+		dp_keyframe_request(w, p, dp.consumers[cs].producer);
+		goto end;
+	}
+	mt = dp_meta_of(m, dp.meta_off);
+	memset(mt, 0, sizeof(*mt));
+	mt->kind = DP_META_KEYFRAME;
+	mt->pslot = dp.consumers[cs].producer;
+	/* pairs with the main lcore's release store of gen at delete */
+	mt->pgen = atomic_load_explicit(&p->gen, memory_order_acquire);
+	dp_handoff(w, m, p->owner);
+	return;
+end:
 	dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED);
 }
 
@@ -429,6 +480,7 @@ dp_classify(struct dp_worker *w, struct rte_mbuf *m)
 	mt->is_rtcp = cls == DP_CLASS_RTCP;
 	mt->rtcp_port = rtcp_port;
 	mt->learn = (uint8_t)learn;
+	mt->kind = DP_META_PACKET;
 	if (p->owner != w->idx) {
 		dp_handoff(w, m, p->owner);
 		return;
@@ -456,7 +508,18 @@ dp_classify_owned(struct dp_worker *w, struct rte_mbuf *m)
 	 */
 	if (atomic_load_explicit(&p->gen, memory_order_acquire) != mt->pgen || !p->in_use ||
 	    p->owner != w->idx) {
-		dp_drop(w, m, CASCADE_DROP_PRODUCER_GONE);
+		if (mt->kind == DP_META_KEYFRAME_MSG)
+			rte_pktmbuf_free(m); /* a message, not a packet: nothing to count */
+		else
+			dp_drop(w, m, CASCADE_DROP_PRODUCER_GONE);
+		return;
+	}
+	if (mt->kind != DP_META_PACKET) {
+		dp_keyframe_request(w, &dp.producers[mt->pslot], mt->pslot);
+		if (mt->kind == DP_META_KEYFRAME_MSG)
+			rte_pktmbuf_free(m);
+		else
+			dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED); /* the consumer's PLI/FIR */
 		return;
 	}
 	/* parsed once already by stage 1: cannot fail, l4 is wanted again */

@@ -92,6 +92,23 @@ do_commands(struct dp_ctx *c)
 	return n;
 }
 
+/* The workers' events (keyframe requests) onto the segment's event ring. */
+static uint32_t
+do_events(struct dp_ctx *c)
+{
+	struct cascade_event ev[LEARN_BATCH];
+	uint32_t w, i, n, total = 0;
+
+	for (w = 0; w < c->n_workers; w++) {
+		n = rte_ring_sc_dequeue_burst_elem(c->workers[w]->event_ring, ev, sizeof(ev[0]),
+						   LEARN_BATCH, NULL);
+		for (i = 0; i < n; i++)
+			cascade_ring_push(cascade_seg_event_ring(&c->seg), &ev[i], sizeof(ev[i]));
+		total += n;
+	}
+	return total;
+}
+
 static uint32_t
 do_learns(struct dp_ctx *c)
 {
@@ -268,6 +285,7 @@ dp_ctl_loop(struct dp_ctx *c)
 			flush_pending(c);
 		work += do_commands(c);
 		work += do_learns(c);
+		work += do_events(c);
 		dp_table_publish(c);
 		flush_pending(c);
 		dp_table_reclaim(c, false);

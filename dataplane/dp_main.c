@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -132,7 +133,11 @@ workers_init(struct dp_ctx *c)
 		snprintf(name, sizeof(name), "dp_handoff_%u", i);
 		w->handoff = rte_ring_create(name, DP_HANDOFF_RING,
 					     rte_lcore_to_socket_id(lcore), RING_F_SC_DEQ);
-		if (w->learn_ring == NULL || w->slow_ring == NULL || w->handoff == NULL) {
+		snprintf(name, sizeof(name), "dp_events_%u", i);
+		w->event_ring = rte_ring_create_elem(name, sizeof(struct cascade_event), 1024,
+						     rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->learn_ring == NULL || w->slow_ring == NULL || w->handoff == NULL ||
+		    w->event_ring == NULL) {
 			DP_LOG(ERR, "worker rings: %s", rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
@@ -158,6 +163,7 @@ workers_free(struct dp_ctx *c)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->slow_ring);
 		rte_ring_free(w->handoff);
+		rte_ring_free(w->event_ring);
 		rte_ring_free(w->learn_ring);
 		rte_free(w);
 		c->workers[i] = NULL;
@@ -218,6 +224,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	dp.tsc_hz = rte_get_tsc_hz();
+	/* the SSRC of the node's own RTCP (keyframe requests): random, never 0 */
+	while (dp.rtcp_ssrc == 0)
+		if (getrandom(&dp.rtcp_ssrc, sizeof(dp.rtcp_ssrc), 0) != sizeof(dp.rtcp_ssrc))
+			dp.rtcp_ssrc = (uint32_t)rte_rdtsc();
 	dp.tx_retry_tsc = dp.tsc_hz / 1000000 * dp.opt.tx_retry_us;
 	dp.n_workers = rte_lcore_count() - 1;
 	if (dp.n_workers == 0 || dp.n_workers > DP_MAX_WORKERS) {

@@ -33,6 +33,7 @@ enum {
 	OPT_XDP_UDP_PORTS,
 	OPT_ALLOW_SLOW_SRTP,
 	OPT_VLAN,
+	OPT_KEYFRAME,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -57,6 +58,7 @@ static const struct option longopts[] = {
 	{"xdp-udp-ports", required_argument, NULL, OPT_XDP_UDP_PORTS},
 	{"allow-slow-srtp", no_argument, NULL, OPT_ALLOW_SLOW_SRTP},
 	{"vlan", required_argument, NULL, OPT_VLAN},
+	{"keyframe-interval-ms", required_argument, NULL, OPT_KEYFRAME},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -86,6 +88,8 @@ dp_usage(const char *prog)
 	       "                          net_af_xdp ports, e.g. 40000-49999,39999 (at most 8 ranges);\n"
 	       "                          all other traffic goes to the kernel\n"
 	       "  --allow-slow-srtp       start even when libsrtp2 is not the OpenSSL build (slow SRTP)\n"
+	       "  --keyframe-interval-ms N  at most one keyframe request per producer per N ms\n"
+	       "                          (default 500)\n"
 	       "  --vlan VID|P:VID,...    802.1Q VLAN of every port, or of port P: its frames are\n"
 	       "                          sent with the tag and only frames with it are taken\n"
 	       "  --version, --help\n",
@@ -255,6 +259,7 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 	o->slow_pps = 200;
 	o->copy_below = 256;
 	o->tx_retry_us = 50;
+	o->keyframe_interval_ms = 500;
 	for (ch = 0; ch < DP_MAX_PORTS; ch++)
 		o->vlan[ch] = DP_VLAN_NONE;
 
@@ -355,6 +360,10 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 			break;
 		case OPT_ALLOW_SLOW_SRTP:
 			o->allow_slow_srtp = true;
+			break;
+		case OPT_KEYFRAME:
+			if (parse_u32(name, optarg, 0, 60000, &o->keyframe_interval_ms) < 0)
+				return -EINVAL;
 			break;
 		case OPT_VLAN:
 			if (parse_vlan(optarg, o->vlan, &o->vlan_named) < 0)

@@ -41,15 +41,11 @@ sr_to_consumer(struct dp_worker *w, const uint8_t *sr, struct dp_consumer *k, ui
 	uint32_t v;
 	int rc;
 
-	if (k->has_peer) {
-		peer = &k->peer;
-	} else {
-		/* pairs with the main lcore's release store of peer */
-		peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
-		if (peer == NULL || peer->remote.port_be == 0) {
-			consumer_drop(w, cs, CASCADE_DROP_NO_ROUTE);
-			return;
-		}
+	/* pairs with the main lcore's release store of peer */
+	peer = k->has_peer ? &k->peer : atomic_load_explicit(&tp->peer, memory_order_acquire);
+	if (!dp_rtcp_dest(tp, peer, &src, &dst)) {
+		consumer_drop(w, cs, CASCADE_DROP_NO_ROUTE);
+		return;
 	}
 	if (k->is_srtp) {
 		/* pairs with the main lcore's release store of srtp */
@@ -58,16 +54,6 @@ sr_to_consumer(struct dp_worker *w, const uint8_t *sr, struct dp_consumer *k, ui
 			consumer_drop(w, cs, CASCADE_DROP_SRTP_ERROR);
 			return;
 		}
-	}
-	if (tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX) {
-		dst = peer->remote;
-		src = &tp->cfg.local;
-	} else {
-		dst = peer->remote_rtcp.port_be != 0 ? peer->remote_rtcp : peer->remote;
-		if (peer->remote_rtcp.port_be == 0) /* RFC 3550 11: RTCP on port + 1 */
-			dst.port_be = rte_cpu_to_be_16(
-				(uint16_t)(rte_be_to_cpu_16(peer->remote.port_be) + 1));
-		src = &tp->cfg.local_rtcp;
 	}
 	h = rte_pktmbuf_alloc(dp.hdr_pool);
 	if (h == NULL) {

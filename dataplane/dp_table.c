@@ -136,8 +136,10 @@ dp_tables_init(struct dp_ctx *c)
 	c->tp_by_id = hash_make("dp_tp_id", o->max_transports, sizeof(uint64_t), false);
 	c->prod_by_id = hash_make("dp_prod_id", o->max_producers, sizeof(uint64_t), false);
 	c->cons_by_id = hash_make("dp_cons_id", o->max_consumers, sizeof(uint64_t), false);
+	c->cons_by_ssrc =
+		hash_make("dp_cons_ssrc", o->max_consumers, sizeof(struct dp_cons_key), true);
 	if (c->tp_by_addr == NULL || c->prod_by_ssrc == NULL || c->tp_by_id == NULL ||
-	    c->prod_by_id == NULL || c->cons_by_id == NULL)
+	    c->prod_by_id == NULL || c->cons_by_id == NULL || c->cons_by_ssrc == NULL)
 		return -ENOMEM;
 
 	qsz = rte_rcu_qsbr_get_memsize(c->n_workers);
@@ -195,6 +197,7 @@ dp_tables_free(struct dp_ctx *c)
 	rte_hash_free(c->prod_by_ssrc);
 	rte_hash_free(c->prod_by_id);
 	rte_hash_free(c->cons_by_id);
+	rte_hash_free(c->cons_by_ssrc);
 	rte_free(c->qsbr);
 	rte_free(c->transports);
 	rte_free(c->producers);

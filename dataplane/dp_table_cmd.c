@@ -47,6 +47,46 @@ peer_make(const struct cascade_addr *remote, const struct cascade_addr *remote_r
 	return p;
 }
 
+/* A consumer's key in cons_by_ssrc: its transport, SSRC and, on a pipe, its peer. */
+static void
+cons_key(struct dp_cons_key *k, uint32_t tslot, const struct dp_transport *tp,
+	 const struct cascade_cmd_consumer *cfg)
+{
+	memset(k, 0, sizeof(*k));
+	k->transport = tslot;
+	k->ssrc = cfg->ssrc;
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+		k->peer = dp_addr_norm(&cfg->remote);
+}
+
+/*
+ * Ask producer pslot's owning worker for a keyframe: a consumer was added or
+ * resumed and should not wait for the sender's next natural one. The request
+ * travels as a small message mbuf on the owner's hand-off ring; without an
+ * mbuf or room it is skipped (the consumer's own PLI will ask). Main lcore.
+ */
+static void
+keyframe_post(struct dp_ctx *c, uint32_t pslot)
+{
+	struct dp_producer *p = &c->producers[pslot];
+	struct rte_mbuf *m;
+	struct dp_meta *mt;
+
+	if (p->cfg.kind != CASCADE_KIND_VIDEO || !(p->cfg.fb & (CASCADE_FB_PLI | CASCADE_FB_FIR)) ||
+	    c->workers[p->owner] == NULL)
+		return;
+	m = rte_pktmbuf_alloc(c->hdr_pool);
+	if (m == NULL)
+		return;
+	mt = dp_meta_of(m, c->meta_off);
+	memset(mt, 0, sizeof(*mt));
+	mt->kind = DP_META_KEYFRAME_MSG;
+	mt->pslot = pslot;
+	mt->pgen = atomic_load_explicit(&p->gen, memory_order_relaxed);
+	if (rte_ring_enqueue(c->workers[p->owner]->handoff, m) != 0)
+		rte_pktmbuf_free(m);
+}
+
 /* ---- transports ---------------------------------------------------------------------- */
 
 static int
@@ -240,6 +280,8 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 				   cfg->clock_rate);
 	if (cfg->paused > 1)
 		return dp_tbl_fail(r, EINVAL, "producer.paused: must be 0 or 1");
+	if (cfg->fb & ~(CASCADE_FB_PLI | CASCADE_FB_FIR | CASCADE_FB_NACK))
+		return dp_tbl_fail(r, EINVAL, "producer.fb: unknown feedback bits 0x%x", cfg->fb);
 	if (dp_tbl_id_lookup(c->tp_by_id, cfg->transport_id, &tslot) < 0)
 		return dp_tbl_fail(r, ENOENT,
 				   "producer.transport_id: transport 0x%" PRIx64 " not found",
@@ -247,7 +289,7 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	if (dp_tbl_id_lookup(c->prod_by_id, cfg->obj_id, &slot) == 0) {
 		const struct cascade_cmd_producer *h = &c->producers[slot].cfg;
 		if (h->transport_id == cfg->transport_id && h->ssrc == cfg->ssrc &&
-		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind) {
+		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind && h->fb == cfg->fb) {
 			dp_tbl_ok(r, slot, atomic_load(&c->producers[slot].gen));
 			return 0;
 		}
@@ -286,6 +328,9 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	/* a reused slot's old session went after its grace period (producer_remove) */
 	atomic_store_explicit(&p->srtp_rx, rx, memory_order_relaxed);
 	p->has_key = 0;
+	p->kf_next_tsc = 0;
+	p->kf_pending = 0;
+	p->fir_seq = 0;
 	p->in_use = 1;
 	if (rte_hash_add_key_data(c->prod_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
 		rc = dp_tbl_fail(r, ENOSPC, "producers: id table full");
@@ -349,6 +394,7 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 {
 	struct cascade_cmd_consumer cfg = *cmd;
 	struct dp_lists *l = dp_tbl_lists();
+	struct dp_cons_key ck;
 	const struct dp_transport *tp;
 	struct dp_consumer *k;
 	struct cascade_srtp *srtp = NULL;
@@ -381,6 +427,11 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 		return dp_tbl_fail(r, EEXIST, "consumer 0x%" PRIx64 " exists with other parameters",
 			    cfg.obj_id);
 	}
+	cons_key(&ck, tslot, tp, &cfg);
+	if (rte_hash_lookup(c->cons_by_ssrc, &ck) >= 0)
+		return dp_tbl_fail(r, EEXIST, "consumer.ssrc: %u already sent on this transport%s",
+				   cfg.ssrc,
+				   (tp->cfg.flags & CASCADE_TRANSPORT_PIPE) ? " to this peer" : "");
 	if (dp_tbl_slot_get(DP_TBL_CONSUMER, &slot) < 0)
 		return dp_tbl_fail(r, ENOSPC, "consumers: table full (%u, see --max-consumers)",
 			    c->opt.max_consumers);
@@ -430,8 +481,18 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 	k->seen_epoch = atomic_load_explicit(&k->resume_epoch, memory_order_relaxed);
 	atomic_store_explicit(&k->paused, cfg.paused, memory_order_relaxed);
 	k->in_use = 1;
+	/* the release that publishes the filled slot to workers reading feedback */
+	if (rte_hash_add_key_data(c->cons_by_ssrc, &ck, (void *)(uintptr_t)slot) < 0) {
+		k->in_use = 0;
+		rte_hash_del_key(c->cons_by_id, &cfg.obj_id);
+		dp_lists_del(l, DP_REL_PROD_CONS, pslot, slot);
+		rc = dp_tbl_fail(r, ENOSPC, "consumers: ssrc table full");
+		goto undo_tp;
+	}
 	/* workers see it once the batch's lists are published (dp_table_publish) */
 	dp_dir_write_consumer(c, slot);
+	if (!cfg.paused)
+		keyframe_post(c, pslot);
 	dp_tbl_ok(r, slot, k->gen);
 	return 0;
 undo_tp:
@@ -447,8 +508,12 @@ consumer_remove(struct dp_ctx *c, uint32_t cs)
 {
 	struct dp_consumer *k = &c->consumers[cs];
 
+	struct dp_cons_key ck;
+
 	dp_lists_del(dp_tbl_lists(), DP_REL_PROD_CONS, k->producer, cs);
 	dp_lists_del(dp_tbl_lists(), DP_REL_TP_CONS, k->transport, cs);
+	cons_key(&ck, k->transport, &c->transports[k->transport], &k->cfg);
+	dp_tbl_defer_key(c->cons_by_ssrc, &ck);
 	rte_hash_del_key(c->cons_by_id, &k->cfg.obj_id);
 	k->in_use = 0;
 	/* a worker may still be protecting with it: destroyed after the grace period,
@@ -476,6 +541,8 @@ consumer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o, struct cascade
 		 * (release here pairs with the worker's acquire load of paused) */
 		atomic_fetch_add_explicit(&k->resume_epoch, 1, memory_order_relaxed);
 	}
+	if (!o->paused && atomic_load_explicit(&k->paused, memory_order_relaxed))
+		keyframe_post(c, k->producer); /* a resumed consumer wants a picture at once */
 	atomic_store_explicit(&k->paused, o->paused, memory_order_release);
 	dp_dir_write_consumer(c, slot);
 	dp_tbl_ok(r, slot, k->gen);

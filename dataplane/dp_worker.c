@@ -153,6 +153,8 @@ dp_worker_loop(void *arg)
 		if (w->n_ho_dirty != 0)
 			dp_handoff_flush(w);
 		got += dp_handoff_drain(w);
+		if (w->n_kf_wait != 0)
+			dp_keyframe_poll(w);
 		dp_tx_flush(w);
 		/* every packet of this loop is handed to a TX queue or a ring: report quiescence */
 		rte_rcu_qsbr_quiescent(dp.qsbr, w->idx);

@@ -76,7 +76,10 @@ enum cascade_drop {
 	X(IDLE_POLLS, "idle_polls", "RX polls that returned no packet")                             \
 	X(SLEEPS, "sleeps", "idle back-off sleeps")                                                 \
 	X(HANDOFF_OUT, "handoff_out", "packets handed to the lcore that owns their producer")      \
-	X(HANDOFF_IN, "handoff_in", "packets taken from other lcores for producers this one owns")
+	X(HANDOFF_IN, "handoff_in", "packets taken from other lcores for producers this one owns") \
+	X(KEYFRAME_REQS_IN, "keyframe_requests_in", "keyframe requests of consumers (PLI, FIR, new or resumed consumers)") \
+	X(KEYFRAME_REQS_OUT, "keyframe_requests_out", "keyframe requests sent to producers' senders (merged)") \
+	X(KEYFRAME_REQS_UNSENT, "keyframe_requests_unsent", "keyframe requests for senders that negotiated none, or cannot be reached")
 
 enum cascade_lcore_ctr {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,

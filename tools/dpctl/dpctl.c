@@ -56,6 +56,7 @@ usage(void)
 		"  transport-connect ID REMOTE [--remote-rtcp ADDR] [--mac MAC]\n"
 		"  transport-del ID\n"
 		"  producer-add ID TRANSPORT SSRC [--clock HZ] [--kind audio|video] [--paused]\n"
+		"               [--fb pli,fir,nack]  the RTCP feedback its sender negotiated\n"
 		"  producer-del|producer-pause|producer-resume ID\n"
 		"  consumer-add ID PRODUCER TRANSPORT SSRC [--pt IN:OUT]... [--ext IN:OUT]... "
 		"[--paused]\n"
@@ -274,6 +275,14 @@ run_events(void)
 			printf("remote_learned transport=0x%" PRIx64 " addr=%s rtcp=%" PRIu64 "\n",
 			       ev.obj_id, addr_str(&ev.addr, a, sizeof(a)), ev.value);
 			break;
+		case CASCADE_EV_KEYFRAME_REQUEST:
+			/* t_us: the sending worker's clock (TSC), in microseconds */
+			printf("keyframe_request producer=0x%" PRIx64 " as=%s t_us=%" PRIu64 "\n",
+			       ev.obj_id, ev.value == 2 ? "fir" : "pli",
+			       seg.hdr->tsc_hz ? (uint64_t)((double)ev.tsc * 1e6 /
+							    (double)seg.hdr->tsc_hz)
+					       : 0);
+			break;
 		default:
 			printf("event type=%u obj=0x%" PRIx64 " value=%" PRIu64 "\n", ev.type,
 			       ev.obj_id, ev.value);
@@ -380,8 +389,9 @@ run_dump(void)
 			 &d, sizeof(d));
 		if (d.h.in_use)
 			printf("producer id=0x%" PRIx64 " slot=%u transport=0x%" PRIx64
-			       " ssrc=%u lcore=%u paused=%u\n",
-			       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.lcore, d.p.paused);
+			       " ssrc=%u lcore=%u fb=%u paused=%u\n",
+			       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.lcore, d.p.fb,
+			       d.p.paused);
 	}
 	for (i = 0; i < h->max_consumers; i++) {
 		struct cascade_dir_consumer d;

@@ -338,6 +338,24 @@ dpctl_build_cmd(int argc, char **argv, struct cascade_cmd *c, uint64_t req_id)
 				p->kind = val[0] == 'a' ? CASCADE_KIND_AUDIO : CASCADE_KIND_VIDEO;
 				continue;
 			}
+			if (strcmp(o, "--fb") == 0) {
+				/* comma-separated: pli, fir, nack (the sender's rtcpFeedback) */
+				char buf[64], *tok, *save = NULL;
+
+				snprintf(buf, sizeof(buf), "%s", val);
+				for (tok = strtok_r(buf, ",", &save); tok != NULL;
+				     tok = strtok_r(NULL, ",", &save)) {
+					if (strcmp(tok, "pli") == 0)
+						p->fb |= CASCADE_FB_PLI;
+					else if (strcmp(tok, "fir") == 0)
+						p->fb |= CASCADE_FB_FIR;
+					else if (strcmp(tok, "nack") == 0)
+						p->fb |= CASCADE_FB_NACK;
+					else
+						BAD("%s: --fb: pli, fir or nack, not \"%s\"", verb, tok);
+				}
+				continue;
+			}
 			BAD("%s: bad option or value: %s %s", verb, o, val);
 		}
 		return 0;
