@@ -83,6 +83,9 @@ bad_cmd "consumer.producer_id" consumer-add 20 99 1 0x2222
 bad_cmd "consumer.pt_map" consumer-add 20 10 1 0x2222 --pt 200:100
 dpctl transport-add 2 198.18.2.1:41000 --mux --remote 198.18.3.1:6000 --port 1 >/dev/null
 dpctl consumer-add 20 10 2 0x2222 >/dev/null
+# a receiver's feedback names a consumer by its SSRC: one per transport
+bad_cmd "consumer.ssrc: 8738 already sent on this transport" consumer-add 21 10 2 0x2222
+bad_cmd "--fb: pli, fir or nack" producer-add 12 1 0x3333 --fb remb
 [[ $(dpctl dump | grep -c '^consumer') == 1 ]] || fail "failed commands left objects behind"
 
 # --- DPDK's tools on the running dataplane -------------------------------------------
