@@ -37,6 +37,7 @@
 #include "bpf/cascade_xdp.h"
 #include "dp_parse.h"
 #include "dp_rewrite.h"
+#include "dp_rxstats.h"
 #include "dp_srtp.h"
 
 extern int dp_logtype;
@@ -144,10 +145,13 @@ struct dp_producer {
 	/* main lcore only: the key PIPE_SRTP gave, to tell a retry from a re-key */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
-	/* owner only (dp_keyframe.c): when the next request may go, one waiting, FIR's number */
+	/* owner only (dp_sender.c): when the next request may go, one waiting, FIR's number */
 	uint64_t kf_next_tsc;
 	uint8_t kf_pending;
 	uint8_t fir_seq;
+	/* owner only (dp_sender.c): the stream's receiver statistics, the next RR */
+	uint64_t rr_next_tsc;
+	struct dp_rxstats rxs;
 };
 
 /*
@@ -476,7 +480,15 @@ void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *
 void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		    const struct dp_producer *p, uint32_t pslot);
 
-/* ---- dp_keyframe.c: keyframe requests (the producer's owning lcore) ---- */
+/* ---- dp_sender.c: RTCP towards producers' senders (the producer's owning lcore) ---- */
+
+/*
+ * One RTP packet of p received (already parsed): its receiver statistics, and
+ * an RR to its sender when the report interval has passed. Owner lcore.
+ */
+void dp_sender_rtp(struct dp_worker *w, struct dp_producer *p, const struct dp_rtp *rtp);
+/* p's sender report sr (a valid SR, 28 bytes or more) arrived at now_ns: its NTP time. */
+void dp_sender_sr(struct dp_producer *p, const uint8_t *sr, uint64_t now_ns);
 
 /*
  * A keyframe request for producer p (slot pslot): sent to its sender now as

@@ -272,6 +272,8 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 		w->pstats[mt->pslot].rx_pkts++;
 		w->pstats[mt->pslot].rx_bytes += m->pkt_len;
 		w->pstats[mt->pslot].last_rx_tsc = w->now_tsc;
+		/* received, paused or not: the sender's receiver report counts it */
+		dp_sender_rtp(w, p, &rtp);
 		if (atomic_load_explicit(&p->paused, memory_order_acquire)) {
 			dp_drop(w, m, CASCADE_DROP_PRODUCER_PAUSED);
 			return;
@@ -288,6 +290,8 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 	w->stats->ctr[CASCADE_LC_RTCP_PKTS]++;
 	w->tstats[tslot].rtcp_pkts++;
 	w->pstats[mt->pslot].rtcp_pkts++;
+	if (rtcp.first_pt == 200)
+		dp_sender_sr(p, frame + l4->payload_off, w->now_ns);
 	if (rtcp.first_pt == 200 && !atomic_load_explicit(&p->paused, memory_order_acquire)) {
 		dp_fanout_rtcp(w, m, l4, p, mt->pslot);
 		return;

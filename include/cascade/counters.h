@@ -79,7 +79,9 @@ enum cascade_drop {
 	X(HANDOFF_IN, "handoff_in", "packets taken from other lcores for producers this one owns") \
 	X(KEYFRAME_REQS_IN, "keyframe_requests_in", "keyframe requests of consumers (PLI, FIR, new or resumed consumers)") \
 	X(KEYFRAME_REQS_OUT, "keyframe_requests_out", "keyframe requests sent to producers' senders (merged)") \
-	X(KEYFRAME_REQS_UNSENT, "keyframe_requests_unsent", "keyframe requests for senders that negotiated none, or cannot be reached")
+	X(KEYFRAME_REQS_UNSENT, "keyframe_requests_unsent", "keyframe requests for senders that negotiated none, or cannot be reached") \
+	X(RECEIVER_REPORTS_OUT, "receiver_reports_out", "receiver reports sent to producers' senders") \
+	X(RECEIVER_REPORTS_UNSENT, "receiver_reports_unsent", "receiver reports due for senders Cascade cannot reach (yet)")
 
 enum cascade_lcore_ctr {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,

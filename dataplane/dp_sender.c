@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Keyframe requests, on the producer's owning lcore. A consumer's PLI or FIR
+ * RTCP towards producers' senders, on the producer's owning lcore: keyframe
+ * requests and receiver reports.
+ *
+ * Keyframe requests. A consumer's PLI or FIR
  * (dp_classify.c finds its producer by the consumer's SSRC), or a consumer
  * that was added or resumed (the main lcore posts a request), asks for one.
  * However many ask, the producer's sender gets at most one request per
@@ -14,19 +17,33 @@
  * number that grows per new request when it negotiated only "ccm fir", from
  * the node's RTCP SSRC with the producer's SSRC as media source, to where the
  * sender's RTCP goes (dp_rtcp_dest). Each request sent is announced to the
- * control plane (CASCADE_EV_KEYFRAME_REQUEST). Not yet sent: to an SRTP
- * sender (no outbound SRTCP session for it) or over a pipe (no way back to
- * the source node); those count as keyframe_requests_unsent.
+ * control plane (CASCADE_EV_KEYFRAME_REQUEST).
+ *
+ * Receiver reports (RFC 3550 6.4.2). Cascade is each producer's receiver: its
+ * owner keeps the stream's statistics (dp_rxstats.c) and, on the RFC's
+ * interval (1 s for video, 5 s for audio, each randomised to 0.5-1.5 of it,
+ * 6.3.1), checked as the producer's packets arrive, sends its sender an RR
+ * with one report block and an SDES CNAME (6.1: every compound carries one).
+ *
+ * Neither goes yet to an SRTP sender (no outbound SRTCP session for the node's
+ * own RTCP) or over a pipe (no way back to the source node), nor to a sender
+ * whose address or MAC is not known yet: those count as keyframe_requests_unsent
+ * and receiver_reports_unsent, not as dropped packets.
  */
 #include <stdatomic.h>
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_random.h>
 #include <rte_ring.h>
 
 #include "dp.h"
 
 #define RR_LEN 8   /* RFC 3550 6.4.2: header + SSRC, no report blocks */
+#define CNAME "cascade"
+#define SDES_LEN 20 /* RFC 3550 6.5: header, SSRC, CNAME item (2 + 7), end, padding */
+#define RR_INTERVAL_VIDEO_MS 1000
+#define RR_INTERVAL_AUDIO_MS 5000
 #define PLI_LEN 12 /* RFC 4585 6.3.1: header, sender, media source */
 #define FIR_LEN 20 /* RFC 5104 4.3.1.1: header, sender, 0, one FCI entry */
 
@@ -72,18 +89,21 @@ announce(struct dp_worker *w, const struct dp_producer *p, bool fir)
 	(void)rte_ring_sp_enqueue_elem(w->event_ring, &ev, sizeof(ev));
 }
 
-/* Build and queue the request for p's sender. False when it cannot go. */
+/*
+ * Queue the RTCP compound body[0..len) towards producer p's sender, from the
+ * address its RTCP goes to. False when it cannot go (an SRTP or pipe sender,
+ * no remote yet, no mbuf, no route).
+ */
 static bool
-send_request(struct dp_worker *w, struct dp_producer *p)
+send_to_sender(struct dp_worker *w, const struct dp_producer *p, const uint8_t *body,
+	       uint16_t len)
 {
 	const struct dp_transport *tp = &dp.transports[p->transport];
-	bool fir = !(p->cfg.fb & CASCADE_FB_PLI);
 	const struct cascade_addr *src;
 	const struct dp_peer *peer;
 	struct cascade_addr dst;
 	struct rte_mbuf *h;
-	uint16_t port = tp->cfg.port_id, off = dp_l2l4_len(port, tp->cfg.local.family), len;
-	uint8_t *out;
+	uint16_t port = tp->cfg.port_id, off = dp_l2l4_len(port, tp->cfg.local.family);
 	int rc;
 
 	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
@@ -92,18 +112,49 @@ send_request(struct dp_worker *w, struct dp_producer *p)
 	peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
 	if (!dp_rtcp_dest(tp, peer, &src, &dst))
 		return false;
+	if (!peer->has_mac && !dp.opt.has_peer_mac)
+		return false; /* not reachable yet (its MAC is being learned): not a drop */
 	h = rte_pktmbuf_alloc(dp.hdr_pool);
 	if (h == NULL) {
 		dp_drop_count(w, CASCADE_DROP_NO_MBUF);
 		return false;
 	}
-	out = rte_pktmbuf_mtod(h, uint8_t *) + off;
-	/* RFC 3550 6.4.2: an empty RR, so the compound starts as RFC 3550 A.2 wants */
-	out[0] = 0x80;
+	memcpy(rte_pktmbuf_mtod(h, uint8_t *) + off, body, len);
+	rc = dp_write_l2l4(rte_pktmbuf_mtod(h, uint8_t *), port, peer, src, &dst, len,
+			   __rte_raw_cksum(body, len, 0), true);
+	if (rc < 0) {
+		rte_pktmbuf_free(h);
+		dp_drop_count(w, dp_l2l4_drop(rc));
+		return false;
+	}
+	h->data_len = (uint16_t)(rc + len);
+	h->pkt_len = h->data_len;
+	w->tstats[p->transport].tx_pkts++;
+	w->tstats[p->transport].tx_bytes += h->pkt_len;
+	dp_tx_add(w, port, h);
+	return true;
+}
+
+/* RFC 3550 6.4.2: an RR from the node's RTCP SSRC with rc report blocks to follow. */
+static void
+rr_header(uint8_t *out, unsigned int rc)
+{
+	out[0] = (uint8_t)(0x80 | rc);
 	out[1] = 201;
 	out[2] = 0;
-	out[3] = RR_LEN / 4 - 1;
+	out[3] = (uint8_t)((RR_LEN + DP_RTCP_RB_LEN * rc) / 4 - 1);
 	wr32(out + 4, dp.rtcp_ssrc);
+}
+
+/* The request for p's sender: an empty RR, then a PLI or a FIR. */
+static bool
+send_request(struct dp_worker *w, struct dp_producer *p)
+{
+	bool fir = !(p->cfg.fb & CASCADE_FB_PLI);
+	uint8_t out[RR_LEN + FIR_LEN];
+	uint16_t len;
+
+	rr_header(out, 0);
 	if (!fir) {
 		/* RFC 4585 6.3.1: PT=PSFB, FMT=1, no FCI */
 		out[8] = 0x80 | 1;
@@ -122,24 +173,61 @@ send_request(struct dp_worker *w, struct dp_producer *p)
 		wr32(out + 12, dp.rtcp_ssrc);
 		wr32(out + 16, 0);
 		wr32(out + 20, p->cfg.ssrc);
-		out[24] = ++p->fir_seq; /* a new request: a new number (RFC 5104 4.3.1.2) */
+		out[24] = (uint8_t)(p->fir_seq + 1); /* a new request: a new number (4.3.1.2) */
 		out[25] = out[26] = out[27] = 0;
 		len = RR_LEN + FIR_LEN;
 	}
-	rc = dp_write_l2l4(rte_pktmbuf_mtod(h, uint8_t *), port, peer, src, &dst, len,
-			   __rte_raw_cksum(out, len, 0), true);
-	if (rc < 0) {
-		rte_pktmbuf_free(h);
-		dp_drop_count(w, dp_l2l4_drop(rc));
+	if (!send_to_sender(w, p, out, len))
 		return false;
-	}
-	h->data_len = (uint16_t)(rc + len);
-	h->pkt_len = h->data_len;
-	w->tstats[p->transport].tx_pkts++;
-	w->tstats[p->transport].tx_bytes += h->pkt_len;
-	dp_tx_add(w, port, h);
+	if (fir)
+		p->fir_seq++;
 	announce(w, p, fir);
 	return true;
+}
+
+void
+dp_sender_rtp(struct dp_worker *w, struct dp_producer *p, const struct dp_rtp *rtp)
+{
+	uint8_t out[RR_LEN + DP_RTCP_RB_LEN + SDES_LEN];
+	uint64_t ms;
+	uint8_t *sdes;
+
+	dp_rxstats_rtp(&p->rxs, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate);
+	if (likely(w->now_tsc < p->rr_next_tsc))
+		return;
+	/* RFC 3550 6.3.1: the interval, randomised to 0.5-1.5 of it */
+	ms = p->cfg.kind == CASCADE_KIND_AUDIO ? RR_INTERVAL_AUDIO_MS : RR_INTERVAL_VIDEO_MS;
+	ms = ms / 2 + rte_rand_max(ms);
+	p->rr_next_tsc = w->now_tsc + dp.tsc_hz / 1000 * ms;
+	rr_header(out, 1);
+	if (!dp_rxstats_report(&p->rxs, p->cfg.ssrc, w->now_ns, out + RR_LEN))
+		return;
+	/* RFC 3550 6.5: SDES, one chunk: SSRC, CNAME item, end of list, padding */
+	sdes = out + RR_LEN + DP_RTCP_RB_LEN;
+	sdes[0] = 0x81;
+	sdes[1] = 202;
+	sdes[2] = 0;
+	sdes[3] = SDES_LEN / 4 - 1;
+	wr32(sdes + 4, dp.rtcp_ssrc);
+	sdes[8] = 1; /* CNAME */
+	sdes[9] = sizeof(CNAME) - 1;
+	memcpy(sdes + 10, CNAME, sizeof(CNAME) - 1);
+	memset(sdes + 10 + sizeof(CNAME) - 1, 0, SDES_LEN - 10 - (sizeof(CNAME) - 1));
+	if (send_to_sender(w, p, out, sizeof(out)))
+		w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_OUT]++;
+	else
+		w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_UNSENT]++;
+}
+
+void
+dp_sender_sr(struct dp_producer *p, const uint8_t *sr, uint64_t now_ns)
+{
+	/* RFC 3550 6.4.1: the NTP timestamp is bytes 8-15 */
+	uint64_t ntp = (uint64_t)sr[8] << 56 | (uint64_t)sr[9] << 48 | (uint64_t)sr[10] << 40 |
+		       (uint64_t)sr[11] << 32 | (uint64_t)sr[12] << 24 | (uint64_t)sr[13] << 16 |
+		       (uint64_t)sr[14] << 8 | sr[15];
+
+	dp_rxstats_sr(&p->rxs, ntp, now_ns);
 }
 
 /* Send now (the interval has passed), or count it as unsent. */
