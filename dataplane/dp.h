@@ -68,6 +68,7 @@ struct dp_options {
 	uint32_t copy_below;        /* payloads up to this many bytes are copied, not cloned */
 	uint32_t tx_retry_us;       /* how long a full TX queue is retried before dropping */
 	uint32_t keyframe_interval_ms; /* at most one keyframe request per producer per interval */
+	uint32_t rtcp_report_ms;       /* receiver reports: video's interval (audio 5x); 0: none */
 	bool busy_poll;
 	bool promisc;
 	bool has_peer_mac;
@@ -151,6 +152,8 @@ struct dp_producer {
 	uint8_t fir_seq;
 	/* owner only (dp_sender.c): the stream's receiver statistics, the next RR */
 	uint64_t rr_next_tsc;
+	uint64_t rr_last_rx_tsc; /* the last RTP packet: a sender gone quiet gets no more */
+	uint8_t rr_listed;       /* on its owner's list of streams to report on */
 	struct dp_rxstats rxs;
 };
 
@@ -253,6 +256,12 @@ struct dp_worker {
 	struct rte_ring *slow_ring;  /* to main: struct rte_mbuf * */
 	struct rte_ring *handoff;    /* to this lcore from the others: mbufs of its producers */
 	struct rte_ring *event_ring; /* to main: struct cascade_event for the segment's ring */
+	/* owned producers that sent lately, to report on (dp_sender.c); max_producers long */
+	struct dp_rr_entry {
+		uint32_t pslot, gen;
+	} *rr_list;
+	uint32_t n_rr;
+	uint64_t rr_poll_tsc;
 	uint32_t n_kf_wait;          /* owned producers with a keyframe request waiting */
 	struct {
 		uint32_t pslot, gen;
@@ -489,6 +498,8 @@ void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 
 void dp_sender_rtp(struct dp_worker *w, struct dp_producer *p, const struct dp_rtp *rtp);
 /* p's sender report sr (a valid SR, 28 bytes or more) arrived at now_ns: its NTP time. */
 void dp_sender_sr(struct dp_producer *p, const uint8_t *sr, uint64_t now_ns);
+/* Send the receiver reports that are due. Worker lcore; called every few ms. */
+void dp_sender_poll(struct dp_worker *w);
 
 /*
  * A keyframe request for producer p (slot pslot): sent to its sender now as

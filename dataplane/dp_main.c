@@ -122,6 +122,12 @@ workers_init(struct dp_ctx *c)
 								       h->consumer_stats_off) +
 			    (uint64_t)i * h->max_consumers;
 		w->slow_tsc_per_pkt = c->tsc_hz / c->opt.slow_pps;
+		/* room for every producer it could own: the list never refuses one */
+		w->rr_list = rte_zmalloc_socket("dp_rr_list",
+						sizeof(*w->rr_list) * c->opt.max_producers,
+						RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+		if (w->rr_list == NULL)
+			return -ENOMEM;
 		snprintf(name, sizeof(name), "dp_learn_%u", i);
 		w->learn_ring = rte_ring_create_elem(name, sizeof(struct dp_learn), 1024,
 						     rte_socket_id(),
@@ -164,6 +170,7 @@ workers_free(struct dp_ctx *c)
 		rte_ring_free(w->slow_ring);
 		rte_ring_free(w->handoff);
 		rte_ring_free(w->event_ring);
+		rte_free(w->rr_list);
 		rte_ring_free(w->learn_ring);
 		rte_free(w);
 		c->workers[i] = NULL;

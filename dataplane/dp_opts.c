@@ -34,6 +34,7 @@ enum {
 	OPT_ALLOW_SLOW_SRTP,
 	OPT_VLAN,
 	OPT_KEYFRAME,
+	OPT_RTCP_REPORT,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -59,6 +60,7 @@ static const struct option longopts[] = {
 	{"allow-slow-srtp", no_argument, NULL, OPT_ALLOW_SLOW_SRTP},
 	{"vlan", required_argument, NULL, OPT_VLAN},
 	{"keyframe-interval-ms", required_argument, NULL, OPT_KEYFRAME},
+	{"rtcp-report-ms", required_argument, NULL, OPT_RTCP_REPORT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -90,6 +92,8 @@ dp_usage(const char *prog)
 	       "  --allow-slow-srtp       start even when libsrtp2 is not the OpenSSL build (slow SRTP)\n"
 	       "  --keyframe-interval-ms N  at most one keyframe request per producer per N ms\n"
 	       "                          (default 500)\n"
+	       "  --rtcp-report-ms N      receiver reports to video senders every N ms on average,\n"
+	       "                          audio 5 N (default 1000; 0: none)\n"
 	       "  --vlan VID|P:VID,...    802.1Q VLAN of every port, or of port P: its frames are\n"
 	       "                          sent with the tag and only frames with it are taken\n"
 	       "  --version, --help\n",
@@ -260,6 +264,7 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 	o->copy_below = 256;
 	o->tx_retry_us = 50;
 	o->keyframe_interval_ms = 500;
+	o->rtcp_report_ms = 1000;
 	for (ch = 0; ch < DP_MAX_PORTS; ch++)
 		o->vlan[ch] = DP_VLAN_NONE;
 
@@ -363,6 +368,10 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 			break;
 		case OPT_KEYFRAME:
 			if (parse_u32(name, optarg, 0, 60000, &o->keyframe_interval_ms) < 0)
+				return -EINVAL;
+			break;
+		case OPT_RTCP_REPORT:
+			if (parse_u32(name, optarg, 0, 60000, &o->rtcp_report_ms) < 0)
 				return -EINVAL;
 			break;
 		case OPT_VLAN:

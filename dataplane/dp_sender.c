@@ -21,9 +21,10 @@
  *
  * Receiver reports (RFC 3550 6.4.2). Cascade is each producer's receiver: its
  * owner keeps the stream's statistics (dp_rxstats.c) and, on the RFC's
- * interval (1 s for video, 5 s for audio, each randomised to 0.5-1.5 of it,
- * 6.3.1), checked as the producer's packets arrive, sends its sender an RR
- * with one report block and an SDES CNAME (6.1: every compound carries one).
+ * interval (--rtcp-report-ms, 1 s, for video, 5 times that for audio, each
+ * randomised to 0.5-1.5 of it, 6.3.1) sends its sender an RR with one report block and an SDES CNAME (6.1:
+ * every compound carries one). A producer joins its owner's list of streams to
+ * report on with its first packet and leaves it after five quiet intervals.
  *
  * Neither goes yet to an SRTP sender (no outbound SRTCP session for the node's
  * own RTCP) or over a pipe (no way back to the source node), nor to a sender
@@ -42,8 +43,9 @@
 #define RR_LEN 8   /* RFC 3550 6.4.2: header + SSRC, no report blocks */
 #define CNAME "cascade"
 #define SDES_LEN 20 /* RFC 3550 6.5: header, SSRC, CNAME item (2 + 7), end, padding */
-#define RR_INTERVAL_VIDEO_MS 1000
-#define RR_INTERVAL_AUDIO_MS 5000
+#define RR_AUDIO_FACTOR 5 /* audio senders are reported on 5 times less often */
+#define RR_POLL_MS 20        /* how often an owner looks for reports that are due */
+#define RR_QUIET_INTERVALS 5 /* a sender quiet this many intervals gets no more reports */
 #define PLI_LEN 12 /* RFC 4585 6.3.1: header, sender, media source */
 #define FIR_LEN 20 /* RFC 5104 4.3.1.1: header, sender, 0, one FCI entry */
 
@@ -188,17 +190,26 @@ send_request(struct dp_worker *w, struct dp_producer *p)
 void
 dp_sender_rtp(struct dp_worker *w, struct dp_producer *p, const struct dp_rtp *rtp)
 {
+	dp_rxstats_rtp(&p->rxs, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate);
+	p->rr_last_rx_tsc = w->now_tsc;
+	if (unlikely(!p->rr_listed) && dp.opt.rtcp_report_ms != 0) {
+		/* a sender to report on, from now on, until it goes quiet */
+		uint32_t ps = (uint32_t)(p - dp.producers);
+
+		w->rr_list[w->n_rr].pslot = ps;
+		w->rr_list[w->n_rr].gen = atomic_load_explicit(&p->gen, memory_order_relaxed);
+		w->n_rr++;
+		p->rr_listed = 1;
+	}
+}
+
+/* The RR for p's sender: one report block and an SDES CNAME. */
+static void
+send_report(struct dp_worker *w, struct dp_producer *p)
+{
 	uint8_t out[RR_LEN + DP_RTCP_RB_LEN + SDES_LEN];
-	uint64_t ms;
 	uint8_t *sdes;
 
-	dp_rxstats_rtp(&p->rxs, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate);
-	if (likely(w->now_tsc < p->rr_next_tsc))
-		return;
-	/* RFC 3550 6.3.1: the interval, randomised to 0.5-1.5 of it */
-	ms = p->cfg.kind == CASCADE_KIND_AUDIO ? RR_INTERVAL_AUDIO_MS : RR_INTERVAL_VIDEO_MS;
-	ms = ms / 2 + rte_rand_max(ms);
-	p->rr_next_tsc = w->now_tsc + dp.tsc_hz / 1000 * ms;
 	rr_header(out, 1);
 	if (!dp_rxstats_report(&p->rxs, p->cfg.ssrc, w->now_ns, out + RR_LEN))
 		return;
@@ -217,6 +228,38 @@ dp_sender_rtp(struct dp_worker *w, struct dp_producer *p, const struct dp_rtp *r
 		w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_OUT]++;
 	else
 		w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_UNSENT]++;
+}
+
+void
+dp_sender_poll(struct dp_worker *w)
+{
+	uint32_t i = 0;
+
+	w->rr_poll_tsc = w->now_tsc + dp.tsc_hz / 1000 * RR_POLL_MS;
+	while (i < w->n_rr) {
+		struct dp_producer *p = &dp.producers[w->rr_list[i].pslot];
+		uint64_t ms;
+
+		/* pairs with the main lcore's release store of gen at delete */
+		if (atomic_load_explicit(&p->gen, memory_order_acquire) != w->rr_list[i].gen ||
+		    !p->in_use) {
+			w->rr_list[i] = w->rr_list[--w->n_rr]; /* deleted: nothing to report */
+			continue;
+		}
+		ms = dp.opt.rtcp_report_ms * (p->cfg.kind == CASCADE_KIND_AUDIO ? RR_AUDIO_FACTOR : 1);
+		if (w->now_tsc - p->rr_last_rx_tsc > dp.tsc_hz / 1000 * RR_QUIET_INTERVALS * ms) {
+			/* quiet for long: no longer a sender (RFC 3550 6.4: reports are on senders) */
+			p->rr_listed = 0;
+			w->rr_list[i] = w->rr_list[--w->n_rr];
+			continue;
+		}
+		if (w->now_tsc >= p->rr_next_tsc) {
+			/* RFC 3550 6.3.1: the interval, randomised to 0.5-1.5 of it */
+			p->rr_next_tsc = w->now_tsc + dp.tsc_hz / 1000 * (ms / 2 + rte_rand_max(ms));
+			send_report(w, p);
+		}
+		i++;
+	}
 }
 
 void

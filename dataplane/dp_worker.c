@@ -155,6 +155,8 @@ dp_worker_loop(void *arg)
 		got += dp_handoff_drain(w);
 		if (w->n_kf_wait != 0)
 			dp_keyframe_poll(w);
+		if (w->n_rr != 0 && w->now_tsc >= w->rr_poll_tsc)
+			dp_sender_poll(w);
 		dp_tx_flush(w);
 		/* every packet of this loop is handed to a TX queue or a ring: report quiescence */
 		rte_rcu_qsbr_quiescent(dp.qsbr, w->idx);

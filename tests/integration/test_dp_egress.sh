@@ -32,7 +32,7 @@ ip -n "$ns" link set b0 up
 
 bg ip netns exec "$ns" "$CASCADE_DP" -l 0-1 --file-prefix "$dpdk_prefix" --no-pci \
 	--vdev "net_pcap0,rx_iface_in=a0,tx_pcap=$TEST_TMP/out.pcap" -- --segment "$seg_name" \
-	--vlan 100 --max-transports 16 --max-producers 16 --max-consumers 16 --mbufs 2047 \
+	--vlan 100 --rtcp-report-ms 0 --max-transports 16 --max-producers 16 --max-consumers 16 --mbufs 2047 \
 	--hdr-mbufs 2047 --clone-mbufs 2047 >"$TEST_TMP/dp.log" 2>&1
 dp_pid=$BG_PID
 dpctl --timeout-ms 15000 wait || fail "cascade-dp did not come up (see dp.log)"

@@ -61,7 +61,8 @@ for i in range(300):
     # 10 ms apart on the sender's clock; the wire adds what it adds (tshark measures it)
     time.sleep(max(0.0, t0 + 0.01 * i - time.monotonic()))
     if i % 25 != 24:
-        s.send(frame(rtptool.rtp(96, 1000 + i, 900 * i, 0x10101010, bytes(200))))
+        # PT 34 (H.263, RFC 3551): a static 90 kHz type, so tshark computes the jitter too
+        s.send(frame(rtptool.rtp(34, 1000 + i, 900 * i, 0x10101010, bytes(200))))
     if i == 150:
         s.send(frame(rtptool.sr(0x10101010, 0xE1234567_89ABCDEF, 900 * i, i, 200 * i)))
 EOF
@@ -85,9 +86,10 @@ import rtptool
 errs = []
 line = next(l for l in open(sys.argv[3]) if "0x10101010" in l.lower())
 # tshark: ... SSRC Payload Pkts Lost Min Delta(ms) Mean Delta Max Delta Min Jitter(ms) Mean Jitter Max Jitter Problem?
-nums = re.findall(r"-?\d+(?:\.\d+)?", line.split("0x10101010", 1)[1])
-pkts, lost = int(nums[1]), int(nums[2])
-jit = [float(x) for x in nums[-3:]]  # min, mean, max jitter in ms
+after = line.split("0x10101010", 1)[1].split()
+# payload name, packets, lost "N (P%)", min/mean/max delta, min/mean/max jitter, problem
+pkts, lost = int(after[1]), int(after[2])
+jit = [float(x) for x in after[7:10]]  # min, mean, max jitter in ms
 rrs = []
 for fr in rtptool.pcap_read(sys.argv[2]):
     u = 14 + (fr[14] & 15) * 4
