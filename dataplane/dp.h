@@ -239,6 +239,11 @@ struct dp_slow_bucket {
 	uint64_t tokens_tsc; /* TSC when the bucket is full again */
 };
 
+/* A producer on one of its owner's lists, and its generation then (it may be deleted meanwhile). */
+struct dp_slot_gen {
+	uint32_t pslot, gen;
+};
+
 /* Packets staged for one owning lcore during a burst. */
 struct dp_handoff_buf {
 	uint16_t n;
@@ -257,15 +262,12 @@ struct dp_worker {
 	struct rte_ring *handoff;    /* to this lcore from the others: mbufs of its producers */
 	struct rte_ring *event_ring; /* to main: struct cascade_event for the segment's ring */
 	/* owned producers that sent lately, to report on (dp_sender.c); max_producers long */
-	struct dp_rr_entry {
-		uint32_t pslot, gen;
-	} *rr_list;
+	struct dp_slot_gen *rr_list;
 	uint32_t n_rr;
 	uint64_t rr_poll_tsc;
-	uint32_t n_kf_wait;          /* owned producers with a keyframe request waiting */
-	struct {
-		uint32_t pslot, gen;
-	} kf_wait[DP_BURST];
+	/* owned producers with a keyframe request waiting (dp_sender.c); max_producers long */
+	struct dp_slot_gen *kf_wait;
+	uint32_t n_kf_wait;
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	uint32_t n_ho_dirty;               /* owners with staged packets this burst */
 	uint16_t ho_dirty[DP_MAX_WORKERS];

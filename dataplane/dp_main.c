@@ -126,7 +126,10 @@ workers_init(struct dp_ctx *c)
 		w->rr_list = rte_zmalloc_socket("dp_rr_list",
 						sizeof(*w->rr_list) * c->opt.max_producers,
 						RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
-		if (w->rr_list == NULL)
+		w->kf_wait = rte_zmalloc_socket("dp_kf_wait",
+						sizeof(*w->kf_wait) * c->opt.max_producers,
+						RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+		if (w->rr_list == NULL || w->kf_wait == NULL)
 			return -ENOMEM;
 		snprintf(name, sizeof(name), "dp_learn_%u", i);
 		w->learn_ring = rte_ring_create_elem(name, sizeof(struct dp_learn), 1024,
@@ -171,6 +174,7 @@ workers_free(struct dp_ctx *c)
 		rte_ring_free(w->handoff);
 		rte_ring_free(w->event_ring);
 		rte_free(w->rr_list);
+		rte_free(w->kf_wait);
 		rte_ring_free(w->learn_ring);
 		rte_free(w);
 		c->workers[i] = NULL;

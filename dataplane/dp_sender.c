@@ -299,11 +299,7 @@ dp_keyframe_request(struct dp_worker *w, struct dp_producer *p, uint32_t pslot)
 	}
 	if (p->kf_pending)
 		return; /* merged into the one waiting */
-	if (w->n_kf_wait == RTE_DIM(w->kf_wait)) {
-		/* so many producers waiting: this one waits for the next request instead */
-		w->stats->ctr[CASCADE_LC_KEYFRAME_REQS_UNSENT]++;
-		return;
-	}
+	/* the list has room for every producer, and each is on it at most once */
 	p->kf_pending = 1;
 	w->kf_wait[w->n_kf_wait].pslot = pslot;
 	w->kf_wait[w->n_kf_wait].gen = atomic_load_explicit(&p->gen, memory_order_relaxed);
