@@ -146,6 +146,14 @@ struct dp_producer {
 	/* main lcore only: the key PIPE_SRTP gave, to tell a retry from a re-key */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
+	/*
+	 * The node's own RTCP to its sender (dp_sender.c): the SSRC it goes from
+	 * and, on an SRTP transport, the outbound SRTCP session for it (the
+	 * transport's tx key, this SSRC; made and replaced by main, NULL without
+	 * keys). Fixed at install / published with a release store.
+	 */
+	uint32_t rtcp_ssrc;
+	struct cascade_srtp *_Atomic rtcp_tx;
 	/* owner only (dp_sender.c): when the next request may go, one waiting, FIR's number */
 	uint64_t kf_next_tsc;
 	uint8_t kf_pending;

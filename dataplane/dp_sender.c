@@ -108,8 +108,18 @@ send_to_sender(struct dp_worker *w, const struct dp_producer *p, const uint8_t *
 	uint16_t port = tp->cfg.port_id, off = dp_l2l4_len(port, tp->cfg.local.family);
 	int rc;
 
-	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
+	struct cascade_srtp *srtcp = NULL;
+	size_t slen = len;
+	uint8_t *out;
+
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
 		return false;
+	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE) {
+		/* pairs with the main lcore's release store of rtcp_tx */
+		srtcp = atomic_load_explicit(&p->rtcp_tx, memory_order_acquire);
+		if (srtcp == NULL)
+			return false; /* no keys yet */
+	}
 	/* pairs with the main lcore's release store of peer */
 	peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
 	if (!dp_rtcp_dest(tp, peer, &src, &dst))
@@ -121,9 +131,20 @@ send_to_sender(struct dp_worker *w, const struct dp_producer *p, const uint8_t *
 		dp_drop_count(w, CASCADE_DROP_NO_MBUF);
 		return false;
 	}
-	memcpy(rte_pktmbuf_mtod(h, uint8_t *) + off, body, len);
+	out = rte_pktmbuf_mtod(h, uint8_t *) + off;
+	memcpy(out, body, len);
+	if (srtcp != NULL) {
+		/* RFC 3711 3.4: SRTCP, with this producer's own session (its own SSRC) */
+		rc = cascade_srtp_protect_rtcp(srtcp, out, &slen, rte_pktmbuf_tailroom(h) - off);
+		if (rc < 0) {
+			rte_pktmbuf_free(h);
+			dp_drop_count(w, dp_srtp_drop_reason(rc));
+			return false;
+		}
+		len = (uint16_t)slen;
+	}
 	rc = dp_write_l2l4(rte_pktmbuf_mtod(h, uint8_t *), port, peer, src, &dst, len,
-			   __rte_raw_cksum(body, len, 0), true);
+			   __rte_raw_cksum(out, len, 0), true);
 	if (rc < 0) {
 		rte_pktmbuf_free(h);
 		dp_drop_count(w, dp_l2l4_drop(rc));
@@ -137,15 +158,15 @@ send_to_sender(struct dp_worker *w, const struct dp_producer *p, const uint8_t *
 	return true;
 }
 
-/* RFC 3550 6.4.2: an RR from the node's RTCP SSRC with rc report blocks to follow. */
+/* RFC 3550 6.4.2: an RR from ssrc with rc report blocks to follow. */
 static void
-rr_header(uint8_t *out, unsigned int rc)
+rr_header(uint8_t *out, unsigned int rc, uint32_t ssrc)
 {
 	out[0] = (uint8_t)(0x80 | rc);
 	out[1] = 201;
 	out[2] = 0;
 	out[3] = (uint8_t)((RR_LEN + DP_RTCP_RB_LEN * rc) / 4 - 1);
-	wr32(out + 4, dp.rtcp_ssrc);
+	wr32(out + 4, ssrc);
 }
 
 /* The request for p's sender: an empty RR, then a PLI or a FIR. */
@@ -156,14 +177,14 @@ send_request(struct dp_worker *w, struct dp_producer *p)
 	uint8_t out[RR_LEN + FIR_LEN];
 	uint16_t len;
 
-	rr_header(out, 0);
+	rr_header(out, 0, p->rtcp_ssrc);
 	if (!fir) {
 		/* RFC 4585 6.3.1: PT=PSFB, FMT=1, no FCI */
 		out[8] = 0x80 | 1;
 		out[9] = 206;
 		out[10] = 0;
 		out[11] = PLI_LEN / 4 - 1;
-		wr32(out + 12, dp.rtcp_ssrc);
+		wr32(out + 12, p->rtcp_ssrc);
 		wr32(out + 16, p->cfg.ssrc);
 		len = RR_LEN + PLI_LEN;
 	} else {
@@ -172,7 +193,7 @@ send_request(struct dp_worker *w, struct dp_producer *p)
 		out[9] = 206;
 		out[10] = 0;
 		out[11] = FIR_LEN / 4 - 1;
-		wr32(out + 12, dp.rtcp_ssrc);
+		wr32(out + 12, p->rtcp_ssrc);
 		wr32(out + 16, 0);
 		wr32(out + 20, p->cfg.ssrc);
 		out[24] = (uint8_t)(p->fir_seq + 1); /* a new request: a new number (4.3.1.2) */
@@ -210,7 +231,7 @@ send_report(struct dp_worker *w, struct dp_producer *p)
 	uint8_t out[RR_LEN + DP_RTCP_RB_LEN + SDES_LEN];
 	uint8_t *sdes;
 
-	rr_header(out, 1);
+	rr_header(out, 1, p->rtcp_ssrc);
 	if (!dp_rxstats_report(&p->rxs, p->cfg.ssrc, w->now_ns, out + RR_LEN))
 		return;
 	/* RFC 3550 6.5: SDES, one chunk: SSRC, CNAME item, end of list, padding */
@@ -219,7 +240,7 @@ send_report(struct dp_worker *w, struct dp_producer *p)
 	sdes[1] = 202;
 	sdes[2] = 0;
 	sdes[3] = SDES_LEN / 4 - 1;
-	wr32(sdes + 4, dp.rtcp_ssrc);
+	wr32(sdes + 4, p->rtcp_ssrc);
 	sdes[8] = 1; /* CNAME */
 	sdes[9] = sizeof(CNAME) - 1;
 	memcpy(sdes + 10, CNAME, sizeof(CNAME) - 1);

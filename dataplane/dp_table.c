@@ -170,8 +170,10 @@ dp_tables_free(struct dp_ctx *c)
 	dp_table_reclaim(c, true);
 	for (i = 0; i < c->opt.max_producers && c->producers != NULL; i++) {
 		rte_free(atomic_load(&c->producers[i].clist));
-		if (c->producers[i].in_use)
+		if (c->producers[i].in_use) {
 			dp_srtp_rx_free(atomic_load(&c->producers[i].srtp_rx));
+			dp_srtp_tx_free(atomic_load(&c->producers[i].rtcp_tx));
+		}
 		memset(c->producers[i].master, 0, sizeof(c->producers[i].master));
 	}
 	/* sessions of removed objects went with the deferred work above */

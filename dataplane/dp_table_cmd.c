@@ -265,10 +265,11 @@ static int
 producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct cascade_reply *r)
 {
 	struct dp_srtp_rx *rx = NULL;
+	struct cascade_srtp *rtcp_tx = NULL;
 	const struct dp_transport *tp;
 	struct dp_prod_key key;
 	struct dp_producer *p;
-	uint32_t slot, tslot;
+	uint32_t slot, tslot, rtcp_ssrc;
 	int rc;
 
 	if (cfg->obj_id == 0)
@@ -303,16 +304,19 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 		return dp_tbl_fail(r, EEXIST,
 				   "producer.ssrc: %u already produced on this transport", cfg->ssrc);
 	tp = &c->transports[tslot];
-	rc = dp_tbl_producer_srtp(tp, cfg->ssrc, &rx, r);
+	rtcp_ssrc = dp_tbl_rtcp_ssrc(tp);
+	rc = dp_tbl_producer_srtp(tp, cfg->ssrc, rtcp_ssrc, &rx, &rtcp_tx, r);
 	if (rc < 0)
 		return rc;
 	if (dp_tbl_slot_get(DP_TBL_PRODUCER, &slot) < 0) {
 		dp_srtp_rx_free(rx);
+		dp_srtp_tx_free(rtcp_tx);
 		return dp_tbl_fail(r, ENOSPC, "producers: table full (%u, see --max-producers)",
 				   c->opt.max_producers);
 	}
 	if (dp_lists_add(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot) < 0) {
 		dp_srtp_rx_free(rx);
+		dp_srtp_tx_free(rtcp_tx);
 		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
 		return dp_tbl_fail(r, ENOMEM, "producer: out of memory");
 	}
@@ -327,6 +331,8 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	atomic_store_explicit(&p->clist, NULL, memory_order_relaxed);
 	/* a reused slot's old session went after its grace period (producer_remove) */
 	atomic_store_explicit(&p->srtp_rx, rx, memory_order_relaxed);
+	p->rtcp_ssrc = rtcp_ssrc;
+	atomic_store_explicit(&p->rtcp_tx, rtcp_tx, memory_order_relaxed);
 	p->has_key = 0;
 	p->kf_next_tsc = 0;
 	p->kf_pending = 0;
@@ -354,7 +360,9 @@ undo:
 	/* never published: no worker can have seen the slot */
 	p->in_use = 0;
 	atomic_store_explicit(&p->srtp_rx, NULL, memory_order_relaxed);
+	atomic_store_explicit(&p->rtcp_tx, NULL, memory_order_relaxed);
 	dp_srtp_rx_free(rx);
+	dp_srtp_tx_free(rtcp_tx);
 	dp_tbl_owner_put(p->owner);
 	dp_lists_del(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot);
 	dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
@@ -385,6 +393,7 @@ producer_remove(struct dp_ctx *c, uint32_t ps)
 	dp_tbl_owner_put(p->owner);
 	/* a worker may still be unprotecting with it: destroyed after the grace period */
 	dp_tbl_defer_call(dp_srtp_rx_free, atomic_load_explicit(&p->srtp_rx, memory_order_relaxed));
+	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&p->rtcp_tx, memory_order_relaxed));
 	p->has_key = 0;
 	memset(p->master, 0, sizeof(p->master));
 	dp_lists_mark(l, ps); /* publishes an empty list */

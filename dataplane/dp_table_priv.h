@@ -89,11 +89,22 @@ dp_tbl_id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
 /* ---- dp_table_srtp.c: SRTP keys (main lcore) ---- */
 
 /*
- * A new producer's inbound pair on an SRTP transport that has its keys (NULL
- * in *out when the transport is plain, a pipe, or has no keys yet). 0, or
- * -errno with r filled.
+ * The SSRC a new producer's sender hears the node's own RTCP from: the node's
+ * on a plain transport; on an SRTP one a fresh value for each producer this
+ * dataplane ever installs (the node's, moved by a counter through an odd
+ * multiplier: unique for 2^32 installs), so two SRTCP sessions under one key
+ * never share an SSRC. Main lcore.
  */
-int dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, struct dp_srtp_rx **out,
+uint32_t dp_tbl_rtcp_ssrc(const struct dp_transport *tp);
+/*
+ * A new producer's sessions on an SRTP transport that has its keys: its
+ * inbound pair for ssrc, and the outbound SRTCP session for the node's own
+ * RTCP to its sender (rtcp_ssrc, the transport's tx key). NULL in both when
+ * the transport is plain, a pipe, or has no keys yet. 0, or -errno with r
+ * filled (nothing made).
+ */
+int dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, uint32_t rtcp_ssrc,
+			 struct dp_srtp_rx **rx, struct cascade_srtp **rtcp_tx,
 			 struct cascade_reply *r);
 /* TRANSPORT_SRTP and PIPE_SRTP (see msg.h). Return r->status. */
 int dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp *cmd,

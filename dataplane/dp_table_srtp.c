@@ -33,17 +33,41 @@ session_fail(struct cascade_reply *r, int err, const char *what)
 			   strerror(err));
 }
 
-int
-dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, struct dp_srtp_rx **out,
-		     struct cascade_reply *r)
+uint32_t
+dp_tbl_rtcp_ssrc(const struct dp_transport *tp)
 {
-	*out = NULL;
+	static uint32_t installs;
+	uint32_t s;
+
+	if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
+		return dp.rtcp_ssrc;
+	do
+		s = dp.rtcp_ssrc + ++installs * 2654435761u; /* odd: a bijection of 2^32 */
+	while (s == 0 || s == dp.rtcp_ssrc);
+	return s;
+}
+
+int
+dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, uint32_t rtcp_ssrc,
+		     struct dp_srtp_rx **rx, struct cascade_srtp **rtcp_tx, struct cascade_reply *r)
+{
+	int err;
+
+	*rx = NULL;
+	*rtcp_tx = NULL;
 	if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE) ||
 	    !tp->has_keys)
 		return 0;
-	*out = dp_srtp_rx_make_ssrc(tp->cfg.srtp_suite, tp->rx_master, ssrc);
-	if (*out == NULL)
+	*rx = dp_srtp_rx_make_ssrc(tp->cfg.srtp_suite, tp->rx_master, ssrc);
+	if (*rx == NULL)
 		return session_fail(r, errno, "inbound session");
+	*rtcp_tx = dp_srtp_tx_make(tp->cfg.srtp_suite, tp->tx_master, rtcp_ssrc);
+	if (*rtcp_tx == NULL) {
+		err = errno;
+		dp_srtp_rx_free(*rx);
+		*rx = NULL;
+		return session_fail(r, err, "outbound RTCP session");
+	}
 	return 0;
 }
 
@@ -85,10 +109,10 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 {
 	struct dp_lists *l = dp_tbl_lists();
 	struct dp_srtp_rx **rx = NULL;
-	struct cascade_srtp **tx = NULL;
+	struct cascade_srtp **tx = NULL, **ptx = NULL;
 	const uint32_t *prods, *cons;
 	struct dp_transport *tp;
-	uint32_t slot, np, nc, i, made_rx = 0, made_tx = 0;
+	uint32_t slot, np, nc, i, made_rx = 0, made_tx = 0, made_ptx = 0;
 	bool rx_new, tx_new;
 	unsigned int mb;
 	int rc, err;
@@ -111,7 +135,8 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 	prods = dp_lists_get(l, DP_REL_TP_PROD, slot, &np);
 	cons = dp_lists_get(l, DP_REL_TP_CONS, slot, &nc);
 	if ((rx_new && np != 0 && (rx = calloc(np, sizeof(*rx))) == NULL) ||
-	    (tx_new && nc != 0 && (tx = calloc(nc, sizeof(*tx))) == NULL)) {
+	    (tx_new && nc != 0 && (tx = calloc(nc, sizeof(*tx))) == NULL) ||
+	    (tx_new && np != 0 && (ptx = calloc(np, sizeof(*ptx))) == NULL)) {
 		rc = dp_tbl_fail(r, ENOMEM, "srtp: out of memory");
 		goto out;
 	}
@@ -132,6 +157,15 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 			goto out;
 		}
 	}
+	for (i = 0; tx_new && i < np; i++, made_ptx++) {
+		ptx[i] = dp_srtp_tx_make(cmd->suite, cmd->tx_master,
+					 c->producers[prods[i]].rtcp_ssrc);
+		if (ptx[i] == NULL) {
+			err = errno;
+			rc = session_fail(r, err, "producer outbound RTCP session");
+			goto out;
+		}
+	}
 	/* everything is made: publish */
 	for (i = 0; rx_new && i < np; i++)
 		rx_install(prods[i], &c->producers[prods[i]], rx[i]);
@@ -143,7 +177,15 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 		/* pairs with the owning worker's acquire load of srtp */
 		atomic_store_explicit(&k->srtp, tx[i], memory_order_release);
 	}
-	made_rx = made_tx = 0;
+	for (i = 0; tx_new && i < np; i++) {
+		struct dp_producer *p = &c->producers[prods[i]];
+
+		dp_tbl_defer_call(dp_srtp_tx_free,
+				  atomic_load_explicit(&p->rtcp_tx, memory_order_relaxed));
+		/* pairs with the owning worker's acquire load of rtcp_tx */
+		atomic_store_explicit(&p->rtcp_tx, ptx[i], memory_order_release);
+	}
+	made_rx = made_tx = made_ptx = 0;
 	memset(tp->rx_master, 0, sizeof(tp->rx_master));
 	memset(tp->tx_master, 0, sizeof(tp->tx_master));
 	memcpy(tp->rx_master, cmd->rx_master, mb);
@@ -156,8 +198,11 @@ out:
 		dp_srtp_rx_free(rx[--made_rx]);
 	while (made_tx > 0)
 		dp_srtp_tx_free(tx[--made_tx]);
+	while (made_ptx > 0)
+		dp_srtp_tx_free(ptx[--made_ptx]);
 	free(rx);
 	free(tx);
+	free(ptx);
 	return rc;
 }
 

@@ -10,7 +10,9 @@
 #  - a re-key (transport-srtp with a new remote key, as a second connect does) keeps the
 #    previous key accepted for a short overlap: packets still under the old key right
 #    after the re-key are forwarded, the new key works at once, and once the overlap is
-#    over the old key is refused (srtp_auth).
+#    over the old key is refused (srtp_auth);
+#  - the node's own RTCP to the SRTP sender (a keyframe request when a consumer is added,
+#    receiver reports) is SRTCP that unprotects with the node's key.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_root
@@ -54,7 +56,7 @@ dpctl --timeout-ms 15000 wait || fail "cascade-dp did not come up (see dp.log)"
 dpctl batch >"$TEST_TMP/setup.log" 2>&1 <<EOF || fail "setup: $(cat "$TEST_TMP/setup.log")"
 transport-add 1 198.18.0.1:10000 --mux --remote 198.18.0.2:5000 --mac 02:00:c6:12:10:02 --srtp $SUITE
 transport-srtp 1 $SUITE $(hexkey 1) $(hexkey 31)
-producer-add 10 1 0x11110000 --clock 90000 --kind video
+producer-add 10 1 0x11110000 --clock 90000 --kind video --fb pli
 transport-add 2 198.18.0.1:20000 --mux --remote 198.18.2.1:30000 --mac 02:00:c6:12:10:0f
 consumer-add 20 10 2 0x22220000
 EOF
@@ -95,8 +97,30 @@ before=$(sent)
 send --file "$TEST_TMP/k2b.bin" || fail "cannot send"
 wait_for "[[ \$(sent) == $((before + 5)) ]]" 10 || fail "key 2 stopped working"
 
+log "the node's own RTCP to the SRTP sender: SRTCP under the node's key"
+wait_for "[[ \$(stat receiver_reports_out) -ge 1 && \$(stat keyframe_requests_out) -ge 1 ]]" 10 ||
+	fail "no receiver report or keyframe request went to the SRTP sender: $(dpctl stats | grep -E 'keyframe|receiver_reports' | tr '\n' ' ')"
 stop "$dp_pid"
 ((STOP_RC == 0)) || fail "cascade-dp exited $STOP_RC on SIGTERM"
 ! grep -q 'ERROR: AddressSanitizer\|runtime error:' "$TEST_TMP/dp.log" ||
 	fail "sanitizer report in dp.log"
+python3 - "$SRC_DIR/tests/integration" "$TEST_TMP/out.pcap" "$TEST_TMP/to-sender.bin" <<'EOF2' ||
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+import rtptool
+n = 0
+with open(sys.argv[3], "wb") as f:
+    for fr in rtptool.pcap_read(sys.argv[2]):
+        u = 14 + (fr[14] & 15) * 4
+        if fr[30:34] == bytes([198, 18, 0, 2]) and struct.unpack("!H", fr[u + 2:u + 4])[0] == 5000:
+            p = fr[u + 8:]
+            f.write(struct.pack("!H", len(p)) + p)
+            n += 1
+sys.exit(0 if n >= 2 else f"{n} packets to the sender")
+EOF2
+	fail "cannot read the node's RTCP to the sender"
+got=$("$SRTP_PEER" unprotect $SUITE "$(b64key 31)" "$TEST_TMP/to-sender.bin")
+log "towards the sender: $got"
+[[ $got =~ ^ok\ 0\ bad\ 0\ rtcp\ ([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 2)) ||
+	fail "the node's RTCP to the sender does not unprotect with its key: $got"
 pass "unknown SSRCs refused before crypto; a re-key keeps packets in flight"
