@@ -21,9 +21,11 @@ dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
 rate=5000
 ((CASCADE_SANITIZED == 0)) || rate=1000
 
+# pktgen sends no RTCP and leaves when its stream ends; a receiver report sent after
+# that finds no memif peer and counts as tx_full. test_dp_rr checks the reports.
 bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix-dp" \
 	--vdev "net_memif0,role=server,socket=$sock,rsize=12" -- --segment "$seg_name" \
-	>"$TEST_TMP/dp.log" 2>&1
+	--rtcp-report-ms 0 >"$TEST_TMP/dp.log" 2>&1
 dp_pid=$BG_PID
 dpctl --timeout-ms 20000 wait || fail "cascade-dp did not start"
 {
