@@ -41,17 +41,12 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "dp_bytes.h"
 #include "dp_rtcp_fb.h"
 
 #define SLOW_BURST_PKTS 8
 #define RTCP_SSRC_OFF 4 /* RFC 3550 6.4: the sender's SSRC follows the 4-byte header */
 #define RTP_SSRC_OFF 8  /* RFC 3550 5.1 */
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static void
 addr_from(struct cascade_addr *a, uint8_t family, const uint8_t ip[16], uint16_t port_be)

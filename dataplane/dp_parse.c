@@ -15,6 +15,7 @@
 
 #include <cascade/msg.h>
 
+#include "dp_bytes.h"
 #include "dp_parse.h"
 
 #define ETH_HDR_LEN 14
@@ -41,18 +42,6 @@
 #define RTCP_SR_LEN 28 /* header, SSRC, 20 bytes of sender info (RFC 3550 6.4.1) */
 #define RTCP_RR_LEN 8  /* header, SSRC (RFC 3550 6.4.2) */
 #define RTCP_RB_LEN 24 /* one report block */
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /*
  * IPv6 next-header values that are extension headers (RFC 8200 section 4 and

@@ -18,6 +18,7 @@
  */
 #include <stddef.h>
 
+#include "dp_bytes.h"
 #include "dp_rewrite.h"
 
 #define RTP_HDR_LEN 12
@@ -25,22 +26,6 @@
 #define EXT_ID_PAD 0                /* RFC 8285 section 4.1: padding byte */
 #define EXT_ID_STOP 15              /* RFC 8285 section 4.2: reserved, stops parsing */
 #define NS_PER_S 1000000000ull
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 void
 dp_seq_resync(struct dp_seq_state *st)

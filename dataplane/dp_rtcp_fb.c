@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "dp_bytes.h"
 #include "dp_rtcp_fb.h"
 
 #define HDR_LEN 4      /* RFC 3550 6.4.1: V, P, RC/FMT, PT, length */
@@ -16,18 +17,6 @@
 #define RB_LEN 24
 #define FB_LEN 12 /* RFC 4585 6.1: header, sender SSRC, media source SSRC */
 #define REMB_MAGIC 0x52454d42u /* "REMB" */
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* RFC 3550 6.4.1: report blocks, rc of them, at p (checked to fit by the caller). */
 static void

@@ -5,20 +5,12 @@
  */
 #include <string.h>
 
+#include "dp_bytes.h"
 #include "dp_rxstats.h"
 
 #define RTP_SEQ_MOD (1u << 16)
 #define MAX_DROPOUT 3000 /* RFC 3550 A.1 */
 #define MAX_MISORDER 100
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static void
 restart(struct dp_rxstats *s, uint16_t seq)

@@ -39,6 +39,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "dp_bytes.h"
 
 #define RR_LEN 8   /* RFC 3550 6.4.2: header + SSRC, no report blocks */
 #define CNAME "cascade"
@@ -48,15 +49,6 @@
 #define RR_QUIET_INTERVALS 5 /* a sender quiet this many intervals gets no more reports */
 #define PLI_LEN 12 /* RFC 4585 6.3.1: header, sender, media source */
 #define FIR_LEN 20 /* RFC 5104 4.3.1.1: header, sender, 0, one FCI entry */
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 bool
 dp_rtcp_dest(const struct dp_transport *tp, const struct dp_peer *peer,
