@@ -204,6 +204,36 @@ netns_add() {
 	ip -n "$NETNS" link set lo up || fail "cannot bring up lo in $NETNS"
 }
 
+# veth_ns NAME PAIRS [MAC_PREFIX]: a namespace ($NETNS) without IPv6, so that nothing but
+# the test's frames cross it, holding veth pairs a0|b0 .. aN|bN, all up; aI has the MAC
+# MAC_PREFIX:0(I+1), by default 02:00:c6:12:10:0(I+1).
+veth_ns() {
+	local i
+	netns_add "$1"
+	ip netns exec "$NETNS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 || fail "cannot disable IPv6 in $NETNS"
+	for ((i = 0; i < $2; i++)); do
+		ip -n "$NETNS" link add "a$i" type veth peer name "b$i" || fail "cannot create veth a$i|b$i"
+		ip -n "$NETNS" link set "a$i" address "${3:-02:00:c6:12:10}:0$((i + 1))"
+		ip -n "$NETNS" link set "a$i" up
+		ip -n "$NETNS" link set "b$i" up
+	done
+}
+
+# pcap_dp [OPTION...]: cascade-dp in $NETNS with small tables, reading a0 and writing what
+# it sends to $TEST_TMP/out.pcap; OPTIONs go after the others. Sets dp_pid; returns once
+# cascade-dp answers on $seg_name.
+pcap_dp() {
+	bg ip netns exec "$NETNS" "$CASCADE_DP" -l 0-1 --file-prefix "$dpdk_prefix" --no-pci \
+		--vdev "net_pcap0,rx_iface_in=a0,tx_pcap=$TEST_TMP/out.pcap" -- --segment "$seg_name" \
+		--max-transports 16 --max-producers 16 --max-consumers 16 --mbufs 2047 \
+		--hdr-mbufs 2047 --clone-mbufs 2047 "$@" >"$TEST_TMP/dp.log" 2>&1
+	# shellcheck disable=SC2034 # the caller stops it
+	dp_pid=$BG_PID
+	"$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 15000 wait ||
+		fail "cascade-dp did not come up (see dp.log)"
+}
+
 # seg_track NAME: also remove /dev/shm/cascade.NAME at cleanup ($seg_name is tracked
 # already; use this for other segment names the test passes to cascade-dp --segment).
 seg_track() {

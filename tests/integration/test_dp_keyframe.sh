@@ -27,16 +27,8 @@ need_hugepages 32
 dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
 stat() { dpctl stats | awk -v k="$1" '$1 == k {print $2}'; }
 
-netns_add dp
+veth_ns dp 2
 ns=$NETNS
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1 || fail "cannot disable IPv6 in $ns"
-for i in 0 1; do
-	ip -n "$ns" link add "a$i" type veth peer name "b$i" || fail "cannot create veth a$i"
-	ip -n "$ns" link set "a$i" address "02:00:c6:12:10:0$((i + 1))"
-	ip -n "$ns" link set "a$i" up
-	ip -n "$ns" link set "b$i" up
-done
 cpus=$(nproc)
 last=$((cpus > 1 ? 1 : 0))
 bg ip netns exec "$ns" "$CASCADE_DP" --lcores "0@0,1@$last,2@$last" --file-prefix "$dpdk_prefix" \

@@ -42,16 +42,8 @@ mkdir -p "$TEST_TMP/srtp"
 	"$TEST_TMP/srtp/p4-wrong.bin" >/dev/null || fail "srtp_peer protect (forged)"
 
 # Two veth pairs in a namespace of their own, no IPv6: nothing but our frames on them.
-netns_add dp
+veth_ns dp 2
 ns=$NETNS
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1 || fail "cannot disable IPv6 in $ns"
-for i in 0 1; do
-	ip -n "$ns" link add "a$i" type veth peer name "b$i" || fail "cannot create veth a$i"
-	ip -n "$ns" link set "a$i" address "02:00:c6:12:10:0$((i + 1))"
-	ip -n "$ns" link set "a$i" up
-	ip -n "$ns" link set "b$i" up
-done
 
 # main lcore + two workers; on a host with fewer CPUs the workers share the last one
 cpus=$(nproc)

@@ -21,20 +21,9 @@ need_hugepages 32
 dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
 stat() { dpctl stats | awk -v k="$1" '$1 == k {print $2}'; }
 
-netns_add dp
+veth_ns dp 1
 ns=$NETNS
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1 || fail "cannot disable IPv6 in $ns"
-ip -n "$ns" link add a0 type veth peer name b0 || fail "cannot create the veth pair"
-ip -n "$ns" link set a0 address 02:00:c6:12:10:01
-ip -n "$ns" link set a0 up
-ip -n "$ns" link set b0 up
-bg ip netns exec "$ns" "$CASCADE_DP" -l 0-1 --file-prefix "$dpdk_prefix" --no-pci \
-	--vdev "net_pcap0,rx_iface_in=a0,tx_pcap=$TEST_TMP/out.pcap" -- --segment "$seg_name" \
-	--max-transports 16 --max-producers 16 --max-consumers 16 --mbufs 2047 \
-	--hdr-mbufs 2047 --clone-mbufs 2047 >"$TEST_TMP/dp.log" 2>&1
-dp_pid=$BG_PID
-dpctl --timeout-ms 15000 wait || fail "cascade-dp did not come up (see dp.log)"
+pcap_dp
 dpctl batch >"$TEST_TMP/setup.log" 2>&1 <<EOF || fail "setup: $(cat "$TEST_TMP/setup.log")"
 transport-add 1 198.18.0.1:10000 --mux --remote 198.18.0.2:5000 --mac 02:00:c6:12:10:02
 producer-add 10 1 0x10101010 --kind video
