@@ -399,10 +399,11 @@ lab_sanitizers_quiet() {
 # started in the background is ready once it is, before its sender starts:
 #   wait_for "udp_bound $ns 20000 20004" 10 || fail "the receivers did not start"
 udp_bound() {
-	local ns=$1 p
+	local ns=$1 p bound
 	shift
+	bound=$(ip netns exec "$ns" ss -Hnul | awk '{ n = split($4, a, ":"); print a[n] }')
 	for p in "$@"; do
-		[[ -n $(ip netns exec "$ns" ss -Hnul "sport = :$p") ]] || return 1
+		grep -qx "$p" <<<"$bound" || return 1
 	done
 }
 
@@ -449,6 +450,14 @@ consumer_sdp() {
 		printf 'm=%s %d RTP/AVP %d\n' "$kind" "$port" "$pt"
 	fi
 	printf 'a=rtpmap:%d %s/%d%s\na=rtcp:%d\n' "$pt" "$codec" "$rate" "${ch:+/$ch}" $((port + 1))
+}
+
+# frames OUT: how many decoded frames an ffmpeg framecrc or framemd5 file lists so far
+# (0 before the file exists).
+frames() {
+	local n
+	n=$(grep -c '^0,' "$1" 2>/dev/null) || true
+	echo "${n:-0}"
 }
 
 # cleanup: the EXIT trap. Idempotent, never fails, keeps the test's exit status.
