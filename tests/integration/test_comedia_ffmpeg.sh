@@ -15,7 +15,7 @@
 # written from the consumer's rtpParameters. Each receiver must decode at least 90% of the
 # frames sent, every one byte-identical to a sent frame and in order (framemd5); node 1's
 # dataplane must show ffmpeg's RTP port as the transport's remote and its RTCP port as the
-# RTCP remote, and no remote_mismatch drop.
+# RTCP remote, and no remote_mismatch drop; no lab process may report a sanitizer error.
 #
 # What was sent: the sending ffmpeg also writes two more encodings with the same settings
 # to files, in the same process; the frames sent are the first file's, decoded. libvpx is
@@ -68,12 +68,12 @@ compare() {
 consume() {
 	local node=$1 prod=$2 rport=$3 name=$4 mode=$5 t key params="" crypto=()
 	if [[ $mode == srtp ]]; then
-		ok "$node" POST /v1/rooms/"r-$mode"/transports '{"rtcpMux":false,"enableSrtp":true}'
+		ok "$node" POST "/v1/rooms/r-$mode/transports" '{"rtcpMux":false,"enableSrtp":true}'
 		key=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
 		params=",\"srtpParameters\":$(srtp_params "$key")"
 		crypto=("$SUITE" "$key")
 	else
-		ok "$node" POST /v1/rooms/"r-$mode"/transports '{"rtcpMux":false}'
+		ok "$node" POST "/v1/rooms/r-$mode/transports" '{"rtcpMux":false}'
 	fi
 	t=$(jq -r .id "$TEST_TMP/body")
 	ok "$node" POST "/v1/transports/$t/connect" \
@@ -89,9 +89,9 @@ round() {
 	local mode=$1 base=$2 t port prod key url sopts=() n rpids=() spid ports rtp_port
 	local mm0 mm line remote remote_rtcp got decoded sent bad
 	if [[ $mode == srtp ]]; then
-		ok 1 POST /v1/rooms/"r-$mode"/transports '{"comedia":true,"rtcpMux":true,"enableSrtp":true}'
+		ok 1 POST "/v1/rooms/r-$mode/transports" '{"comedia":true,"rtcpMux":true,"enableSrtp":true}'
 	else
-		ok 1 POST /v1/rooms/"r-$mode"/transports '{"comedia":true,"rtcpMux":true}'
+		ok 1 POST "/v1/rooms/r-$mode/transports" '{"comedia":true,"rtcpMux":true}'
 	fi
 	t=$(jq -r .id "$TEST_TMP/body")
 	port=$(jq -r .tuple.localPort "$TEST_TMP/body")
