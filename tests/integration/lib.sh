@@ -378,6 +378,24 @@ lab_up() {
 	}
 }
 
+# lab_dpctl N ARGS...: cascade-dpctl on node N's dataplane (its segment is the lab's
+# PREFIX-nN; /dev/shm is shared by the namespaces)
+lab_dpctl() {
+	local n=$1
+	shift
+	"$CASCADE_DPCTL" -s "$CASCADE_LAB_PREFIX-n$n" "$@"
+}
+
+# lab_cluster_formed N: every one of the lab's N nodes lists N live nodes (it waits up to
+# 30 s), or the test fails naming the node
+lab_cluster_formed() {
+	local n=$1 i
+	for ((i = 1; i <= n; i++)); do
+		wait_for "[[ \$(api $i GET /v1/cluster/nodes) == 200 ]] && (( \$(jq '.nodes | length' $TEST_TMP/body) == $n ))" 30 ||
+			fail "node $i does not see $n nodes: $(cat "$TEST_TMP/body")"
+	done
+}
+
 # memif_sock NAME: a memif socket path in the test's temp dir (removed at cleanup).
 memif_sock() {
 	echo "$TEST_TMP/$1.sock"
@@ -397,6 +415,79 @@ wait_for() {
 		sleep 0.1
 	done
 	eval "$cmd" >/dev/null 2>&1
+}
+
+# lab_sanitizers_quiet: fail if a lab process (a sanitized build's dataplane or control
+# plane) reported a memory error or undefined behaviour in its log so far
+lab_sanitizers_quiet() {
+	local re='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' f=()
+	mapfile -t f < <(grep -lE "$re" "$CASCADE_LAB_DIR"/*.log)
+	((${#f[@]} == 0)) || fail "a sanitizer report in ${f[*]}: $(grep -hE -m 3 -A 5 "$re" "${f[@]}")"
+}
+
+# udp_bound NETNS PORT...: whether a UDP socket is bound to each PORT in NETNS. A receiver
+# started in the background is ready once it is, before its sender starts:
+#   wait_for "udp_bound $ns 20000 20004" 10 || fail "the receivers did not start"
+udp_bound() {
+	local ns=$1 p bound
+	shift
+	bound=$(ip netns exec "$ns" ss -Hnul | awk '{ n = split($4, a, ":"); print a[n] }')
+	for p in "$@"; do
+		grep -qx "$p" <<<"$bound" || return 1
+	done
+}
+
+# ffmpeg_recv NETNS SDP OUT [FORMAT [SILENCE]]: an ffmpeg receiver in NETNS, in the
+# background, decoding the stream SDP describes (RTP or SRTP) and writing one line per
+# decoded frame to OUT in FORMAT (framecrc, the default, or framemd5); its log is OUT.log
+# and its pid is left in BG_PID. One decoding thread: frame threading would hold the last
+# frame back. It ends by itself, every frame written, once no packet came for SILENCE
+# seconds (default 10; ffmpeg's listen_timeout, which runs before the first packet too:
+# start the sender within that time). Wait for that with ffmpeg_wait: a SIGINT would not
+# end it sooner (ffmpeg acts on it only when its blocking read returns), and a second one
+# aborts the writing of the last frames.
+ffmpeg_recv() {
+	bg ip netns exec "$1" ffmpeg -hide_banner -nostdin -threads 1 \
+		-protocol_whitelist file,udp,rtp,srtp -listen_timeout "${5:-10}" -i "$2" \
+		-fps_mode passthrough -flush_packets 1 -f "${4:-framecrc}" "$3" >"$3.log" 2>&1
+}
+
+# ffmpeg_wait PID...: wait for ffmpeg receivers (ffmpeg_recv) to end by themselves, after
+# their sender ended; fail if one still runs 30 s later.
+ffmpeg_wait() {
+	local p
+	for p in "$@"; do
+		wait_for "! kill -0 $p" 30 || fail "an ffmpeg receiver (pid $p) still runs 30 s after its stream"
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# consumer_sdp ANSWER ORIGIN_IP DEST_IP PORT [SUITE KEY]: on stdout, the SDP an ffmpeg
+# receiver on DEST_IP:PORT (RTCP on PORT + 1) needs for the consumer whose API answer is
+# the file ANSWER (its kind and the first codec of its rtpParameters); with SUITE and KEY,
+# SRTP (a=crypto with the key inline: ffmpeg uses one key both ways).
+consumer_sdp() {
+	local answer=$1 origin=$2 dest=$3 port=$4 suite=${5:-} key=${6:-} kind pt codec rate ch
+	kind=$(jq -r .kind "$answer")
+	pt=$(jq -r '.rtpParameters.codecs[0].payloadType' "$answer")
+	codec=$(jq -r '.rtpParameters.codecs[0].mimeType | split("/")[1]' "$answer")
+	rate=$(jq -r '.rtpParameters.codecs[0].clockRate' "$answer")
+	ch=$(jq -r '.rtpParameters.codecs[0].channels // empty' "$answer")
+	printf 'v=0\no=- 0 0 IN IP4 %s\ns=cascade consumer\nc=IN IP4 %s\nt=0 0\n' "$origin" "$dest"
+	if [[ -n $suite ]]; then
+		printf 'm=%s %d RTP/SAVP %d\na=crypto:1 %s inline:%s\n' "$kind" "$port" "$pt" "$suite" "$key"
+	else
+		printf 'm=%s %d RTP/AVP %d\n' "$kind" "$port" "$pt"
+	fi
+	printf 'a=rtpmap:%d %s/%d%s\na=rtcp:%d\n' "$pt" "$codec" "$rate" "${ch:+/$ch}" $((port + 1))
+}
+
+# frames OUT: how many decoded frames an ffmpeg framecrc or framemd5 file lists so far
+# (0 before the file exists).
+frames() {
+	local n
+	n=$(grep -c '^0,' "$1" 2>/dev/null) || true
+	echo "${n:-0}"
 }
 
 # cleanup: the EXIT trap. Idempotent, never fails, keeps the test's exit status.

@@ -38,52 +38,38 @@ aprod=$(jq -r .id "$TEST_TMP/body")
 
 caps='{"codecs":[{"kind":"video","mimeType":"video/VP8","preferredPayloadType":100,"clockRate":90000},{"kind":"audio","mimeType":"audio/opus","preferredPayloadType":101,"clockRate":48000,"channels":2}]}'
 
-# consume KIND PRODUCER PORT NAME: a transport towards 198.18.0.2:PORT, a consumer, and
-# an SDP file for ffmpeg written from the answer's rtpParameters
+# consume PRODUCER PORT NAME: a transport towards 198.18.0.2:PORT, a consumer, and an SDP
+# file for ffmpeg written from the answer's rtpParameters
 consume() {
-	local kind=$1 producer=$2 rport=$3 name=$4 t pt codec rate ch
+	local producer=$1 rport=$2 name=$3 t
 	ok POST /v1/rooms/av/transports '{"rtcpMux":false}'
 	t=$(jq -r .id "$TEST_TMP/body")
 	ok POST "/v1/transports/$t/connect" "{\"ip\":\"198.18.0.2\",\"port\":$rport,\"rtcpPort\":$((rport + 1))}"
 	ok POST "/v1/transports/$t/consumers" "{\"producerId\":\"$producer\",\"rtpCapabilities\":$caps}"
-	pt=$(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body")
-	codec=$(jq -r '.rtpParameters.codecs[0].mimeType | split("/")[1]' "$TEST_TMP/body")
-	rate=$(jq -r '.rtpParameters.codecs[0].clockRate' "$TEST_TMP/body")
-	ch=$(jq -r '.rtpParameters.codecs[0].channels // empty' "$TEST_TMP/body")
-	cat >"$TEST_TMP/$name.sdp" <<SDP
-v=0
-o=- 0 0 IN IP4 198.18.0.1
-s=cascade consumer
-c=IN IP4 198.18.0.2
-t=0 0
-m=$kind $rport RTP/AVP $pt
-a=rtpmap:$pt $codec/$rate${ch:+/$ch}
-a=rtcp:$((rport + 1))
-SDP
+	consumer_sdp "$TEST_TMP/body" 198.18.0.1 198.18.0.2 "$rport" >"$TEST_TMP/$name.sdp"
 }
 
 # run_round N BASE: N video and N audio receivers on ports from BASE, one sender each,
 # frames counted
 run_round() {
-	local n=$1 base=$2 i pids=() vsent asent got
+	local n=$1 base=$2 i k pids=() ports=() vsent asent got
 	for ((i = 0; i < n; i++)); do
-		consume video "$vprod" $((base + 4 * i)) "v$n-$i"
-		consume audio "$aprod" $((base + 2 + 4 * i)) "a$n-$i"
+		consume "$vprod" $((base + 4 * i)) "v$n-$i"
+		consume "$aprod" $((base + 2 + 4 * i)) "a$n-$i"
+		ports+=($((base + 4 * i)) $((base + 2 + 4 * i)))
 	done
 	for ((i = 0; i < n; i++)); do
 		for k in v a; do
-			# one decoding thread: frame threading would hold the last frame back;
-			# one SIGINT at the end stops it cleanly (ip netns exec execs ffmpeg)
-			ip netns exec "$ns" ffmpeg -hide_banner -nostdin -threads 1 \
-				-protocol_whitelist file,udp,rtp -i "$TEST_TMP/$k$n-$i.sdp" \
-				-fps_mode passthrough -flush_packets 1 -f framecrc "$TEST_TMP/$k$n-$i.crc" \
-				>"$TEST_TMP/$k$n-$i.log" 2>&1 &
-			pids+=($!)
-			_cascade_pids+=($!)
+			ffmpeg_recv "$ns" "$TEST_TMP/$k$n-$i.sdp" "$TEST_TMP/$k$n-$i.crc"
+			pids+=("$BG_PID")
 		done
 	done
-	[[ -z ${CAPTURE:-} ]] || { bg ip netns exec "$ns" tshark -i cdpb -w "$TEST_TMP/cdpb$n.pcap" -q; sleep 1; }
-	sleep 2 # receivers listening before the first (key)frame
+	if [[ -n ${CAPTURE:-} ]]; then
+		bg ip netns exec "$ns" tshark -i cdpb -w "$TEST_TMP/cdpb$n.pcap" -q
+		wait_for "[[ -s $TEST_TMP/cdpb$n.pcap ]]" 10 || fail "tshark did not start"
+	fi
+	# receivers listening before the first (key)frame
+	wait_for "udp_bound $ns ${ports[*]}" 20 || fail "the $((2 * n)) receivers did not all start"
 	ip netns exec "$ns" ffmpeg -hide_banner -nostdin -re -f lavfi \
 		-i "testsrc=size=320x240:rate=$FPS" -t "$SECS" -c:v libvpx -deadline realtime \
 		-cpu-used 8 -b:v 300k -g $((FPS * 2)) -f rtp -payload_type 96 -ssrc 4096 \
@@ -96,21 +82,16 @@ run_round() {
 	local as=$!
 	wait "$vs" || fail "ffmpeg video sender failed: $(tail -3 "$TEST_TMP/vsend$n.log")"
 	wait "$as" || fail "ffmpeg audio sender failed: $(tail -3 "$TEST_TMP/asend$n.log")"
-	sleep 2
-	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		wait_for "! kill -0 $p 2>/dev/null" 10 || kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	ffmpeg_wait "${pids[@]}"
 	"$CASCADE_DPCTL" -s "$seg_name" stats | grep -v ' 0$' >"$TEST_TMP/dpstats$n.txt" || true
 	vsent=$((FPS * SECS))
 	asent=$((SECS * 50))
 	for ((i = 0; i < n; i++)); do
-		got=$(grep -c '^0,' "$TEST_TMP/v$n-$i.crc" 2>/dev/null || true)
-		((got == vsent)) || fail "receiver v$n-$i decoded $got of $vsent video frames: $(tail -3 "$TEST_TMP/v$n-$i.log")"
-		got=$(grep -c '^0,' "$TEST_TMP/a$n-$i.crc" 2>/dev/null || true)
+		got=$(frames "$TEST_TMP/v$n-$i.crc")
+		((got == vsent)) || fail "receiver v$n-$i decoded $got of $vsent video frames: $(tail -3 "$TEST_TMP/v$n-$i.crc.log")"
+		got=$(frames "$TEST_TMP/a$n-$i.crc")
 		((got >= asent - 2 && got <= asent + 2)) ||
-			fail "receiver a$n-$i decoded $got of $asent audio frames: $(tail -3 "$TEST_TMP/a$n-$i.log")"
+			fail "receiver a$n-$i decoded $got of $asent audio frames: $(tail -3 "$TEST_TMP/a$n-$i.crc.log")"
 	done
 	log "$n receiver(s) of each kind: every one decoded $vsent video and ~$asent audio frames"
 }

@@ -33,6 +33,10 @@ start_cp() {
 	wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node 2>/dev/null | jq -r .dataplane.state) == running ]]" 15 ||
 		fail "cascade-cp did not attach"
 }
+# saved N: the state file holds N consumers (it is written within 50 ms of a change)
+saved() { [[ $(jq '.consumers | length' "$state" 2>/dev/null) == "$1" ]]; }
+# rx: the packets the dataplane has received
+rx() { "$CASCADE_DPCTL" -s "$seg_name" stats | awk '$1 == "rx_packets" {print $2}'; }
 room_view() { ok GET /v1/rooms/live; jq -S '{transports: [.transports[] | {id, tuple, connected}] | sort_by(.id),
 	producers: (.producers | sort_by(.id)), consumers: (.consumers | sort_by(.id))}' "$TEST_TMP/body"; }
 
@@ -51,20 +55,26 @@ for ((i = 0; i < 5; i++)); do
 done
 room_view >"$TEST_TMP/before.json"
 [[ $(jq '.consumers | length' "$TEST_TMP/before.json") == 5 ]] || fail "set-up: $(cat "$TEST_TMP/before.json")"
-sleep 0.2 # the state file is written within 50 ms of the last change
+wait_for "saved 5" 5 || fail "the state file does not hold the 5 consumers"
 
 # --- kill -9 the control plane mid-stream ------------------------------------------------------
 bg "$CASCADE_PKTGEN" -l 0 --no-pci --in-memory --file-prefix "$dpdk_prefix-pg" \
 	--vdev "net_memif0,role=client,socket=$sock,rsize=12" -- \
-	--streams 1 --ssrc-base 0x1000 --video --size 900 --rate "$rate" --duration 6 \
+	--streams 1 --ssrc-base 0x1000 --video --size 900 --rate "$rate" --duration 0 \
 	--src 198.18.0.2:5000 --dst "198.18.0.1:$pin" --expect-ssrcs 5 --max-loss 0 \
 	--rx-grace 1 --idle-sleep 20 --json "$TEST_TMP/pg.json" >"$TEST_TMP/pg.log" 2>&1
 pg_pid=$BG_PID
-sleep 2
+# kill -9 once the stream flows; start again once the dataplane alone has forwarded half
+# a second more of it; end the stream once another half second passed the new one
+wait_for "(( \$(rx) >= rate / 2 ))" 15 || fail "the stream does not reach the dataplane"
 kill -9 "$cp_pid"
 wait "$cp_pid" 2>/dev/null || true
-sleep 1
+n=$(rx)
+wait_for "(( \$(rx) >= n + rate / 2 ))" 15 || fail "the stream stopped with the control plane"
 start_cp
+n=$(rx)
+wait_for "(( \$(rx) >= n + rate / 2 ))" 15 || fail "the stream stopped after the restart"
+kill -USR1 "$pg_pid"
 room_view >"$TEST_TMP/after.json"
 diff -u "$TEST_TMP/before.json" "$TEST_TMP/after.json" >&2 || fail "the restarted control plane shows other state"
 grep -q 'reconcile: dataplane has 6 transports, 1 producers, 5 consumers; 0 dropped from the registry, 0 orphans deleted' \
@@ -79,7 +89,7 @@ t=$(jq -r .id "$TEST_TMP/body")
 ok POST "/v1/transports/$t/consumers" "{\"producerId\":\"$prod\"}"
 
 # --- an orphan: installed behind the control plane's back while it was down ----------------------
-sleep 0.2
+wait_for "saved 6" 5 || fail "the state file does not hold the 6th consumer"
 kill -9 "$cp_pid"
 wait "$cp_pid" 2>/dev/null || true
 pid_dp=$("$CASCADE_DPCTL" -s "$seg_name" dump | sed -n 's/^producer id=\(0x[0-9a-f]*\) .*/\1/p' | head -1)

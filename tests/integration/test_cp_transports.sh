@@ -96,7 +96,7 @@ expect 400 bad_request POST "/v1/transports/$t2/connect" '{"ip":"198.18.0.2"}'; 
 expect 400 bad_request POST "/v1/transports/$t2/connect" '{"ip":"198.18.0.2","port":70000}'; msg_has port
 expect 400 bad_request POST "/v1/transports/$t1/connect" '{"ip":"198.18.0.2","port":5000,"rtcpPort":5001}'; msg_has rtcpPort
 expect 200 - POST "/v1/transports/$t2/connect" '{"ip":"198.18.0.2","port":5000,"rtcpPort":5001}'
-dpctl dump | grep -q "^transport .* local=198.18.0.1:$p2 remote=198.18.0.2:5000 flags=0$" ||
+dpctl dump | grep -q "^transport .* local=198.18.0.1:$p2 remote=198.18.0.2:5000 remote_rtcp=198.18.0.2:5001 flags=0$" ||
 	fail "dataplane does not have the connected transport: $(dpctl dump)"
 
 # --- rooms --------------------------------------------------------------------------------

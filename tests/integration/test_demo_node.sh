@@ -35,7 +35,9 @@ for round in 1 2 3; do
 	setsid bash -c "DEMO_PRODUCERS=2 DEMO_CONSUMERS=20 BUILD_DIR='$BUILD_DIR' exec '$SRC_DIR/tools/demo-node'" \
 		>"$TEST_TMP/int$round.out" 2>&1 &
 	demo_pid=$!
-	sleep 4
+	# Ctrl-C once the demo's live table shows the dataplane sending
+	wait_for "awk '\$1 ~ /^[0-9]+s\$/ && \$3 > 0 { f = 1 } END { exit !f }' $TEST_TMP/int$round.out" 60 ||
+		{ kill -INT -- "-$demo_pid"; fail "the demo shows no egress (round $round): $(tail -5 "$TEST_TMP/int$round.out")"; }
 	kill -INT -- "-$demo_pid" 2>/dev/null || fail "could not signal the demo's process group"
 	wait_for "! kill -0 $demo_pid 2>/dev/null" 20 || fail "demo still running 20 s after Ctrl-C"
 	wait "$demo_pid" || true

@@ -137,11 +137,13 @@ wait_for "[[ \$(sent21) -gt 1000 ]]" 10 || fail "the SRTP consumer sends nothing
 # --- stop the traffic: pools return to their baseline --------------------------------
 dpctl transport-del 1 >/dev/null
 [[ $(dpctl dump | grep -c '^\(producer\|consumer\)') == 0 ]] || fail "transport delete did not cascade"
-sleep 0.5
-info=$(tele /cascade/info)
-jq -e --argjson b "$base_pkt" '."/cascade/info" | .pool_hdr.in_use == 0 and
-	.pool_clone.in_use == 0 and .pool_pkt.in_use <= $b + 64' <<<"$info" >/dev/null ||
-	fail "mbufs not back to baseline (pkt baseline $base_pkt): $info"
+# (mbufs in flight come back once the workers have sent or dropped them)
+at_baseline() {
+	info=$(tele /cascade/info)
+	jq -e --argjson b "$base_pkt" '."/cascade/info" | .pool_hdr.in_use == 0 and
+		.pool_clone.in_use == 0 and .pool_pkt.in_use <= $b + 64' <<<"$info" >/dev/null
+}
+wait_for at_baseline 10 || fail "mbufs not back to baseline (pkt baseline $base_pkt): $info"
 
 stop "$dp_pid"
 ((STOP_RC == 0)) || fail "cascade-dp exited $STOP_RC on SIGTERM"
@@ -167,9 +169,11 @@ fi
 dpctl transport-add 5 198.18.0.1:40100 --mux --remote 198.18.0.9:7000 --mac 02:00:00:00:00:09 >/dev/null
 if ((CASCADE_SANITIZED == 0)); then
 	bg timeout 20 dpdk-dumpcap --file-prefix "$dpdk_prefix-pi" -i 0 -f "udp port 7000" -c 1 \
-		-w "$TEST_TMP/inject.pcapng"
+		-w "$TEST_TMP/inject.pcapng" 2>"$TEST_TMP/dumpcap.err"
 	cap_pid=$BG_PID
-	sleep 2
+	# its first progress line comes once the port's capture is on
+	wait_for "grep -q 'Packets captured' $TEST_TMP/dumpcap.err" 15 ||
+		fail "dpdk-dumpcap did not start: $(cat "$TEST_TMP/dumpcap.err")"
 fi
 dpctl inject 5 0001000c2112a4420102030405060708090a0b0c >/dev/null || fail "inject failed"
 dpctl inject 77 00 >/dev/null || fail "inject (unknown transport) was not queued"

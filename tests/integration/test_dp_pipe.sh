@@ -173,6 +173,42 @@ for l in vB0 vA1; do
 	wait_for "[[ -s $TEST_TMP/link-$l.pcap ]]" 10 || fail "dumpcap did not start on $l"
 done
 
+# link_tally: the A-B link's captures, frame by frame (Ethernet destination, addresses,
+# SSRC, RTP or SR), as "SSRC KIND MAC SRC DST COUNT" lines in link.txt
+link_tally() {
+	python3 - "$TEST_TMP/link-vB0.pcap" "$TEST_TMP/link-vA1.pcap" >"$TEST_TMP/link.txt" <<'EOF'
+import collections, socket, struct, sys
+
+def frames(path):
+    data = open(path, "rb").read()
+    assert struct.unpack("<I", data[:4])[0] == 0xA1B2C3D4, "not a little-endian pcap"
+    off = 24
+    while off + 16 <= len(data):
+        incl = struct.unpack("<IIII", data[off:off + 16])[2]
+        yield data[off + 16:off + 16 + incl]
+        off += 16 + incl
+
+tally = collections.Counter()
+for fr in (f for path in sys.argv[1:] for f in frames(path)):
+    if len(fr) < 14 + 20 + 8 + 8 or fr[12:14] != b"\x08\x00" or fr[23] != 17:
+        tally["other"] += 1
+        continue
+    u = 14 + (fr[14] & 15) * 4
+    sport, dport = struct.unpack("!HH", fr[u:u + 4])
+    p = fr[u + 8:]
+    if 200 <= p[1] <= 204:
+        kind, ssrc = "rtcp%d" % p[1], struct.unpack("!I", p[4:8])[0]
+    else:
+        kind, ssrc = "rtp", struct.unpack("!I", p[8:12])[0]
+    mac = ":".join("%02x" % b for b in fr[0:6])
+    src = "%s:%d" % (socket.inet_ntoa(fr[26:30]), sport)
+    dst = "%s:%d" % (socket.inet_ntoa(fr[30:34]), dport)
+    tally["%#x %s %s %s %s" % (ssrc, kind, mac, src, dst)] += 1
+for k, n in sorted(tally.items()):
+    print(k, n)
+EOF
+}
+
 # pktgen NAME NETNS SOCKET ARGS...: in its dataplane's namespace (memif sockets are abstract)
 # shellcheck disable=SC2317 # run through bg
 pktgen() {
@@ -242,7 +278,12 @@ for p in [rtp(1, 0x7000), rtp(2, 0x7000), rtp(3, 0x7000), sr(3), rtp(4, 0x7777),
 EOF
 wait_for "[[ \$(ostat dpb producer 72 rtcp_packets) == 2 ]]" 10 ||
 	fail "the sender reports did not reach C's pipe producer: $(dpb obj producer 72)"
-sleep 0.5
+# the captures are complete once they hold the last frames of each direction: C's two
+# sender reports (A to B) and the whole return pipe (B to A)
+ret=$(ostat dpb consumer 61 tx_packets)
+wait_for "link_tally && grep -qx '0x7001 rtcp200 $MAC_C $A_PIPE $C_PIPE 2' $TEST_TMP/link.txt &&
+	grep -qx '0x5001 rtp 02:00:00:00:0a:ff $B_PIPE $A_PIPE $ret' $TEST_TMP/link.txt" 10 ||
+	fail "the captures never showed the last frames: $(cat "$TEST_TMP/link.txt")"
 for p in "${cap_pids[@]}"; do
 	stop "$p"
 done
@@ -304,39 +345,8 @@ sb() { awk -v k="$1" '$1 == k {print $2}' "$TEST_TMP/stats-b.txt"; }
 	$(sb drop_packets) == $((sent_r - p60 + $(sb drop_no_consumer))) ]] ||
 	{ grep -v ' 0$' "$TEST_TMP/stats-b.txt" >&2; fail "B's drops: want $((sent_r - p60)) unknown_ssrc only"; }
 
-# The A-B link, frame by frame: Ethernet destination, addresses, SSRC, RTP or SR.
-python3 - "$TEST_TMP/link-vB0.pcap" "$TEST_TMP/link-vA1.pcap" >"$TEST_TMP/link.txt" <<'EOF' ||
-import collections, socket, struct, sys
-
-def frames(path):
-    data = open(path, "rb").read()
-    assert struct.unpack("<I", data[:4])[0] == 0xA1B2C3D4, "not a little-endian pcap"
-    off = 24
-    while off + 16 <= len(data):
-        incl = struct.unpack("<IIII", data[off:off + 16])[2]
-        yield data[off + 16:off + 16 + incl]
-        off += 16 + incl
-
-tally = collections.Counter()
-for fr in (f for path in sys.argv[1:] for f in frames(path)):
-    if len(fr) < 14 + 20 + 8 + 8 or fr[12:14] != b"\x08\x00" or fr[23] != 17:
-        tally["other"] += 1
-        continue
-    u = 14 + (fr[14] & 15) * 4
-    sport, dport = struct.unpack("!HH", fr[u:u + 4])
-    p = fr[u + 8:]
-    if 200 <= p[1] <= 204:
-        kind, ssrc = "rtcp%d" % p[1], struct.unpack("!I", p[4:8])[0]
-    else:
-        kind, ssrc = "rtp", struct.unpack("!I", p[8:12])[0]
-    mac = ":".join("%02x" % b for b in fr[0:6])
-    src = "%s:%d" % (socket.inet_ntoa(fr[26:30]), sport)
-    dst = "%s:%d" % (socket.inet_ntoa(fr[30:34]), dport)
-    tally["%#x %s %s %s %s" % (ssrc, kind, mac, src, dst)] += 1
-for k, n in sorted(tally.items()):
-    print(k, n)
-EOF
-	fail "cannot read the captures"
+# The A-B link, frame by frame.
+link_tally || fail "cannot read the captures"
 cat "$TEST_TMP/link.txt" >&2
 [[ $(wc -l <"$TEST_TMP/link.txt") == 5 ]] || fail "unexpected frames on the A-B link (see above)"
 for want in "0x2001 rtp $MAC_B $A_PIPE $B_PIPE $sent_s" \

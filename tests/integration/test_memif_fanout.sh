@@ -67,19 +67,30 @@ run 100 10
 
 # Pause and resume one consumer mid-stream: while paused it gets nothing (its probe
 # sequence shows the gap), but its RTP sequence numbers continue without a jump, so a
-# receiver sees no loss; the other consumers are untouched.
+# receiver sees no loss; the other consumers are untouched. Each step waits for the
+# dataplane's counters: consumer 1000 forwarding, then a second of the stream passing the
+# paused consumer, then consumer 1000 forwarding again; pktgen sends until told to stop.
 log "pause/resume consumer 1000 mid-stream"
-"$CASCADE_PKTGEN" -l 0 --no-pci --file-prefix "$dpdk_prefix-pgp" \
+bg "$CASCADE_PKTGEN" -l 0 --no-pci --file-prefix "$dpdk_prefix-pgp" \
 	--vdev "net_memif0,role=client,socket=$sock,rsize=12" -- \
-	--streams 1 --ssrc-base 0x1000 --video --size 1000 --rate "$rate" --duration 4 \
+	--streams 1 --ssrc-base 0x1000 --video --size 1000 --rate "$rate" --duration 0 \
 	--src 198.18.0.2:5000 --dst 198.18.0.1:40000 --dst-mac 02:00:00:00:00:01 \
 	--expect-ssrcs 100 --rx-grace 1 --idle-sleep 20 \
-	--json "$TEST_TMP/pgp.json" >"$TEST_TMP/pgp.log" 2>&1 &
-pg_pid=$!
-sleep 1.5
+	--json "$TEST_TMP/pgp.json" >"$TEST_TMP/pgp.log" 2>&1
+pg_pid=$BG_PID
+counter() { dpctl obj "$1" "$2" | awk -v k="$3" '$1 == k {print $2}'; }
+sent0=$(counter consumer 1000 tx_packets)
+wait_for "(( \$(counter consumer 1000 tx_packets) >= sent0 + rate / 2 ))" 20 ||
+	fail "consumer 1000 does not forward the stream"
 dpctl consumer-pause 1000 >/dev/null || fail "pause failed"
-sleep 1
+rx0=$(counter producer 2 rx_packets)
+wait_for "(( \$(counter producer 2 rx_packets) >= rx0 + rate ))" 20 ||
+	fail "the stream stopped while consumer 1000 was paused"
 dpctl consumer-resume 1000 >/dev/null || fail "resume failed"
+sent0=$(counter consumer 1000 tx_packets)
+wait_for "(( \$(counter consumer 1000 tx_packets) >= sent0 + rate / 2 ))" 20 ||
+	fail "consumer 1000 does not forward again after its resume"
+kill -USR1 "$pg_pid"
 wait "$pg_pid" || fail "pktgen failed during pause/resume (exit $?)"
 rm -f /dev/hugepages/"$dpdk_prefix-pgp"*
 jq -e --argjson r "$rate" '.ssrcs | map(select(.ssrc == 131072)) | .[0] |
@@ -87,6 +98,8 @@ jq -e --argjson r "$rate" '.ssrcs | map(select(.ssrc == 131072)) | .[0] |
 	fail "paused consumer: expected a probe gap but no RTP sequence error: $(jq -c '.ssrcs[] | select(.ssrc == 131072)' "$TEST_TMP/pgp.json")"
 jq -e '[.ssrcs[] | select(.ssrc != 131072) | .lost] | add == 0' "$TEST_TMP/pgp.json" >/dev/null ||
 	fail "consumers that were not paused lost packets"
+log "consumer 1000 missed $(jq '.ssrcs[] | select(.ssrc == 131072) | .lost' "$TEST_TMP/pgp.json") of" \
+	"$(jq .tx.packets "$TEST_TMP/pgp.json") packets while paused, with no RTP sequence error"
 
 # The dataplane saw exactly what was sent, dropped nothing, and every consumer's
 # counter matches.

@@ -125,7 +125,7 @@ caps='{"codecs":[{"kind":"video","mimeType":"video/VP8","preferredPayloadType":1
 # and an SDP file (with a=crypto carrying the node's key for an SRTP one: ffmpeg uses one
 # key both ways, so connect gives the node that same key for the receiver's RTCP)
 consume() {
-	local producer=$1 rport=$2 name=$3 kind=$4 t pt key="" params=""
+	local producer=$1 rport=$2 name=$3 kind=$4 t key="" params=""
 	if [[ $kind == srtp ]]; then
 		ok POST /v1/rooms/av/transports '{"rtcpMux":false,"enableSrtp":true}'
 		key=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
@@ -137,16 +137,8 @@ consume() {
 	t=$(jq -r .id "$TEST_TMP/body")
 	ok POST "/v1/transports/$t/connect" "{\"ip\":\"198.18.0.2\",\"port\":$rport,\"rtcpPort\":$((rport + 1))$params}"
 	ok POST "/v1/transports/$t/consumers" "{\"producerId\":\"$producer\",\"rtpCapabilities\":$caps}"
-	pt=$(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body")
-	{
-		printf 'v=0\no=- 0 0 IN IP4 198.18.0.1\ns=cascade consumer\nc=IN IP4 198.18.0.2\nt=0 0\n'
-		if [[ $kind == srtp ]]; then
-			printf 'm=video %d RTP/SAVP %d\na=crypto:1 %s inline:%s\n' "$rport" "$pt" "$SUITE" "$key"
-		else
-			printf 'm=video %d RTP/AVP %d\n' "$rport" "$pt"
-		fi
-		printf 'a=rtpmap:%d VP8/90000\na=rtcp:%d\n' "$pt" $((rport + 1))
-	} >"$TEST_TMP/$name.sdp"
+	consumer_sdp "$TEST_TMP/body" 198.18.0.1 198.18.0.2 "$rport" ${key:+"$SUITE" "$key"} \
+		>"$TEST_TMP/$name.sdp"
 }
 consume "$sprod" 20000 s2s srtp
 consume "$sprod" 20004 s2p plain
@@ -154,14 +146,11 @@ consume "$pprod" 20008 p2s srtp
 
 pids=()
 for name in s2s s2p p2s; do
-	ip netns exec "$ns" ffmpeg -hide_banner -nostdin -threads 1 \
-		-protocol_whitelist file,udp,rtp,srtp -i "$TEST_TMP/$name.sdp" \
-		-fps_mode passthrough -flush_packets 1 -f framecrc "$TEST_TMP/$name.crc" \
-		>"$TEST_TMP/$name.log" 2>&1 &
-	pids+=($!)
-	_cascade_pids+=($!)
+	ffmpeg_recv "$ns" "$TEST_TMP/$name.sdp" "$TEST_TMP/$name.crc"
+	pids+=("$BG_PID")
 done
-sleep 2 # receivers listening before the first keyframe
+# receivers listening before the first keyframe
+wait_for "udp_bound $ns 20000 20004 20008" 10 || fail "the receivers did not start"
 ip netns exec "$ns" ffmpeg -hide_banner -nostdin -re -f lavfi \
 	-i "testsrc=size=320x240:rate=$FPS" -t "$SECS" -c:v libvpx -deadline realtime \
 	-cpu-used 8 -b:v 300k -g $((FPS * 2)) -f rtp -payload_type 96 -ssrc 4096 -pkt_size 1200 \
@@ -175,17 +164,12 @@ ip netns exec "$ns" ffmpeg -hide_banner -nostdin -re -f lavfi \
 ps=$!
 wait "$ss" || fail "ffmpeg SRTP sender failed: $(tail -3 "$TEST_TMP/ssend.log")"
 wait "$ps" || fail "ffmpeg RTP sender failed: $(tail -3 "$TEST_TMP/psend.log")"
-sleep 2
-for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
-for p in "${pids[@]}"; do
-	wait_for "! kill -0 $p 2>/dev/null" 10 || kill -KILL "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-done
+ffmpeg_wait "${pids[@]}"
 "$CASCADE_DPCTL" -s "$seg_name" stats | grep -v ' 0$' >"$TEST_TMP/dpstats-ffmpeg.txt" || true
 sent=$((FPS * SECS))
 for name in s2s s2p p2s; do
-	got=$(grep -c '^0,' "$TEST_TMP/$name.crc" 2>/dev/null || true)
-	((got == sent)) || fail "receiver $name decoded $got of $sent frames: $(tail -3 "$TEST_TMP/$name.log")"
+	got=$(frames "$TEST_TMP/$name.crc")
+	((got == sent)) || fail "receiver $name decoded $got of $sent frames: $(tail -3 "$TEST_TMP/$name.crc.log")"
 done
 log "ffmpeg: SRTP->SRTP, SRTP->plain, plain->SRTP each decoded $sent of $sent frames"
 

@@ -24,6 +24,46 @@ if "$CASCADE_CP" --config "$TEST_TMP/bad.json" >"$TEST_TMP/bad.log" 2>&1; then
 fi
 grep -q "cluster.pipe_srtp" "$TEST_TMP/bad.log" || fail "bad pipe_srtp: $(cat "$TEST_TMP/bad.log")"
 
+# pipe_check PCAP COUNT PIPE_SSRC TAG OUT: the capture holds COUNT pipe packets of
+# PIPE_SSRC, each SRTP (TAG bytes longer than the plain packet) with no plaintext payload;
+# the first is written to OUT (to be replayed)
+pipe_check() {
+	"$PY" - "$@" <<'PYEOF'
+import struct, sys
+path, count, pipe_ssrc, tag, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+PAYLOAD = 1000
+def payload(i):
+    return struct.pack("!I", i) + bytes((i * 7 + k) & 0xFF for k in range(PAYLOAD - 4))
+plain = {payload(i)[:64] for i in range(count)}
+data = open(path, "rb").read()
+magic = struct.unpack("<I", data[:4])[0]
+assert magic == 0xA1B2C3D4, "pcap (not pcapng) expected: %x" % magic
+off, n, bad = 24, 0, []
+first = None
+while off + 16 <= len(data):
+    _, _, caplen, _ = struct.unpack("<IIII", data[off:off + 16])
+    frame = data[off + 16:off + 16 + caplen]
+    off += 16 + caplen
+    ihl = (frame[14] & 0x0F) * 4
+    udp = frame[14 + ihl + 8:]
+    if len(udp) < 12 or udp[0] >> 6 != 2:
+        continue
+    ssrc = struct.unpack("!I", udp[8:12])[0]
+    if ssrc != pipe_ssrc:
+        continue
+    n += 1
+    if len(udp) != 12 + PAYLOAD + tag:
+        bad.append("length %d" % len(udp))
+    if udp[12:76] in plain:
+        bad.append("plaintext payload")
+    if first is None:
+        first = udp
+if n < count or bad:
+    sys.exit("pipe capture: %d packets of ssrc %08x (want %d), %s" % (n, pipe_ssrc, count, bad[:5]))
+open(out, "wb").write(first)
+PYEOF
+}
+
 TTL_MS=3000
 ((CASCADE_SANITIZED == 0)) || TTL_MS=8000
 export CASCADE_LAB_NODE_TTL_MS=$TTL_MS
@@ -80,46 +120,14 @@ round() {
 	jq -e --argjson n "$count" --argjson ssrc "$ssrc" '.packets == $n and .missing == 0 and
 		.bad == 0 and .seq_errors == 0 and .ts_errors == 0 and .ssrcs == [$ssrc]' \
 		"$TEST_TMP/b.json" >/dev/null || fail "receiver ($suite): $(cat "$TEST_TMP/b.json")"
-	sleep 0.5
+	# tshark has written the stream once its capture holds every pipe packet
+	wait_for "pipe_check $cap $count $pipe_ssrc $tag $TEST_TMP/replay-$tag.bin" 10 || true
 	kill -INT "$tsh" 2>/dev/null || true
 	wait "$tsh" 2>/dev/null || true
 	log "$suite: $count packets node 1 -> node 2 through an SRTP pipe, none lost or altered"
 
 	# every pipe packet on the wire: SRTP of the pipe SSRC, tag-longer, no plaintext
-	"$PY" - "$cap" "$count" "$pipe_ssrc" "$tag" "$TEST_TMP/replay-$tag.bin" <<'PYEOF' ||
-import struct, sys
-path, count, pipe_ssrc, tag, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-PAYLOAD = 1000
-def payload(i):
-    return struct.pack("!I", i) + bytes((i * 7 + k) & 0xFF for k in range(PAYLOAD - 4))
-plain = {payload(i)[:64] for i in range(count)}
-data = open(path, "rb").read()
-magic = struct.unpack("<I", data[:4])[0]
-assert magic == 0xA1B2C3D4, "pcap (not pcapng) expected: %x" % magic
-off, n, bad = 24, 0, []
-first = None
-while off + 16 <= len(data):
-    _, _, caplen, _ = struct.unpack("<IIII", data[off:off + 16])
-    frame = data[off + 16:off + 16 + caplen]
-    off += 16 + caplen
-    ihl = (frame[14] & 0x0F) * 4
-    udp = frame[14 + ihl + 8:]
-    if len(udp) < 12 or udp[0] >> 6 != 2:
-        continue
-    ssrc = struct.unpack("!I", udp[8:12])[0]
-    if ssrc != pipe_ssrc:
-        continue
-    n += 1
-    if len(udp) != 12 + PAYLOAD + tag:
-        bad.append("length %d" % len(udp))
-    if udp[12:76] in plain:
-        bad.append("plaintext payload")
-    if first is None:
-        first = udp
-if n < count or bad:
-    sys.exit("pipe capture: %d packets of ssrc %08x (want %d), %s" % (n, pipe_ssrc, count, bad[:5]))
-open(out, "wb").write(first)
-PYEOF
+	pipe_check "$cap" "$count" "$pipe_ssrc" "$tag" "$TEST_TMP/replay-$tag.bin" ||
 		fail "the pipe on the wire is not SRTP ($suite)"
 	log "$suite: $count pipe packets on the bridge, all SRTP (+$tag bytes), no plaintext"
 
@@ -144,11 +152,15 @@ for i in range(10):  # a captured pipe packet, again
 PYEOF
 	wait_for "(( \$(drop srtp_auth) - $auth0 == 10 && \$(drop srtp_replay) - $replay0 == 10 ))" 5 ||
 		fail "forged/replayed pipe packets: srtp_auth +$(($(drop srtp_auth) - auth0)) (want 10), srtp_replay +$(($(drop srtp_replay) - replay0)) (want 10)"
-	sleep 0.5
+	# then one genuine packet through node 1 and the pipe: once the receiver has it,
+	# anything forwarded before it has arrived too
+	ip netns exec "$c1" "$PY" "$UDP" send "$c1ip" 5000 "$(nq 1 media_ip)" "$pin" 1 100 ||
+		fail "marker sender failed"
+	wait_for "[[ -s $TEST_TMP/l.out ]]" 5 || fail "the genuine packet after the forgeries did not arrive"
 	kill "$lis" 2>/dev/null || true
 	wait "$lis" 2>/dev/null || true
 	got=$(wc -c <"$TEST_TMP/l.out")
-	((got == 0)) || fail "forged or replayed pipe packets reached the receiver ($got bytes)"
+	((got == 12 + 1000 + 1)) || fail "forged or replayed pipe packets reached the receiver ($got bytes, want the one genuine packet's 1013)"
 	log "$suite: 10 forged and 10 replayed pipe packets dropped (srtp_auth, srtp_replay), none forwarded"
 
 	# RTCP crosses too (SRTCP on the pipe): the producer's sender report reaches the

@@ -375,9 +375,11 @@ run_dump(void)
 			 &d, sizeof(d));
 		if (!d.h.in_use)
 			continue;
-		printf("transport id=0x%" PRIx64 " slot=%u local=%s remote=%s flags=%u", d.t.obj_id,
-		       i, addr_str(&d.t.local, a, sizeof(a)), addr_str(&d.t.remote, b, sizeof(b)),
-		       d.t.flags);
+		printf("transport id=0x%" PRIx64 " slot=%u local=%s remote=%s", d.t.obj_id, i,
+		       addr_str(&d.t.local, a, sizeof(a)), addr_str(&d.t.remote, b, sizeof(b)));
+		if (d.t.remote_rtcp.port_be != 0) /* connected, or learned (RFC 3550 11) */
+			printf(" remote_rtcp=%s", addr_str(&d.t.remote_rtcp, a, sizeof(a)));
+		printf(" flags=%u", d.t.flags);
 		if (d.t.srtp_suite != 0) /* the suite only: keys never reach the directory */
 			printf(" srtp_suite=%u", d.t.srtp_suite);
 		printf("\n");

@@ -206,6 +206,7 @@ struct pg_tx {
 	uint64_t unsent;     /* scheduled but not sent when time ran out (sender too slow) */
 	uint64_t done_tsc;
 	bool done;
+	bool stop; /* set by SIGUSR1: the schedule ends at the next poll */
 } __rte_cache_aligned;
 
 /*

@@ -12,7 +12,8 @@
  * Ending: the control role decides when the run is over (sending done and --rx-grace
  * passed; --duration plus grace, or --rx-idle, for a receiver alone) and raises the quit
  * flag; SIGINT and SIGTERM raise it too. Every lcore then returns, the report is printed
- * and the EAL is cleaned up, so a signal still gives a full summary.
+ * and the EAL is cleaned up, so a signal still gives a full summary. SIGUSR1 only ends the
+ * sending (as if --duration were over): the run then ends --rx-grace later, as usual.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -62,6 +63,13 @@ on_signal(int sig __rte_unused)
 {
 	__atomic_store_n(&signalled, true, __ATOMIC_RELAXED);
 	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
+}
+
+/* SIGUSR1: end the sending now; receiving goes on for --rx-grace. */
+static void
+on_usr1(int sig __rte_unused)
+{
+	__atomic_store_n(&tx.stop, true, __ATOMIC_RELAXED);
 }
 
 /* Print one --progress line: rates over the last interval and totals. */
@@ -371,6 +379,8 @@ main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
 
 	rc = run();
 	rte_eal_cleanup();

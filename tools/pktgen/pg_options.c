@@ -110,7 +110,7 @@ pg_options_usage(FILE *f)
 		"  --size N             RTP packet bytes incl. 12-byte header and 24-byte probe (1200)\n"
 		"  --rate PPS           packets/s per stream; 0 = as fast as possible\n"
 		"                       (50 audio, 900 video)\n"
-		"  --duration S         seconds to send, 0 = until SIGINT (10)\n"
+		"  --duration S         seconds to send, 0 = until SIGINT or SIGUSR1 (10)\n"
 		"  --src IP:PORT        source (198.18.0.2:5000); IPv6 as [ADDR]:PORT\n"
 		"  --dst IP:PORT        destination (198.18.0.1:40000)\n"
 		"  --dst-per-stream     destination port + stream index\n"

@@ -26,7 +26,8 @@
  * the duration is over (descheduled on a busy host, or the rate is more than the lcore or
  * the PMD can do) may catch up for another second or tenth of the duration, whichever is
  * longer, and then stops; what it did not send is tx->unsent. --rate 0 stops at the
- * duration, so it measures the achieved maximum.
+ * duration, so it measures the achieved maximum. SIGUSR1 (tx->stop) ends the schedule where
+ * it is, as if it held no more packets: a caller ends the sending on an event of its own.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -316,6 +317,12 @@ pg_tx_poll(struct pg_tx *tx, uint64_t now_tsc)
 
 	if (tx->done)
 		return 0;
+	/* pairs with the SIGUSR1 handler's store; nothing is left unsent */
+	if (unlikely(__atomic_load_n(&tx->stop, __ATOMIC_RELAXED))) {
+		tx->total = tx->next_k;
+		finish(tx, now_tsc);
+		return 0;
+	}
 	if (tx->end_tsc != 0 && now_tsc >= tx->end_tsc) {
 		if (tx->period_tsc == 0 || tx->next_k >= tx->total ||
 		    now_tsc - tx->end_tsc > tx->slack_tsc) {
