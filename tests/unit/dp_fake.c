@@ -688,178 +688,28 @@ fake_srtp_tx_set(uint32_t cslot, uint8_t suite, const uint8_t *master)
 
 /* ---- frames ---------------------------------------------------------------------------- */
 
-uint16_t
-fake_rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-uint32_t
-fake_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* RFC 1071: big-endian 16-bit words, an odd last byte padded with zero. */
-static uint32_t
-sum16(const uint8_t *p, size_t n, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The sum of the UDP pseudo header (RFC 768, RFC 8200 8.1) and the datagram. */
-static uint32_t
-udp_sum(uint8_t family, const uint8_t *src, const uint8_t *dst, const uint8_t *udp,
-	uint16_t udp_len)
-{
-	size_t iplen = family == CASCADE_AF_INET ? 4 : 16;
-	uint32_t sum = 0;
-
-	sum = sum16(src, iplen, sum);
-	sum = sum16(dst, iplen, sum);
-	sum += 17; /* protocol */
-	sum += udp_len;
-	return sum16(udp, udp_len, sum);
-}
-
 struct rte_mbuf *
 fake_frame(const struct fake_frame_opts *o, const uint8_t *payload, uint16_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pkt_pool);
-	bool v4 = o->src.family == CASCADE_AF_INET;
-	uint16_t l2 = o->vlan >= 0 ? 18 : 14, l3 = v4 ? 20 : 40, udp_len = (uint16_t)(8 + len);
-	uint8_t *f, *ip, *udp;
-	uint16_t ck;
+	struct frame_spec s = {
+		.vlan = o->vlan,
+		.src = o->src,
+		.dst = o->dst,
+		.no_cksum = o->no_cksum,
+		.eth_pad = o->eth_pad,
+		.src_mac = {0x02, 0, 0, 0, 0, 0xaa},
+	};
+	uint32_t n;
 
 	assert_non_null(m);
-	f = rte_pktmbuf_mtod(m, uint8_t *);
-	memset(f, 0, (size_t)l2 + l3 + 8);
-	memcpy(f, dp.ports[o->port].mac.addr_bytes, 6);
-	f[6] = 0x02;
-	f[11] = 0xaa;
-	if (o->vlan >= 0) {
-		wr16(f + 12, 0x8100);
-		wr16(f + 14, (uint16_t)o->vlan);
-		wr16(f + 16, v4 ? 0x0800 : 0x86dd);
-	} else {
-		wr16(f + 12, v4 ? 0x0800 : 0x86dd);
-	}
-	ip = f + l2;
-	if (v4) {
-		ip[0] = 0x45;
-		wr16(ip + 2, (uint16_t)(l3 + udp_len));
-		wr16(ip + 6, 0x4000); /* DF */
-		ip[8] = 64;
-		ip[9] = 17;
-		memcpy(ip + 12, o->src.ip, 4);
-		memcpy(ip + 16, o->dst.ip, 4);
-		wr16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
-	} else {
-		wr32(ip, 6u << 28);
-		wr16(ip + 4, udp_len);
-		ip[6] = 17;
-		ip[7] = 64;
-		memcpy(ip + 8, o->src.ip, 16);
-		memcpy(ip + 24, o->dst.ip, 16);
-	}
-	udp = ip + l3;
-	memcpy(udp, &o->src.port_be, 2);
-	memcpy(udp + 2, &o->dst.port_be, 2);
-	wr16(udp + 4, udp_len);
-	memcpy(udp + 8, payload, len);
-	if (!(v4 && o->no_cksum)) {
-		ck = (uint16_t)~fold(udp_sum(o->src.family, o->src.ip, o->dst.ip, udp, udp_len));
-		wr16(udp + 6, ck == 0 ? 0xffff : ck);
-	}
-	memset(udp + udp_len, 0, o->eth_pad);
-	m->data_len = (uint16_t)(l2 + l3 + udp_len + o->eth_pad);
-	m->pkt_len = m->data_len;
+	memcpy(s.dst_mac, dp.ports[o->port].mac.addr_bytes, 6);
+	n = frame_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), &s, payload, len);
+	assert_true(n != 0);
+	m->data_len = (uint16_t)n;
+	m->pkt_len = n;
 	m->port = o->port;
 	return m;
-}
-
-uint16_t
-fake_rtp(uint8_t *p, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc, uint16_t payload_len)
-{
-	uint16_t i;
-
-	p[0] = 0x80;
-	p[1] = pt;
-	wr16(p + 2, seq);
-	wr32(p + 4, ts);
-	wr32(p + 8, ssrc);
-	for (i = 0; i < payload_len; i++)
-		p[12 + i] = (uint8_t)(seq + i);
-	return (uint16_t)(12 + payload_len);
-}
-
-uint16_t
-fake_rr(uint8_t *p, uint32_t ssrc)
-{
-	p[0] = 0x80; /* V=2, RC=0 */
-	p[1] = 201;
-	wr16(p + 2, 1);
-	wr32(p + 4, ssrc);
-	return 8;
-}
-
-uint16_t
-fake_sr_compound(uint8_t *p, uint32_t ssrc, uint32_t rtp_ts)
-{
-	uint16_t i;
-
-	/* RFC 3550 6.4.1: SR with one report block: 28 + 24 bytes, length 12 words - 1 */
-	p[0] = 0x81;
-	p[1] = 200;
-	wr16(p + 2, 12);
-	wr32(p + 4, ssrc);
-	wr32(p + 8, 0xe1000000u);  /* NTP seconds */
-	wr32(p + 12, 0x80000000u); /* NTP fraction */
-	wr32(p + 16, rtp_ts);
-	wr32(p + 20, 7);
-	wr32(p + 24, 7000);
-	for (i = 28; i < 52; i++)
-		p[i] = (uint8_t)(0xa0 + i); /* the report block */
-	/* RFC 3550 6.5: SDES with one chunk: CNAME "ab", then the end, padded to 4 */
-	p[52] = 0x81;
-	p[53] = 202;
-	wr16(p + 54, 2);
-	wr32(p + 56, ssrc);
-	p[60] = 1;
-	p[61] = 2;
-	p[62] = 'a';
-	p[63] = 'b';
-	return 64;
 }
 
 void
@@ -882,11 +732,11 @@ fake_out_read(struct rte_mbuf *m, struct fake_out *o)
 	o->len = off;
 	assert_true(o->len >= 14 + 20 + 8);
 	memcpy(o->dst_mac, o->b, 6);
-	type = fake_rd16(o->b + 12);
+	type = frame_rd16(o->b + 12);
 	o->vlan = -1;
 	if (type == 0x8100) {
-		o->vlan = fake_rd16(o->b + 14) & 0x0fff;
-		type = fake_rd16(o->b + 16);
+		o->vlan = frame_rd16(o->b + 14) & 0x0fff;
+		type = frame_rd16(o->b + 16);
 		l2 = 18;
 	}
 	ip = o->b + l2;
@@ -895,9 +745,9 @@ fake_out_read(struct rte_mbuf *m, struct fake_out *o)
 		l3 = 20;
 		assert_int_equal(ip[0], 0x45);
 		assert_int_equal(ip[9], 17);
-		assert_int_equal(fake_rd16(ip + 6) & 0x3fff, 0); /* not a fragment */
-		assert_int_equal(fold(sum16(ip, 20, 0)), 0xffff); /* header checksum */
-		o->ip_len = fake_rd16(ip + 2);
+		assert_int_equal(frame_rd16(ip + 6) & 0x3fff, 0); /* not a fragment */
+		assert_int_equal(frame_fold(frame_sum16(ip, 20, 0)), 0xffff); /* header checksum */
+		o->ip_len = frame_rd16(ip + 2);
 		o->ttl = ip[8];
 		o->src.family = o->dst.family = CASCADE_AF_INET;
 		memcpy(o->src.ip, ip + 12, 4);
@@ -908,7 +758,7 @@ fake_out_read(struct rte_mbuf *m, struct fake_out *o)
 		l3 = 40;
 		assert_int_equal(ip[0] >> 4, 6);
 		assert_int_equal(ip[6], 17);
-		o->ip_len = (uint16_t)(40 + fake_rd16(ip + 4));
+		o->ip_len = (uint16_t)(40 + frame_rd16(ip + 4));
 		o->ttl = ip[7];
 		o->src.family = o->dst.family = CASCADE_AF_INET6;
 		memcpy(o->src.ip, ip + 8, 16);
@@ -917,15 +767,16 @@ fake_out_read(struct rte_mbuf *m, struct fake_out *o)
 	/* the frame is exactly Ethernet + the IP packet: no padding, nothing cut */
 	assert_int_equal(o->len, (uint32_t)l2 + o->ip_len);
 	udp = ip + l3;
-	udp_len = fake_rd16(udp + 4);
+	udp_len = frame_rd16(udp + 4);
 	assert_int_equal(udp_len, o->ip_len - l3);
 	memcpy(&o->src.port_be, udp, 2);
 	memcpy(&o->dst.port_be, udp + 2, 2);
-	o->udp_cksum = fake_rd16(udp + 6);
+	o->udp_cksum = frame_rd16(udp + 6);
 	if (o->udp_cksum == 0)
 		assert_int_equal(o->family, CASCADE_AF_INET); /* RFC 8200 8.1: mandatory */
 	else
-		assert_int_equal(fold(udp_sum(o->family, o->src.ip, o->dst.ip, udp, udp_len)),
+		assert_int_equal(frame_fold(frame_udp_sum(o->family, o->src.ip, o->dst.ip, udp,
+							  udp_len)),
 				 0xffff);
 	o->payload = udp + 8;
 	o->payload_len = (uint16_t)(udp_len - 8);

@@ -18,8 +18,9 @@
  * - Worker rings are real rte_rings initialised with rte_ring_init() on
  *   plain memory; the tables are plain arrays filled by the helpers below.
  *
- * Frames are built and egress frames are read back field by field here, with
- * an RFC 1071 checksum of this file's own, never the dataplane's helpers.
+ * Frames are built with tests/fuzz/frame.c and egress frames read back field
+ * by field here, their checksums recomputed with frame.c's RFC 1071 sums,
+ * never with the dataplane's helpers.
  */
 #ifndef DP_FAKE_H
 #define DP_FAKE_H
@@ -28,6 +29,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "frame.h"
 
 #define FAKE_SLOTS 16      /* transports, producers and consumers */
 #define FAKE_WORKERS 2
@@ -144,18 +146,6 @@ struct fake_frame_opts {
 struct rte_mbuf *fake_frame(const struct fake_frame_opts *o, const uint8_t *payload,
 			    uint16_t len);
 
-/* An RTP packet at p: V=2, pt, seq, ts, ssrc, then payload_len bytes of (seq + i). */
-uint16_t fake_rtp(uint8_t *p, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc,
-		  uint16_t payload_len);
-/* An RTCP receiver report (RC=0) from ssrc at p. Returns 8. */
-uint16_t fake_rr(uint8_t *p, uint32_t ssrc);
-/*
- * An RTCP compound at p: a sender report from ssrc (with one report block,
- * RTP timestamp rtp_ts, packet count 7, octet count 7000) followed by an SDES
- * chunk. Returns its length.
- */
-uint16_t fake_sr_compound(uint8_t *p, uint32_t ssrc, uint32_t rtp_ts);
-
 /* What a transmitted frame holds, read by this file's own parser. */
 struct fake_out {
 	uint8_t b[FAKE_FRAME_MAX]; /* the frame, all segments copied in */
@@ -179,9 +169,5 @@ struct fake_out {
  * right (recomputed here) or, over IPv4 only, absent.
  */
 void fake_out_read(struct rte_mbuf *m, struct fake_out *o);
-
-/* Big-endian reads. */
-uint16_t fake_rd16(const uint8_t *p);
-uint32_t fake_rd32(const uint8_t *p);
 
 #endif /* DP_FAKE_H */

@@ -155,7 +155,7 @@ rtp(uint32_t ssrc, uint16_t seq)
 {
 	static struct pkt p;
 
-	p.len = fake_rtp(p.b, 96, seq, 90u * seq, ssrc, 200);
+	p.len = frame_rtp(p.b, 96, seq, 90u * seq, ssrc, 200);
 	return &p;
 }
 
@@ -164,7 +164,7 @@ rr(uint32_t ssrc)
 {
 	static struct pkt p;
 
-	p.len = fake_rr(p.b, ssrc);
+	p.len = frame_rr(p.b, ssrc);
 	return &p;
 }
 
@@ -173,7 +173,7 @@ sr(uint32_t ssrc)
 {
 	static struct pkt p;
 
-	p.len = fake_sr_compound(p.b, ssrc, 1234);
+	p.len = frame_sr_compound(p.b, ssrc, 1234);
 	return &p;
 }
 
@@ -482,7 +482,7 @@ test_srtp_packet_unprotected_and_forwarded(void **state)
 	assert_int_equal(fake_n_tx, 1);
 	fake_out_read(fake_txd[0].m, &o); /* the checksum redone after unprotect holds */
 	assert_int_equal(o.payload_len, 12 + 200);
-	assert_int_equal(fake_rd32(o.payload + 8), CONSUMER_SSRC + T_SRTP);
+	assert_int_equal(frame_rd32(o.payload + 8), CONSUMER_SSRC + T_SRTP);
 	assert_int_equal(o.payload[12], 42); /* plain again */
 	/* the same packet again is a replay */
 	rx(remote(5000), T_SRTP, protect(rtp(SSRC(T_SRTP), 42), SSRC(T_SRTP)));
@@ -611,8 +611,8 @@ test_each_staged_packet_handed_off_once(void **state)
 	assert_int_equal(dp_handoff_drain(w1), 2);
 	dp_tx_flush(w1);
 	assert_int_equal(fake_n_tx, 2);
-	assert_int_equal(fake_rd16(rte_pktmbuf_mtod_offset(fake_txd[0].m, uint8_t *, 44)), 1);
-	assert_int_equal(fake_rd16(rte_pktmbuf_mtod_offset(fake_txd[1].m, uint8_t *, 44)), 2);
+	assert_int_equal(frame_rd16(rte_pktmbuf_mtod_offset(fake_txd[0].m, uint8_t *, 44)), 1);
+	assert_int_equal(frame_rd16(rte_pktmbuf_mtod_offset(fake_txd[1].m, uint8_t *, 44)), 2);
 }
 
 static void

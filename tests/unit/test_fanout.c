@@ -140,7 +140,7 @@ rtp_frame(uint8_t pt, uint16_t seq, uint32_t ts, uint16_t payload_len, bool cksu
 	struct fake_frame_opts o = {
 		.src = in_remote, .dst = in_local, .port = 0, .vlan = -1, .no_cksum = !cksum};
 
-	return fake_frame(&o, pl, fake_rtp(pl, pt, seq, ts, P_SSRC, payload_len));
+	return fake_frame(&o, pl, frame_rtp(pl, pt, seq, ts, P_SSRC, payload_len));
 }
 
 /* Parse m with the dataplane's parsers, fan it out, flush TX. Returns m, for identity only. */
@@ -197,9 +197,9 @@ expect_rtp(const uint8_t *p, uint16_t len, uint8_t pt, uint16_t seq, uint32_t ts
 	assert_int_equal(len, 12 + payload_len);
 	assert_int_equal(p[0], 0x80);
 	assert_int_equal(p[1], pt);
-	assert_int_equal(fake_rd16(p + 2), seq);
-	assert_int_equal(fake_rd32(p + 4), ts);
-	assert_int_equal(fake_rd32(p + 8), ssrc);
+	assert_int_equal(frame_rd16(p + 2), seq);
+	assert_int_equal(frame_rd32(p + 4), ts);
+	assert_int_equal(frame_rd32(p + 8), ssrc);
 	for (i = 0; i < payload_len; i++)
 		if (p[12 + i] != (uint8_t)(in_seq + i))
 			fail_msg("payload byte %u: 0x%02x, want 0x%02x", i, p[12 + i],
@@ -589,13 +589,13 @@ test_seq_late_after_resync_not_sent(void **state)
 	assert_int_equal(fake_n_tx, 5);
 	out(2, &o);
 	expect_route(&o, T_A);
-	assert_int_equal(fake_rd16(o.payload + 2), 101); /* no gap for A */
+	assert_int_equal(frame_rd16(o.payload + 2), 101); /* no gap for A */
 	out(3, &o);
 	expect_route(&o, T_B);
-	assert_int_equal(fake_rd16(o.payload + 2), 200);
+	assert_int_equal(frame_rd16(o.payload + 2), 200);
 	out(4, &o);
 	expect_route(&o, T_B); /* B still gets the reordered packet */
-	assert_int_equal(fake_rd16(o.payload + 2), 199);
+	assert_int_equal(frame_rd16(o.payload + 2), 199);
 	assert_int_equal(drops(CASCADE_DROP_SEQ_LATE), 1);
 	assert_int_equal(w->cstats[0].drop_pkts, 1);
 	assert_int_equal(w->cstats[0].tx_pkts, 2);
@@ -768,7 +768,7 @@ test_ethernet_padding_not_forwarded(void **state)
 	consumer(1, T_B, B_SSRC);
 	publish(2, 0, 1);
 	/* 14 + 20 + 8 + 16 = 58 bytes: the sender padded the frame to 60 */
-	fan(fake_frame(&fo, pl, fake_rtp(pl, 96, 8, 8000, P_SSRC, 4)));
+	fan(fake_frame(&fo, pl, frame_rtp(pl, 96, 8, 8000, P_SSRC, 4)));
 	assert_int_equal(fake_n_tx, 2);
 	out(0, &o); /* fake_out_read() refuses bytes past the IP packet */
 	expect_first(&o, T_A, A_SSRC, 8, 4);
@@ -803,7 +803,7 @@ send_sr(uint32_t rtp_ts, bool padded)
 {
 	struct fake_frame_opts o = {.src = in_remote, .dst = in_local, .vlan = -1};
 	uint8_t pl[128];
-	uint16_t n = fake_sr_compound(pl, P_SSRC, rtp_ts);
+	uint16_t n = frame_sr_compound(pl, P_SSRC, rtp_ts);
 	struct rte_mbuf *m;
 	enum cascade_drop why;
 	struct dp_l4 l4;
@@ -838,13 +838,13 @@ expect_sr(const uint8_t *p, uint32_t ssrc, uint32_t rtp_ts)
 {
 	assert_int_equal(p[0], 0x80); /* V=2, P=0, RC=0 */
 	assert_int_equal(p[1], 200);
-	assert_int_equal(fake_rd16(p + 2), 6); /* 28 bytes */
-	assert_int_equal(fake_rd32(p + 4), ssrc);
-	assert_int_equal(fake_rd32(p + 8), 0xe1000000u);
-	assert_int_equal(fake_rd32(p + 12), 0x80000000u);
-	assert_int_equal(fake_rd32(p + 16), rtp_ts);
-	assert_int_equal(fake_rd32(p + 20), 7);
-	assert_int_equal(fake_rd32(p + 24), 7000);
+	assert_int_equal(frame_rd16(p + 2), 6); /* 28 bytes */
+	assert_int_equal(frame_rd32(p + 4), ssrc);
+	assert_int_equal(frame_rd32(p + 8), 0xe1000000u);
+	assert_int_equal(frame_rd32(p + 12), 0x80000000u);
+	assert_int_equal(frame_rd32(p + 16), rtp_ts);
+	assert_int_equal(frame_rd32(p + 20), 7);
+	assert_int_equal(frame_rd32(p + 24), 7000);
 }
 
 static void
