@@ -230,10 +230,12 @@ check_done(const struct cascade_cmd *cmd)
 		fuzz_check(rte_hash_lookup_data(dp.tp_by_id, &cmd->u.transport.obj_id, &data) >= 0);
 		break;
 	case CASCADE_CMD_PRODUCER_ADD:
-		fuzz_check(rte_hash_lookup_data(dp.prod_by_id, &cmd->u.producer.obj_id, &data) >= 0);
+		fuzz_check(rte_hash_lookup_data(dp.prod_by_id, &cmd->u.producer.obj_id, &data) >=
+			   0);
 		break;
 	case CASCADE_CMD_CONSUMER_ADD:
-		fuzz_check(rte_hash_lookup_data(dp.cons_by_id, &cmd->u.consumer.obj_id, &data) >= 0);
+		fuzz_check(rte_hash_lookup_data(dp.cons_by_id, &cmd->u.consumer.obj_id, &data) >=
+			   0);
 		break;
 	case CASCADE_CMD_TRANSPORT_DEL:
 		fuzz_check(rte_hash_lookup_data(dp.tp_by_id, &cmd->u.obj.obj_id, &data) < 0);

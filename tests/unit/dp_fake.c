@@ -367,8 +367,8 @@ worker_make(uint32_t idx)
 	w->tstats = ctx.tstats[idx];
 	w->pstats = ctx.pstats[idx];
 	w->cstats = ctx.cstats[idx];
-	w->learn_ring = fake_ring_make(sizeof(struct dp_learn), 1024,
-				  RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w->learn_ring =
+		fake_ring_make(sizeof(struct dp_learn), 1024, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	w->slow_ring = fake_ring_make(sizeof(void *), 1024, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	w->handoff = fake_ring_make(sizeof(void *), DP_HANDOFF_RING, RING_F_SC_DEQ);
 	w->slow_tsc_per_pkt = 1000;
@@ -745,7 +745,7 @@ fake_out_read(struct rte_mbuf *m, struct fake_out *o)
 		l3 = 20;
 		assert_int_equal(ip[0], 0x45);
 		assert_int_equal(ip[9], 17);
-		assert_int_equal(frame_rd16(ip + 6) & 0x3fff, 0); /* not a fragment */
+		assert_int_equal(frame_rd16(ip + 6) & 0x3fff, 0);             /* not a fragment */
 		assert_int_equal(frame_fold(frame_sum16(ip, 20, 0)), 0xffff); /* header checksum */
 		o->ip_len = frame_rd16(ip + 2);
 		o->ttl = ip[8];
@@ -775,9 +775,9 @@ fake_out_read(struct rte_mbuf *m, struct fake_out *o)
 	if (o->udp_cksum == 0)
 		assert_int_equal(o->family, CASCADE_AF_INET); /* RFC 8200 8.1: mandatory */
 	else
-		assert_int_equal(frame_fold(frame_udp_sum(o->family, o->src.ip, o->dst.ip, udp,
-							  udp_len)),
-				 0xffff);
+		assert_int_equal(
+			frame_fold(frame_udp_sum(o->family, o->src.ip, o->dst.ip, udp, udp_len)),
+			0xffff);
 	o->payload = udp + 8;
 	o->payload_len = (uint16_t)(udp_len - 8);
 }

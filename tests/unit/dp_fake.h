@@ -31,7 +31,7 @@
 #include "dp.h"
 #include "frame.h"
 
-#define FAKE_SLOTS 16      /* transports, producers and consumers */
+#define FAKE_SLOTS 16 /* transports, producers and consumers */
 #define FAKE_WORKERS 2
 #define FAKE_PORTS 4
 #define FAKE_POOL_MBUFS 64
@@ -143,23 +143,22 @@ struct fake_frame_opts {
 };
 
 /* A frame from the packet pool carrying payload[0..len) as its UDP payload. */
-struct rte_mbuf *fake_frame(const struct fake_frame_opts *o, const uint8_t *payload,
-			    uint16_t len);
+struct rte_mbuf *fake_frame(const struct fake_frame_opts *o, const uint8_t *payload, uint16_t len);
 
 /* What a transmitted frame holds, read by this file's own parser. */
 struct fake_out {
 	uint8_t b[FAKE_FRAME_MAX]; /* the frame, all segments copied in */
 	uint32_t len;
 	uint16_t nb_segs;
-	int vlan;                  /* VLAN id of its tag, -1 untagged */
+	int vlan; /* VLAN id of its tag, -1 untagged */
 	uint8_t family;
 	struct cascade_addr src, dst;
 	uint8_t dst_mac[6];
-	uint16_t ip_len;           /* IPv4 total length or IPv6 header + payload length */
+	uint16_t ip_len; /* IPv4 total length or IPv6 header + payload length */
 	uint8_t ttl;
-	const uint8_t *payload;    /* UDP payload, inside b */
+	const uint8_t *payload; /* UDP payload, inside b */
 	uint16_t payload_len;
-	uint16_t udp_cksum;        /* as sent, network order */
+	uint16_t udp_cksum; /* as sent, network order */
 };
 
 /*

@@ -51,7 +51,7 @@ enum {
 
 /* Producers: slot t on transport t with SSRC 0x1000 + t, owned by worker 0; and one more. */
 #define SSRC(t) (0x1000u + (t))
-#define P_FOREIGN T_COUNT /* on T_PLAIN, owned by worker 1 */
+#define P_FOREIGN T_COUNT             /* on T_PLAIN, owned by worker 1 */
 #define P_FOREIGN_NOMUX (T_COUNT + 1) /* on T_NOMUX, owned by worker 1 */
 #define SSRC_FOREIGN 0x2000u
 #define SSRC_FOREIGN_NOMUX 0x2001u
@@ -93,8 +93,7 @@ transport(uint32_t t, uint16_t port, uint8_t flags, uint8_t suite)
 {
 	struct cascade_addr l = local_of(t), r = rtcp_of(t);
 
-	fake_transport(t, port, flags, suite, &l,
-		       (flags & CASCADE_TRANSPORT_RTCP_MUX) ? NULL : &r);
+	fake_transport(t, port, flags, suite, &l, (flags & CASCADE_TRANSPORT_RTCP_MUX) ? NULL : &r);
 }
 
 static int
@@ -271,7 +270,7 @@ static void
 test_rtp_from_another_tuple_is_remote_mismatch(void **state)
 {
 	RTE_SET_USED(state);
-	rx(remote(5001), T_PLAIN, rtp(SSRC(T_PLAIN), 1));  /* the remote's IP, another port */
+	rx(remote(5001), T_PLAIN, rtp(SSRC(T_PLAIN), 1));   /* the remote's IP, another port */
 	rx(stranger(5000), T_PLAIN, rtp(SSRC(T_PLAIN), 2)); /* another IP, the same port */
 	assert_int_equal(drops(w0, CASCADE_DROP_REMOTE_MISMATCH), 2);
 	assert_int_equal(w0->tstats[T_PLAIN].rx_pkts, 0);
@@ -321,7 +320,7 @@ test_comedia_rtcp_first_does_not_learn_rtp_tuple(void **state)
 	rx(x_rtcp, T_COMEDIA, sr(SSRC(T_COMEDIA)));
 	rx(x_rtcp, T_COMEDIA, rr(SSRC_UNKNOWN));
 	assert_int_equal(w0->tstats[T_COMEDIA].rx_pkts, 2); /* accepted... */
-	nothing_learned(w0);                                 /* ...without learning */
+	nothing_learned(w0);                                /* ...without learning */
 	rx(x, T_COMEDIA, rtp(SSRC(T_COMEDIA), 1));
 	l = learned(w0);
 	assert_true(l.what & DP_LEARN_RTP);
@@ -362,8 +361,8 @@ test_known_rtcp_remote_is_the_only_one(void **state)
 
 	RTE_SET_USED(state);
 	fake_connect(T_PLAIN, &r, &r_rtcp, true);
-	rx(r_rtcp, T_PLAIN, rr(SSRC_UNKNOWN));     /* the RTCP remote */
-	rx(r, T_PLAIN, rr(SSRC_UNKNOWN));          /* the RTP remote */
+	rx(r_rtcp, T_PLAIN, rr(SSRC_UNKNOWN));       /* the RTCP remote */
+	rx(r, T_PLAIN, rr(SSRC_UNKNOWN));            /* the RTP remote */
 	rx(remote(5001), T_PLAIN, rr(SSRC_UNKNOWN)); /* the remote's IP, a third port */
 	rx(r_rtcp, T_PLAIN, rtp(SSRC(T_PLAIN), 1));  /* RTP from the RTCP remote */
 	assert_int_equal(w0->tstats[T_PLAIN].rx_pkts, 2);

@@ -44,8 +44,8 @@
 #define SMALL 100 /* payload below copy_below: copied */
 
 enum {
-	T_IN,     /* the producer's transport */
-	T_A,      /* consumers' transports, IPv4, port 0 */
+	T_IN, /* the producer's transport */
+	T_A,  /* consumers' transports, IPv4, port 0 */
 	T_B,
 	T_C,
 	T_V6,     /* IPv6 */
@@ -58,9 +58,13 @@ enum {
 	T_NOMAC,  /* connected without a next-hop MAC */
 };
 
-enum { PORT_LINEAR = 1, PORT_VLAN = 2, PORT_SMALL = 3 };
+enum {
+	PORT_LINEAR = 1,
+	PORT_VLAN = 2,
+	PORT_SMALL = 3
+};
 
-static const uint8_t key[30] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+static const uint8_t key[30] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
 				16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30};
 
 static struct dp_worker *w;
@@ -347,8 +351,8 @@ test_linear_port_gets_one_full_copy(void **state)
 static void
 test_srtp_consumer_gets_private_protected_copy(void **state)
 {
-	struct cascade_srtp *rx = fake_srtp_session(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80, key,
-						    A_SSRC, true);
+	struct cascade_srtp *rx =
+		fake_srtp_session(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80, key, A_SSRC, true);
 	uint8_t buf[FAKE_FRAME_MAX] __attribute__((aligned(4)));
 	struct rte_mbuf *in;
 	struct fake_out a;
@@ -904,7 +908,8 @@ test_sr_without_rtcp_mux_goes_to_rtcp_port(void **state)
 	/* RFC 3550 11: from the RTCP port, to the remote's port + 1 */
 	assert_memory_equal(&o.src, &tp->cfg.local_rtcp, sizeof(o.src));
 	assert_memory_equal(o.dst.ip, peer->remote.ip, 4);
-	assert_int_equal(rte_be_to_cpu_16(o.dst.port_be), rte_be_to_cpu_16(peer->remote.port_be) + 1);
+	assert_int_equal(rte_be_to_cpu_16(o.dst.port_be),
+			 rte_be_to_cpu_16(peer->remote.port_be) + 1);
 }
 
 static void
@@ -923,8 +928,8 @@ test_sr_skips_consumers_not_started_or_paused(void **state)
 static void
 test_sr_to_srtp_consumer_protected(void **state)
 {
-	struct cascade_srtp *rx = fake_srtp_session(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80, key,
-						    A_SSRC, true);
+	struct cascade_srtp *rx =
+		fake_srtp_session(CASCADE_SUITE_AES_CM_128_HMAC_SHA1_80, key, A_SSRC, true);
 	uint8_t buf[256] __attribute__((aligned(4)));
 	struct fake_out o;
 	size_t len;

@@ -38,7 +38,10 @@
 
 #define READER 0 /* the one registered reader's thread id */
 
-enum { KIND_SLOT = 1, KIND_REPLY };
+enum {
+	KIND_SLOT = 1,
+	KIND_REPLY
+};
 
 static struct rte_rcu_qsbr *qsbr;
 static struct dp_defer_q q;
@@ -418,7 +421,10 @@ rng(uint64_t *s)
 static void
 test_removal_keeps_positions_right(void **state)
 {
-	enum { OWNERS = 4, MEMBERS = 64 };
+	enum {
+		OWNERS = 4,
+		MEMBERS = 64
+	};
 	int owner_of[MEMBERS]; /* the model: -1 when not a member */
 	uint32_t want[MEMBERS], n, o, m, i;
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
@@ -451,7 +457,12 @@ test_removal_keeps_positions_right(void **state)
 static void
 test_transport_relations_cascade(void **state)
 {
-	enum { T1 = 1, T2 = 2, P1 = 1, P2 = 2 };
+	enum {
+		T1 = 1,
+		T2 = 2,
+		P1 = 1,
+		P2 = 2
+	};
 	/* consumer: its producer and the transport it sends on */
 	const uint32_t cons[][2] = {{0, 0}, {P1, T1}, {P2, T1}, {P1, T2}, {P2, T2}};
 	const uint32_t p2_left[] = {4}, t2_prod[] = {P2};
