@@ -6,15 +6,15 @@
 
 #include "frame.h"
 
-static void
-wr16(uint8_t *p, uint16_t v)
+void
+frame_wr16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
-static void
-wr32(uint8_t *p, uint32_t v)
+void
+frame_wr32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
 	p[1] = (uint8_t)(v >> 16);
@@ -84,24 +84,24 @@ frame_build(uint8_t *buf, uint32_t cap, const struct frame_spec *s, const uint8_
 	memcpy(buf, s->dst_mac, 6);
 	memcpy(buf + 6, s->src_mac, 6);
 	if (s->vlan >= 0) {
-		wr16(buf + 12, 0x8100);
-		wr16(buf + 14, (uint16_t)s->vlan);
-		wr16(buf + 16, v4 ? 0x0800 : 0x86dd);
+		frame_wr16(buf + 12, 0x8100);
+		frame_wr16(buf + 14, (uint16_t)s->vlan);
+		frame_wr16(buf + 16, v4 ? 0x0800 : 0x86dd);
 	} else {
-		wr16(buf + 12, v4 ? 0x0800 : 0x86dd);
+		frame_wr16(buf + 12, v4 ? 0x0800 : 0x86dd);
 	}
 	if (v4) {
 		ip[0] = 0x45;
-		wr16(ip + 2, (uint16_t)(l3 + udp_len));
-		wr16(ip + 6, 0x4000); /* DF */
+		frame_wr16(ip + 2, (uint16_t)(l3 + udp_len));
+		frame_wr16(ip + 6, 0x4000); /* DF */
 		ip[8] = 64;
 		ip[9] = 17;
 		memcpy(ip + 12, s->src.ip, 4);
 		memcpy(ip + 16, s->dst.ip, 4);
-		wr16(ip + 10, (uint16_t)~frame_fold(frame_sum16(ip, 20, 0)));
+		frame_wr16(ip + 10, (uint16_t)~frame_fold(frame_sum16(ip, 20, 0)));
 	} else {
 		ip[0] = 0x60;
-		wr16(ip + 4, (uint16_t)udp_len);
+		frame_wr16(ip + 4, (uint16_t)udp_len);
 		ip[6] = 17;
 		ip[7] = 64;
 		memcpy(ip + 8, s->src.ip, 16);
@@ -109,12 +109,12 @@ frame_build(uint8_t *buf, uint32_t cap, const struct frame_spec *s, const uint8_
 	}
 	memcpy(udp, &s->src.port_be, 2);
 	memcpy(udp + 2, &s->dst.port_be, 2);
-	wr16(udp + 4, (uint16_t)udp_len);
+	frame_wr16(udp + 4, (uint16_t)udp_len);
 	memcpy(udp + 8, payload, len);
 	if (!(v4 && s->no_cksum)) {
 		ck = (uint16_t)~frame_fold(
 			frame_udp_sum(s->src.family, s->src.ip, s->dst.ip, udp, (uint16_t)udp_len));
-		wr16(udp + 6, ck == 0 ? 0xffff : ck);
+		frame_wr16(udp + 6, ck == 0 ? 0xffff : ck);
 	}
 	memset(udp + udp_len, 0, s->eth_pad);
 	return total;
@@ -127,9 +127,9 @@ frame_rtp(uint8_t *p, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc, uint
 
 	p[0] = 0x80;
 	p[1] = pt;
-	wr16(p + 2, seq);
-	wr32(p + 4, ts);
-	wr32(p + 8, ssrc);
+	frame_wr16(p + 2, seq);
+	frame_wr32(p + 4, ts);
+	frame_wr32(p + 8, ssrc);
 	for (i = 0; i < payload_len; i++)
 		p[12 + i] = (uint8_t)(seq + i);
 	return (uint16_t)(12 + payload_len);
@@ -140,8 +140,8 @@ frame_rr(uint8_t *p, uint32_t ssrc)
 {
 	p[0] = 0x80; /* V=2, RC=0 */
 	p[1] = 201;
-	wr16(p + 2, 1);
-	wr32(p + 4, ssrc);
+	frame_wr16(p + 2, 1);
+	frame_wr32(p + 4, ssrc);
 	return 8;
 }
 
@@ -153,20 +153,20 @@ frame_sr_compound(uint8_t *p, uint32_t ssrc, uint32_t rtp_ts)
 	/* RFC 3550 6.4.1: SR with one report block: 28 + 24 bytes, length 12 words - 1 */
 	p[0] = 0x81;
 	p[1] = 200;
-	wr16(p + 2, 12);
-	wr32(p + 4, ssrc);
-	wr32(p + 8, 0xe1000000u);  /* NTP seconds */
-	wr32(p + 12, 0x80000000u); /* NTP fraction */
-	wr32(p + 16, rtp_ts);
-	wr32(p + 20, 7);
-	wr32(p + 24, 7000);
+	frame_wr16(p + 2, 12);
+	frame_wr32(p + 4, ssrc);
+	frame_wr32(p + 8, 0xe1000000u);  /* NTP seconds */
+	frame_wr32(p + 12, 0x80000000u); /* NTP fraction */
+	frame_wr32(p + 16, rtp_ts);
+	frame_wr32(p + 20, 7);
+	frame_wr32(p + 24, 7000);
 	for (i = 28; i < 52; i++)
 		p[i] = (uint8_t)(0xa0 + i); /* the report block */
 	/* RFC 3550 6.5: SDES with one chunk: CNAME "ab", then the end, padded to 4 */
 	p[52] = 0x81;
 	p[53] = 202;
-	wr16(p + 54, 2);
-	wr32(p + 56, ssrc);
+	frame_wr16(p + 54, 2);
+	frame_wr32(p + 56, ssrc);
 	p[60] = 1;
 	p[61] = 2;
 	p[62] = 'a';

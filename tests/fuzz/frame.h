@@ -30,8 +30,8 @@ struct frame_spec {
  * Write the frame of s carrying payload[0..len) as its UDP payload into
  * buf[0..cap). Returns its length, or 0 when it does not fit.
  */
-uint32_t frame_build(uint8_t *buf, uint32_t cap, const struct frame_spec *s,
-		     const uint8_t *payload, uint16_t len);
+uint32_t frame_build(uint8_t *buf, uint32_t cap, const struct frame_spec *s, const uint8_t *payload,
+		     uint16_t len);
 
 /* RFC 1071: add p[0..n) as big-endian 16-bit words (an odd last byte padded) to sum. */
 uint32_t frame_sum16(const uint8_t *p, size_t n, uint32_t sum);
@@ -41,9 +41,11 @@ uint16_t frame_fold(uint32_t sum);
 uint32_t frame_udp_sum(uint8_t family, const uint8_t *src_ip, const uint8_t *dst_ip,
 		       const uint8_t *udp, uint16_t udp_len);
 
-/* Big-endian reads. */
+/* Big-endian reads and writes. */
 uint16_t frame_rd16(const uint8_t *p);
 uint32_t frame_rd32(const uint8_t *p);
+void frame_wr16(uint8_t *p, uint16_t v);
+void frame_wr32(uint8_t *p, uint32_t v);
 
 /* An RTP packet at p: V=2, pt, seq, ts, ssrc, then payload_len bytes of (seq + i). */
 uint16_t frame_rtp(uint8_t *p, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc,

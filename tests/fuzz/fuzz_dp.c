@@ -68,8 +68,8 @@ void
 fuzz_dp_eal(const char *const *extra, int n)
 {
 	static const char *const base[] = {
-		"cascade-fuzz", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		"-l", "0", "--log-level=1",
+		"cascade-fuzz", "--no-huge", "-m", "256",           "--no-pci",
+		"--no-shconf",  "-l",        "0",  "--log-level=1",
 	};
 	char *argv[RTE_DIM(base) + 8];
 	int argc = 0, i;
@@ -251,9 +251,8 @@ fuzz_dp_settle(bool quiescent)
 	}
 }
 
-/* The slot id names in an id lookup, or UINT32_MAX. */
-static uint32_t
-id_slot(struct rte_hash *h, uint64_t id)
+uint32_t
+fuzz_dp_slot(struct rte_hash *h, uint64_t id)
 {
 	void *data;
 
@@ -292,7 +291,7 @@ check_transports(uint32_t *n_addr)
 			continue;
 		n++;
 		fuzz_check(dir[s].h.gen == tp->gen && dir[s].t.obj_id == tp->cfg.obj_id);
-		fuzz_check(id_slot(dp.tp_by_id, tp->cfg.obj_id) == s);
+		fuzz_check(fuzz_dp_slot(dp.tp_by_id, tp->cfg.obj_id) == s);
 		dp_addr_key_make(&k, &tp->cfg.local);
 		fuzz_check(rte_hash_lookup_data(dp.tp_by_addr, &k, &data) >= 0 &&
 			   (uint32_t)(uintptr_t)data == s);
@@ -326,11 +325,12 @@ check_producers(void)
 		if (!p->in_use)
 			continue;
 		n++;
-		fuzz_check(dir[s].h.gen == atomic_load(&p->gen) && dir[s].p.obj_id == p->cfg.obj_id);
+		fuzz_check(dir[s].h.gen == atomic_load(&p->gen) &&
+			   dir[s].p.obj_id == p->cfg.obj_id);
 		fuzz_check(p->owner < FUZZ_WORKERS && dir[s].p.lcore == p->owner);
 		fuzz_check(p->transport < dp.opt.max_transports && tp->in_use);
 		fuzz_check(p->cfg.transport_id == tp->cfg.obj_id);
-		fuzz_check(id_slot(dp.prod_by_id, p->cfg.obj_id) == s);
+		fuzz_check(fuzz_dp_slot(dp.prod_by_id, p->cfg.obj_id) == s);
 		fuzz_check(rte_hash_lookup_data(dp.prod_by_ssrc, &key, &data) >= 0 &&
 			   (uint32_t)(uintptr_t)data == s);
 		/* inbound sessions only on SRTP transports, from their keys or a pipe stream's */
@@ -367,7 +367,7 @@ check_consumers(bool published)
 		fuzz_check(k->cfg.transport_id == tp->cfg.obj_id);
 		fuzz_check(k->is_srtp == (tp->cfg.srtp_suite != CASCADE_SUITE_NONE));
 		fuzz_check(k->has_peer == ((tp->cfg.flags & CASCADE_TRANSPORT_PIPE) != 0));
-		fuzz_check(id_slot(dp.cons_by_id, k->cfg.obj_id) == s);
+		fuzz_check(fuzz_dp_slot(dp.cons_by_id, k->cfg.obj_id) == s);
 	}
 	fuzz_check(hash_entries(dp.cons_by_id) == n);
 	if (!published)

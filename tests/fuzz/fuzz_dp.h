@@ -48,6 +48,8 @@ void fuzz_dp_tables(void);
 int fuzz_dp_apply(struct cascade_cmd *cmd);
 /* Apply a command of this type on object id (deletes, FLUSH) or pause it; returns the status. */
 int fuzz_dp_apply_obj(uint16_t type, uint64_t id, uint8_t paused);
+/* The slot of object id in an id lookup (tp_by_id...), or UINT32_MAX when it is not there. */
+uint32_t fuzz_dp_slot(struct rte_hash *h, uint64_t id);
 /*
  * Apply a worker's learn request as the main lcore does (dp_table_learn()),
  * checking the rule that a learn never replaces a remote tuple, an RTCP

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Write the seed corpus of fuzz_cmd.
+"""Write the seed corpora of fuzz_cmd and fuzz_classify.
 
 Each seed is one situation the dataplane must handle, spelled in the input
-format its target documents at the top of tests/fuzz/fuzz_cmd.c: command
-sequences (lifecycles, retries and conflicts, cascades, SRTP keys, pipes,
-full tables, batches, bad fields). The fuzzer starts from these; what it
-finds goes to a scratch directory, never here.
+format its target documents at the top of tests/fuzz/fuzz_cmd.c and
+tests/fuzz/fuzz_classify.c: command sequences (lifecycles, retries and
+conflicts, cascades, SRTP keys, pipes, full tables, batches, bad fields) and
+packet sequences (fan-out on both workers, comedia and RTCP learning as
+ffmpeg sends, non-mux RTCP, SRTP that authenticates or not, pipes, VLANs, the
+slow path, commands while packets wait, raw frames). The fuzzer starts from
+these; what it finds goes to a scratch directory, never here.
 
-usage: tests/fuzz/make_corpus.py   (rewrites corpus/fuzz_cmd)
+usage: tests/fuzz/make_corpus.py   (rewrites corpus/fuzz_cmd and corpus/fuzz_classify)
 """
 import os
 import struct
@@ -231,6 +234,125 @@ def cmd_seeds():
     return {name: b''.join(c) for name, c in s.items()}
 
 
+# ---- fuzz_classify: operations (see the top of fuzz_classify.c) -------------------------
+
+TP_PLAIN, TP_COMEDIA, TP_NOMUX, TP_SRTP, TP_PIPE, TP_SRTP_COMEDIA, TP_V6, TP_SRTP_PIPE = range(8)
+# sources
+REMOTE, REMOTE_P1, REMOTE_P2, STRANGER, STRANGER_P1, STRANGER2, PIPE_PEER, OTHER_FAMILY = range(8)
+# payload headers
+RAW, RTP, RTP_B0, SR, RR, STUN, DTLS, RTP_PT97 = range(8)
+# SSRC choices
+SSRC_INPUT, SSRC_OWN, SSRC_OTHER, SSRC_UNKNOWN = range(4)
+# VLAN choices
+VLAN_PORT, VLAN_NONE, VLAN_100, VLAN_200 = range(4)
+BURST, COMMAND, TIME, RAW_FRAME, MAIN = 3, 4, 5, 6, 7
+
+
+def frame(t, worker=0, rtcp_port=False, vlan=VLAN_PORT, pad=False, src=REMOTE, no_cksum=False,
+          ssrc=SSRC_OWN, protect=False, hdr=RTP, seq=1, ts=90, first=0x80, payload=b'pay'):
+    a = worker | t << 1 | rtcp_port << 4 | vlan << 5 | pad << 7
+    b = src | no_cksum << 3 | ssrc << 4 | protect << 6
+    out = bytes([0, a, b, hdr, len(payload)])
+    if hdr == RTP_B0:
+        out += bytes([first & 0x3f])
+    if hdr in (RTP, RTP_B0, RTP_PT97):
+        out += struct.pack('>HII', seq, ts, 0x5eed)
+    return out + payload
+
+
+def command(what, which, resume=False):
+    return bytes([COMMAND, what | resume << 2 | which << 3])
+
+
+def raw_frame(data, worker=0, port=0):
+    return bytes([RAW_FRAME | worker << 3 | port << 4, len(data)]) + data
+
+
+def eth_ipv4_udp(src, sport, dst, dport, payload):
+    udp = struct.pack('>HHHH', sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                     bytes(map(int, src.split('.'))), bytes(map(int, dst.split('.'))))
+    s = sum(struct.unpack('>10H', ip))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    ip = ip[:10] + struct.pack('>H', ~s & 0xffff) + ip[12:]
+    return b'\x02\0\0\0\0\x01\x02\0\0\0\0\xaa\x08\x00' + ip + udp
+
+
+def classify_seeds():
+    rtp_payload = bytes(range(40))
+    s = {}
+    s['fanout_both_workers'] = b''.join(
+        frame(TP_PLAIN, worker=i & 1, seq=100 + i, ts=3000 * i, payload=rtp_payload) +
+        (bytes([BURST]) if i % 3 == 2 else b'') for i in range(8)) + bytes([MAIN])
+    s['comedia_learns_rtp'] = (
+        frame(TP_COMEDIA, src=STRANGER, seq=1) + bytes([MAIN]) +
+        frame(TP_COMEDIA, src=STRANGER2, seq=2) + frame(TP_COMEDIA, src=STRANGER, seq=3) +
+        frame(TP_PLAIN, seq=4, payload=rtp_payload) + bytes([BURST, MAIN]))
+    s['ffmpeg_rtcp_first'] = (
+        frame(TP_COMEDIA, src=STRANGER_P1, hdr=SR, payload=b'') +
+        frame(TP_COMEDIA, src=STRANGER_P1, hdr=RR, ssrc=SSRC_UNKNOWN, payload=b'') +
+        bytes([MAIN]) + frame(TP_COMEDIA, src=STRANGER, seq=5) + bytes([MAIN]) +
+        frame(TP_COMEDIA, src=STRANGER, seq=6) + frame(TP_COMEDIA, src=STRANGER_P1, hdr=SR, payload=b'') +
+        bytes([MAIN]))
+    s['nonmux_rtcp_port'] = (
+        frame(TP_NOMUX, seq=7) + frame(TP_NOMUX, rtcp_port=True, src=REMOTE_P1, hdr=SR, payload=b'') +
+        bytes([MAIN]) + frame(TP_NOMUX, rtcp_port=True, src=REMOTE_P1, hdr=RR, payload=b'') +
+        frame(TP_NOMUX, rtcp_port=True, src=REMOTE_P2, hdr=RR, payload=b'') +
+        frame(TP_NOMUX, rtcp_port=True, src=STRANGER, hdr=SR, payload=b'') +
+        frame(TP_NOMUX, rtcp_port=True, seq=8) + bytes([BURST]))
+    s['srtp_authentic_forged_replayed'] = (
+        frame(TP_SRTP, protect=True, seq=10, payload=rtp_payload) +
+        frame(TP_SRTP, protect=False, seq=11, payload=rtp_payload) +
+        frame(TP_SRTP, protect=True, seq=10, payload=rtp_payload) +
+        frame(TP_SRTP, protect=True, ssrc=SSRC_UNKNOWN, seq=12) +
+        frame(TP_SRTP, protect=True, hdr=SR, payload=b'') + bytes([BURST, MAIN]))
+    s['srtp_comedia_learns_when_authentic'] = (
+        frame(TP_SRTP_COMEDIA, src=STRANGER, seq=1) + bytes([MAIN]) +
+        frame(TP_SRTP_COMEDIA, src=STRANGER2, protect=True, seq=2) + bytes([MAIN]) +
+        frame(TP_SRTP_COMEDIA, src=STRANGER2, protect=True, seq=3, worker=1) + bytes([BURST, MAIN]))
+    s['pipes_any_source'] = (
+        frame(TP_PIPE, src=PIPE_PEER, seq=1) + frame(TP_PIPE, src=STRANGER, seq=2, worker=1) +
+        frame(TP_SRTP_PIPE, src=PIPE_PEER, protect=True, seq=3) +
+        frame(TP_SRTP_PIPE, src=STRANGER2, protect=False, seq=4) +
+        frame(TP_PLAIN, seq=5, payload=rtp_payload) + bytes([BURST, MAIN]))
+    s['ipv6_and_other_family'] = (
+        frame(TP_V6, seq=1, payload=rtp_payload) + frame(TP_V6, src=OTHER_FAMILY, seq=2) +
+        frame(TP_PLAIN, src=OTHER_FAMILY, seq=3) + frame(TP_V6, hdr=SR, payload=b'') + bytes([BURST]))
+    s['vlan_rules'] = b''.join(frame(TP_NOMUX, vlan=v, seq=20 + v) for v in range(4)) + b''.join(
+        frame(TP_PLAIN, vlan=v, seq=30 + v) for v in range(4)) + frame(TP_PLAIN, pad=True, seq=40)
+    s['slow_path'] = b''.join(frame(TP_PLAIN, hdr=STUN, payload=b'') for _ in range(10)) + (
+        frame(TP_PLAIN, hdr=DTLS, payload=b'hello') + frame(TP_PLAIN, hdr=STUN, src=STRANGER,
+                                                          payload=b'') +
+        bytes([TIME, 50, 50]) + frame(TP_COMEDIA, hdr=STUN, src=STRANGER, payload=b'') +
+        bytes([MAIN]))
+    s['commands_while_waiting'] = (
+        frame(TP_PLAIN, worker=1, seq=1) + frame(TP_COMEDIA, worker=0, seq=1) +
+        command(2, TP_PLAIN, resume=True) + bytes([BURST]) +
+        command(0, 4) + frame(TP_COMEDIA, src=STRANGER, seq=2) + command(0, 4, resume=True) +
+        command(1, TP_NOMUX) + frame(TP_NOMUX, seq=3) + command(1, TP_NOMUX, resume=True) +
+        frame(TP_NOMUX, seq=4) + command(3, TP_V6) + frame(TP_V6, seq=5) + bytes([BURST, MAIN]))
+    s['sr_after_rtp'] = (
+        frame(TP_PLAIN, seq=1, payload=rtp_payload) + frame(TP_PLAIN, src=REMOTE_P1, hdr=SR, payload=b'') +
+        bytes([BURST, MAIN]) + frame(TP_PLAIN, hdr=SR, payload=b'') + bytes([BURST]))
+    s['payload_types_and_resync'] = (
+        frame(TP_V6, hdr=RTP_PT97, seq=1) + frame(TP_V6, seq=2) + frame(TP_V6, seq=60000) +
+        frame(TP_V6, seq=59999) + bytes([TIME, 20, 20]) +
+        frame(TP_V6, hdr=RTP_B0, first=0x30, seq=3, payload=bytes(24)) + bytes([BURST]))
+    s['raw_frames'] = (
+        raw_frame(eth_ipv4_udp('10.0.0.101', 5000, '10.0.0.1', 40000,
+                               bytes([0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0x10, 0]) + bytes(8))) +
+        raw_frame(eth_ipv4_udp('10.0.0.101', 5000, '10.0.0.1', 40000, b'\x80')[:30]) +
+        raw_frame(bytes(14)) + bytes([BURST]))
+    s['raw_payloads'] = (
+        frame(TP_PLAIN, hdr=RAW, ssrc=SSRC_INPUT, payload=b'\x80\xc8\x00\x06' + bytes(24)) +
+        frame(TP_PLAIN, hdr=RAW, ssrc=SSRC_OWN, payload=b'\x90\x60\x00\x01' + bytes(8) +
+              b'\xbe\xde\x00\x01\x10\xff\x00\x00') +
+        frame(TP_PLAIN, hdr=RAW, ssrc=SSRC_OTHER, payload=b'\xa0\x60' + bytes(10) + b'\x00\x03') +
+        frame(TP_PLAIN, hdr=RAW, payload=b'\x40') + bytes([BURST]))
+    return s
+
+
 def write(target, seeds):
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
@@ -243,3 +365,4 @@ def write(target, seeds):
 
 if __name__ == '__main__':
     write('fuzz_cmd', cmd_seeds())
+    write('fuzz_classify', classify_seeds())
