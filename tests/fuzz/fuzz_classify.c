@@ -31,13 +31,15 @@
  * reason), copies lost are counted on their consumer, and a transport counts
  * only what it accepted; handed-off packets are all taken by their owner;
  * every transmitted frame is well-formed (parsed by the dataplane's parser,
- * IPv4 header and UDP checksums recomputed, the port's VLAN, at most its MTU,
- * nothing past the IP packet) and counted once on its transport and lcore; a
- * learn never replaces what a transport knows; per-reason drops add up to the
- * total; and after each input every mbuf is back in its pool (one held back
- * at start, so a double free shows too). The end of each input puts back
- * what the input changed (scene_reset()), so every input starts from the same
- * state and replays alone as it ran.
+ * IPv4 header and UDP checksums recomputed, the port's VLAN, at most its
+ * MTU, nothing past the IP packet; a UDP checksum may be wrong only while a
+ * raw frame that came with a wrong one is in the burst, since a derived
+ * checksum carries the error over) and counted once on its transport and
+ * lcore; a learn never replaces what a transport knows; per-reason drops add
+ * up to the total; and after each input every mbuf is back in its pool (one
+ * held back at start, so a double free shows too). The end of each input
+ * puts back what the input changed (scene_reset()), so every input starts
+ * from the same state and replays alone as it ran.
  *
  * The unit test replay_classify links this file too and replays corpus/ and
  * regressions/ through it on every build.
@@ -71,6 +73,7 @@ static struct {
 	eth_tx_burst_t tx_orig[2];
 	uint64_t tx_seen;        /* frames the TX check passed to the ports */
 	uint64_t tx_by_tp[N_TP]; /* ... by the transport they left from, this input */
+	bool bad_cksum_in;       /* a raw frame with a wrong UDP checksum may still be on its way */
 	uint32_t tp_slot0[N_TP]; /* each transport's slot and TX count at the start */
 	uint64_t tp_tx0[N_TP];
 	struct cascade_srtp *sender[N_TP]; /* the remote's outbound session, per input */
@@ -110,7 +113,8 @@ egress_check(uint16_t port, const struct rte_mbuf *m)
 	udp = b + l4.l4_off;
 	ck = frame_rd16(udp + 6);
 	fuzz_check(ck != 0 || l4.family == CASCADE_AF_INET);
-	if (ck != 0)
+	/* derived checksums carry an ingress checksum's error over (RFC 1624): none may appear */
+	if (ck != 0 && !fc.bad_cksum_in)
 		fuzz_check(frame_fold(frame_udp_sum(l4.family, l4.src_ip, l4.dst_ip, udp,
 						    (uint16_t)(l4.payload_len + 8))) == 0xffff);
 	/* only media leaves a worker: RTP, or RTCP (an SR), whose headers stay clear under SRTP */
@@ -460,7 +464,9 @@ op_raw(struct in *in, uint8_t op)
 {
 	struct dp_worker *w = dp.workers[(op >> 3) & 1];
 	struct acct before, after;
+	enum cascade_drop why;
 	struct rte_mbuf *m;
+	struct dp_l4 l4;
 	uint8_t n = take(in), *p;
 	uint32_t i;
 
@@ -473,6 +479,10 @@ op_raw(struct in *in, uint8_t op)
 	m->data_len = (uint16_t)i;
 	m->pkt_len = i;
 	m->port = (op >> 4) & 1;
+	if (dp_parse_l4(p, i, &l4, &why) == 0 && frame_rd16(p + l4.l4_off + 6) != 0 &&
+	    frame_fold(frame_udp_sum(l4.family, l4.src_ip, l4.dst_ip, p + l4.l4_off,
+				     (uint16_t)(l4.payload_len + 8))) != 0xffff)
+		fc.bad_cksum_in = true; /* until everything of this burst is sent */
 	acct_take(w, &before);
 	dp_classify(w, m);
 	acct_take(w, &after);
@@ -503,6 +513,7 @@ burst_end(void)
 		dp_tx_flush(w);
 		rte_rcu_qsbr_quiescent(dp.qsbr, w->idx);
 	}
+	fc.bad_cksum_in = false;
 }
 
 /* A turn of the main lcore: learns, slow-path packets taken, lists published, reclamation. */

@@ -200,19 +200,29 @@ steer(struct cascade_cmd *cmd, uint16_t knobs, uint32_t v)
 }
 
 /*
- * A worker's learn request made of the command's bytes, for a transport slot
- * and (mostly) its generation; fuzz_dp_learn() checks what it may change.
+ * A worker's learn request made of the command's bytes, for the transport
+ * of id 1 + (v & 3) (nothing when there is none) with its generation or the
+ * one before (a learn that waited while the slot was reused), or (v bit 8)
+ * for a slot past the table; fuzz_dp_learn() checks what it may change. By
+ * id, not by slot: which slot an id has depends on earlier inputs.
  */
 static void
 learn(const struct cascade_cmd *cmd, uint32_t v)
 {
+	uint32_t slot = fuzz_dp_slot(dp.tp_by_id, 1 + (v & 3));
 	struct dp_learn l;
 
 	memset(&l, 0, sizeof(l));
-	l.transport = (v & 0xff) % (dp.opt.max_transports + 1); /* one past the table too */
-	l.gen = (v & 0x100) ? v >> 12 : dp.transports[l.transport % dp.opt.max_transports].gen;
+	if (v & 0x100) {
+		l.transport = dp.opt.max_transports;
+	} else if (slot != UINT32_MAX) {
+		l.transport = slot;
+		l.gen = dp.transports[slot].gen - ((v & 0x200) != 0);
+	} else {
+		return;
+	}
 	l.src = cmd->u.transport.remote;
-	if (v & 0x200)
+	if (v & 0x400)
 		addr_norm(&l.src, (uint8_t)(v >> 16));
 	memcpy(l.mac.addr_bytes, cmd->u.transport.remote_mac, 6);
 	l.what = cmd->u.transport.flags & (DP_LEARN_RTP | DP_LEARN_RTCP | DP_LEARN_MAC);
