@@ -344,6 +344,10 @@ def classify_seeds():
                                bytes([0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0x10, 0]) + bytes(8))) +
         raw_frame(eth_ipv4_udp('10.0.0.101', 5000, '10.0.0.1', 40000, b'\x80')[:30]) +
         raw_frame(bytes(14)) + bytes([BURST]))
+    s['comedia_from_source_port_0'] = (
+        raw_frame(eth_ipv4_udp('10.0.0.66', 0, '10.0.0.1', 40002,
+                               bytes([0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0x10, 1]) + bytes(8))) +
+        bytes([BURST, MAIN]) + frame(TP_COMEDIA, src=STRANGER, seq=2) + bytes([BURST, MAIN]))
     s['raw_payloads'] = (
         frame(TP_PLAIN, hdr=RAW, ssrc=SSRC_INPUT, payload=b'\x80\xc8\x00\x06' + bytes(24)) +
         frame(TP_PLAIN, hdr=RAW, ssrc=SSRC_OWN, payload=b'\x90\x60\x00\x01' + bytes(8) +
