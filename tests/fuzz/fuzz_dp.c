@@ -12,21 +12,9 @@
 #include <rte_hash.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_memory.h>
 #include <rte_rcu_qsbr.h>
 
 #include "fuzz_dp.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define FUZZ_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FUZZ_ASAN 1
-#endif
-#endif
-#ifdef FUZZ_ASAN
-#include <sanitizer/lsan_interface.h>
-#endif
 
 /* The dataplane's globals, which dp_main.c defines in cascade-dp. */
 struct dp_ctx dp;
@@ -39,6 +27,14 @@ static struct {
 	uint32_t outstanding;
 	uint8_t waiting[REQ_WINDOW]; /* by req_id % REQ_WINDOW */
 	unsigned int heap_allocs;    /* rte_malloc's count with empty tables */
+	/*
+	 * The SRTP sessions the tables hold, as of the last settle. The tables
+	 * live in EAL's memory, which LeakSanitizer does not search for
+	 * pointers: without this list it would call every installed session a
+	 * leak (a session the tables lost is not on it).
+	 */
+	struct cascade_srtp **sessions;
+	size_t n_sessions, cap_sessions;
 } fz;
 
 void
@@ -47,22 +43,6 @@ fuzz_fail(const char *what, const char *file, int line)
 	fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", what, file, line);
 	abort();
 }
-
-#ifdef FUZZ_ASAN
-/*
- * EAL's memory holds the tables, and the tables hold libsrtp2's sessions:
- * LeakSanitizer must look there for pointers, or it calls every installed
- * session a leak.
- */
-static int
-lsan_root(const struct rte_memseg_list *msl, void *arg)
-{
-	RTE_SET_USED(arg);
-	if (msl->base_va != NULL && msl->len != 0)
-		__lsan_register_root_region(msl->base_va, msl->len);
-	return 0;
-}
-#endif
 
 void
 fuzz_dp_eal(const char *const *extra, int n)
@@ -80,9 +60,6 @@ fuzz_dp_eal(const char *const *extra, int n)
 	for (i = 0; i < n; i++)
 		argv[argc++] = (char *)(uintptr_t)extra[i];
 	fuzz_check(rte_eal_init(argc, argv) >= 0);
-#ifdef FUZZ_ASAN
-	rte_memseg_list_walk(lsan_root, NULL);
-#endif
 }
 
 void
@@ -216,6 +193,41 @@ fuzz_dp_learn(const struct dp_learn *l)
 	return rc;
 }
 
+static void
+keep(struct cascade_srtp *s)
+{
+	if (s == NULL)
+		return;
+	if (fz.n_sessions == fz.cap_sessions) {
+		size_t cap = fz.cap_sessions ? 2 * fz.cap_sessions : 64;
+		struct cascade_srtp **v = realloc(fz.sessions, cap * sizeof(*v));
+
+		fuzz_check(v != NULL);
+		fz.sessions = v;
+		fz.cap_sessions = cap;
+	}
+	fz.sessions[fz.n_sessions++] = s;
+}
+
+/* Note every session the tables hold (see fz.sessions). */
+static void
+keep_sessions(void)
+{
+	const struct dp_srtp_rx *rx;
+	uint32_t i;
+
+	fz.n_sessions = 0;
+	for (i = 0; i < dp.opt.max_producers; i++)
+		for (rx = dp.producers[i].in_use ? atomic_load(&dp.producers[i].srtp_rx) : NULL;
+		     rx != NULL; rx = atomic_load(&rx->old)) {
+			keep(rx->rtp);
+			keep(rx->rtcp);
+		}
+	for (i = 0; i < dp.opt.max_consumers; i++)
+		if (dp.consumers[i].in_use)
+			keep(atomic_load(&dp.consumers[i].srtp));
+}
+
 void
 fuzz_dp_settle(bool quiescent)
 {
@@ -249,6 +261,7 @@ fuzz_dp_settle(bool quiescent)
 		fuzz_check(ev.addr.family == CASCADE_AF_INET || ev.addr.family == CASCADE_AF_INET6);
 		fuzz_check(ev.addr.port_be != 0);
 	}
+	keep_sessions();
 }
 
 uint32_t
