@@ -455,6 +455,16 @@ void dp_ctl_loop(struct dp_ctx *c);
 
 /* ---- dp_worker.c: worker lcores ---- */
 
+/* Register the struct dp_meta mbuf dynamic field (c->meta_off). 0 or -ENOMEM (logged). */
+int dp_meta_init(struct dp_ctx *c);
+/*
+ * Worker idx's context, to run on lcore: its counter blocks in the segment
+ * (laid out already), its learn and slow rings to the main lcore and its
+ * hand-off ring. Returns it, or NULL (logged). Main lcore, at start.
+ */
+struct dp_worker *dp_worker_create(struct dp_ctx *c, uint32_t idx, unsigned int lcore);
+/* Free w, its rings and the mbufs still in them; NULL is fine. Main lcore, workers stopped. */
+void dp_worker_destroy(struct dp_worker *w);
 /* A worker's poll loop (rte_eal_remote_launch entry); arg is its struct dp_worker. */
 int dp_worker_loop(void *arg);
 /* Count m as dropped for `why` and free it. Worker lcore. */

@@ -73,6 +73,7 @@ int
 dp_check_transport(const struct cascade_cmd_transport *t, uint16_t n_ports, char *msg, size_t len)
 {
 	bool mux = t->flags & CASCADE_TRANSPORT_RTCP_MUX;
+	struct cascade_addr l, l_rtcp;
 
 	if (t->obj_id == 0)
 		return bad(msg, len, "transport.obj_id: must not be 0");
@@ -106,8 +107,10 @@ dp_check_transport(const struct cascade_cmd_transport *t, uint16_t n_ports, char
 	    (!dp_addr_valid(&t->local_rtcp, true) || t->local_rtcp.family != t->local.family))
 		return bad(msg, len,
 			   "transport.local_rtcp: required without rtcp-mux, same family as local");
-	if (!mux && t->local_rtcp.port_be == t->local.port_be &&
-	    memcmp(t->local_rtcp.ip, t->local.ip, 16) == 0)
+	/* compared as the tables key them (normalised): one key for both would take RTP for RTCP */
+	l = dp_addr_norm(&t->local);
+	l_rtcp = dp_addr_norm(&t->local_rtcp);
+	if (!mux && memcmp(&l, &l_rtcp, sizeof(l)) == 0)
 		return bad(msg, len, "transport.local_rtcp: must differ from local");
 	if (t->remote.port_be != 0 && t->remote.family != t->local.family)
 		return bad(msg, len, "transport.remote: family differs from local");

@@ -17,8 +17,6 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
-#include <rte_malloc.h>
-#include <rte_mbuf_dyn.h>
 #include <rte_pdump.h>
 
 #include "dp.h"
@@ -31,24 +29,6 @@ on_signal(int sig)
 {
 	RTE_SET_USED(sig);
 	dp.quit = true;
-}
-
-/* The hand-off facts classify leaves in each mbuf it hands to another lcore. */
-static int
-meta_init(struct dp_ctx *c)
-{
-	static const struct rte_mbuf_dynfield desc = {
-		.name = "cascade_dp_meta",
-		.size = sizeof(struct dp_meta),
-		.align = __alignof__(struct dp_meta),
-	};
-
-	c->meta_off = rte_mbuf_dynfield_register(&desc);
-	if (c->meta_off < 0) {
-		DP_LOG(ERR, "mbuf dynamic field: %s", rte_strerror(rte_errno));
-		return -ENOMEM;
-	}
-	return 0;
 }
 
 /*
@@ -94,62 +74,14 @@ vdevs_check(int argc, char **argv)
 static int
 workers_init(struct dp_ctx *c)
 {
-	const struct cascade_seg_hdr *h = &c->seg.lay;
 	unsigned int lcore;
 	uint32_t i = 0;
-	char name[RTE_RING_NAMESIZE];
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
-		struct dp_worker *w =
-			rte_zmalloc_socket("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
-					   (int)rte_lcore_to_socket_id(lcore));
-		if (w == NULL)
+		c->workers[i] = dp_worker_create(c, i, lcore);
+		if (c->workers[i] == NULL)
 			return -ENOMEM;
-		c->workers[i] = w;
-		w->idx = i;
-		w->lcore_id = lcore;
-		w->stats = (struct cascade_lcore_stats *)cascade_seg_at(&c->seg,
-									 h->lcore_stats_off) +
-			   i;
-		w->tstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg,
-								       h->transport_stats_off) +
-			    (uint64_t)i * h->max_transports;
-		w->pstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg,
-								       h->producer_stats_off) +
-			    (uint64_t)i * h->max_producers;
-		w->cstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg,
-								       h->consumer_stats_off) +
-			    (uint64_t)i * h->max_consumers;
-		w->slow_tsc_per_pkt = c->tsc_hz / c->opt.slow_pps;
-		/* room for every producer it could own: the list never refuses one */
-		w->rr_list = rte_zmalloc_socket("dp_rr_list",
-						sizeof(*w->rr_list) * c->opt.max_producers,
-						RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
-		w->kf_wait = rte_zmalloc_socket("dp_kf_wait",
-						sizeof(*w->kf_wait) * c->opt.max_producers,
-						RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
-		if (w->rr_list == NULL || w->kf_wait == NULL)
-			return -ENOMEM;
-		snprintf(name, sizeof(name), "dp_learn_%u", i);
-		w->learn_ring = rte_ring_create_elem(name, sizeof(struct dp_learn), 1024,
-						     rte_socket_id(),
-						     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "dp_slow_%u", i);
-		w->slow_ring = rte_ring_create(name, 1024, rte_socket_id(),
-					       RING_F_SP_ENQ | RING_F_SC_DEQ);
-		/* every other worker enqueues (one burst at a time), only this one dequeues */
-		snprintf(name, sizeof(name), "dp_handoff_%u", i);
-		w->handoff = rte_ring_create(name, DP_HANDOFF_RING,
-					     rte_lcore_to_socket_id(lcore), RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "dp_events_%u", i);
-		w->event_ring = rte_ring_create_elem(name, sizeof(struct cascade_event), 1024,
-						     rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->learn_ring == NULL || w->slow_ring == NULL || w->handoff == NULL ||
-		    w->event_ring == NULL) {
-			DP_LOG(ERR, "worker rings: %s", rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
 		i++;
 	}
 	return 0;
@@ -161,22 +93,7 @@ workers_free(struct dp_ctx *c)
 	uint32_t i;
 
 	for (i = 0; i < c->n_workers; i++) {
-		struct dp_worker *w = c->workers[i];
-		struct rte_mbuf *m = NULL;
-
-		if (w == NULL)
-			continue;
-		while (w->slow_ring != NULL && rte_ring_dequeue(w->slow_ring, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		while (w->handoff != NULL && rte_ring_dequeue(w->handoff, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(w->slow_ring);
-		rte_ring_free(w->handoff);
-		rte_ring_free(w->event_ring);
-		rte_free(w->rr_list);
-		rte_free(w->kf_wait);
-		rte_ring_free(w->learn_ring);
-		rte_free(w);
+		dp_worker_destroy(c->workers[i]);
 		c->workers[i] = NULL;
 	}
 }
@@ -253,7 +170,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (meta_init(&dp) < 0 || dp_seg_create(&dp) < 0)
+	if (dp_meta_init(&dp) < 0 || dp_seg_create(&dp) < 0)
 		goto out_eal;
 	if (dp_ports_init(&dp) < 0)
 		goto out_ports;

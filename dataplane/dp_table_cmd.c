@@ -688,10 +688,11 @@ learn_event(struct dp_ctx *c, uint64_t obj_id, const struct cascade_addr *a, boo
 /*
  * A worker heard a transport's remote: record what was missing and tell the
  * control plane (an event per tuple learned). Each part is learned once: a
- * comedia transport's remote tuple (from RTP only), the RTCP remote (the
- * remote's IP from another port), the next-hop MAC; whatever later learns
- * would replace is ignored, so several learns of one transport queued before
- * this ran change it exactly once. Main lcore.
+ * comedia transport's remote tuple (from RTP only, and with a source port:
+ * port 0 is no tuple), the RTCP remote (the remote's IP from another port),
+ * the next-hop MAC; whatever later learns would replace is ignored, so
+ * several learns of one transport queued before this ran change it exactly
+ * once. Main lcore.
  */
 int
 dp_table_learn(struct dp_ctx *c, const struct dp_learn *l)
@@ -711,7 +712,8 @@ dp_table_learn(struct dp_ctx *c, const struct dp_learn *l)
 	if (old != NULL)
 		next = *old;
 	if ((l->what & DP_LEARN_RTP) && (tp->cfg.flags & CASCADE_TRANSPORT_COMEDIA) &&
-	    next.remote.port_be == 0 && l->src.family == tp->cfg.local.family) {
+	    next.remote.port_be == 0 && l->src.port_be != 0 &&
+	    l->src.family == tp->cfg.local.family) {
 		next.remote = dp_addr_norm(&l->src);
 		rtp = true;
 	}

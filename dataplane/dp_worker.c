@@ -28,12 +28,15 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -104,6 +107,94 @@ dp_handoff_drain(struct dp_worker *w)
 		dp_classify_owned(w, pkts[i]);
 	}
 	return n;
+}
+
+int
+dp_meta_init(struct dp_ctx *c)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = "cascade_dp_meta",
+		.size = sizeof(struct dp_meta),
+		.align = __alignof__(struct dp_meta),
+	};
+
+	c->meta_off = rte_mbuf_dynfield_register(&desc);
+	if (c->meta_off < 0) {
+		DP_LOG(ERR, "mbuf dynamic field: %s", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct dp_worker *
+dp_worker_create(struct dp_ctx *c, uint32_t idx, unsigned int lcore)
+{
+	const struct cascade_seg_hdr *h = &c->seg.lay;
+	char name[RTE_RING_NAMESIZE];
+	struct dp_worker *w = rte_zmalloc_socket("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+						 (int)rte_lcore_to_socket_id(lcore));
+
+	if (w == NULL)
+		return NULL;
+	w->idx = idx;
+	w->lcore_id = lcore;
+	w->stats = (struct cascade_lcore_stats *)cascade_seg_at(&c->seg, h->lcore_stats_off) + idx;
+	w->tstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg, h->transport_stats_off) +
+		    (uint64_t)idx * h->max_transports;
+	w->pstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg, h->producer_stats_off) +
+		    (uint64_t)idx * h->max_producers;
+	w->cstats = (struct cascade_obj_stats *)cascade_seg_at(&c->seg, h->consumer_stats_off) +
+		    (uint64_t)idx * h->max_consumers;
+	w->slow_tsc_per_pkt = c->tsc_hz / c->opt.slow_pps;
+	/* room for every producer it could own: the lists never refuse one */
+	w->rr_list = rte_zmalloc_socket("dp_rr_list", sizeof(*w->rr_list) * c->opt.max_producers,
+					RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+	w->kf_wait = rte_zmalloc_socket("dp_kf_wait", sizeof(*w->kf_wait) * c->opt.max_producers,
+					RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+	snprintf(name, sizeof(name), "dp_learn_%u", idx);
+	w->learn_ring = rte_ring_create_elem(name, sizeof(struct dp_learn), 1024, rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "dp_slow_%u", idx);
+	w->slow_ring = rte_ring_create(name, 1024, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	/* every other worker enqueues (one burst at a time), only this one dequeues */
+	snprintf(name, sizeof(name), "dp_handoff_%u", idx);
+	w->handoff = rte_ring_create(name, DP_HANDOFF_RING, rte_lcore_to_socket_id(lcore),
+				     RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "dp_events_%u", idx);
+	w->event_ring = rte_ring_create_elem(name, sizeof(struct cascade_event), 1024,
+					     rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->rr_list == NULL || w->kf_wait == NULL) {
+		DP_LOG(ERR, "worker lists: out of memory");
+		dp_worker_destroy(w);
+		return NULL;
+	}
+	if (w->learn_ring == NULL || w->slow_ring == NULL || w->handoff == NULL ||
+	    w->event_ring == NULL) {
+		DP_LOG(ERR, "worker rings: %s", rte_strerror(rte_errno));
+		dp_worker_destroy(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+dp_worker_destroy(struct dp_worker *w)
+{
+	struct rte_mbuf *m = NULL;
+
+	if (w == NULL)
+		return;
+	while (w->slow_ring != NULL && rte_ring_dequeue(w->slow_ring, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	while (w->handoff != NULL && rte_ring_dequeue(w->handoff, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(w->slow_ring);
+	rte_ring_free(w->handoff);
+	rte_ring_free(w->event_ring);
+	rte_ring_free(w->learn_ring);
+	rte_free(w->rr_list);
+	rte_free(w->kf_wait);
+	rte_free(w);
 }
 
 static void

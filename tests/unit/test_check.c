@@ -130,6 +130,27 @@ test_transport_ordinary(void **state)
 	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.remote_rtcp");
 }
 
+/*
+ * Without rtcp-mux the RTCP port must be another address than local, also
+ * when the two differ only in the bytes an IPv4 address leaves unused: the
+ * tables key them normalised, and one key for both would take every RTP
+ * packet for RTCP on the RTCP port.
+ */
+static void
+test_transport_local_rtcp_differs_once_normalised(void **state)
+{
+	struct cascade_cmd_transport t;
+
+	(void)state;
+	t = transport(0);
+	t.local_rtcp = t.local;
+	t.local_rtcp.ip[9] = 0x5a;
+	t.local_rtcp.pad = 1;
+	expect_bad(dp_check_transport(&t, 1, msg, sizeof(msg)), "transport.local_rtcp");
+	t.local_rtcp.port_be = (uint16_t)(t.local.port_be ^ 0x0100);
+	assert_int_equal(dp_check_transport(&t, 1, msg, sizeof(msg)), 0);
+}
+
 static void
 test_transport_pipe(void **state)
 {
@@ -552,6 +573,7 @@ main(void)
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_transport_ordinary),
+		cmocka_unit_test(test_transport_local_rtcp_differs_once_normalised),
 		cmocka_unit_test(test_transport_pipe),
 		cmocka_unit_test(test_transport_srtp_suite),
 		cmocka_unit_test(test_transport_srtp_keys),
