@@ -5,8 +5,9 @@
  * the process at start with one line naming the field, as the file spells it
  * (media.port_min) or as the flag does (--port-range). Unknown keys are
  * refused too, so a typo never silently falls back to a default.
+ *
+ * Layer: leaf.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 #include <jansson.h>
 
 #include "cascade_srtp.h"
-#include "cp.h"
+#include "cp_config.h"
 
 static int
 bad(const char *field, const char *why)
@@ -97,18 +98,8 @@ section(json_t *root, const char *name, json_t **out, const char *const *known)
 static int
 parse_host_port(const char *s, const char *field, char *host, size_t cap, uint16_t *port)
 {
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long p;
-
-	if (colon == NULL || colon == s || (size_t)(colon - s) >= cap)
-		return bad(field, "expected HOST:PORT");
-	p = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || p < 1 || p > 65535)
-		return bad(field, "port must be 1..65535");
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	*port = (uint16_t)p;
+	if (cp_hostport_parse(s, host, cap, port) < 0)
+		return bad(field, "expected IP:PORT ([IPv6]:PORT), the port 1..65535");
 	return 0;
 }
 
@@ -260,27 +251,21 @@ validate(struct cp_config *c)
 {
 	unsigned int i;
 	size_t k;
-	uint8_t buf[16];
 
 	if (c->node_id[0] == '\0')
 		return bad("node_id", "required (stable across restarts)");
-	for (k = 0; c->node_id[k] != '\0'; k++)
-		if (!((c->node_id[k] >= 'a' && c->node_id[k] <= 'z') ||
-		      (c->node_id[k] >= 'A' && c->node_id[k] <= 'Z') ||
-		      (c->node_id[k] >= '0' && c->node_id[k] <= '9') || c->node_id[k] == '-' ||
-		      c->node_id[k] == '_' || c->node_id[k] == '.'))
-			return bad("node_id", "letters, digits, '-', '_' and '.' only");
+	if (!cp_node_id_ok(c->node_id))
+		return bad("node_id", "letters, digits, '-', '_' and '.' only");
 	if (c->n_media_ips == 0)
 		return bad("media.ips", "at least one media address is required");
 	for (i = 0; i < c->n_media_ips; i++)
-		if (inet_pton(AF_INET, c->media_ips[i], buf) != 1 &&
-		    inet_pton(AF_INET6, c->media_ips[i], buf) != 1)
+		if (!cp_ip_ok(c->media_ips[i]))
 			return bad("media.ips", "not an IPv4 or IPv6 address");
 	if (c->port_min == 0 || c->port_max == 0 || c->port_min > c->port_max)
 		return bad("media.port_min", "port_min and port_max must be set, port_min <= port_max");
 	if (c->api_port == 0)
 		return bad("api.listen", "required, HOST:PORT");
-	if (inet_pton(AF_INET, c->api_host, buf) != 1 && inet_pton(AF_INET6, c->api_host, buf) != 1)
+	if (!cp_ip_ok(c->api_host))
 		return bad("api.listen", "host must be an IP address (the node's control address)");
 	if (strlen(c->api_token) < 16)
 		return bad("api.token", "required, at least 16 characters");
@@ -290,8 +275,10 @@ validate(struct cp_config *c)
 		      (c->segment[k] >= '0' && c->segment[k] <= '9') || c->segment[k] == '-' ||
 		      c->segment[k] == '_'))
 			return bad("dataplane.segment", "letters, digits, '-' and '_' only");
-	if (c->redis_url[0] != '\0' && strncmp(c->redis_url, "redis://", 8) != 0)
-		return bad("redis.url", "must start with redis://");
+	if (c->redis_url[0] != '\0' &&
+	    cp_url_parse(c->redis_url, "redis", c->redis_host, sizeof(c->redis_host),
+			 &c->redis_port) < 0)
+		return bad("redis.url", "must be redis://IP:PORT (an IPv6 address in [])");
 	if (c->redis_url[0] != '\0') {
 		/* cluster mode: other nodes call us and send us media */
 		if (strlen(c->cluster_secret) < 16)
@@ -302,14 +289,6 @@ validate(struct cp_config *c)
 	if (c->pipe_port != 0 && c->pipe_port >= c->port_min && c->pipe_port <= c->port_max)
 		return bad("cluster.pipe_port", "must lie outside media.port_min..port_max");
 	return 0;
-}
-
-static const struct cp_config *loaded;
-
-const char *
-cp_node_id(void)
-{
-	return loaded != NULL ? loaded->node_id : "";
 }
 
 int
@@ -337,7 +316,6 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 	int ch;
 
 	memset(c, 0, sizeof(*c));
-	loaded = c;
 	snprintf(c->segment, sizeof(c->segment), "default");
 	snprintf(c->redis_prefix, sizeof(c->redis_prefix), "cascade");
 	c->node_ttl_ms = 3000;

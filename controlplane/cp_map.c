@@ -2,6 +2,8 @@
 /*
  * String -> pointer map; see cp_map.h. Hand-written because the control plane
  * needs deletes (hsearch_r has none) and nothing else here warrants a library.
+ *
+ * Layer: leaf.
  */
 #include <errno.h>
 #include <stdint.h>

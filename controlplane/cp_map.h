@@ -7,6 +7,8 @@
  * module: libc only. The map stores
  * the key pointer it is given: the value must own the key and keep it alive
  * while it is in the map.
+ *
+ * Layer: leaf.
  */
 #ifndef CP_MAP_H
 #define CP_MAP_H
