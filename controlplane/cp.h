@@ -55,8 +55,8 @@ const struct cp_config *cp_api_cfg(void);
 uint64_t cp_api_start_ns(void);
 
 /*
- * The object with this id, as the API sees it. NULL after answering 404 (no such
- * object) or 409 (a pipe producer or consumer: it is changed where it is produced).
+ * The object with this id, as the API sees it: pipe objects are internal and
+ * answer 404 like unknown ids. NULL after answering 404.
  */
 struct cp_transport *cp_api_transport(struct evhttp_request *req, const char *id);
 struct cp_producer *cp_api_producer(struct evhttp_request *req, const char *id);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the endpoint files share: the API's view of objects (a pipe producer or
- * consumer is changed on the node where it is produced: 409 here) and the
- * bookkeeping of a request that waits for the dataplane.
+ * What the endpoint files share: the API's view of objects (pipe objects are
+ * not the API's: they answer 404 like unknown ids, and show in stats only)
+ * and the bookkeeping of a request that waits for the dataplane.
  *
  * Layer: api.
  */
@@ -41,7 +41,7 @@ cp_api_transport(struct evhttp_request *req, const char *id)
 {
 	struct cp_transport *t = cp_registry_transport(id);
 
-	if (t == NULL) {
+	if (t == NULL || t->pipe) {
 		cp_http_fail(req, -ENOENT, "transport %s not found", id);
 		return NULL;
 	}
@@ -53,15 +53,8 @@ cp_api_producer(struct evhttp_request *req, const char *id)
 {
 	struct cp_producer *p = cp_registry_producer(id);
 
-	if (p == NULL) {
+	if (p == NULL || p->pipe) {
 		cp_http_fail(req, -ENOENT, "producer %s not found", id);
-		return NULL;
-	}
-	if (p->pipe) {
-		cp_http_fail(req, -EBUSY,
-			     "producer %s is a pipe between nodes: change it on node %s, where it is "
-			     "produced",
-			     id, p->node);
 		return NULL;
 	}
 	return p;
@@ -72,15 +65,8 @@ cp_api_consumer(struct evhttp_request *req, const char *id)
 {
 	struct cp_consumer *c = cp_registry_consumer(id);
 
-	if (c == NULL) {
+	if (c == NULL || c->pipe_node[0] != '\0') {
 		cp_http_fail(req, -ENOENT, "consumer %s not found", id);
-		return NULL;
-	}
-	if (c->pipe_node[0] != '\0') {
-		cp_http_fail(req, -EBUSY,
-			     "consumer %s is a pipe between nodes: change it on node %s, where it is "
-			     "produced",
-			     id, c->p->node);
 		return NULL;
 	}
 	return c;

@@ -126,7 +126,7 @@ on_pipe(struct cp_producer *p, const struct cp_err *err, void *arg)
 		cp_http_fail_err(c->req, err);
 		c->req = NULL;
 		cp_api_call_end(c);
-	} else if (t == NULL) {
+	} else if (t == NULL || t->pipe) {
 		cp_http_release(c->req);
 		cp_http_fail(c->req, -ENOENT, "transport %s not found", rc->transport_id);
 		c->req = NULL;

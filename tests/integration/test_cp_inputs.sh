@@ -8,7 +8,10 @@
 #     fails the consume with 503 and leaves nothing either; /v1/internal bodies are
 #     checked the same way (400 naming the field);
 #   - the route decides the credential: /v1//internal/pipes, a trailing slash or a
-#     "../" is no route (404), never the inter-node handler with the application token.
+#     "../" is no route (404), never the inter-node handler with the application token;
+#   - pipe objects are not API objects: the pipe transport, a piped-in producer and a
+#     pipe consumer answer 404 to /v1/transports, /v1/producers and /v1/consumers calls,
+#     and show in stats.
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -51,6 +54,7 @@ wait_for "[[ \$(call GET /v1/cluster/nodes) == 200 ]] && jq -e '.nodes | length 
 	fail "the node never saw the fake node: $(cat "$TEST_TMP/body")"
 wait_for "[[ \$(call GET /v1/stats) == 200 ]] && jq -e '.pipes.transport != null' $TEST_TMP/body" 10 ||
 	fail "no pipe transport: $(cat "$TEST_TMP/body")"
+pipe_t=$(jq -r .pipes.transport.id "$TEST_TMP/body")
 dp_producers() { "$CASCADE_DPCTL" -s "$seg_name" dump | grep -c '^producer' || true; }
 
 vp8='{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}'
@@ -123,7 +127,29 @@ ok GET /v1/stats
 jq -e 'all(.pipes.out[]; .node != "evil")' "$TEST_TMP/body" >/dev/null || fail "a pipe towards 'evil' was made"
 log "/v1//internal/pipes, trailing slash, ../ and ./: no route (404); the token alone never reaches /v1/internal"
 
+# --- pipe objects are not API objects ------------------------------------------------------------------
+answer 404 "not found" DELETE "/v1/transports/$pipe_t"
+answer 404 "not found" POST "/v1/transports/$pipe_t/producers" "{\"kind\":\"video\",\"rtpParameters\":{\"codecs\":[$vp8],\"encodings\":[{\"ssrc\":1}]}}"
+answer 404 "not found" POST "/v1/transports/$pipe_t/consumers" "{\"producerId\":\"$prod\"}"
+answer 404 "not found" POST "/v1/transports/$pipe_t/connect" '{"ip":"198.18.0.2","port":1}'
+answer 404 "not found" POST /v1/producers/p-good/pause
+answer 404 "not found" DELETE /v1/producers/p-good
+# a pipe consumer (this node's end towards the fake node), made as the fake node would
+[[ $(peer -X POST "$api/v1/internal/pipes" -d "{\"producerId\":\"$prod\",\"node\":\"ghost\",\"ip\":\"127.0.0.1\",\"port\":7999,\"ssrc\":777}") == 200 ]] ||
+	fail "the fake node's pipe request: $(cat "$TEST_TMP/body")"
+pcons=$(jq -r .consumerId "$TEST_TMP/body")
+answer 404 "not found" DELETE "/v1/consumers/$pcons"
+answer 404 "not found" POST "/v1/consumers/$pcons/pause"
+ok GET /v1/stats
+jq -e --arg t "$pipe_t" --arg c "$pcons" '.pipes.transport.id == $t and any(.transports[]; .id == $t and .pipe)
+	and any(.pipes.in[]; .producerId == "p-good" and .room == "R")
+	and any(.pipes.out[]; .consumerId == $c)' "$TEST_TMP/body" >/dev/null ||
+	fail "pipe objects in stats: $(jq -c .pipes "$TEST_TMP/body")"
+ok GET /v1/rooms/R
+jq -e '[.transports[].id] | length == 2' "$TEST_TMP/body" >/dev/null || fail "room view: $(cat "$TEST_TMP/body")"
+log "the pipe transport, a piped-in producer and a pipe consumer answer 404; stats show them"
+
 kill -0 "$cp_pid" || fail "cascade-cp died"
 stop "$cp_pid"
 ((STOP_RC == 0)) || fail "cascade-cp exited $STOP_RC on SIGTERM"
-pass "records, peer answers and inter-node bodies validated; routes decide credentials"
+pass "records, peer answers and inter-node bodies validated; routes decide credentials; pipe objects internal"
