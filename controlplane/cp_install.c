@@ -572,6 +572,9 @@ cp_consumer_create(struct cp_transport *t, struct cp_producer *p, const struct c
 	struct cascade_cmd cmd;
 	struct cp_consumer *c;
 
+	/* rooms isolate: a consumer only ever consumes a producer of its own room */
+	if (t->pipe || strcmp(t->room, p->room) != 0)
+		return cp_err_set(err, -ENOENT, "producer %s is not in room %s", p->id, t->room);
 	if (t->busy || p->busy)
 		return cp_err_set(err, -EBUSY,
 				  "transport or producer %s: another change is in progress", p->id);

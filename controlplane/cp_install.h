@@ -53,7 +53,10 @@ int cp_transport_connect(struct cp_transport *t, struct cp_connect_req *rq, cp_o
 /* A producer on t with rq's checked parameters (rq borrowed for the call only). */
 int cp_producer_create(struct cp_transport *t, const struct cp_producer_req *rq, cp_op_cb cb,
 		       void *arg, struct cp_err *err);
-/* A consumer of p on t, negotiated against rq's capabilities. */
+/*
+ * A consumer of p on t, negotiated against rq's capabilities. p must be in
+ * t's room (-ENOENT otherwise: rooms isolate).
+ */
 int cp_consumer_create(struct cp_transport *t, struct cp_producer *p,
 		       const struct cp_consumer_req *rq, cp_op_cb cb, void *arg, struct cp_err *err);
 /* Pause or resume; delete (with cascade). cb gets the object (NULL once deleted). */

@@ -11,7 +11,8 @@
 #     "../" is no route (404), never the inter-node handler with the application token;
 #   - pipe objects are not API objects: the pipe transport, a piped-in producer and a
 #     pipe consumer answer 404 to /v1/transports, /v1/producers and /v1/consumers calls,
-#     and show in stats.
+#     and show in stats;
+#   - rooms isolate: a consumer in room B of a producer of room A is refused (404).
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -149,7 +150,17 @@ ok GET /v1/rooms/R
 jq -e '[.transports[].id] | length == 2' "$TEST_TMP/body" >/dev/null || fail "room view: $(cat "$TEST_TMP/body")"
 log "the pipe transport, a piped-in producer and a pipe consumer answer 404; stats show them"
 
+# --- rooms isolate ---------------------------------------------------------------------------------------
+ok POST /v1/rooms/B/transports '{}'
+tb=$(jq -r .id "$TEST_TMP/body")
+answer 404 "not in room B" POST "/v1/transports/$tb/consumers" "{\"producerId\":\"$prod\"}"
+answer 404 "not in room B" POST "/v1/transports/$tb/consumers" '{"producerId":"p-good"}'
+ok GET /v1/stats
+[[ $(jq --arg p "$prod" '[.consumers[] | select(.producerId == $p)] | length' "$TEST_TMP/body") == 1 ]] ||
+	fail "a consumer across rooms was made: $(jq -c .consumers "$TEST_TMP/body")"
+log "a consumer in room B of a producer of room A (local or piped in): 404"
+
 kill -0 "$cp_pid" || fail "cascade-cp died"
 stop "$cp_pid"
 ((STOP_RC == 0)) || fail "cascade-cp exited $STOP_RC on SIGTERM"
-pass "records, peer answers and inter-node bodies validated; routes decide credentials; pipe objects internal"
+pass "records, peer answers and inter-node bodies validated; routes decide credentials; pipe objects internal; rooms isolate"
