@@ -5,6 +5,8 @@
  * segment directly (per-lcore blocks summed, see include/cascade/counters.h),
  * never through the command ring, so they cost the dataplane nothing. Metric
  * and drop-reason names come from the same X-macro lists as the dataplane's.
+ * Pipe objects are shown here, read-only: a piped-in producer and a pipe
+ * consumer carry the room of the producer they forward.
  *
  * Layer: api.
  */
@@ -65,6 +67,7 @@ stats_p(struct cp_producer *p, void *arg)
 
 	json_object_set_new(o, "id", json_string(p->id));
 	json_object_set_new(o, "transportId", json_string(p->t->id));
+	json_object_set_new(o, "room", json_string(p->room));
 	json_object_set_new(o, "node", json_string(p->node));
 	json_object_set_new(o, "pipe", json_boolean(p->pipe));
 	json_array_append_new(w->list, o);
@@ -79,6 +82,7 @@ stats_c(struct cp_consumer *c, void *arg)
 
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "producerId", json_string(c->p->id));
+	json_object_set_new(o, "room", json_string(c->p->room));
 	if (c->pipe_node[0] != '\0')
 		json_object_set_new(o, "pipeTo", json_string(c->pipe_node));
 	json_array_append_new(w->list, o);
@@ -191,7 +195,7 @@ metric_p(struct cp_producer *p, void *arg)
 	evbuffer_add_printf(w->buf,
 			    "cascade_producer_%s{node=\"%s\",room=\"%s\",producer=\"%s\",kind=\"%s\"} "
 			    "%" PRIu64 "\n",
-			    obj_families[w->family].suffix, w->node, p->t->room, p->id,
+			    obj_families[w->family].suffix, w->node, p->room, p->id,
 			    cp_kind_name(p->kind), pick(&s, w->family));
 }
 
@@ -205,7 +209,7 @@ metric_c(struct cp_consumer *c, void *arg)
 	evbuffer_add_printf(w->buf,
 			    "cascade_consumer_%s{node=\"%s\",room=\"%s\",consumer=\"%s\",producer=\"%s\"} "
 			    "%" PRIu64 "\n",
-			    obj_families[w->family].suffix, w->node, c->t->room, c->id, c->p->id,
+			    obj_families[w->family].suffix, w->node, c->p->room, c->id, c->p->id,
 			    pick(&s, w->family));
 }
 

@@ -623,9 +623,9 @@ static void
 stat_out(struct cp_consumer *c, void *arg)
 {
 	if (c->pipe_node[0] != '\0')
-		json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:I}", "consumerId", c->id,
-						     "producerId", c->p->id, "node", c->pipe_node,
-						     "ssrc", (json_int_t)c->ssrc));
+		json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:s,s:I}", "consumerId", c->id,
+						     "producerId", c->p->id, "room", c->p->room,
+						     "node", c->pipe_node, "ssrc", (json_int_t)c->ssrc));
 }
 
 json_t *

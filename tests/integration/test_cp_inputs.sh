@@ -11,7 +11,7 @@
 #     "../" is no route (404), never the inter-node handler with the application token;
 #   - pipe objects are not API objects: the pipe transport, a piped-in producer and a
 #     pipe consumer answer 404 to /v1/transports, /v1/producers and /v1/consumers calls,
-#     and show in stats;
+#     and show in stats and /metrics, labelled with their real room;
 #   - rooms isolate: a consumer in room B of a producer of room A is refused (404).
 . "$(dirname "$0")/lib.sh"
 
@@ -144,11 +144,19 @@ answer 404 "not found" POST "/v1/consumers/$pcons/pause"
 ok GET /v1/stats
 jq -e --arg t "$pipe_t" --arg c "$pcons" '.pipes.transport.id == $t and any(.transports[]; .id == $t and .pipe)
 	and any(.pipes.in[]; .producerId == "p-good" and .room == "R")
-	and any(.pipes.out[]; .consumerId == $c)' "$TEST_TMP/body" >/dev/null ||
+	and any(.pipes.out[]; .consumerId == $c and .room == "R")' "$TEST_TMP/body" >/dev/null ||
 	fail "pipe objects in stats: $(jq -c .pipes "$TEST_TMP/body")"
 ok GET /v1/rooms/R
 jq -e '[.transports[].id] | length == 2' "$TEST_TMP/body" >/dev/null || fail "room view: $(cat "$TEST_TMP/body")"
 log "the pipe transport, a piped-in producer and a pipe consumer answer 404; stats show them"
+
+# --- metrics: piped objects carry their room -------------------------------------------------------------
+curl -s "$api/metrics" >"$TEST_TMP/metrics"
+grep -q "^cascade_producer_rx_packets_total{node=\"$node\",room=\"R\",producer=\"p-good\",kind=\"video\"} " "$TEST_TMP/metrics" ||
+	fail "the piped-in producer's metrics: $(grep p-good "$TEST_TMP/metrics")"
+grep -q "^cascade_consumer_tx_packets_total{node=\"$node\",room=\"R\",consumer=\"$pcons\"," "$TEST_TMP/metrics" ||
+	fail "the pipe consumer's metrics: $(grep "$pcons" "$TEST_TMP/metrics")"
+log "/metrics: the piped-in producer and the pipe consumer are labelled room=\"R\""
 
 # --- rooms isolate ---------------------------------------------------------------------------------------
 ok POST /v1/rooms/B/transports '{}'
