@@ -444,6 +444,36 @@ has_ext(const json_t *exts, const char *uri)
 	return false;
 }
 
+/*
+ * ext_map as a permutation of 1..14: the negotiated pairs in map already
+ * (map[in] = out), every other id to an id no negotiated one takes, its own
+ * when free.
+ */
+static void
+ext_permutation(uint8_t map[CASCADE_MAX_EXT_ID + 2])
+{
+	bool taken[CASCADE_MAX_EXT_ID + 1] = {false};
+	unsigned int in, out;
+
+	for (in = 1; in <= CASCADE_MAX_EXT_ID; in++)
+		if (map[in] != 0)
+			taken[map[in]] = true;
+	for (in = 1; in <= CASCADE_MAX_EXT_ID; in++)
+		if (map[in] == 0 && !taken[in]) {
+			map[in] = (uint8_t)in;
+			taken[in] = true;
+		}
+	for (in = 1; in <= CASCADE_MAX_EXT_ID; in++) {
+		if (map[in] != 0)
+			continue;
+		for (out = 1; taken[out]; out++)
+			;
+		map[in] = (uint8_t)out;
+		taken[out] = true;
+	}
+	map[0] = map[CASCADE_MAX_EXT_ID + 1] = 0;
+}
+
 int
 cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t ssrc,
 		 bool rtcp_mux, struct cascade_cmd_consumer *cc, json_t **out, struct cp_err *err)
@@ -514,7 +544,7 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 		uint8_t out_ext = caps != NULL ? caps_ext_id(caps, uri, kind) : id;
 
 		if (out_ext == 0 || out_id[out_ext])
-			continue; /* not announced (or its id is taken): forwarded as it is */
+			continue; /* not announced (or its id is taken): renumbered out of the way */
 		out_id[out_ext] = true;
 		map[id] = out_ext;
 		if (json_array_append_new(exts, json_pack("{s:s,s:i}", "uri", uri, "id", (int)out_ext)) <
@@ -523,6 +553,7 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 			goto out;
 		}
 	}
+	ext_permutation(map);
 	memcpy(cc->ext_map, map, sizeof(cc->ext_map));
 	/* mediasoup: transport-cc with its extension, else REMB with abs-send-time, else neither */
 	if (has_ext(exts, URI_TRANSPORT_CC)) {

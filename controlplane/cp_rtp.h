@@ -32,8 +32,11 @@
  *     not forwarded yet. No codec in common is an error.
  *   - header extensions: each of the producer's that the receiver has (same
  *     uri, its kind if it says one) takes the receiver's preferred id; the
- *     others are not in the answer (the dataplane forwards them under their
- *     own ids).
+ *     others are not in the answer. So that two elements of a forwarded
+ *     packet never share an id, the dataplane's map renumbers every id 1..14 as
+ *     a permutation: announced extensions to the receiver's ids, everything
+ *     else (extensions the receiver did not announce, ids the producer never
+ *     declared) to the ids left over, keeping its own where it is free.
  *   - rtcpFeedback: transport-cc only with the transport-wide-cc extension,
  *     goog-remb only without it and with abs-send-time.
  *   - one encoding with the consumer's new SSRC; rtcp {cname of the producer,

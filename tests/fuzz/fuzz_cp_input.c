@@ -13,9 +13,9 @@
  * capabilities (and capabilities against a producer), and 8 and 9 go to the
  * negotiation without any check first, which must check its inputs itself.
  * Besides memory errors and undefined behaviour, the target aborts when a
- * negotiation's answer breaks its contract: extension ids mapped within 1..14
- * and each to its own, payload types mapped once, the consumer's parameters
- * good RtpParameters themselves.
+ * negotiation's answer breaks its contract: the extension map a permutation of
+ * 1..14, payload types mapped once, the consumer's parameters good
+ * RtpParameters themselves.
  *
  * The unit test test_schema links this file too and replays corpus/ and
  * regressions/ through LLVMFuzzerTestOneInput() on every build.
@@ -74,8 +74,8 @@ negotiate(const json_t *rtp, uint8_t kind, const json_t *caps)
 	check(out != NULL && cc.ssrc == 0x1234 && cc.n_pt_map <= CASCADE_MAX_PT_MAP);
 	check(cc.ext_map[0] == 0 && cc.ext_map[CASCADE_MAX_EXT_ID + 1] == 0);
 	for (i = 1; i <= CASCADE_MAX_EXT_ID; i++) {
-		check(cc.ext_map[i] <= CASCADE_MAX_EXT_ID);
-		check(cc.ext_map[i] == 0 || !seen[cc.ext_map[i]]);
+		check(cc.ext_map[i] >= 1 && cc.ext_map[i] <= CASCADE_MAX_EXT_ID);
+		check(!seen[cc.ext_map[i]]);
 		seen[cc.ext_map[i]] = true;
 	}
 	for (i = 0; i < cc.n_pt_map; i++) {

@@ -5,7 +5,8 @@
  * mediasoup's getConsumerRtpParameters() does it: codec matching (MIME type,
  * clock rate, channels, H264 packetization-mode and profile, VP9 profile-id),
  * the receiver's payload types and rtcpFeedback, header extensions under the
- * receiver's ids, RTX left out, rtcp cname and mux.
+ * receiver's ids, the dataplane's extension map a permutation of 1..14, RTX
+ * left out, rtcp cname and mux.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -323,16 +324,23 @@ expect_out(const struct nego *n, uint8_t kind, const char *want)
 	json_decref(w);
 }
 
-/* ext_map maps the pairs given (map[in] == out) and keeps every other id (0) */
+/* ext_map is a permutation of 1..14 with map[in] == out for the pairs given */
 static void
 expect_ext_map(const struct nego *n, const uint8_t (*pairs)[2], size_t n_pairs)
 {
-	uint8_t want[CASCADE_MAX_EXT_ID + 2] = {0};
-	size_t i;
+	bool seen[CASCADE_MAX_EXT_ID + 1] = {false};
+	unsigned int i;
 
+	assert_int_equal(n->cc.ext_map[0], 0);
+	assert_int_equal(n->cc.ext_map[CASCADE_MAX_EXT_ID + 1], 0);
+	for (i = 1; i <= CASCADE_MAX_EXT_ID; i++) {
+		uint8_t out = n->cc.ext_map[i];
+		assert_true(out >= 1 && out <= CASCADE_MAX_EXT_ID);
+		assert_false(seen[out]);
+		seen[out] = true;
+	}
 	for (i = 0; i < n_pairs; i++)
-		want[pairs[i][0]] = pairs[i][1];
-	assert_memory_equal(n->cc.ext_map, want, sizeof(want));
+		assert_int_equal(n->cc.ext_map[pairs[i][0]], pairs[i][1]);
 }
 
 static void
@@ -519,9 +527,10 @@ expect_feedback(const struct nego *n, const char *want)
 static void
 test_nego_extensions(void **state)
 {
-	/* announced: a (1 -> 3), c (4 -> 1); not announced: b (2, the caps have it for audio), d */
-	static const uint8_t pairs[][2] = {{1, 3}, {4, 1}};
+	/* announced: a (1 -> 3), c (4 -> 1); not announced: b (2), d (6); undeclared ids too */
+	static const uint8_t pairs[][2] = {{1, 3}, {4, 1}, {6, 6}};
 	struct nego n;
+	unsigned int i;
 
 	(void)state;
 	negotiate(&n, CASCADE_KIND_VIDEO,
@@ -536,7 +545,14 @@ test_nego_extensions(void **state)
 		   "{\"codecs\":[" VP8 "],\"headerExtensions\":[{\"uri\":\"urn:a\",\"id\":3},{\"uri\":"
 		   "\"urn:c\",\"id\":1}],\"encodings\":[{\"ssrc\":2882400001}],\"rtcp\":{\"cname\":"
 		   "\"\",\"reducedSize\":true,\"mux\":true}}");
-	expect_ext_map(&n, pairs, 2);
+	expect_ext_map(&n, pairs, 3);
+	/* b (2, for audio only in the caps) must not land on 3 or 1, where a and c went */
+	assert_true(n.cc.ext_map[2] != 3 && n.cc.ext_map[2] != 1);
+	/* 3 (undeclared by the producer) must not stay 3 either: a took it */
+	assert_true(n.cc.ext_map[3] != 3);
+	for (i = 1; i <= CASCADE_MAX_EXT_ID; i++)
+		if (i != 1 && i != 4)
+			assert_true(n.cc.ext_map[i] != 3 && n.cc.ext_map[i] != 1);
 	nego_free(&n);
 
 	/* a preferred id past the one-byte form is not negotiated */
