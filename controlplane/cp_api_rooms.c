@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Rooms and transports: GET /v1/rooms, GET /v1/rooms/{room},
- * GET /v1/rooms/{room}/events (Server-Sent Events),
+ * GET /v1/rooms/{room}/events (Server-Sent Events, Last-Event-ID resumes),
  * POST /v1/rooms/{room}/transports, POST /v1/transports/{id}/connect,
  * DELETE /v1/transports/{id}. In a cluster, the room views cover every node
  * of the room.
@@ -344,13 +344,22 @@ static void
 get_events(struct evhttp_request *req, const struct cp_args *args)
 {
 	const char *room = cp_args_get(args, "room");
+	const char *last =
+		evhttp_find_header(evhttp_request_get_input_headers(req), "Last-Event-ID");
+	unsigned long long last_id = 0;
 	struct cp_err err;
+	char *end;
 
 	if (!cp_room_name_ok(room)) {
 		cp_http_fail(req, -EINVAL, ROOM_RULE);
 		return;
 	}
-	if (cp_events_subscribe(req, room, &err) < 0)
+	if (last != NULL) {
+		last_id = strtoull(last, &end, 10);
+		if (last[0] < '0' || last[0] > '9' || *end != '\0')
+			last_id = 0; /* not one of ours: the stream starts now */
+	}
+	if (cp_events_subscribe(req, room, last_id, &err) < 0)
 		cp_http_fail_err(req, &err);
 }
 

@@ -20,10 +20,12 @@
 int cp_events_init(struct event_base *base);
 void cp_events_fini(void);
 /*
- * Make req a subscriber of room's stream (the caller checked both). The stream
+ * Make req a subscriber of room's stream (the caller checked both), first
+ * replaying the backlog's events of room after last_id (0: none). The stream
  * is answered and owned here from now on. 0, or -EAGAIN (too many
  * subscribers) / -ENOMEM with err, req not answered.
  */
-int cp_events_subscribe(struct evhttp_request *req, const char *room, struct cp_err *err);
+int cp_events_subscribe(struct evhttp_request *req, const char *room, uint64_t last_id,
+			struct cp_err *err);
 
 #endif /* CP_EVENTS_H */
