@@ -3,20 +3,37 @@
  * The registry across control-plane restarts. The dataplane keeps forwarding
  * when cascade-cp dies, but only the control plane knows the API's ids and
  * the RTP parameters behind each flow; so the registry is written to the
- * state file (JSON, replaced atomically by rename, mode 0600 since it holds
- * SRTP transports' keys) within 50 ms of every change and read back at start.
- * Every entry read is checked as outside input (ids, rooms, addresses,
+ * state file within 50 ms of every change and read back at start.
+ *
+ * Writing: a save takes the ids of every object at its start, then writes
+ * SAVE_BATCH objects per loop turn (objects gone meanwhile are skipped; any
+ * change meanwhile makes another save follow), so a registry of a hundred
+ * thousand objects never holds the loop for long. It writes a new file,
+ * opened with O_CREAT|O_EXCL|O_NOFOLLOW under a random name next to the state
+ * file (a symlink or a file planted there is never followed or reused), mode
+ * 0600 since it holds SRTP transports' keys, fsync()s it and its directory,
+ * renames it over the state file and fsync()s the directory again, so after a
+ * crash the file is the old one or the new one, whole.
+ *
+ * Reading: every entry is checked as outside input (ids, rooms, addresses,
  * RtpParameters through cp_rtp_check()); a malformed entry is skipped and
- * counted.
+ * counted. A file that is not a state file at all (not JSON, another
+ * version) is moved aside and the node starts as if it had none: the
+ * reconciliation then deletes what the dataplane holds (cp_reconcile.c).
  *
  * Layer: service.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -27,11 +44,22 @@
 #include "cp_state.h"
 
 #define SAVE_DELAY_MS 50
+#define SAVE_BATCH 256
+#define RETRY_S 1
+
+enum phase { PH_TRANSPORTS, PH_PRODUCERS, PH_CONSUMERS, PH_DONE };
 
 static struct {
 	const struct cp_config *cfg;
 	struct event *timer;
-	bool dirty;
+	bool dirty;  /* changed since the save in progress (or the last one) began */
+	bool saving; /* a save in progress */
+	FILE *f;
+	char tmp[PATH_MAX];
+	enum phase phase;
+	char (*ids[PH_DONE])[CP_OBJ_ID_MAX]; /* the objects to write, taken at the start */
+	size_t n_ids[PH_DONE], next;
+	bool first; /* no element written yet in the current array */
 } st;
 
 /* ---- saving ------------------------------------------------------------------------------- */
@@ -90,68 +118,267 @@ consumer_state(const struct cp_consumer *c)
 			 c->pipe_node);
 }
 
+struct collect {
+	char (*ids)[CP_OBJ_ID_MAX];
+	size_t n;
+};
+
 static void
-add_t(struct cp_transport *t, void *arg)
+collect_t(struct cp_transport *t, void *arg)
 {
-	json_array_append_new(arg, transport_state(t));
+	struct collect *c = arg;
+
+	memcpy(c->ids[c->n++], t->id, CP_OBJ_ID_MAX);
 }
 
 static void
-add_p(struct cp_producer *p, void *arg)
+collect_p(struct cp_producer *p, void *arg)
 {
-	json_array_append_new(arg, producer_state(p));
+	struct collect *c = arg;
+
+	memcpy(c->ids[c->n++], p->id, CP_OBJ_ID_MAX);
 }
 
 static void
-add_c(struct cp_consumer *c, void *arg)
+collect_c(struct cp_consumer *k, void *arg)
 {
-	json_array_append_new(arg, consumer_state(c));
+	struct collect *c = arg;
+
+	memcpy(c->ids[c->n++], k->id, CP_OBJ_ID_MAX);
 }
 
 static void
-save(void)
+save_reset(void)
 {
-	char tmp[300];
-	json_t *root, *ts, *ps, *cs;
-	int fd = -1, rc = -1;
+	unsigned int i;
+
+	if (st.f != NULL)
+		fclose(st.f);
+	st.f = NULL;
+	for (i = 0; i < PH_DONE; i++) {
+		free(st.ids[i]);
+		st.ids[i] = NULL;
+		st.n_ids[i] = 0;
+	}
+	st.saving = false;
+}
+
+static void
+save_failed(const char *what)
+{
+	struct timeval again = {RETRY_S, 0};
+	int e = errno;
+
+	fprintf(stderr, "cascade-cp: state.file: cannot write %s (%s: %s); retrying in %d s\n",
+		st.cfg->state_file, what, strerror(e), RETRY_S);
+	if (st.tmp[0] != '\0')
+		unlink(st.tmp);
+	save_reset();
+	st.dirty = true;
+	evtimer_add(st.timer, &again);
+}
+
+/* A new file next to the state file: O_EXCL under a random name, never through a link. */
+static int
+open_tmp(void)
+{
+	uint64_t r;
+	int fd = -1, tries;
+
+	for (tries = 0; tries < 8 && fd < 0; tries++) {
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+			r = cascade_now_ns() ^ ((uint64_t)getpid() << 32);
+		if (snprintf(st.tmp, sizeof(st.tmp), "%s.tmp-%016" PRIx64, st.cfg->state_file, r) >=
+		    (int)sizeof(st.tmp)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		st.tmp[0] = '\0';
+		return -1;
+	}
+	/* 0600 whatever the umask: it holds SRTP keys */
+	if (fchmod(fd, 0600) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool
+save_begin(void)
+{
+	struct collect c;
+	json_t *node;
+	unsigned int ph;
+	size_t n[PH_DONE] = {cp_registry_n_transports(), cp_registry_n_producers(),
+			     cp_registry_n_consumers()};
+	int fd;
 
 	st.dirty = false;
-	if (st.cfg->state_file[0] == '\0')
-		return;
-	ts = json_array();
-	ps = json_array();
-	cs = json_array();
-	cp_registry_each_transport(add_t, ts);
-	cp_registry_each_producer(add_p, ps);
-	cp_registry_each_consumer(add_c, cs);
-	root = json_pack("{s:i,s:s,s:o,s:o,s:o}", "version", 1, "node_id", st.cfg->node_id,
-			 "transports", ts, "producers", ps, "consumers", cs);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", st.cfg->state_file);
-	/* 0600: it holds SRTP keys (fchmod too, for a file left by an older version) */
-	if (root != NULL)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0 && fchmod(fd, 0600) == 0 && json_dumpfd(root, fd, JSON_COMPACT) == 0)
-		rc = 0;
-	if (fd >= 0 && close(fd) < 0)
-		rc = -1;
-	if (rc < 0 || rename(tmp, st.cfg->state_file) < 0) {
-		/* out of descriptors or disk: keep the change and try again shortly */
-		struct timeval again = {1, 0};
-
-		fprintf(stderr, "cascade-cp: state.file: cannot write %s: %s; retrying in 1 s\n",
-			st.cfg->state_file, strerror(errno));
-		st.dirty = true;
-		evtimer_add(st.timer, &again);
+	st.tmp[0] = '\0';
+	for (ph = 0; ph < PH_DONE; ph++) {
+		st.ids[ph] = malloc((n[ph] + 1) * CP_OBJ_ID_MAX);
+		if (st.ids[ph] == NULL) {
+			errno = ENOMEM;
+			save_failed("memory");
+			return false;
+		}
+		c.ids = st.ids[ph];
+		c.n = 0;
+		if (ph == PH_TRANSPORTS)
+			cp_registry_each_transport(collect_t, &c);
+		else if (ph == PH_PRODUCERS)
+			cp_registry_each_producer(collect_p, &c);
+		else
+			cp_registry_each_consumer(collect_c, &c);
+		st.n_ids[ph] = c.n;
 	}
-	json_decref(root);
+	fd = open_tmp();
+	if (fd < 0) {
+		save_failed("a new file");
+		return false;
+	}
+	st.f = fdopen(fd, "w");
+	if (st.f == NULL) {
+		close(fd);
+		save_failed("a new file");
+		return false;
+	}
+	st.saving = true;
+	st.phase = PH_TRANSPORTS;
+	st.next = 0;
+	st.first = true;
+	node = json_string(st.cfg->node_id);
+	fprintf(st.f, "{\"version\":1,\"node_id\":");
+	json_dumpf(node, st.f, JSON_ENCODE_ANY);
+	fprintf(st.f, ",\"transports\":[");
+	json_decref(node);
+	return true;
+}
+
+static json_t *
+state_of(enum phase ph, const char *id)
+{
+	const struct cp_transport *t;
+	const struct cp_producer *p;
+	const struct cp_consumer *c;
+
+	switch (ph) {
+	case PH_TRANSPORTS:
+		t = cp_registry_transport(id);
+		return t != NULL ? transport_state(t) : NULL;
+	case PH_PRODUCERS:
+		p = cp_registry_producer(id);
+		return p != NULL ? producer_state(p) : NULL;
+	default:
+		c = cp_registry_consumer(id);
+		return c != NULL ? consumer_state(c) : NULL;
+	}
+}
+
+/* fsync the directory that holds path, so the rename is on disk too */
+static int
+sync_dir(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd, rc;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static void
+save_end(void)
+{
+	FILE *f = st.f;
+
+	fprintf(f, "]}\n");
+	st.f = NULL;
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
+		fclose(f);
+		save_failed("write");
+		return;
+	}
+	if (fclose(f) != 0) {
+		save_failed("close");
+		return;
+	}
+	/* the new file's name is on disk before it replaces the old one; then the rename is */
+	if (sync_dir(st.cfg->state_file) < 0) {
+		save_failed("sync the directory");
+		return;
+	}
+	if (rename(st.tmp, st.cfg->state_file) < 0) {
+		save_failed("rename");
+		return;
+	}
+	st.tmp[0] = '\0';
+	if (sync_dir(st.cfg->state_file) < 0)
+		fprintf(stderr, "cascade-cp: state.file: cannot sync the directory of %s: %s\n",
+			st.cfg->state_file, strerror(errno));
+	save_reset();
+}
+
+/* Write up to budget objects (SIZE_MAX: all). true when the save is over (or failed). */
+static bool
+save_step(size_t budget)
+{
+	static const char *const names[PH_DONE] = {"transports", "producers", "consumers"};
+
+	while (budget > 0 && st.saving) {
+		if (st.next == st.n_ids[st.phase]) {
+			if (++st.phase == PH_DONE) {
+				save_end();
+				return true;
+			}
+			fprintf(st.f, "],\"%s\":[", names[st.phase]);
+			st.next = 0;
+			st.first = true;
+			continue;
+		}
+		json_t *j = state_of(st.phase, st.ids[st.phase][st.next++]);
+		budget--;
+		if (j == NULL)
+			continue; /* gone meanwhile */
+		if (!st.first)
+			fputc(',', st.f);
+		st.first = false;
+		if (json_dumpf(j, st.f, JSON_COMPACT) < 0) {
+			json_decref(j);
+			save_failed("write");
+			return true;
+		}
+		json_decref(j);
+	}
+	return !st.saving;
 }
 
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct timeval now = {0, 0}, later = {0, SAVE_DELAY_MS * 1000};
+
 	(void)fd, (void)what, (void)arg;
-	if (st.dirty)
-		save();
+	if (!st.saving) {
+		if (!st.dirty || !save_begin())
+			return;
+	}
+	if (!save_step(SAVE_BATCH)) {
+		evtimer_add(st.timer, &now); /* the next batch, after pending I/O */
+		return;
+	}
+	if (st.dirty && !evtimer_pending(st.timer, NULL))
+		evtimer_add(st.timer, &later); /* changed meanwhile */
 }
 
 static void
@@ -163,7 +390,8 @@ on_change(const struct cp_reg_event *ev, void *arg)
 	if (st.cfg->state_file[0] == '\0' || st.dirty)
 		return;
 	st.dirty = true;
-	evtimer_add(st.timer, &tv);
+	if (!st.saving && !evtimer_pending(st.timer, NULL))
+		evtimer_add(st.timer, &tv);
 }
 
 /* ---- loading ------------------------------------------------------------------------------ */
@@ -330,20 +558,45 @@ consumer_restore(json_t *o)
 	return 0;
 }
 
-static int
+/* The file is no state file: move it aside (kept for whoever wants to look) and start empty. */
+static void
+move_aside(const char *why)
+{
+	char aside[PATH_MAX];
+
+	snprintf(aside, sizeof(aside), "%s.corrupt-%lld", st.cfg->state_file, (long long)time(NULL));
+	if (rename(st.cfg->state_file, aside) == 0)
+		fprintf(stderr,
+			"cascade-cp: state.file: %s is not a usable state file (%s); moved it to %s "
+			"and starting from the dataplane's tables\n",
+			st.cfg->state_file, why, aside);
+	else
+		fprintf(stderr,
+			"cascade-cp: state.file: %s is not a usable state file (%s) and cannot be "
+			"moved aside (%s); starting from the dataplane's tables, it is replaced at "
+			"the next save\n",
+			st.cfg->state_file, why, strerror(errno));
+}
+
+static void
 load(void)
 {
 	json_error_t jerr;
 	json_t *root, *o;
 	unsigned int bad = 0;
 	size_t i;
+	char why[200];
 
 	root = json_load_file(st.cfg->state_file, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL || json_integer_value(json_object_get(root, "version")) != 1) {
-		fprintf(stderr, "cascade-cp: state.file: %s: %s\n", st.cfg->state_file,
-			root == NULL ? jerr.text : "not a version 1 state file");
+	if (root == NULL || !json_is_object(root) ||
+	    json_integer_value(json_object_get(root, "version")) != 1) {
+		if (root == NULL)
+			snprintf(why, sizeof(why), "%s at line %d", jerr.text, jerr.line);
+		else
+			snprintf(why, sizeof(why), "not a version 1 state file");
 		json_decref(root);
-		return -1;
+		move_aside(why);
+		return;
 	}
 	json_array_foreach(json_object_get(root, "transports"), i, o)
 		bad += transport_restore(o) < 0;
@@ -354,7 +607,6 @@ load(void)
 	if (bad != 0)
 		fprintf(stderr, "cascade-cp: state.file: %u malformed entries ignored\n", bad);
 	json_decref(root);
-	return 0;
 }
 
 int
@@ -364,8 +616,8 @@ cp_state_init(struct event_base *base, const struct cp_config *cfg)
 	st.timer = evtimer_new(base, on_timer, NULL);
 	if (st.timer == NULL)
 		return -1;
-	if (cfg->state_file[0] != '\0' && access(cfg->state_file, F_OK) == 0 && load() < 0)
-		return -1;
+	if (cfg->state_file[0] != '\0' && access(cfg->state_file, F_OK) == 0)
+		load();
 	/* watch only now: what the file held is not a change */
 	return cp_registry_watch_all(on_change, NULL);
 }
@@ -375,8 +627,10 @@ cp_state_fini(void)
 {
 	if (st.timer == NULL)
 		return;
-	if (st.dirty)
-		save();
+	if (st.saving || (st.dirty && save_begin()))
+		save_step(SIZE_MAX);
+	if (st.dirty && save_begin())
+		save_step(SIZE_MAX);
 	event_free(st.timer);
 	st.timer = NULL;
 }

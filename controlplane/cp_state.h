@@ -14,10 +14,12 @@
 
 /*
  * Load the state file (if configured and present) into the registry, then
- * save within 50 ms of every registry change. 0, or -1 (said why).
+ * save within 50 ms of every registry change. A file that cannot be read as
+ * a state file is moved aside (STATE.corrupt-SECONDS, said in one line) and
+ * the node starts from the dataplane's tables. 0, or -1 (out of memory).
  */
 int cp_state_init(struct event_base *base, const struct cp_config *cfg);
-/* Save what changed, now (at exit). */
+/* Finish a save in progress and save what changed since, now (at exit). */
 void cp_state_fini(void);
 
 #endif /* CP_STATE_H */
