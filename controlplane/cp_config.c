@@ -135,7 +135,7 @@ load_file(struct cp_config *c, const char *path)
 	static const char *const state_k[] = {"file", NULL};
 	static const char *const media_k[] = {"ips", "port_min", "port_max", "interface", NULL};
 	static const char *const api_k[] = {"listen", "token", "metrics_auth", NULL};
-	static const char *const dp_k[] = {"segment", NULL};
+	static const char *const dp_k[] = {"segment", "reconcile_ms", NULL};
 	static const char *const redis_k[] = {"url", "prefix", NULL};
 	static const char *const cluster_k[] = {"secret", "pipe_port", "node_ttl_ms", "pipe_srtp",
 						NULL};
@@ -215,6 +215,15 @@ load_file(struct cp_config *c, const char *path)
 	if (dpl != NULL &&
 	    get_str(dpl, "segment", "dataplane.segment", c->segment, sizeof(c->segment)) < 0)
 		goto out;
+	v = dpl != NULL ? json_object_get(dpl, "reconcile_ms") : NULL;
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 100 ||
+		    json_integer_value(v) > 3600000) {
+			bad("dataplane.reconcile_ms", "must be an integer in 100..3600000");
+			goto out;
+		}
+		c->reconcile_ms = (unsigned int)json_integer_value(v);
+	}
 	if (redis != NULL &&
 	    (get_str(redis, "url", "redis.url", c->redis_url, sizeof(c->redis_url)) < 0 ||
 	     get_str(redis, "prefix", "redis.prefix", c->redis_prefix, sizeof(c->redis_prefix)) <
@@ -319,6 +328,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 	snprintf(c->segment, sizeof(c->segment), "default");
 	snprintf(c->redis_prefix, sizeof(c->redis_prefix), "cascade");
 	c->node_ttl_ms = 3000;
+	c->reconcile_ms = 10000;
 	/* the file first, wherever --config stands, so that flags override it */
 	for (ch = 1; ch < argc; ch++) {
 		if (strcmp(argv[ch], "--config") == 0 && ch + 1 < argc)

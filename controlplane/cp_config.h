@@ -30,6 +30,7 @@ struct cp_config {
 	char api_token[256];
 	bool metrics_auth; /* /metrics needs the token too */
 	char segment[CASCADE_SEG_NAME_MAX];
+	unsigned int reconcile_ms; /* how often the dataplane's tables are checked for orphans */
 	char redis_url[256];
 	char redis_host[CP_IP_MAX]; /* redis_url split (cluster mode) */
 	uint16_t redis_port;

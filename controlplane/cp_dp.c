@@ -5,13 +5,15 @@
  * dataplane that restarts gets a new segment and a new epoch); commands wait
  * in a small table until a poll timer (armed only while something is in
  * flight) finds the reply, or their deadline passes and they are called with
- * NULL.
+ * NULL. Compensating DELs wait in a queue of their own and go out as room in
+ * the table allows, each at most COMPENSATE_TRIES times.
  *
  * Layer: leaf.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -22,12 +24,25 @@
 /* a loaded host can stall the dataplane's main lcore for a moment: allow 3 s */
 #define HEARTBEAT_DEAD_NS (3000ull * 1000 * 1000)
 #define POLL_BACKOFF_US 20
+#define COMPENSATE_TIMEOUT_MS 2000
+#define COMPENSATE_TRIES 5
+#define COMPENSATE_MAX 4096 /* beyond that the reconciliation finds them */
 
 struct pending {
 	uint64_t req_id;
 	uint64_t deadline_ns;
+	uint64_t obj_id;
+	uint16_t type;
 	cp_dp_cb cb;
 	void *arg;
+};
+
+struct compensation {
+	uint64_t obj_id;
+	uint16_t type;     /* the DEL to send */
+	uint16_t add_type; /* what was given up on, for the log */
+	bool in_flight;
+	unsigned int tries;
 };
 
 static struct {
@@ -40,7 +55,56 @@ static struct {
 	unsigned int n_inflight;
 	uint64_t next_req;
 	void (*on_attach)(const struct cascade_seg *seg);
+	struct compensation *comp; /* queue: [comp_head, comp_n) */
+	unsigned int comp_n, comp_sending;
 } dp;
+
+static const char *
+cmd_name(uint16_t type)
+{
+	switch (type) {
+	case CASCADE_CMD_TRANSPORT_ADD:
+		return "transport add";
+	case CASCADE_CMD_PRODUCER_ADD:
+		return "producer add";
+	case CASCADE_CMD_CONSUMER_ADD:
+		return "consumer add";
+	default:
+		return "command";
+	}
+}
+
+/* The DEL that undoes an ADD of type, or 0 when type is not an ADD. */
+static uint16_t
+undo_of(uint16_t type)
+{
+	switch (type) {
+	case CASCADE_CMD_TRANSPORT_ADD:
+		return CASCADE_CMD_TRANSPORT_DEL;
+	case CASCADE_CMD_PRODUCER_ADD:
+		return CASCADE_CMD_PRODUCER_DEL;
+	case CASCADE_CMD_CONSUMER_ADD:
+		return CASCADE_CMD_CONSUMER_DEL;
+	default:
+		return 0;
+	}
+}
+
+/* The object id of a command (every object command starts with it), 0 for others. */
+static uint64_t
+obj_of(const struct cascade_cmd *cmd)
+{
+	uint64_t id;
+
+	switch (cmd->type) {
+	case CASCADE_CMD_PING:
+	case CASCADE_CMD_FLUSH:
+		return 0;
+	default:
+		memcpy(&id, &cmd->u, sizeof(id));
+		return id;
+	}
+}
 
 void
 cp_dp_on_attach(void (*fn)(const struct cascade_seg *seg))
@@ -55,6 +119,9 @@ fail_all(void)
 		struct pending p = dp.inflight[--dp.n_inflight];
 		p.cb(NULL, p.arg);
 	}
+	/* a new dataplane has none of them; the same one is reconciled on attach */
+	dp.comp_n = 0;
+	dp.comp_sending = 0;
 }
 
 static void
@@ -97,12 +164,100 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 		dp.on_attach(&dp.seg);
 }
 
+static void compensate_pump(void);
+
+/* A command given up on: its ADD may still be applied; queue the DEL that undoes it. */
+static void
+compensate(const struct pending *p)
+{
+	uint16_t del = undo_of(p->type);
+	struct compensation *nc;
+
+	if (del == 0 || p->obj_id == 0)
+		return;
+	if (dp.comp_n == COMPENSATE_MAX) {
+		fprintf(stderr, "cascade-cp: dataplane: gave up on %s 0x%" PRIx64
+				" with %u deletes queued; the reconciliation removes it\n",
+			cmd_name(p->type), p->obj_id, COMPENSATE_MAX);
+		return;
+	}
+	if (dp.comp == NULL && (dp.comp = calloc(COMPENSATE_MAX, sizeof(*dp.comp))) == NULL)
+		return;
+	nc = &dp.comp[dp.comp_n++];
+	nc->obj_id = p->obj_id;
+	nc->type = del;
+	nc->add_type = p->type;
+	nc->in_flight = false;
+	nc->tries = 0;
+	fprintf(stderr, "cascade-cp: dataplane: no answer to %s 0x%" PRIx64
+			" in time; deleting it in case it was applied\n",
+		cmd_name(p->type), p->obj_id);
+}
+
+static void
+compensation_done(uint64_t obj_id, bool ok)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp.comp_n; i++) {
+		struct compensation *c = &dp.comp[i];
+
+		if (c->obj_id != obj_id)
+			continue;
+		c->in_flight = false;
+		if (!ok && c->tries < COMPENSATE_TRIES)
+			return; /* sent again by compensate_pump() */
+		if (!ok)
+			fprintf(stderr, "cascade-cp: dataplane: %s 0x%" PRIx64
+					" still unconfirmed after %u deletes; the reconciliation "
+					"removes it\n",
+				cmd_name(c->add_type), obj_id, COMPENSATE_TRIES);
+		dp.comp[i] = dp.comp[--dp.comp_n];
+		return;
+	}
+}
+
+static void
+on_compensated(const struct cascade_reply *r, void *arg)
+{
+	uint64_t obj_id = (uint64_t)(uintptr_t)arg;
+
+	dp.comp_sending--;
+	compensation_done(obj_id, r != NULL && (r->status == 0 || r->status == -ENOENT));
+	compensate_pump();
+}
+
+/* Send the queued DELs that are not in flight yet, while the table has room. */
+static void
+compensate_pump(void)
+{
+	struct cascade_cmd cmd;
+	unsigned int i;
+
+	for (i = 0; i < dp.comp_n && dp.state == CP_DP_RUNNING && cp_dp_room() > 64; i++) {
+		struct compensation *c = &dp.comp[i];
+
+		if (c->in_flight)
+			continue;
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = c->type;
+		cmd.u.obj.obj_id = c->obj_id;
+		if (cp_dp_call(&cmd, COMPENSATE_TIMEOUT_MS, on_compensated,
+			       (void *)(uintptr_t)c->obj_id) < 0)
+			return;
+		c->in_flight = true;
+		c->tries++;
+		dp.comp_sending++;
+	}
+}
+
 static void
 on_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct cascade_reply r;
 	uint64_t now = cascade_now_ns();
 	unsigned int i, budget = 256, got = 0;
+	bool gave_up = false;
 
 	(void)fd, (void)what, (void)arg;
 	while (dp.state == CP_DP_RUNNING && budget-- > 0 &&
@@ -122,10 +277,14 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 			struct pending p = dp.inflight[i];
 			dp.inflight[i] = dp.inflight[--dp.n_inflight];
 			p.cb(NULL, p.arg);
+			compensate(&p);
+			gave_up = true;
 			continue;
 		}
 		i++;
 	}
+	if (gave_up || dp.comp_n > dp.comp_sending)
+		compensate_pump();
 	if (dp.n_inflight > 0) {
 		/*
 		 * Replies flowing: look again next loop turn, after pending I/O. None this
@@ -153,11 +312,33 @@ cp_dp_call(struct cascade_cmd *cmd, unsigned int timeout_ms, cp_dp_cb cb, void *
 	p = &dp.inflight[dp.n_inflight++];
 	p->req_id = cmd->req_id;
 	p->deadline_ns = cascade_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	p->type = cmd->type;
+	p->obj_id = obj_of(cmd);
 	p->cb = cb;
 	p->arg = arg;
 	if (!evtimer_pending(dp.poll, NULL))
 		evtimer_add(dp.poll, &tv);
 	return 0;
+}
+
+unsigned int
+cp_dp_room(void)
+{
+	return dp.state == CP_DP_RUNNING ? MAX_INFLIGHT - dp.n_inflight : 0;
+}
+
+bool
+cp_dp_busy(uint64_t obj_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp.n_inflight; i++)
+		if (dp.inflight[i].obj_id == obj_id)
+			return true;
+	for (i = 0; i < dp.comp_n; i++)
+		if (dp.comp[i].obj_id == obj_id)
+			return true;
+	return false;
 }
 
 enum cp_dp_state
@@ -197,4 +378,6 @@ cp_dp_fini(void)
 		event_free(dp.poll);
 	dp.watch = dp.poll = NULL;
 	detach("control plane stopping");
+	free(dp.comp);
+	dp.comp = NULL;
 }

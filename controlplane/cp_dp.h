@@ -6,6 +6,14 @@
  * run when the reply comes, or with NULL when it did not come in time. It
  * never blocks the event loop. Event-loop thread only.
  *
+ * A command given up on may still have been applied (the dataplane was slow,
+ * not dead). So every ADD the driver gives up on is followed by the matching
+ * DEL of the same object id, sent again until the dataplane acknowledges it
+ * (the dataplane's commands are idempotent by object id: an ADD sent again
+ * with the same parameters is a retry, a DEL of an object it does not have
+ * answers -ENOENT). What is still left over is the reconciliation's
+ * (cp_reconcile.c).
+ *
  * Layer: leaf.
  */
 #ifndef CP_DP_H
@@ -36,9 +44,14 @@ enum cp_dp_state cp_dp_state(void);
 const struct cascade_seg *cp_dp_seg(void);
 /*
  * Send a command (req_id is assigned here) and call cb with its reply, or with
- * NULL after timeout_ms. Returns 0, -ENOTCONN when the dataplane is absent, or
- * -ENOBUFS when too many commands are in flight.
+ * NULL after timeout_ms (an ADD then gets its compensating DEL). Returns 0,
+ * -ENOTCONN when the dataplane is absent, or -ENOBUFS when too many commands
+ * are in flight (cp_dp_room() says how many more fit).
  */
 int cp_dp_call(struct cascade_cmd *cmd, unsigned int timeout_ms, cp_dp_cb cb, void *arg);
+/* How many more commands cp_dp_call() takes now. */
+unsigned int cp_dp_room(void);
+/* Whether a command about obj_id is in flight or a compensating DEL of it is pending. */
+bool cp_dp_busy(uint64_t obj_id);
 
 #endif /* CP_DP_H */

@@ -76,7 +76,8 @@ main(int argc, char **argv)
 	    evsignal_add(sigterm, NULL) < 0 || cp_registry_init(cfg.port_min, cfg.port_max) < 0 ||
 	    cp_neigh_init(base, cfg.media_iface) < 0 || cp_state_init(base, &cfg) < 0 ||
 	    cp_cluster_init(base, &cfg) < 0 || cp_events_init(base) < 0 ||
-	    cp_pipe_init(base, &cfg) < 0 || cp_dp_init(base, cfg.segment) < 0 || cp_api_routes(&router) < 0 ||
+	    cp_pipe_init(base, &cfg) < 0 || cp_reconcile_init(base, cfg.reconcile_ms) < 0 ||
+	    cp_dp_init(base, cfg.segment) < 0 || cp_api_routes(&router) < 0 ||
 	    cp_http_init(base, &cfg, &router) < 0)
 		goto out;
 	fprintf(stderr, "cascade-cp: node %s serving http://%s%s%s:%u, dataplane segment %s\n",
@@ -90,6 +91,7 @@ out:
 	cp_events_fini();
 	cp_http_fini();
 	cp_dp_fini();
+	cp_reconcile_fini();
 	cp_cluster_fini();
 	cp_pipe_fini();
 	cp_state_fini();
