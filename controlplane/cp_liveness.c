@@ -4,10 +4,16 @@
  * record and rooms; a record is checked like every input (cp_schema.c), and a
  * node whose record does not pass is not called (it is not dead either: its
  * record exists). A registered node whose record lapsed is dead: on_down runs,
- * and its entries are removed from Redis (by whichever node sees it first;
- * every step is idempotent), announcing producer.close and node.down on the
+ * and its entries are removed from Redis by one Lua script that first checks
+ * that the record is still absent, so a node that re-registered meanwhile
+ * (after a stall, or a restart) is never erased, whatever else runs
+ * concurrently. The script also announces producer.close and node.down on the
  * rooms' channels on the dead node's behalf ("via" this node). A peer known
  * alive that leaves P:nodes was cleaned up by another node: on_down too.
+ *
+ * Redis Cluster note: the script touches the dead node's keys and its rooms'
+ * keys, which live in several slots; it needs a single Redis (what redis.url
+ * names today).
  *
  * Layer: service.
  */
@@ -22,6 +28,33 @@
 #include "cp_liveness.h"
 #include "cp_map.h"
 #include "cp_redis.h"
+
+/*
+ * KEYS: the dead node's record, its producers index, its rooms index, P:nodes.
+ * ARGV: its id, the key prefix, this node's id. Returns -1 when the record
+ * exists (the node came back: nothing erased), else the producers removed.
+ */
+static const char cleanup_lua[] =
+	"if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end\n"
+	"local n = 0\n"
+	"for _, e in ipairs(redis.call('SMEMBERS', KEYS[2])) do\n"
+	"  local room, id = string.match(e, '^(.+)/([^/]+)$')\n"
+	"  if room then\n"
+	"    redis.call('HDEL', ARGV[2] .. ':{' .. room .. '}:producers', id)\n"
+	"    redis.call('PUBLISH', ARGV[2] .. ':{' .. room .. '}:events', cjson.encode({\n"
+	"      type = 'producer.close', node = ARGV[1], via = ARGV[3],\n"
+	"      producer = {id = id, node = ARGV[1], room = room}}))\n"
+	"    n = n + 1\n"
+	"  end\n"
+	"end\n"
+	"for _, room in ipairs(redis.call('SMEMBERS', KEYS[3])) do\n"
+	"  redis.call('SREM', ARGV[2] .. ':{' .. room .. '}:nodes', ARGV[1])\n"
+	"  redis.call('PUBLISH', ARGV[2] .. ':{' .. room .. '}:events', cjson.encode({\n"
+	"    type = 'node.down', node = ARGV[1], via = ARGV[3]}))\n"
+	"end\n"
+	"redis.call('DEL', KEYS[2], KEYS[3])\n"
+	"redis.call('SREM', KEYS[4], ARGV[1])\n"
+	"return n\n";
 
 static struct {
 	const struct cp_config *cfg;
@@ -56,91 +89,42 @@ cp_liveness_grace(void)
 
 /* ---- a dead node ------------------------------------------------------------------------ */
 
-/* Another node's index, read after it died: remove its producers from their rooms. */
 static void
-on_dead_producers(void *ac, void *reply, void *arg)
+on_cleaned(void *ac, void *reply, void *arg)
 {
 	redisReply *r = reply;
-	char *dead = arg, k[CP_KEY_MAX];
-	size_t i;
+	char *id = arg;
 
 	(void)ac;
-	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		const char *e = r->element[i]->str, *slash;
-		char room[CP_NAME_MAX + 1];
-		json_t *msg;
-		char *m;
-
-		if (r->element[i]->type != REDIS_REPLY_STRING || (slash = strrchr(e, '/')) == NULL ||
-		    (size_t)(slash - e) > CP_NAME_MAX)
-			continue;
-		snprintf(room, sizeof(room), "%.*s", (int)(slash - e), e);
-		cp_redis_cmd(NULL, NULL, "HDEL %s %s",
-			     cp_key_room(k, lv.cfg->redis_prefix, room, "producers"), slash + 1);
-		/* on the dead node's behalf: nodes that have not noticed yet close their pipes */
-		msg = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s}", "type", "producer.close", "node",
-				dead, "producer", "id", slash + 1, "node", dead, "room", room, "via",
-				lv.cfg->node_id);
-		m = json_dumps(msg, JSON_COMPACT);
-		if (m != NULL)
-			cp_redis_cmd(NULL, NULL, "PUBLISH %s %s",
-				     cp_key_room(k, lv.cfg->redis_prefix, room, "events"), m);
-		free(m);
-		json_decref(msg);
-	}
-	free(dead);
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer < 0)
+		fprintf(stderr, "cascade-cp: cluster: node %s registered again during its clean-up; "
+				"nothing of it was removed\n",
+			id);
+	else if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		fprintf(stderr, "cascade-cp: cluster: node %s cleaned up (%lld producers removed)\n",
+			id, (long long)r->integer);
+	else if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		fprintf(stderr, "cascade-cp: cluster: clean-up of node %s failed: %s\n", id, r->str);
+	free(id);
 }
 
-static void
-on_dead_rooms(void *ac, void *reply, void *arg)
-{
-	redisReply *r = reply;
-	char *dead = arg, k[CP_KEY_MAX];
-	const char *prefix = lv.cfg->redis_prefix;
-	size_t i;
-
-	(void)ac;
-	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		json_t *msg;
-		char *m;
-
-		if (r->element[i]->type != REDIS_REPLY_STRING)
-			continue;
-		cp_redis_cmd(NULL, NULL, "SREM %s %s", cp_key_room(k, prefix, r->element[i]->str, "nodes"),
-			     dead);
-		/* every node of the room hears it, including those still in their grace period */
-		msg = json_pack("{s:s,s:s,s:s}", "type", "node.down", "node", dead, "via",
-				lv.cfg->node_id);
-		m = json_dumps(msg, JSON_COMPACT);
-		if (m != NULL)
-			cp_redis_cmd(NULL, NULL, "PUBLISH %s %s",
-				     cp_key_room(k, prefix, r->element[i]->str, "events"), m);
-		free(m);
-		json_decref(msg);
-	}
-	/* last of the sequence: the dead node's keys go */
-	cp_redis_cmd(NULL, NULL, "DEL %s", cp_key_node(k, prefix, dead, ":producers"));
-	cp_redis_cmd(NULL, NULL, "DEL %s", cp_key_node(k, prefix, dead, ":rooms"));
-	cp_redis_cmd(NULL, NULL, "SREM %s %s", cp_key_nodes(k, prefix), dead);
-	free(dead);
-}
-
-/* Redis' entries of dead node id go. */
+/* Redis' entries of dead node id go, unless it came back (one atomic script). */
 static void
 cleanup(const char *id)
 {
-	char k[CP_KEY_MAX], *a = strdup(id), *b = strdup(id);
+	char k_rec[CP_KEY_MAX], k_prod[CP_KEY_MAX], k_rooms[CP_KEY_MAX], k_nodes[CP_KEY_MAX];
+	const char *argv[] = {"EVAL", cleanup_lua, "4", k_rec, k_prod, k_rooms, k_nodes,
+			      id, lv.cfg->redis_prefix, lv.cfg->node_id};
+	const char *prefix = lv.cfg->redis_prefix;
+	char *arg = strdup(id);
 
-	if (a == NULL || b == NULL ||
-	    cp_redis_cmd(on_dead_producers, a, "SMEMBERS %s",
-			 cp_key_node(k, lv.cfg->redis_prefix, id, ":producers")) < 0) {
-		free(a);
-		free(b);
-		return;
-	}
-	if (cp_redis_cmd(on_dead_rooms, b, "SMEMBERS %s",
-			 cp_key_node(k, lv.cfg->redis_prefix, id, ":rooms")) < 0)
-		free(b);
+	cp_key_node(k_rec, prefix, id, "");
+	cp_key_node(k_prod, prefix, id, ":producers");
+	cp_key_node(k_rooms, prefix, id, ":rooms");
+	cp_key_nodes(k_nodes, prefix);
+	if (arg == NULL || cp_redis_cmdv(on_cleaned, arg, (int)(sizeof(argv) / sizeof(argv[0])),
+					 argv, NULL) < 0)
+		free(arg);
 }
 
 static void
