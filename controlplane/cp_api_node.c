@@ -36,7 +36,8 @@ node_json(const struct cascade_reply *ping)
 
 	for (i = 0; i < c->n_media_ips; i++)
 		json_array_append_new(ips, json_string(c->media_ips[i]));
-	snprintf(api, sizeof(api), "%s:%u", c->api_host, c->api_port);
+	/* HOST:PORT, an IPv6 host in brackets */
+	cp_url_format(api, sizeof(api), "http", c->api_host, c->api_port);
 	if (seg != NULL && ping != NULL && ping->status == 0) {
 		struct cascade_lcore_stats s;
 		cascade_seg_lcore_stats(seg, &s);
@@ -57,7 +58,7 @@ node_json(const struct cascade_reply *ping)
 	node = json_pack("{s:s,s:s,s:I,s:{s:s,s:o,s:[i,i]},s:o}", "id", c->node_id, "version",
 			 CASCADE_CP_VERSION, "uptime_s",
 			 (json_int_t)((cascade_now_ns() - cp_api_start_ns()) / 1000000000ull),
-			 "addresses", "api", api, "media", ips, "port_range",
+			 "addresses", "api", api + strlen("http://"), "media", ips, "port_range",
 			 (int)c->port_min, (int)c->port_max, "dataplane", dp);
 	json_object_set_new(node, "cluster", cp_cluster_state_json());
 	return node;

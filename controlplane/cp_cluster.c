@@ -182,7 +182,7 @@ write_record(void)
 	char *ls = json_dumps(load, JSON_COMPACT);
 
 	json_decref(load);
-	snprintf(api, sizeof(api), "http://%s:%u", cl.cfg->api_host, cl.cfg->api_port);
+	cp_url_format(api, sizeof(api), "http", cl.cfg->api_host, cl.cfg->api_port);
 	snprintf(pipe, sizeof(pipe), "%u", cl.cfg->pipe_port);
 	snprintf(ttl, sizeof(ttl), "%u", cl.cfg->node_ttl_ms);
 	cp_key_node(k, prefix(), cl.cfg->node_id, "");
@@ -624,7 +624,7 @@ self_json(void)
 	char api[CP_URL_MAX];
 	json_t *rooms = json_array();
 
-	snprintf(api, sizeof(api), "http://%s:%u", cl.cfg->api_host, cl.cfg->api_port);
+	cp_url_format(api, sizeof(api), "http", cl.cfg->api_host, cl.cfg->api_port);
 	cp_registry_each_room(add_local_room, rooms);
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:b,s:o,s:o,s:b}", "id", cl.cfg->node_id, "api", api,
 			 "media_ip", cl.cfg->media_ips[0], "pipe_port", (int)cl.cfg->pipe_port,

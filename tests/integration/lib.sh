@@ -379,7 +379,7 @@ lab_up() {
 	nq() { jq -r ".nodes[$(($1 - 1))].$2" "$L"; }
 	api() {
 		local args
-		args=(-s -m 10 -o "$TEST_TMP/body" -w '%{http_code}'
+		args=(-gs -m 10 -o "$TEST_TMP/body" -w '%{http_code}'
 			-H "Authorization: Bearer $(nq "$1" token)" -X "$2" "$(nq "$1" api)$3")
 		[[ $# -lt 4 ]] || args+=(-d "$4")
 		ip netns exec "$c1" curl "${args[@]}" || true
