@@ -579,6 +579,35 @@ out:
 	return rc;
 }
 
+uint8_t
+cp_rtp_feedback(const json_t *rtp)
+{
+	const json_t *codec, *fb;
+	size_t i, j;
+	uint8_t out = 0;
+
+	json_array_foreach(json_object_get(rtp, "codecs"), i, codec)
+	{
+		json_array_foreach(json_object_get(codec, "rtcpFeedback"), j, fb)
+		{
+			const char *type = json_string_value(json_object_get(fb, "type"));
+			const char *param = json_string_value(json_object_get(fb, "parameter"));
+
+			if (type == NULL)
+				continue;
+			if (param == NULL)
+				param = "";
+			if (strcmp(type, "nack") == 0 && strcmp(param, "pli") == 0)
+				out |= CASCADE_FB_PLI;
+			else if (strcmp(type, "ccm") == 0 && strcmp(param, "fir") == 0)
+				out |= CASCADE_FB_FIR;
+			else if (strcmp(type, "nack") == 0 && param[0] == '\0')
+				out |= CASCADE_FB_NACK;
+		}
+	}
+	return out;
+}
+
 json_t *
 cp_rtp_with_ssrc(const json_t *rtp, uint32_t ssrc)
 {

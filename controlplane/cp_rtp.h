@@ -87,6 +87,13 @@ int cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32
 		     bool rtcp_mux, struct cascade_cmd_consumer *cc, json_t **out,
 		     struct cp_err *err);
 
+/*
+ * The RTCP feedback a producer's sender negotiated (CASCADE_FB_*), from its
+ * codecs' rtcpFeedback in mediasoup's shape {"type","parameter"}: "nack pli",
+ * "ccm fir", "nack". Other entries are not feedback the dataplane sends.
+ */
+uint8_t cp_rtp_feedback(const json_t *rtp);
+
 /* A deep copy of checked RtpParameters rtp with encodings[0].ssrc set to ssrc (NULL: no memory). */
 json_t *cp_rtp_with_ssrc(const json_t *rtp, uint32_t ssrc);
 

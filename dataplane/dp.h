@@ -2,13 +2,18 @@
 /*
  * cascade-dp's shared declarations: options, the process-wide context, the
  * per-worker context and the entry points of each stage. Each stage lives in
- * its own file (dp_port, dp_seg, dp_table, dp_ctl, dp_worker, dp_fanout,
- * dp_telemetry); this header is what they share.
+ * its own file (dp_port, dp_seg, dp_table, dp_ctl, dp_worker, dp_classify,
+ * dp_fanout, dp_rtcp, dp_tx, dp_telemetry); this header is what they share.
  *
  * Threads: the main lcore runs dp_ctl (commands, replies, events, slow path,
  * deferred reclamation, heartbeat); worker lcores run dp_worker_loop(). DPDK's
  * telemetry thread reads the segment. Tables are written only by the main
  * lcore and read by workers under RCU (rte_rcu_qsbr).
+ *
+ * Ownership: every producer has one owning worker, chosen when it is
+ * installed. Its inbound SRTP sessions, its consumers' rewrite state and
+ * outbound sessions are touched by that lcore only; a packet of the producer
+ * that another lcore receives is handed to the owner (dp_worker.c's rule).
  */
 #ifndef DP_H
 #define DP_H
@@ -22,7 +27,9 @@
 #include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_log.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include <cascade/segment.h>
@@ -30,6 +37,7 @@
 #include "bpf/cascade_xdp.h"
 #include "dp_parse.h"
 #include "dp_rewrite.h"
+#include "dp_rxstats.h"
 #include "dp_srtp.h"
 
 extern int dp_logtype;
@@ -40,6 +48,10 @@ extern int dp_logtype;
 #define DP_MAX_PORTS 8
 #define DP_BURST 32
 #define DP_SLOW_BUCKETS 1024
+#define DP_HANDOFF_RING 2048 /* mbufs waiting for one owning lcore, from all others */
+#define DP_VLAN_NONE 0xffff  /* a port without a VLAN: frames go untagged */
+/* After a re-key the previous inbound key is still accepted this long (packets in flight). */
+#define DP_SRTP_REKEY_OVERLAP_MS 2000
 
 struct dp_options {
 	char segment[CASCADE_SEG_NAME_MAX];
@@ -55,12 +67,16 @@ struct dp_options {
 	uint32_t slow_pps;          /* slow-path packets per second per source bucket */
 	uint32_t copy_below;        /* payloads up to this many bytes are copied, not cloned */
 	uint32_t tx_retry_us;       /* how long a full TX queue is retried before dropping */
+	uint32_t keyframe_interval_ms; /* at most one keyframe request per producer per interval */
+	uint32_t rtcp_report_ms;       /* receiver reports: video's interval (audio 5x); 0: none */
 	bool busy_poll;
 	bool promisc;
 	bool has_peer_mac;
 	bool allow_slow_srtp; /* --allow-slow-srtp: run on a libsrtp2 that is not OpenSSL's */
 	struct rte_ether_addr peer_mac; /* default next hop when none is known */
 	struct cascade_xdp_ports xdp_ports; /* --xdp-udp-ports; n == 0 when not given */
+	uint16_t vlan[DP_MAX_PORTS];        /* --vlan: a port's VLAN id, or DP_VLAN_NONE */
+	uint32_t vlan_named;                /* ports --vlan named one by one (bit per port) */
 };
 
 /*
@@ -76,25 +92,28 @@ struct dp_peer {
 };
 
 /*
- * An SRTP transport's inbound sessions (any SSRC, the remote's key): one for
- * RTP, one for RTCP, so that without rtcp-mux the two ports' packets may be
- * polled by different lcores without sharing a session. Replaced whole (RCU)
- * on a re-key.
+ * One SRTP stream's inbound pair: RTP and RTCP for one SSRC (a producer's: on
+ * a transport with the remote's key, on a pipe with the stream's own), so an
+ * unknown SSRC is refused before any crypto and no packet makes a session
+ * grow. Used by the producer's owning lcore only. After a re-key the previous
+ * pair stays in old until old_until_tsc, tried when the new key does not
+ * authenticate; the main lcore clears old (release) once that time has passed
+ * and destroys it after a grace period.
  */
 struct dp_srtp_rx {
 	struct cascade_srtp *rtp;
 	struct cascade_srtp *rtcp;
+	struct dp_srtp_rx *_Atomic old;
+	uint64_t old_until_tsc;
 };
 
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
-	/* cfg.srtp_suite != 0: NULL until TRANSPORT_SRTP (packets dropped as srtp_error) */
-	struct dp_srtp_rx *_Atomic srtp_rx;
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
 	uint8_t learn_posted; /* worker hint: a learn event is on its way (racy, harmless) */
-	/* main lcore only: the keys, to make consumers' sessions and detect retries */
+	/* main lcore only: the keys, to make the streams' sessions and detect retries */
 	uint8_t has_keys;
 	uint8_t rx_master[CASCADE_SRTP_MASTER_MAX];
 	uint8_t tx_master[CASCADE_SRTP_MASTER_MAX];
@@ -109,17 +128,41 @@ struct dp_producer {
 	struct dp_clist *_Atomic clist; /* consumers, published by main */
 	_Atomic uint8_t paused;
 	uint8_t in_use;
+	uint16_t owner; /* index of the worker that owns it, fixed for its life */
 	uint32_t transport;
-	uint32_t gen;
+	/*
+	 * Bumped when the producer is installed and again when it is deleted
+	 * (release); a packet handed to the owner carries the value it saw, and
+	 * the owner drops it as producer_gone when the producer has changed since.
+	 */
+	_Atomic uint32_t gen;
 	struct cascade_cmd_producer cfg;
 	/*
-	 * On an SRTP pipe transport: this stream's inbound pair (its SSRC only),
-	 * from PIPE_SRTP; NULL until then (its packets are dropped as srtp_error).
+	 * On an SRTP transport: this SSRC's inbound pair (the transport's rx key,
+	 * or on a pipe the stream's own from PIPE_SRTP); NULL until the key is
+	 * known (its packets are dropped as srtp_error).
 	 */
 	struct dp_srtp_rx *_Atomic srtp_rx;
 	/* main lcore only: the key PIPE_SRTP gave, to tell a retry from a re-key */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
+	/*
+	 * The node's own RTCP to its sender (dp_sender.c): the SSRC it goes from
+	 * and, on an SRTP transport, the outbound SRTCP session for it (the
+	 * transport's tx key, this SSRC; made and replaced by main, NULL without
+	 * keys). Fixed at install / published with a release store.
+	 */
+	uint32_t rtcp_ssrc;
+	struct cascade_srtp *_Atomic rtcp_tx;
+	/* owner only (dp_sender.c): when the next request may go, one waiting, FIR's number */
+	uint64_t kf_next_tsc;
+	uint8_t kf_pending;
+	uint8_t fir_seq;
+	/* owner only (dp_sender.c): the stream's receiver statistics, the next RR */
+	uint64_t rr_next_tsc;
+	uint64_t rr_last_rx_tsc; /* the last RTP packet: a sender gone quiet gets no more */
+	uint8_t rr_listed;       /* on its owner's list of streams to report on */
+	struct dp_rxstats rxs;
 };
 
 /*
@@ -157,14 +200,42 @@ static_assert(offsetof(struct dp_consumer, cfg) + offsetof(struct cascade_cmd_co
 		      2 * RTE_CACHE_LINE_SIZE,
 	      "fan-out's per-packet consumer fields fit in two cache lines");
 
-/* A learn request from a worker: a comedia transport heard from its remote. */
+/* What a packet from a transport's remote teaches (dp_learn.what, dp_meta.learn). */
+enum {
+	DP_LEARN_RTP = 1 << 0,  /* a comedia transport's remote tuple (from RTP only) */
+	DP_LEARN_RTCP = 1 << 1, /* the RTCP remote: the remote's IP, another port */
+	DP_LEARN_MAC = 1 << 2,  /* the next hop's MAC */
+};
+
+/* A learn request from a worker to the main lcore. */
 struct dp_learn {
 	uint32_t transport;
 	uint32_t gen;
 	struct cascade_addr src;
 	struct rte_ether_addr mac;
-	uint8_t is_rtcp;
+	uint8_t what; /* DP_LEARN_* */
 	uint8_t pad[5];
+};
+
+/*
+ * What classify found out about a packet it hands to another lcore, kept in
+ * an mbuf dynamic field: the producer (slot and the generation seen), whether
+ * it is RTCP and came on a separate RTCP port, and what it would teach once
+ * accepted (SRTP transports learn only from a packet that authenticates).
+ */
+struct dp_meta {
+	uint32_t pslot;
+	uint32_t pgen;
+	uint8_t is_rtcp;
+	uint8_t rtcp_port;
+	uint8_t learn; /* DP_LEARN_* */
+	uint8_t kind;  /* DP_META_* */
+};
+
+enum {
+	DP_META_PACKET = 0,   /* a producer's RTP or RTCP */
+	DP_META_KEYFRAME = 1, /* a consumer's PLI/FIR for producer pslot: the RTCP packet asking */
+	DP_META_KEYFRAME_MSG = 2, /* the same from the main lcore (a consumer added or resumed) */
 };
 
 struct dp_txbuf {
@@ -176,6 +247,17 @@ struct dp_slow_bucket {
 	uint64_t tokens_tsc; /* TSC when the bucket is full again */
 };
 
+/* A producer on one of its owner's lists, and its generation then (it may be deleted meanwhile). */
+struct dp_slot_gen {
+	uint32_t pslot, gen;
+};
+
+/* Packets staged for one owning lcore during a burst. */
+struct dp_handoff_buf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST];
+};
+
 struct dp_worker {
 	uint32_t idx;     /* 0..n_workers-1: queue id, RCU thread id, stats block */
 	uint32_t lcore_id;
@@ -185,7 +267,19 @@ struct dp_worker {
 	struct cascade_obj_stats *cstats;
 	struct rte_ring *learn_ring; /* to main: struct dp_learn */
 	struct rte_ring *slow_ring;  /* to main: struct rte_mbuf * */
+	struct rte_ring *handoff;    /* to this lcore from the others: mbufs of its producers */
+	struct rte_ring *event_ring; /* to main: struct cascade_event for the segment's ring */
+	/* owned producers that sent lately, to report on (dp_sender.c); max_producers long */
+	struct dp_slot_gen *rr_list;
+	uint32_t n_rr;
+	uint64_t rr_poll_tsc;
+	/* owned producers with a keyframe request waiting (dp_sender.c); max_producers long */
+	struct dp_slot_gen *kf_wait;
+	uint32_t n_kf_wait;
 	struct dp_txbuf tx[DP_MAX_PORTS];
+	uint32_t n_ho_dirty;               /* owners with staged packets this burst */
+	uint16_t ho_dirty[DP_MAX_WORKERS];
+	struct dp_handoff_buf ho[DP_MAX_WORKERS];
 	uint64_t slow_tsc_per_pkt;
 	struct dp_slow_bucket slow[DP_SLOW_BUCKETS];
 	uint64_t now_tsc;
@@ -196,7 +290,9 @@ struct dp_port {
 	uint16_t port_id;
 	bool main_txq; /* queue n_workers exists, for the main lcore's injected packets */
 	bool is_memif; /* left to process exit at shutdown (see dp_ports_close) */
-	uint16_t mtu;  /* largest IP packet it sends (SRTP egress grows packets: checked) */
+	uint16_t mtu;  /* largest IP packet it sends (checked on every egress path) */
+	uint16_t vlan; /* VLAN id its frames carry both ways, or DP_VLAN_NONE */
+	uint16_t l2_len; /* Ethernet header it writes: 14, or 18 with its VLAN tag */
 	struct rte_ether_addr mac;
 };
 
@@ -225,10 +321,20 @@ struct dp_ctx {
 	struct rte_hash *tp_by_id;     /* obj id -> slot; main lcore only */
 	struct rte_hash *prod_by_id;
 	struct rte_hash *cons_by_id;
+	struct rte_hash *cons_by_ssrc; /* struct dp_cons_key -> consumer slot */
+	int meta_off; /* the struct dp_meta mbuf dynamic field */
+	uint32_t rtcp_ssrc; /* the SSRC this node's own RTCP goes out with (random, non-zero) */
 	uint64_t tsc_hz;
 	uint64_t tx_retry_tsc;
 	volatile bool quit;
 };
+
+/* The hand-off facts of m (valid between classify and the owner's stage). */
+static inline struct dp_meta *
+dp_meta_of(struct rte_mbuf *m, int off)
+{
+	return RTE_MBUF_DYNFIELD(m, off, struct dp_meta *);
+}
 
 #define DP_TP_RTCP 0x80000000u
 
@@ -250,6 +356,18 @@ dp_addr_key_make(struct dp_addr_key *k, const struct cascade_addr *a)
 	k->a.port_be = a->port_be;
 	memcpy(k->a.ip, a->ip, a->family == CASCADE_AF_INET ? 4 : 16);
 }
+
+/*
+ * Consumer by SSRC on its transport (a receiver's feedback names it as media
+ * source); on a pipe transport also by the peer node's pipe address, since
+ * each peer picks its pipe SSRCs alone. 32 bytes; unused bytes zero.
+ */
+struct dp_cons_key {
+	uint32_t transport;
+	uint32_t ssrc;
+	struct cascade_addr peer;
+	uint32_t zero;
+};
 
 /* Producer table key, padded to 16 bytes for rte_hash's vector compare. */
 struct dp_prod_key {
@@ -312,7 +430,10 @@ void dp_tables_free(struct dp_ctx *c);
  */
 int dp_table_apply(struct dp_ctx *c, const struct cascade_cmd *cmd, struct cascade_reply *r,
 		   bool *needs_grace);
-/* Publish the consumer lists changed since the last call and stamp deferred work. */
+/*
+ * Publish the consumer lists changed since the last call and stamp the batch's
+ * deferred work (held back while a list cannot be published).
+ */
 void dp_table_publish(struct dp_ctx *c);
 /* Queue a reply for after the current batch's grace period. 0 or -ENOMEM. */
 int dp_table_defer_reply(const struct cascade_reply *r);
@@ -322,6 +443,8 @@ void dp_table_reclaim(struct dp_ctx *c, bool all);
 int dp_table_learn(struct dp_ctx *c, const struct dp_learn *l);
 /* Whether deferred work is waiting (the main loop then naps shorter). */
 bool dp_table_pending(const struct dp_ctx *c);
+/* Periodic upkeep: end re-keyed SRTP streams' overlap when its time is up. */
+void dp_table_housekeep(struct dp_ctx *c);
 
 /* ---- dp_ctl.c: the main lcore's loop ---- */
 
@@ -343,15 +466,90 @@ dp_drop_count(struct dp_worker *w, enum cascade_drop why)
 	w->stats->drop[why]++;
 	w->stats->ctr[CASCADE_LC_DROP_PKTS]++;
 }
+/*
+ * Stage m (its dp_meta filled) for worker `owner`; the burst's staged packets
+ * go to the owners' hand-off rings in dp_handoff_flush(). Worker lcore.
+ */
+void dp_handoff(struct dp_worker *w, struct rte_mbuf *m, uint16_t owner);
+/* Enqueue every staged packet on its owner's ring; a full ring drops as handoff_full. */
+void dp_handoff_flush(struct dp_worker *w);
+/* Finish up to DP_BURST packets other lcores handed to this one. Returns how many. */
+uint16_t dp_handoff_drain(struct dp_worker *w);
 
-/* ---- dp_fanout.c: fan-out and TX (worker lcores) ---- */
+/* ---- dp_classify.c: ingress (worker lcores) ---- */
+
+/*
+ * One received packet: parse, transport, demux, remote check, producer;
+ * fanned out here when this lcore owns the producer, else handed to the
+ * owner; STUN and DTLS go to the slow path. Consumes m. Worker lcore.
+ */
+void dp_classify(struct dp_worker *w, struct rte_mbuf *m);
+/* A packet another lcore handed to this one (its owner): finish it. Consumes m. */
+void dp_classify_owned(struct dp_worker *w, struct rte_mbuf *m);
+
+/* ---- dp_fanout.c: RTP fan-out (the producer's owning lcore) ---- */
 
 /* Send RTP packet m of producer p to each of its consumers; consumes m. */
 void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		   const struct dp_rtp *rtp, const struct dp_producer *p, uint32_t pslot);
+
+/* ---- dp_rtcp.c: RTCP towards consumers (the producer's owning lcore) ---- */
+
 /* Send producer p's sender report m to each consumer as a single SR; consumes m. */
 void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		    const struct dp_producer *p, uint32_t pslot);
+
+/* ---- dp_sender.c: RTCP towards producers' senders (the producer's owning lcore) ---- */
+
+/*
+ * One RTP packet of p received (already parsed): its receiver statistics, and
+ * an RR to its sender when the report interval has passed. Owner lcore.
+ */
+void dp_sender_rtp(struct dp_worker *w, struct dp_producer *p, const struct dp_rtp *rtp);
+/* p's sender report sr (a valid SR, 28 bytes or more) arrived at now_ns: its NTP time. */
+void dp_sender_sr(struct dp_producer *p, const uint8_t *sr, uint64_t now_ns);
+/* Send the receiver reports that are due. Worker lcore; called every few ms. */
+void dp_sender_poll(struct dp_worker *w);
+
+/*
+ * A keyframe request for producer p (slot pslot): sent to its sender now as
+ * PLI or FIR, or, within --keyframe-interval-ms of the last one, merged into
+ * one sent when the interval ends. Worker lcore that owns p.
+ */
+void dp_keyframe_request(struct dp_worker *w, struct dp_producer *p, uint32_t pslot);
+/* Send the merged requests whose interval has ended. Worker lcore; once per loop. */
+void dp_keyframe_poll(struct dp_worker *w);
+/*
+ * Where RTCP to transport tp's remote goes (rtcp-mux: the remote; else the
+ * RTCP remote, or the remote's port + 1 per RFC 3550 11), from which local
+ * address. False when tp has no remote yet. Any lcore.
+ */
+bool dp_rtcp_dest(const struct dp_transport *tp, const struct dp_peer *peer,
+		  const struct cascade_addr **src, struct cascade_addr *dst);
+
+/* ---- dp_tx.c: egress headers, checks and TX buffers ---- */
+
+/* Ethernet (with the port's VLAN tag) + IP + UDP header bytes on port for family. */
+static inline uint16_t
+dp_l2l4_len(uint16_t port, uint8_t family)
+{
+	return (uint16_t)(dp.ports[port].l2_len + (family == CASCADE_AF_INET ? 28 : 48));
+}
+
+/* Fold a one's-complement sum to 16 bits. */
+static inline uint16_t
+dp_cksum_fold(uint32_t sum)
+{
+	return __rte_raw_cksum_reduce(sum);
+}
+
+/* One's-complement sum of a UDP pseudo header + UDP header (checksum zero). */
+uint32_t dp_pseudo_udp_sum(uint8_t family, const uint8_t *src_ip, const uint8_t *dst_ip,
+			   uint16_t sport_be, uint16_t dport_be, uint16_t udp_len);
+/* Queue pkt for TX on port (sent when DP_BURST are buffered or at dp_tx_flush). */
+void dp_tx_add(struct dp_worker *w, uint16_t port, struct rte_mbuf *pkt);
+/* Hand every buffered egress packet to its TX queue (before reporting quiescence). */
+void dp_tx_flush(struct dp_worker *w);
 /*
  * After an SRTP packet was unprotected in place (its payload shrank to
  * l4->payload_len and changed): recompute the ingress UDP checksum over what is
@@ -359,18 +557,24 @@ void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 
  * that came without a checksum alone. Worker lcore.
  */
 void dp_udp_cksum_redo(struct rte_mbuf *m, const struct dp_l4 *l4);
-/* Hand every buffered egress packet to its TX queue (before reporting quiescence). */
-void dp_tx_flush(struct dp_worker *w);
 /*
- * Write Ethernet + IPv4/IPv6 + UDP headers at h for a UDP payload of
- * udp_payload_len bytes from local to remote over transport tp. body_sum is the
- * one's-complement sum of the UDP payload (__rte_raw_cksum), used when
- * want_cksum (always over IPv6). Returns the header length, or 0 when no
- * next-hop MAC is known. Any thread; writes only h.
+ * Write Ethernet (with port's VLAN tag) + IPv4/IPv6 + UDP headers at h for a
+ * UDP payload of udp_payload_len bytes from local to remote, on port, towards
+ * peer's MAC (or --peer-mac). body_sum is the one's-complement sum of the UDP
+ * payload (__rte_raw_cksum), used when want_cksum (always over IPv6). Returns
+ * the header length (dp_l2l4_len), -EHOSTUNREACH when no next-hop MAC is
+ * known, or -EMSGSIZE when the IP packet would be larger than the port's MTU.
+ * Any thread; writes only h.
  */
-uint16_t dp_write_l2l4(uint8_t *h, const struct dp_transport *tp, const struct dp_peer *peer,
-		       const struct cascade_addr *local, const struct cascade_addr *remote,
-		       uint16_t udp_payload_len, uint32_t body_sum, bool want_cksum);
+int dp_write_l2l4(uint8_t *h, uint16_t port, const struct dp_peer *peer,
+		  const struct cascade_addr *local, const struct cascade_addr *remote,
+		  uint16_t udp_payload_len, uint32_t body_sum, bool want_cksum);
+/* The drop reason of a dp_write_l2l4() error. */
+static inline enum cascade_drop
+dp_l2l4_drop(int rc)
+{
+	return rc == -EMSGSIZE ? CASCADE_DROP_TOO_BIG : CASCADE_DROP_NO_ROUTE;
+}
 
 /* ---- dp_telemetry.c ---- */
 

@@ -92,6 +92,23 @@ do_commands(struct dp_ctx *c)
 	return n;
 }
 
+/* The workers' events (keyframe requests) onto the segment's event ring. */
+static uint32_t
+do_events(struct dp_ctx *c)
+{
+	struct cascade_event ev[LEARN_BATCH];
+	uint32_t w, i, n, total = 0;
+
+	for (w = 0; w < c->n_workers; w++) {
+		n = rte_ring_sc_dequeue_burst_elem(c->workers[w]->event_ring, ev, sizeof(ev[0]),
+						   LEARN_BATCH, NULL);
+		for (i = 0; i < n; i++)
+			cascade_ring_push(cascade_seg_event_ring(&c->seg), &ev[i], sizeof(ev[i]));
+		total += n;
+	}
+	return total;
+}
+
 static uint32_t
 do_learns(struct dp_ctx *c)
 {
@@ -119,11 +136,10 @@ slow_up(struct dp_ctx *c, struct rte_mbuf *m)
 	enum cascade_drop why;
 	void *data;
 
-	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0)
-		goto out; /* parsed once by the worker: cannot fail */
-	pkt = cascade_ring_reserve(sr);
-	if (pkt == NULL) {
-		c->seg.hdr->slow_up_drops++; /* the control plane is not reading */
+	/* parsed once by the worker: cannot fail, but a packet lost is counted all the same */
+	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0 ||
+	    (pkt = cascade_ring_reserve(sr)) == NULL) {
+		c->seg.hdr->slow_up_drops++; /* or: the control plane is not reading */
 		goto out;
 	}
 	memset(&pkt->hdr, 0, sizeof(pkt->hdr));
@@ -183,8 +199,9 @@ inject_one(struct dp_ctx *c, const struct cascade_pkt *pkt)
 	const struct cascade_addr *dst;
 	struct rte_mbuf *m;
 	uint8_t *h;
-	uint16_t hl, len = pkt->hdr.len;
+	uint16_t len = pkt->hdr.len;
 	uint32_t slot;
+	int hl;
 	void *data;
 
 	if (len > sizeof(pkt->data))
@@ -212,11 +229,16 @@ inject_one(struct dp_ctx *c, const struct cascade_pkt *pkt)
 	if (m == NULL)
 		return -ENOMEM;
 	h = rte_pktmbuf_mtod(m, uint8_t *);
-	hl = dp_write_l2l4(h, tp, peer, &tp->cfg.local, dst, len,
-			   __rte_raw_cksum(pkt->data, len, 0), true);
-	if (hl == 0 || (uint32_t)hl + len > rte_pktmbuf_tailroom(m)) {
+	if ((uint32_t)dp_l2l4_len(tp->cfg.port_id, tp->cfg.local.family) + len >
+	    rte_pktmbuf_tailroom(m)) {
 		rte_pktmbuf_free(m);
-		return hl == 0 ? -EHOSTUNREACH : -EMSGSIZE;
+		return -EMSGSIZE;
+	}
+	hl = dp_write_l2l4(h, tp->cfg.port_id, peer, &tp->cfg.local, dst, len,
+			   __rte_raw_cksum(pkt->data, len, 0), true);
+	if (hl < 0) {
+		rte_pktmbuf_free(m);
+		return hl;
 	}
 	memcpy(h + hl, pkt->data, len);
 	m->data_len = (uint16_t)(hl + len);
@@ -263,6 +285,7 @@ dp_ctl_loop(struct dp_ctx *c)
 			flush_pending(c);
 		work += do_commands(c);
 		work += do_learns(c);
+		work += do_events(c);
 		dp_table_publish(c);
 		flush_pending(c);
 		dp_table_reclaim(c, false);
@@ -272,6 +295,7 @@ dp_ctl_loop(struct dp_ctx *c)
 		now = cascade_now_ns();
 		if (now - last_hb > 10 * 1000 * 1000) {
 			atomic_store_explicit(&c->seg.hdr->heartbeat_ns, now, memory_order_release);
+			dp_table_housekeep(c);
 			last_hb = now;
 		}
 		if (work == 0) {

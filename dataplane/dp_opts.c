@@ -32,6 +32,9 @@ enum {
 	OPT_PEER_MAC,
 	OPT_XDP_UDP_PORTS,
 	OPT_ALLOW_SLOW_SRTP,
+	OPT_VLAN,
+	OPT_KEYFRAME,
+	OPT_RTCP_REPORT,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -55,6 +58,9 @@ static const struct option longopts[] = {
 	{"peer-mac", required_argument, NULL, OPT_PEER_MAC},
 	{"xdp-udp-ports", required_argument, NULL, OPT_XDP_UDP_PORTS},
 	{"allow-slow-srtp", no_argument, NULL, OPT_ALLOW_SLOW_SRTP},
+	{"vlan", required_argument, NULL, OPT_VLAN},
+	{"keyframe-interval-ms", required_argument, NULL, OPT_KEYFRAME},
+	{"rtcp-report-ms", required_argument, NULL, OPT_RTCP_REPORT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -84,6 +90,12 @@ dp_usage(const char *prog)
 	       "                          net_af_xdp ports, e.g. 40000-49999,39999 (at most 8 ranges);\n"
 	       "                          all other traffic goes to the kernel\n"
 	       "  --allow-slow-srtp       start even when libsrtp2 is not the OpenSSL build (slow SRTP)\n"
+	       "  --keyframe-interval-ms N  at most one keyframe request per producer per N ms\n"
+	       "                          (default 500)\n"
+	       "  --rtcp-report-ms N      receiver reports to video senders every N ms on average,\n"
+	       "                          audio 5 N (default 1000; 0: none)\n"
+	       "  --vlan VID|P:VID,...    802.1Q VLAN of every port, or of port P: its frames are\n"
+	       "                          sent with the tag and only frames with it are taken\n"
 	       "  --version, --help\n",
 	       prog);
 }
@@ -174,6 +186,60 @@ bad:
 }
 
 /*
+ * Parse --vlan: a VLAN id (1..4094) for every port, or a comma-separated list
+ * of PORT:VID (port index 0..DP_MAX_PORTS-1, each port once; their bits in
+ * *named, checked against the ports once they exist). Fills vlan[];
+ * on failure says why, naming the option.
+ */
+static int
+parse_vlan(const char *s, uint16_t vlan[DP_MAX_PORTS], uint32_t *named)
+{
+	const char *p = s;
+	unsigned long port, vid;
+	char *end;
+	int i;
+
+	if (strchr(s, ':') == NULL) {
+		errno = 0;
+		vid = strtoul(s, &end, 10);
+		if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || vid < 1 || vid > 4094)
+			goto bad;
+		for (i = 0; i < DP_MAX_PORTS; i++)
+			vlan[i] = (uint16_t)vid;
+		return 0;
+	}
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		errno = 0;
+		port = strtoul(p, &end, 10);
+		if (errno != 0 || *end != ':' || port >= DP_MAX_PORTS)
+			goto bad;
+		p = end + 1;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		vid = strtoul(p, &end, 10);
+		if (errno != 0 || vid < 1 || vid > 4094 || (*end != ',' && *end != '\0'))
+			goto bad;
+		if (vlan[port] != DP_VLAN_NONE) {
+			fprintf(stderr, "cascade-dp: --vlan: port %lu given twice in \"%s\"\n", port, s);
+			return -EINVAL;
+		}
+		vlan[port] = (uint16_t)vid;
+		*named |= 1u << port;
+		if (*end == '\0')
+			return 0;
+		p = end + 1;
+	}
+bad:
+	fprintf(stderr,
+		"cascade-dp: --vlan: expected a VLAN id 1..4094 or PORT:VID,... (port 0..%d), "
+		"got \"%s\"\n",
+		DP_MAX_PORTS - 1, s);
+	return -EINVAL;
+}
+
+/*
  * Fill o from argv (cascade-dp's part, after EAL). Returns 0, 1 when --help or
  * --version was handled (exit 0), or -EINVAL after printing what is wrong.
  */
@@ -197,6 +263,10 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 	o->slow_pps = 200;
 	o->copy_below = 256;
 	o->tx_retry_us = 50;
+	o->keyframe_interval_ms = 500;
+	o->rtcp_report_ms = 1000;
+	for (ch = 0; ch < DP_MAX_PORTS; ch++)
+		o->vlan[ch] = DP_VLAN_NONE;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -295,6 +365,18 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 			break;
 		case OPT_ALLOW_SLOW_SRTP:
 			o->allow_slow_srtp = true;
+			break;
+		case OPT_KEYFRAME:
+			if (parse_u32(name, optarg, 0, 60000, &o->keyframe_interval_ms) < 0)
+				return -EINVAL;
+			break;
+		case OPT_RTCP_REPORT:
+			if (parse_u32(name, optarg, 0, 60000, &o->rtcp_report_ms) < 0)
+				return -EINVAL;
+			break;
+		case OPT_VLAN:
+			if (parse_vlan(optarg, o->vlan, &o->vlan_named) < 0)
+				return -EINVAL;
 			break;
 		case OPT_HELP:
 			dp_usage(argv[0]);

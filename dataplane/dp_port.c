@@ -96,6 +96,8 @@ port_init(struct dp_ctx *c, uint16_t port_id, struct dp_port *p)
 	if (c->opt.promisc)
 		rte_eth_promiscuous_enable(port_id);
 	p->port_id = port_id;
+	p->vlan = c->opt.vlan[port_id];
+	p->l2_len = (uint16_t)(RTE_ETHER_HDR_LEN + (p->vlan != DP_VLAN_NONE ? 4 : 0));
 	p->main_txq = ntxq > c->n_workers;
 	p->is_memif = strcmp(info.driver_name, "net_memif") == 0;
 	/*
@@ -106,9 +108,11 @@ port_init(struct dp_ctx *c, uint16_t port_id, struct dp_port *p)
 	c->tx_linear[port_id] = !(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
 				strcmp(info.driver_name, "net_null") != 0;
 	DP_LOG(INFO,
-	       "port=%u driver=%s rxq=%u txq=%u rxd=%u txd=%u tx=%s mac=" RTE_ETHER_ADDR_PRT_FMT,
+	       "port=%u driver=%s rxq=%u txq=%u rxd=%u txd=%u tx=%s mtu=%u vlan=%d "
+	       "mac=" RTE_ETHER_ADDR_PRT_FMT,
 	       port_id, info.driver_name, nrxq, ntxq, nb_rxd, nb_txd,
-	       c->tx_linear[port_id] ? "linear" : "chained", RTE_ETHER_ADDR_BYTES(&p->mac));
+	       c->tx_linear[port_id] ? "linear" : "chained", p->mtu,
+	       p->vlan == DP_VLAN_NONE ? -1 : (int)p->vlan, RTE_ETHER_ADDR_BYTES(&p->mac));
 	return 0;
 }
 
@@ -151,6 +155,11 @@ dp_ports_init(struct dp_ctx *c)
 			return rc;
 		c->n_ports++;
 	}
+	for (port_id = c->n_ports; port_id < DP_MAX_PORTS; port_id++)
+		if (c->opt.vlan_named & (1u << port_id)) {
+			DP_LOG(ERR, "--vlan: port %u does not exist (%u ports)", port_id, c->n_ports);
+			return -EINVAL;
+		}
 	/* Cascade's XDP program was attached as the af_xdp ports opened: give it the ports */
 	return dp_xdp_ports_init(c);
 }

@@ -105,12 +105,12 @@ dp_srtp_init(bool allow_slow)
 }
 
 static struct cascade_srtp *
-session(uint8_t suite, const uint8_t *master, enum cascade_srtp_dir dir, bool any, uint32_t ssrc)
+session(uint8_t suite, const uint8_t *master, enum cascade_srtp_dir dir, uint32_t ssrc)
 {
 	struct cascade_srtp_conf conf = {
 		.suite = (enum cascade_srtp_suite)(suite - 1),
 		.dir = dir,
-		.any_ssrc = any,
+		.any_ssrc = false, /* one stream per session: no packet makes it grow */
 		.ssrc = ssrc,
 		.replay_window = dir == CASCADE_SRTP_INBOUND ? RX_REPLAY_WINDOW : 0,
 		.allow_repeat_tx = dir == CASCADE_SRTP_OUTBOUND,
@@ -126,7 +126,7 @@ session(uint8_t suite, const uint8_t *master, enum cascade_srtp_dir dir, bool an
 }
 
 static struct dp_srtp_rx *
-rx_make(uint8_t suite, const uint8_t *master, bool any, uint32_t ssrc)
+rx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc)
 {
 	struct dp_srtp_rx *rx = rte_zmalloc("dp_srtp_rx", sizeof(*rx), RTE_CACHE_LINE_SIZE);
 	int err;
@@ -135,10 +135,10 @@ rx_make(uint8_t suite, const uint8_t *master, bool any, uint32_t ssrc)
 		errno = ENOMEM;
 		return NULL;
 	}
-	rx->rtp = session(suite, master, CASCADE_SRTP_INBOUND, any, ssrc);
+	rx->rtp = session(suite, master, CASCADE_SRTP_INBOUND, ssrc);
 	if (rx->rtp == NULL)
 		goto fail;
-	rx->rtcp = session(suite, master, CASCADE_SRTP_INBOUND, any, ssrc);
+	rx->rtcp = session(suite, master, CASCADE_SRTP_INBOUND, ssrc);
 	if (rx->rtcp == NULL)
 		goto fail;
 	return rx;
@@ -150,21 +150,15 @@ fail:
 }
 
 struct dp_srtp_rx *
-dp_srtp_rx_make(uint8_t suite, const uint8_t *master)
-{
-	return rx_make(suite, master, true, 0);
-}
-
-struct dp_srtp_rx *
 dp_srtp_rx_make_ssrc(uint8_t suite, const uint8_t *master, uint32_t ssrc)
 {
-	return rx_make(suite, master, false, ssrc);
+	return rx_make(suite, master, ssrc);
 }
 
 struct cascade_srtp *
 dp_srtp_tx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc)
 {
-	return session(suite, master, CASCADE_SRTP_OUTBOUND, false, ssrc);
+	return session(suite, master, CASCADE_SRTP_OUTBOUND, ssrc);
 }
 
 void
@@ -174,6 +168,8 @@ dp_srtp_rx_free(void *p)
 
 	if (rx == NULL)
 		return;
+	/* what a re-key kept of the previous key goes with it (no worker reads it any more) */
+	dp_srtp_rx_free(atomic_load_explicit(&rx->old, memory_order_relaxed));
 	cascade_srtp_destroy(rx->rtp);
 	cascade_srtp_destroy(rx->rtcp);
 	rte_free(rx);

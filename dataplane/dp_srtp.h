@@ -46,15 +46,15 @@ int dp_srtp_init(bool allow_slow);
  * master its cascade_srtp_master_bytes(suite) bytes of key + salt; neither is
  * kept or logged.
  *
- * dp_srtp_rx_make: a transport's inbound pair (RTP and RTCP, any SSRC, replay
- * window 1024). Returns it (rte_malloc'd), or NULL with errno set.
+ * dp_srtp_rx_make_ssrc: one stream's inbound pair (RTP and RTCP of ssrc only,
+ * replay window 1024; other SSRCs get -ENOENT, and no packet adds a stream).
+ * Returns it (rte_malloc'd), or NULL with errno set.
  * dp_srtp_tx_make: one consumer's outbound session for ssrc (retransmitting
  * an identical packet is allowed). Returns it, or NULL with errno set.
  * The free functions take void * so they can be deferred past an RCU grace
- * period (dp_tbl_defer_call); NULL is fine.
+ * period (dp_tbl_defer_call); NULL is fine; dp_srtp_rx_free also frees the
+ * previous pair a re-key kept (old).
  */
-struct dp_srtp_rx *dp_srtp_rx_make(uint8_t suite, const uint8_t *master);
-/* The same pair for one SSRC only (an SRTP pipe's stream); others get -ENOENT. */
 struct dp_srtp_rx *dp_srtp_rx_make_ssrc(uint8_t suite, const uint8_t *master, uint32_t ssrc);
 struct cascade_srtp *dp_srtp_tx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc);
 void dp_srtp_rx_free(void *rx);

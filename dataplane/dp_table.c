@@ -10,12 +10,15 @@
  * a producer's consumer list (struct dp_clist) are built aside and published
  * with one release store of a pointer; the old copy, a deleted hash key and a
  * deleted slot are reclaimed only after an RCU grace period (rte_rcu_qsbr: every
- * worker reports quiescence once per loop, after flushing its TX buffers). A
- * consumer's delete is acknowledged only after that grace period, so no packet
- * reaches a consumer after its delete was acknowledged.
+ * worker reports quiescence once per loop, after flushing its TX buffers and
+ * its hand-off stage). A consumer's delete is acknowledged only after that
+ * grace period, so no packet reaches a consumer after its delete was
+ * acknowledged.
  *
  * Consumer lists change in batches: the commands of one ring drain edit
- * main-private vectors, and dp_table_publish() copies each dirty one once.
+ * main-private vectors (dp_lists.c), and dp_table_publish() copies each dirty
+ * one once; the batch's deferred work (dp_defer.c) is stamped only when every
+ * copy is live.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,39 +26,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
+#include "dp_defer.h"
+#include "dp_lists.h"
 #include "dp_table_priv.h"
 
-/* What waits for a grace period before it is released. */
+/* What waits for a grace period before it is released (dp_defer_ent.kind). */
 enum defer_kind {
-	DEFER_FREE_PTR,     /* rte_free(ptr) */
-	DEFER_HASH_POS,     /* rte_hash_free_key_with_position(h, pos) */
-	DEFER_SLOT_TP,      /* transport slot back to its free list */
+	DEFER_FREE_PTR, /* rte_free(ptr) */
+	DEFER_HASH_POS, /* rte_hash_free_key_with_position(aux, pos) */
+	DEFER_SLOT_TP,  /* transport slot back to its free list */
 	DEFER_SLOT_PROD,
 	DEFER_SLOT_CONS,
-	DEFER_REPLY,        /* push reply to the reply ring */
-	DEFER_CALL,         /* fn(ptr): SRTP sessions */
-};
-
-struct defer {
-	uint64_t token;
-	uint8_t kind;
-	int32_t pos;
-	uint32_t slot;
-	void *ptr;
-	void (*fn)(void *);
-	struct rte_hash *h;
-	struct cascade_reply reply;
-};
-
-struct vec {
-	uint32_t n, cap;
-	uint32_t *v;
+	DEFER_REPLY, /* push reply to the reply ring */
+	DEFER_CALL,  /* fn(ptr): SRTP sessions */
 };
 
 struct slots {
@@ -66,15 +56,12 @@ struct slots {
 /* Main-lcore-only bookkeeping. */
 static struct {
 	struct slots tp, prod, cons;
-	struct vec *prod_cons; /* per producer: its consumer slots */
-	uint32_t *dirty;       /* producers whose list changed this batch */
-	uint32_t n_dirty;
-	uint8_t *is_dirty;
-	struct defer *q; /* FIFO of deferred work, tokens non-decreasing */
-	size_t q_head, q_tail, q_cap;
-	bool batch_deletes; /* something in this batch needs a grace period */
-	size_t batch_start; /* q_tail when the batch began: entries that get its token */
-} m;
+	struct dp_lists lists;
+	struct dp_defer_q q;
+	uint32_t owned[DP_MAX_WORKERS]; /* producers each worker owns */
+	uint32_t *rekeyed;              /* producers with a previous inbound key still accepted */
+	uint32_t n_rekeyed, cap_rekeyed;
+} tbl;
 
 static int
 slots_init(struct slots *s, uint32_t n)
@@ -149,8 +136,10 @@ dp_tables_init(struct dp_ctx *c)
 	c->tp_by_id = hash_make("dp_tp_id", o->max_transports, sizeof(uint64_t), false);
 	c->prod_by_id = hash_make("dp_prod_id", o->max_producers, sizeof(uint64_t), false);
 	c->cons_by_id = hash_make("dp_cons_id", o->max_consumers, sizeof(uint64_t), false);
+	c->cons_by_ssrc =
+		hash_make("dp_cons_ssrc", o->max_consumers, sizeof(struct dp_cons_key), true);
 	if (c->tp_by_addr == NULL || c->prod_by_ssrc == NULL || c->tp_by_id == NULL ||
-	    c->prod_by_id == NULL || c->cons_by_id == NULL)
+	    c->prod_by_id == NULL || c->cons_by_id == NULL || c->cons_by_ssrc == NULL)
 		return -ENOMEM;
 
 	qsz = rte_rcu_qsbr_get_memsize(c->n_workers);
@@ -160,18 +149,18 @@ dp_tables_init(struct dp_ctx *c)
 		return -ENOMEM;
 	}
 
-	if (slots_init(&m.tp, o->max_transports) < 0 || slots_init(&m.prod, o->max_producers) < 0 ||
-	    slots_init(&m.cons, o->max_consumers) < 0)
+	if (slots_init(&tbl.tp, o->max_transports) < 0 ||
+	    slots_init(&tbl.prod, o->max_producers) < 0 ||
+	    slots_init(&tbl.cons, o->max_consumers) < 0 ||
+	    dp_lists_init(&tbl.lists, o->max_transports, o->max_producers, o->max_consumers) < 0 ||
+	    dp_defer_init(&tbl.q, 1024) < 0) {
+		DP_LOG(ERR, "tables: out of memory for the main lcore's bookkeeping");
 		return -ENOMEM;
-	m.prod_cons = calloc(o->max_producers, sizeof(*m.prod_cons));
-	m.dirty = calloc(o->max_producers, sizeof(*m.dirty));
-	m.is_dirty = calloc(o->max_producers, 1);
-	m.q_cap = 1024;
-	m.q = calloc(m.q_cap, sizeof(*m.q));
-	if (m.prod_cons == NULL || m.dirty == NULL || m.is_dirty == NULL || m.q == NULL)
-		return -ENOMEM;
+	}
 	return 0;
 }
+
+static void defer_run(void *ctx, struct dp_defer_ent *d);
 
 void
 dp_tables_free(struct dp_ctx *c)
@@ -181,15 +170,15 @@ dp_tables_free(struct dp_ctx *c)
 	dp_table_reclaim(c, true);
 	for (i = 0; i < c->opt.max_producers && c->producers != NULL; i++) {
 		rte_free(atomic_load(&c->producers[i].clist));
-		if (c->producers[i].in_use)
+		if (c->producers[i].in_use) {
 			dp_srtp_rx_free(atomic_load(&c->producers[i].srtp_rx));
+			dp_srtp_tx_free(atomic_load(&c->producers[i].rtcp_tx));
+		}
 		memset(c->producers[i].master, 0, sizeof(c->producers[i].master));
 	}
 	/* sessions of removed objects went with the deferred work above */
 	for (i = 0; i < c->opt.max_transports && c->transports != NULL; i++) {
 		rte_free(atomic_load(&c->transports[i].peer));
-		if (c->transports[i].in_use)
-			dp_srtp_rx_free(atomic_load(&c->transports[i].srtp_rx));
 		memset(c->transports[i].rx_master, 0, sizeof(c->transports[i].rx_master));
 		memset(c->transports[i].tx_master, 0, sizeof(c->transports[i].tx_master));
 	}
@@ -198,21 +187,19 @@ dp_tables_free(struct dp_ctx *c)
 			dp_srtp_tx_free(atomic_load(&c->consumers[i].srtp));
 		memset(c->consumers[i].master, 0, sizeof(c->consumers[i].master));
 	}
-	for (i = 0; m.prod_cons != NULL && i < c->opt.max_producers; i++)
-		free(m.prod_cons[i].v);
-	free(m.prod_cons);
-	free(m.dirty);
-	free(m.is_dirty);
-	free(m.q);
-	free(m.tp.free);
-	free(m.prod.free);
-	free(m.cons.free);
-	memset(&m, 0, sizeof(m));
+	dp_lists_fini(&tbl.lists);
+	dp_defer_fini(&tbl.q);
+	free(tbl.tp.free);
+	free(tbl.prod.free);
+	free(tbl.cons.free);
+	free(tbl.rekeyed);
+	memset(&tbl, 0, sizeof(tbl));
 	rte_hash_free(c->tp_by_addr);
-	rte_hash_free(c->prod_by_ssrc);
 	rte_hash_free(c->tp_by_id);
+	rte_hash_free(c->prod_by_ssrc);
 	rte_hash_free(c->prod_by_id);
 	rte_hash_free(c->cons_by_id);
+	rte_hash_free(c->cons_by_ssrc);
 	rte_free(c->qsbr);
 	rte_free(c->transports);
 	rte_free(c->producers);
@@ -221,73 +208,14 @@ dp_tables_free(struct dp_ctx *c)
 
 /* ---- deferred work ---------------------------------------------------------------- */
 
-static struct defer *
+static struct dp_defer_ent *
 defer_push(uint8_t kind)
 {
-	struct defer *d;
-
-	if (m.q_tail - m.q_head == m.q_cap) {
-		/* grow: compact into a buffer twice the size (main lcore, not the fast path) */
-		size_t n = m.q_tail - m.q_head, i;
-		struct defer *nq = calloc(m.q_cap * 2, sizeof(*nq));
-		if (nq == NULL)
-			return NULL;
-		for (i = 0; i < n; i++)
-			nq[i] = m.q[(m.q_head + i) % m.q_cap];
-		free(m.q);
-		m.q = nq;
-		m.batch_start -= m.q_head;
-		m.q_head = 0;
-		m.q_tail = n;
-		m.q_cap *= 2;
-	}
-	d = &m.q[m.q_tail % m.q_cap];
-	memset(d, 0, sizeof(*d));
-	d->kind = kind;
-	d->token = UINT64_MAX; /* set when the batch is published */
-	m.q_tail++;
-	m.batch_deletes = true;
-	return d;
-}
-
-static void
-defer_ptr(void *p)
-{
-	struct defer *d;
-
-	if (p == NULL)
-		return;
-	d = defer_push(DEFER_FREE_PTR);
-	if (d == NULL) {
-		/* cannot wait safely: leak rather than free under readers */
-		DP_LOG(ERR, "defer queue: out of memory, leaking %p", p);
-		return;
-	}
-	d->ptr = p;
-}
-
-static void
-defer_hash(struct rte_hash *h, const void *key)
-{
-	int32_t pos = rte_hash_del_key(h, key);
-	struct defer *d;
-
-	if (pos < 0)
-		return;
-	d = defer_push(DEFER_HASH_POS);
-	if (d != NULL) {
-		d->h = h;
-		d->pos = pos;
-	}
-}
-
-static void
-defer_slot(uint8_t kind, uint32_t slot)
-{
-	struct defer *d = defer_push(kind);
+	struct dp_defer_ent *d = dp_defer_push(&tbl.q);
 
 	if (d != NULL)
-		d->slot = slot;
+		d->kind = kind;
+	return d;
 }
 
 static void
@@ -301,26 +229,28 @@ zero_obj_stats(struct dp_ctx *c, uint64_t off, uint32_t max, uint32_t slot)
 }
 
 static void
-defer_run(struct dp_ctx *c, struct defer *d)
+defer_run(void *ctx, struct dp_defer_ent *d)
 {
+	struct dp_ctx *c = ctx;
+
 	switch (d->kind) {
 	case DEFER_FREE_PTR:
 		rte_free(d->ptr);
 		break;
 	case DEFER_HASH_POS:
-		rte_hash_free_key_with_position(d->h, d->pos);
+		rte_hash_free_key_with_position(d->aux, d->pos);
 		break;
 	case DEFER_SLOT_TP:
 		zero_obj_stats(c, c->seg.lay.transport_stats_off, c->opt.max_transports, d->slot);
-		slot_put(&m.tp, d->slot);
+		slot_put(&tbl.tp, d->slot);
 		break;
 	case DEFER_SLOT_PROD:
 		zero_obj_stats(c, c->seg.lay.producer_stats_off, c->opt.max_producers, d->slot);
-		slot_put(&m.prod, d->slot);
+		slot_put(&tbl.prod, d->slot);
 		break;
 	case DEFER_SLOT_CONS:
 		zero_obj_stats(c, c->seg.lay.consumer_stats_off, c->opt.max_consumers, d->slot);
-		slot_put(&m.cons, d->slot);
+		slot_put(&tbl.cons, d->slot);
 		break;
 	case DEFER_CALL:
 		d->fn(d->ptr);
@@ -336,6 +266,14 @@ defer_run(struct dp_ctx *c, struct defer *d)
 	}
 }
 
+static bool
+grace_done(void *ctx, uint64_t token)
+{
+	const struct dp_ctx *c = ctx;
+
+	return rte_rcu_qsbr_check(c->qsbr, token, false) == 1;
+}
+
 /*
  * Run deferred work whose grace period has ended (all of it when `all`, at
  * shutdown after the workers stopped). Main lcore.
@@ -343,119 +281,76 @@ defer_run(struct dp_ctx *c, struct defer *d)
 void
 dp_table_reclaim(struct dp_ctx *c, bool all)
 {
-	while (m.q_head != m.q_tail) {
-		struct defer *d = &m.q[m.q_head % m.q_cap];
-
-		if (d->token == UINT64_MAX && !all)
-			break; /* batch not published yet */
-		if (!all && rte_rcu_qsbr_check(c->qsbr, d->token, false) != 1)
-			break;
-		defer_run(c, d);
-		m.q_head++;
-	}
-	if (m.q_head == m.q_tail) {
-		m.q_head = m.q_tail = 0;
-		m.batch_start = 0;
-	}
+	dp_defer_run(&tbl.q, all, grace_done, defer_run, c);
 }
 
 bool
 dp_table_pending(const struct dp_ctx *c)
 {
 	RTE_SET_USED(c);
-	return m.q_head != m.q_tail;
+	return dp_defer_pending(&tbl.q) != 0 || tbl.lists.n_dirty != 0;
 }
 
 /* ---- consumer lists ---------------------------------------------------------------- */
 
-static void
-mark_dirty(uint32_t pslot)
-{
-	if (!m.is_dirty[pslot]) {
-		m.is_dirty[pslot] = 1;
-		m.dirty[m.n_dirty++] = pslot;
-	}
-}
-
+/* dp_lists_commit's publish: a copy of the list for the workers (release store). */
 static int
-vec_add(struct vec *v, uint32_t x)
+publish_clist(void *ctx, uint32_t ps, const uint32_t *slots, uint32_t n)
 {
-	if (v->n == v->cap) {
-		uint32_t cap = v->cap ? v->cap * 2 : 8;
-		uint32_t *nv = realloc(v->v, cap * sizeof(*nv));
-		if (nv == NULL)
+	struct dp_ctx *c = ctx;
+	struct dp_producer *p = &c->producers[ps];
+	struct dp_clist *nl = NULL, *old;
+
+	if (p->in_use && n > 0) {
+		nl = rte_malloc("dp_clist", sizeof(*nl) + n * sizeof(uint32_t), RTE_CACHE_LINE_SIZE);
+		if (nl == NULL)
 			return -ENOMEM;
-		v->v = nv;
-		v->cap = cap;
+		nl->n = n;
+		memcpy(nl->slot, slots, n * sizeof(uint32_t));
 	}
-	v->v[v->n++] = x;
+	old = atomic_load_explicit(&p->clist, memory_order_relaxed);
+	/* pairs with the worker's acquire load of clist in dp_fanout_rtp() */
+	atomic_store_explicit(&p->clist, nl, memory_order_release);
+	dp_tbl_defer_free(old);
 	return 0;
 }
 
-static void
-vec_del(struct vec *v, uint32_t x)
+static uint64_t
+grace_start(void *ctx)
 {
-	uint32_t i;
+	const struct dp_ctx *c = ctx;
 
-	for (i = 0; i < v->n; i++)
-		if (v->v[i] == x) {
-			v->v[i] = v->v[--v->n];
-			return;
-		}
+	return rte_rcu_qsbr_start(c->qsbr);
 }
 
 /*
- * Publish every consumer list changed since the last call, then stamp the
+ * Publish the consumer lists changed since the last call, then stamp the
  * batch's deferred work with one grace-period token. Main lcore, once per
- * command batch.
+ * command batch. A list that cannot be copied (out of memory) keeps the old
+ * one live and holds the batch's deferred work back until a later call
+ * publishes it (logged once per failure streak: it needs an operator).
  */
 void
 dp_table_publish(struct dp_ctx *c)
 {
-	uint32_t i;
-	uint64_t token;
-	size_t k;
+	static bool failing;
 
-	for (i = 0; i < m.n_dirty; i++) {
-		uint32_t ps = m.dirty[i];
-		struct dp_producer *p = &c->producers[ps];
-		struct vec *v = &m.prod_cons[ps];
-		struct dp_clist *nl = NULL, *old;
-
-		m.is_dirty[ps] = 0;
-		if (p->in_use && v->n > 0) {
-			nl = rte_malloc("dp_clist", sizeof(*nl) + v->n * sizeof(uint32_t),
-					RTE_CACHE_LINE_SIZE);
-			if (nl == NULL) {
-				/* keep the old list: consumers added in this batch get no media
-				 * until the next change; logged because it needs an operator */
-				DP_LOG(ERR, "consumer list for producer slot %u: out of memory", ps);
-				continue;
-			}
-			nl->n = v->n;
-			memcpy(nl->slot, v->v, v->n * sizeof(uint32_t));
-		}
-		old = atomic_load_explicit(&p->clist, memory_order_relaxed);
-		/* pairs with the worker's acquire load of clist in dp_fanout_rtp() */
-		atomic_store_explicit(&p->clist, nl, memory_order_release);
-		if (old != NULL)
-			defer_ptr(old);
-	}
-	m.n_dirty = 0;
-	if (!m.batch_deletes)
+	if (dp_lists_commit(&tbl.lists, &tbl.q, publish_clist, grace_start, c) < 0) {
+		if (!failing)
+			DP_LOG(ERR, "consumer lists: out of memory; %u wait, with the "
+				    "deletes of their batch",
+			       tbl.lists.n_dirty);
+		failing = true;
 		return;
-	token = rte_rcu_qsbr_start(c->qsbr);
-	for (k = m.batch_start; k != m.q_tail; k++)
-		m.q[k % m.q_cap].token = token;
-	m.batch_start = m.q_tail;
-	m.batch_deletes = false;
+	}
+	failing = false;
 }
 
 /* Queue a reply to go out after the current batch's grace period. */
 int
 dp_table_defer_reply(const struct cascade_reply *r)
 {
-	struct defer *d = defer_push(DEFER_REPLY);
+	struct dp_defer_ent *d = defer_push(DEFER_REPLY);
 
 	if (d == NULL)
 		return -ENOMEM;
@@ -468,7 +363,7 @@ dp_table_defer_reply(const struct cascade_reply *r)
 static struct slots *
 slots_of(enum dp_tbl_kind kind)
 {
-	return kind == DP_TBL_TRANSPORT ? &m.tp : kind == DP_TBL_PRODUCER ? &m.prod : &m.cons;
+	return kind == DP_TBL_TRANSPORT ? &tbl.tp : kind == DP_TBL_PRODUCER ? &tbl.prod : &tbl.cons;
 }
 
 int
@@ -486,13 +381,23 @@ dp_tbl_slot_put(enum dp_tbl_kind kind, uint32_t slot)
 void
 dp_tbl_defer_free(void *p)
 {
-	defer_ptr(p);
+	struct dp_defer_ent *d;
+
+	if (p == NULL)
+		return;
+	d = defer_push(DEFER_FREE_PTR);
+	if (d == NULL) {
+		/* cannot wait safely: leak rather than free under readers */
+		DP_LOG(ERR, "defer queue: out of memory, leaking %p", p);
+		return;
+	}
+	d->ptr = p;
 }
 
 void
 dp_tbl_defer_call(void (*fn)(void *), void *p)
 {
-	struct defer *d;
+	struct dp_defer_ent *d;
 
 	if (p == NULL)
 		return;
@@ -508,45 +413,101 @@ dp_tbl_defer_call(void (*fn)(void *), void *p)
 void
 dp_tbl_defer_key(struct rte_hash *h, const void *key)
 {
-	defer_hash(h, key);
+	int32_t pos = rte_hash_del_key(h, key);
+	struct dp_defer_ent *d;
+
+	if (pos < 0)
+		return;
+	d = defer_push(DEFER_HASH_POS);
+	if (d != NULL) {
+		d->aux = h;
+		d->pos = pos;
+	}
 }
 
 void
 dp_tbl_defer_slot(enum dp_tbl_kind kind, uint32_t slot)
 {
-	defer_slot(kind == DP_TBL_TRANSPORT ? DEFER_SLOT_TP
-		   : kind == DP_TBL_PRODUCER ? DEFER_SLOT_PROD
-					     : DEFER_SLOT_CONS,
-		   slot);
+	struct dp_defer_ent *d = defer_push(kind == DP_TBL_TRANSPORT  ? DEFER_SLOT_TP
+					    : kind == DP_TBL_PRODUCER ? DEFER_SLOT_PROD
+								      : DEFER_SLOT_CONS);
+
+	if (d != NULL)
+		d->slot = slot;
+}
+
+struct dp_lists *
+dp_tbl_lists(void)
+{
+	return &tbl.lists;
+}
+
+uint16_t
+dp_tbl_owner_take(void)
+{
+	uint16_t w, best = 0;
+
+	for (w = 1; w < dp.n_workers; w++)
+		if (tbl.owned[w] < tbl.owned[best])
+			best = w;
+	tbl.owned[best]++;
+	return best;
+}
+
+void
+dp_tbl_owner_put(uint16_t w)
+{
+	if (w < DP_MAX_WORKERS && tbl.owned[w] > 0)
+		tbl.owned[w]--;
 }
 
 int
-dp_tbl_consumer_link(uint32_t pslot, uint32_t cslot)
+dp_tbl_rekeyed_add(uint32_t pslot)
 {
-	int rc = vec_add(&m.prod_cons[pslot], cslot);
+	uint32_t i;
 
-	if (rc == 0)
-		mark_dirty(pslot);
-	return rc;
+	for (i = 0; i < tbl.n_rekeyed; i++)
+		if (tbl.rekeyed[i] == pslot)
+			return 0;
+	if (tbl.n_rekeyed == tbl.cap_rekeyed) {
+		uint32_t cap = tbl.cap_rekeyed ? tbl.cap_rekeyed * 2 : 64;
+		uint32_t *nv = realloc(tbl.rekeyed, cap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -ENOMEM;
+		tbl.rekeyed = nv;
+		tbl.cap_rekeyed = cap;
+	}
+	tbl.rekeyed[tbl.n_rekeyed++] = pslot;
+	return 0;
 }
 
+/*
+ * Periodic work of the main lcore: end the overlap of re-keyed inbound SRTP
+ * pairs whose time is up (the previous key is no longer accepted; its
+ * sessions go after a grace period). Main lcore.
+ */
 void
-dp_tbl_consumer_unlink(uint32_t pslot, uint32_t cslot)
+dp_table_housekeep(struct dp_ctx *c)
 {
-	vec_del(&m.prod_cons[pslot], cslot);
-	mark_dirty(pslot);
-}
+	uint64_t now = rte_rdtsc();
+	uint32_t i = 0;
 
-const uint32_t *
-dp_tbl_consumers_of(uint32_t pslot, uint32_t *n)
-{
-	*n = m.prod_cons[pslot].n;
-	return m.prod_cons[pslot].v;
-}
+	while (i < tbl.n_rekeyed) {
+		struct dp_producer *p = &c->producers[tbl.rekeyed[i]];
+		struct dp_srtp_rx *rx = atomic_load_explicit(&p->srtp_rx, memory_order_relaxed);
+		struct dp_srtp_rx *old =
+			rx != NULL ? atomic_load_explicit(&rx->old, memory_order_relaxed) : NULL;
 
-void
-dp_tbl_producer_reset(uint32_t pslot)
-{
-	m.prod_cons[pslot].n = 0;
-	mark_dirty(pslot);
+		if (p->in_use && old != NULL && now < rx->old_until_tsc) {
+			i++;
+			continue;
+		}
+		if (p->in_use && old != NULL) {
+			/* pairs with the worker's acquire load of old in srtp_in() */
+			atomic_store_explicit(&rx->old, NULL, memory_order_release);
+			dp_tbl_defer_call(dp_srtp_rx_free, old);
+		}
+		tbl.rekeyed[i] = tbl.rekeyed[--tbl.n_rekeyed];
+	}
 }

@@ -6,9 +6,11 @@
  * leaves nothing half-made, and the reply's message names the bad field (the
  * checks that need no table live in the leaf dp_check.c, unit-tested). An
  * add of an existing id with the same parameters is a retry and succeeds.
- * Deletes cascade (a transport takes its producers and consumers with it) and
+ * Deletes cascade (a transport takes its producers and consumers with it,
+ * found through the transport's own lists, never by scanning the tables) and
  * hand whatever workers may still see to the deferred reclamation of
- * dp_table.c, which releases it after an RCU grace period.
+ * dp_table.c, which releases it after an RCU grace period. SRTP keys are
+ * dp_table_srtp.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,32 +28,6 @@
 #include "dp_table_priv.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-static int
-fail(struct cascade_reply *r, int err, const char *fmt, ...) __rte_format_printf(3, 4);
-
-static int
-fail(struct cascade_reply *r, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->message, sizeof(r->message), fmt, ap);
-	va_end(ap);
-	r->status = -err;
-	return -err;
-}
-
-static int
-id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
-{
-	void *data;
-
-	if (rte_hash_lookup_data(h, &id, &data) < 0)
-		return -ENOENT;
-	*slot = (uint32_t)(uintptr_t)data;
-	return 0;
-}
 
 static struct dp_peer *
 peer_make(const struct cascade_addr *remote, const struct cascade_addr *remote_rtcp,
@@ -71,12 +47,44 @@ peer_make(const struct cascade_addr *remote, const struct cascade_addr *remote_r
 	return p;
 }
 
+/* A consumer's key in cons_by_ssrc: its transport, SSRC and, on a pipe, its peer. */
 static void
-ok(struct cascade_reply *r, uint32_t slot, uint32_t gen)
+cons_key(struct dp_cons_key *k, uint32_t tslot, const struct dp_transport *tp,
+	 const struct cascade_cmd_consumer *cfg)
 {
-	r->status = 0;
-	r->slot = slot;
-	r->gen = gen;
+	memset(k, 0, sizeof(*k));
+	k->transport = tslot;
+	k->ssrc = cfg->ssrc;
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+		k->peer = dp_addr_norm(&cfg->remote);
+}
+
+/*
+ * Ask producer pslot's owning worker for a keyframe: a consumer was added or
+ * resumed and should not wait for the sender's next natural one. The request
+ * travels as a small message mbuf on the owner's hand-off ring; without an
+ * mbuf or room it is skipped (the consumer's own PLI will ask). Main lcore.
+ */
+static void
+keyframe_post(struct dp_ctx *c, uint32_t pslot)
+{
+	struct dp_producer *p = &c->producers[pslot];
+	struct rte_mbuf *m;
+	struct dp_meta *mt;
+
+	if (p->cfg.kind != CASCADE_KIND_VIDEO || !(p->cfg.fb & (CASCADE_FB_PLI | CASCADE_FB_FIR)) ||
+	    c->workers[p->owner] == NULL)
+		return;
+	m = rte_pktmbuf_alloc(c->hdr_pool);
+	if (m == NULL)
+		return;
+	mt = dp_meta_of(m, c->meta_off);
+	memset(mt, 0, sizeof(*mt));
+	mt->kind = DP_META_KEYFRAME_MSG;
+	mt->pslot = pslot;
+	mt->pgen = atomic_load_explicit(&p->gen, memory_order_relaxed);
+	if (rte_ring_enqueue(c->workers[p->owner]->handoff, m) != 0)
+		rte_pktmbuf_free(m);
 }
 
 /* ---- transports ---------------------------------------------------------------------- */
@@ -101,31 +109,31 @@ transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct 
 		memset(&t.local_rtcp, 0, sizeof(t.local_rtcp));
 	else
 		t.local_rtcp = dp_addr_norm(&t.local_rtcp);
-	if (id_lookup(c->tp_by_id, t.obj_id, &slot) == 0) {
+	if (dp_tbl_id_lookup(c->tp_by_id, t.obj_id, &slot) == 0) {
 		const struct cascade_cmd_transport *have = &c->transports[slot].cfg;
 		if (memcmp(&have->local, &t.local, sizeof(t.local)) == 0 &&
 		    memcmp(&have->local_rtcp, &t.local_rtcp, sizeof(t.local_rtcp)) == 0 &&
 		    have->flags == t.flags && have->port_id == t.port_id &&
 		    have->srtp_suite == t.srtp_suite) {
-			ok(r, slot, c->transports[slot].gen);
+			dp_tbl_ok(r, slot, c->transports[slot].gen);
 			return 0; /* a retry */
 		}
-		return fail(r, EEXIST, "transport 0x%" PRIx64 " exists with other parameters",
+		return dp_tbl_fail(r, EEXIST, "transport 0x%" PRIx64 " exists with other parameters",
 			    t.obj_id);
 	}
 	dp_addr_key_make(&k, &t.local);
 	dp_addr_key_make(&krtcp, &t.local_rtcp);
 	if (rte_hash_lookup(c->tp_by_addr, &k) >= 0 ||
 	    (!(t.flags & CASCADE_TRANSPORT_RTCP_MUX) && rte_hash_lookup(c->tp_by_addr, &krtcp) >= 0))
-		return fail(r, EADDRINUSE, "transport.local: address and port already in use");
+		return dp_tbl_fail(r, EADDRINUSE, "transport.local: address and port already in use");
 	if (dp_tbl_slot_get(DP_TBL_TRANSPORT, &slot) < 0)
-		return fail(r, ENOSPC, "transports: table full (%u, see --max-transports)",
+		return dp_tbl_fail(r, ENOSPC, "transports: table full (%u, see --max-transports)",
 			    c->opt.max_transports);
 	if (t.remote.port_be != 0) {
 		peer = peer_make(&t.remote, &t.remote_rtcp, t.remote_mac);
 		if (peer == NULL) {
 			dp_tbl_slot_put(DP_TBL_TRANSPORT, slot);
-			return fail(r, ENOMEM, "transport: out of memory");
+			return dp_tbl_fail(r, ENOMEM, "transport: out of memory");
 		}
 	}
 	tp = &c->transports[slot];
@@ -134,7 +142,12 @@ transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct 
 	tp->learn_posted = 0;
 	tp->has_keys = 0;
 	atomic_store_explicit(&tp->peer, peer, memory_order_relaxed);
-	atomic_store_explicit(&tp->srtp_rx, NULL, memory_order_relaxed);
+	if (dp_lists_add(dp_tbl_lists(), DP_REL_LIVE_TP, 0, slot) < 0) {
+		rte_free(peer);
+		atomic_store_explicit(&tp->peer, NULL, memory_order_relaxed);
+		dp_tbl_slot_put(DP_TBL_TRANSPORT, slot);
+		return dp_tbl_fail(r, ENOMEM, "transport: out of memory");
+	}
 	tp->in_use = 1;
 	/* the hash insert is the release that publishes the slot's contents to workers */
 	if (rte_hash_add_key_data(c->tp_by_addr, &k, (void *)(uintptr_t)slot) < 0)
@@ -152,22 +165,24 @@ transport_add(struct dp_ctx *c, const struct cascade_cmd_transport *cfg, struct 
 		goto nomem_deferred;
 	}
 	dp_dir_write_transport(c, slot);
-	ok(r, slot, tp->gen);
+	dp_tbl_ok(r, slot, tp->gen);
 	return 0;
 
 nomem:
 	tp->in_use = 0;
+	dp_lists_del(dp_tbl_lists(), DP_REL_LIVE_TP, 0, slot);
 	atomic_store(&tp->peer, NULL);
 	rte_free(peer);
 	dp_tbl_slot_put(DP_TBL_TRANSPORT, slot);
-	return fail(r, ENOSPC, "transport: address table full");
+	return dp_tbl_fail(r, ENOSPC, "transport: address table full");
 nomem_deferred:
 	/* a worker may already have seen the slot: release it after a grace period */
 	tp->in_use = 0;
+	dp_lists_del(dp_tbl_lists(), DP_REL_LIVE_TP, 0, slot);
 	atomic_store_explicit(&tp->peer, NULL, memory_order_release);
 	dp_tbl_defer_free(peer);
 	dp_tbl_defer_slot(DP_TBL_TRANSPORT, slot);
-	return fail(r, ENOSPC, "transport: table full");
+	return dp_tbl_fail(r, ENOSPC, "transport: table full");
 }
 
 static int
@@ -178,20 +193,20 @@ transport_connect(struct dp_ctx *c, const struct cascade_cmd_transport *cfg,
 	struct dp_peer *peer, *old;
 	uint32_t slot;
 
-	if (id_lookup(c->tp_by_id, cfg->obj_id, &slot) < 0)
-		return fail(r, ENOENT, "transport 0x%" PRIx64 " not found", cfg->obj_id);
+	if (dp_tbl_id_lookup(c->tp_by_id, cfg->obj_id, &slot) < 0)
+		return dp_tbl_fail(r, ENOENT, "transport 0x%" PRIx64 " not found", cfg->obj_id);
 	tp = &c->transports[slot];
 	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
-		return fail(r, EINVAL,
+		return dp_tbl_fail(r, EINVAL,
 			    "connect: transport 0x%" PRIx64 " is a pipe (see consumer.remote)",
 			    cfg->obj_id);
 	if (!dp_addr_valid(&cfg->remote, true) || cfg->remote.family != tp->cfg.local.family)
-		return fail(r, EINVAL, "connect.remote: needs a port and the local family");
+		return dp_tbl_fail(r, EINVAL, "connect.remote: needs a port and the local family");
 	if (cfg->remote_rtcp.port_be != 0 && cfg->remote_rtcp.family != tp->cfg.local.family)
-		return fail(r, EINVAL, "connect.remote_rtcp: family differs from local");
+		return dp_tbl_fail(r, EINVAL, "connect.remote_rtcp: family differs from local");
 	peer = peer_make(&cfg->remote, &cfg->remote_rtcp, cfg->remote_mac);
 	if (peer == NULL)
-		return fail(r, ENOMEM, "connect: out of memory");
+		return dp_tbl_fail(r, ENOMEM, "connect: out of memory");
 	old = atomic_load_explicit(&tp->peer, memory_order_relaxed);
 	if (old != NULL && !peer->has_mac && old->has_mac &&
 	    memcmp(&old->remote, &peer->remote, sizeof(peer->remote)) == 0) {
@@ -205,184 +220,27 @@ transport_connect(struct dp_ctx *c, const struct cascade_cmd_transport *cfg,
 	tp->cfg.remote_rtcp = peer->remote_rtcp;
 	memcpy(tp->cfg.remote_mac, cfg->remote_mac, 6);
 	dp_dir_write_transport(c, slot);
-	ok(r, slot, tp->gen);
+	dp_tbl_ok(r, slot, tp->gen);
 	return 0;
 }
 
 static void consumer_remove(struct dp_ctx *c, uint32_t cs);
 static void producer_remove(struct dp_ctx *c, uint32_t ps);
 
-/*
- * TRANSPORT_SRTP: give an SRTP transport its keys, or new ones. All sessions
- * (the transport's inbound pair and one outbound per consumer on it) are made
- * before anything is published, so a failure changes nothing; the old ones
- * are destroyed after a grace period. The same keys again are a retry and
- * keep the sessions (and their replay and rollover state).
- */
-static int
-transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp *cmd,
-	       struct cascade_reply *r)
-{
-	struct dp_transport *tp;
-	struct dp_srtp_rx *rx, *old_rx;
-	struct cascade_srtp **tx = NULL;
-	uint32_t slot, i, n = 0, j;
-	unsigned int mb;
-	int rc;
-
-	if (id_lookup(c->tp_by_id, cmd->obj_id, &slot) < 0)
-		return fail(r, ENOENT, "transport 0x%" PRIx64 " not found", cmd->obj_id);
-	tp = &c->transports[slot];
-	rc = dp_check_transport_srtp(cmd, &tp->cfg, r->message, sizeof(r->message));
-	if (rc < 0) {
-		r->status = rc;
-		return rc;
-	}
-	mb = cascade_srtp_master_bytes(cmd->suite);
-	if (tp->has_keys && memcmp(tp->rx_master, cmd->rx_master, mb) == 0 &&
-	    memcmp(tp->tx_master, cmd->tx_master, mb) == 0) {
-		ok(r, slot, tp->gen);
-		return 0; /* a retry */
-	}
-	rx = dp_srtp_rx_make(cmd->suite, cmd->rx_master);
-	if (rx == NULL)
-		return fail(r, errno == ENOTSUP ? ENOTSUP : ENOMEM, "srtp: inbound session: %s",
-			    strerror(errno));
-	for (i = 0; i < c->opt.max_consumers; i++)
-		n += c->consumers[i].in_use && c->consumers[i].transport == slot;
-	if (n != 0) {
-		tx = calloc(n, sizeof(*tx));
-		if (tx == NULL) {
-			dp_srtp_rx_free(rx);
-			return fail(r, ENOMEM, "srtp: out of memory");
-		}
-	}
-	for (i = 0, j = 0; i < c->opt.max_consumers && j < n; i++) {
-		if (!c->consumers[i].in_use || c->consumers[i].transport != slot)
-			continue;
-		tx[j] = dp_srtp_tx_make(cmd->suite, cmd->tx_master, c->consumers[i].cfg.ssrc);
-		if (tx[j] == NULL) {
-			rc = errno;
-			while (j > 0)
-				dp_srtp_tx_free(tx[--j]);
-			free(tx);
-			dp_srtp_rx_free(rx);
-			return fail(r, rc == ENOTSUP ? ENOTSUP : ENOMEM,
-				    "srtp: consumer 0x%" PRIx64 " session: %s",
-				    c->consumers[i].cfg.obj_id, strerror(rc));
-		}
-		j++;
-	}
-	/* publish: each release store pairs with a worker's acquire load of the pointer */
-	old_rx = atomic_load_explicit(&tp->srtp_rx, memory_order_relaxed);
-	atomic_store_explicit(&tp->srtp_rx, rx, memory_order_release);
-	dp_tbl_defer_call(dp_srtp_rx_free, old_rx);
-	for (i = 0, j = 0; i < c->opt.max_consumers && j < n; i++) {
-		struct dp_consumer *k = &c->consumers[i];
-
-		if (!k->in_use || k->transport != slot)
-			continue;
-		dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&k->srtp,
-									memory_order_relaxed));
-		atomic_store_explicit(&k->srtp, tx[j++], memory_order_release);
-	}
-	free(tx);
-	memset(tp->rx_master, 0, sizeof(tp->rx_master));
-	memset(tp->tx_master, 0, sizeof(tp->tx_master));
-	memcpy(tp->rx_master, cmd->rx_master, mb);
-	memcpy(tp->tx_master, cmd->tx_master, mb);
-	tp->has_keys = 1;
-	ok(r, slot, tp->gen);
-	return 0;
-}
-
-/*
- * PIPE_SRTP: one pipe stream's key. A pipe producer gets its inbound pair (its
- * SSRC only), a pipe consumer its outbound session; the session is made before
- * anything is published, so a failure changes nothing, and the one it
- * replaces is destroyed after a grace period. The same key again is a retry
- * and keeps the session (its replay and rollover state).
- */
-static int
-pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd, struct cascade_reply *r)
-{
-	bool is_prod = cmd->kind == CASCADE_PIPE_SRTP_PRODUCER;
-	struct dp_producer *p = NULL;
-	struct dp_consumer *k = NULL;
-	struct dp_srtp_rx *rx = NULL;
-	struct cascade_srtp *tx = NULL;
-	const struct dp_transport *tp;
-	uint8_t *have_key, *master;
-	unsigned int mb;
-	uint32_t slot, gen;
-	int rc;
-
-	if (cmd->kind != CASCADE_PIPE_SRTP_PRODUCER && cmd->kind != CASCADE_PIPE_SRTP_CONSUMER)
-		return fail(r, EINVAL, "pipe_srtp.kind: must be 1 (producer) or 2 (consumer)");
-	if (id_lookup(is_prod ? c->prod_by_id : c->cons_by_id, cmd->obj_id, &slot) < 0)
-		return fail(r, ENOENT, "pipe_srtp.obj_id: %s 0x%" PRIx64 " not found",
-			    is_prod ? "producer" : "consumer", cmd->obj_id);
-	if (is_prod) {
-		p = &c->producers[slot];
-		tp = &c->transports[p->transport];
-		have_key = &p->has_key;
-		master = p->master;
-		gen = p->gen;
-	} else {
-		k = &c->consumers[slot];
-		tp = &c->transports[k->transport];
-		have_key = &k->has_key;
-		master = k->master;
-		gen = k->gen;
-	}
-	rc = dp_check_pipe_srtp(cmd, &tp->cfg, r->message, sizeof(r->message));
-	if (rc < 0) {
-		r->status = rc;
-		return rc;
-	}
-	mb = cascade_srtp_master_bytes(cmd->suite);
-	if (*have_key && memcmp(master, cmd->master, mb) == 0) {
-		ok(r, slot, gen);
-		return 0; /* a retry */
-	}
-	if (is_prod)
-		rx = dp_srtp_rx_make_ssrc(cmd->suite, cmd->master, p->cfg.ssrc);
-	else
-		tx = dp_srtp_tx_make(cmd->suite, cmd->master, k->cfg.ssrc);
-	if (rx == NULL && tx == NULL)
-		return fail(r, errno == ENOTSUP ? ENOTSUP : ENOMEM, "pipe_srtp: session: %s",
-			    strerror(errno));
-	/* publish: the release store pairs with the worker's acquire load */
-	if (is_prod) {
-		dp_tbl_defer_call(dp_srtp_rx_free,
-				  atomic_load_explicit(&p->srtp_rx, memory_order_relaxed));
-		atomic_store_explicit(&p->srtp_rx, rx, memory_order_release);
-	} else {
-		dp_tbl_defer_call(dp_srtp_tx_free,
-				  atomic_load_explicit(&k->srtp, memory_order_relaxed));
-		atomic_store_explicit(&k->srtp, tx, memory_order_release);
-	}
-	memset(master, 0, CASCADE_SRTP_MASTER_MAX);
-	memcpy(master, cmd->master, mb);
-	*have_key = 1;
-	ok(r, slot, gen);
-	return 0;
-}
-
 static void
 transport_remove(struct dp_ctx *c, uint32_t slot)
 {
+	struct dp_lists *l = dp_tbl_lists();
 	struct dp_transport *tp = &c->transports[slot];
 	struct dp_addr_key k;
-	uint32_t i;
+	const uint32_t *v;
+	uint32_t n;
 
-	/* cascade: consumers sending on it, producers received on it */
-	for (i = 0; i < c->opt.max_consumers; i++)
-		if (c->consumers[i].in_use && c->consumers[i].transport == slot)
-			consumer_remove(c, i);
-	for (i = 0; i < c->opt.max_producers; i++)
-		if (c->producers[i].in_use && c->producers[i].transport == slot)
-			producer_remove(c, i);
+	/* cascade through its own lists: consumers sending on it, producers received on it */
+	while ((v = dp_lists_get(l, DP_REL_TP_CONS, slot, &n)), n > 0)
+		consumer_remove(c, v[n - 1]);
+	while ((v = dp_lists_get(l, DP_REL_TP_PROD, slot, &n)), n > 0)
+		producer_remove(c, v[n - 1]);
 	dp_addr_key_make(&k, &tp->cfg.local);
 	dp_tbl_defer_key(c->tp_by_addr, &k);
 	if (!(tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX)) {
@@ -390,11 +248,10 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 		dp_tbl_defer_key(c->tp_by_addr, &k);
 	}
 	rte_hash_del_key(c->tp_by_id, &tp->cfg.obj_id);
+	dp_lists_del(l, DP_REL_LIVE_TP, 0, slot);
 	tp->in_use = 0;
 	dp_tbl_defer_free(atomic_load_explicit(&tp->peer, memory_order_relaxed));
 	atomic_store_explicit(&tp->peer, NULL, memory_order_release);
-	/* left in place for workers still reading; transport_add resets the reused slot */
-	dp_tbl_defer_call(dp_srtp_rx_free, atomic_load_explicit(&tp->srtp_rx, memory_order_relaxed));
 	tp->has_keys = 0;
 	memset(tp->rx_master, 0, sizeof(tp->rx_master));
 	memset(tp->tx_master, 0, sizeof(tp->tx_master));
@@ -407,88 +264,139 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 static int
 producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct cascade_reply *r)
 {
+	struct dp_srtp_rx *rx = NULL;
+	struct cascade_srtp *rtcp_tx = NULL;
+	const struct dp_transport *tp;
 	struct dp_prod_key key;
 	struct dp_producer *p;
-	uint32_t slot, tslot;
+	uint32_t slot, tslot, rtcp_ssrc;
+	int rc;
 
 	if (cfg->obj_id == 0)
-		return fail(r, EINVAL, "producer.obj_id: must not be 0");
+		return dp_tbl_fail(r, EINVAL, "producer.obj_id: must not be 0");
 	if (cfg->kind != CASCADE_KIND_AUDIO && cfg->kind != CASCADE_KIND_VIDEO)
-		return fail(r, EINVAL, "producer.kind: must be 1 (audio) or 2 (video)");
+		return dp_tbl_fail(r, EINVAL, "producer.kind: must be 1 (audio) or 2 (video)");
 	if (cfg->clock_rate < 1000 || cfg->clock_rate > 1000000)
-		return fail(r, EINVAL, "producer.clock_rate: %u outside [1000, 1000000]",
-			    cfg->clock_rate);
+		return dp_tbl_fail(r, EINVAL, "producer.clock_rate: %u outside [1000, 1000000]",
+				   cfg->clock_rate);
 	if (cfg->paused > 1)
-		return fail(r, EINVAL, "producer.paused: must be 0 or 1");
-	if (id_lookup(c->tp_by_id, cfg->transport_id, &tslot) < 0)
-		return fail(r, ENOENT, "producer.transport_id: transport 0x%" PRIx64 " not found",
-			    cfg->transport_id);
-	if (id_lookup(c->prod_by_id, cfg->obj_id, &slot) == 0) {
+		return dp_tbl_fail(r, EINVAL, "producer.paused: must be 0 or 1");
+	if (cfg->fb & ~(CASCADE_FB_PLI | CASCADE_FB_FIR | CASCADE_FB_NACK))
+		return dp_tbl_fail(r, EINVAL, "producer.fb: unknown feedback bits 0x%x", cfg->fb);
+	if (dp_tbl_id_lookup(c->tp_by_id, cfg->transport_id, &tslot) < 0)
+		return dp_tbl_fail(r, ENOENT,
+				   "producer.transport_id: transport 0x%" PRIx64 " not found",
+				   cfg->transport_id);
+	if (dp_tbl_id_lookup(c->prod_by_id, cfg->obj_id, &slot) == 0) {
 		const struct cascade_cmd_producer *h = &c->producers[slot].cfg;
 		if (h->transport_id == cfg->transport_id && h->ssrc == cfg->ssrc &&
-		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind) {
-			ok(r, slot, c->producers[slot].gen);
+		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind && h->fb == cfg->fb) {
+			dp_tbl_ok(r, slot, atomic_load(&c->producers[slot].gen));
 			return 0;
 		}
-		return fail(r, EEXIST, "producer 0x%" PRIx64 " exists with other parameters",
-			    cfg->obj_id);
+		return dp_tbl_fail(r, EEXIST, "producer 0x%" PRIx64 " exists with other parameters",
+				   cfg->obj_id);
 	}
 	memset(&key, 0, sizeof(key));
 	key.transport = tslot;
 	key.ssrc = cfg->ssrc;
 	if (rte_hash_lookup(c->prod_by_ssrc, &key) >= 0)
-		return fail(r, EEXIST, "producer.ssrc: %u already produced on this transport",
-			    cfg->ssrc);
-	if (dp_tbl_slot_get(DP_TBL_PRODUCER, &slot) < 0)
-		return fail(r, ENOSPC, "producers: table full (%u, see --max-producers)",
-			    c->opt.max_producers);
+		return dp_tbl_fail(r, EEXIST,
+				   "producer.ssrc: %u already produced on this transport", cfg->ssrc);
+	tp = &c->transports[tslot];
+	rtcp_ssrc = dp_tbl_rtcp_ssrc(tp);
+	rc = dp_tbl_producer_srtp(tp, cfg->ssrc, rtcp_ssrc, &rx, &rtcp_tx, r);
+	if (rc < 0)
+		return rc;
+	if (dp_tbl_slot_get(DP_TBL_PRODUCER, &slot) < 0) {
+		dp_srtp_rx_free(rx);
+		dp_srtp_tx_free(rtcp_tx);
+		return dp_tbl_fail(r, ENOSPC, "producers: table full (%u, see --max-producers)",
+				   c->opt.max_producers);
+	}
+	if (dp_lists_add(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot) < 0) {
+		dp_srtp_rx_free(rx);
+		dp_srtp_tx_free(rtcp_tx);
+		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
+		return dp_tbl_fail(r, ENOMEM, "producer: out of memory");
+	}
 	p = &c->producers[slot];
 	p->cfg = *cfg;
 	memset(p->cfg.pad, 0, sizeof(p->cfg.pad));
 	p->transport = tslot;
-	p->gen++;
+	p->owner = dp_tbl_owner_take();
+	p->cfg.lcore = p->owner; /* the directory shows which worker owns it */
+	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
 	atomic_store_explicit(&p->paused, cfg->paused, memory_order_relaxed);
 	atomic_store_explicit(&p->clist, NULL, memory_order_relaxed);
 	/* a reused slot's old session went after its grace period (producer_remove) */
-	atomic_store_explicit(&p->srtp_rx, NULL, memory_order_relaxed);
+	atomic_store_explicit(&p->srtp_rx, rx, memory_order_relaxed);
+	p->rtcp_ssrc = rtcp_ssrc;
+	atomic_store_explicit(&p->rtcp_tx, rtcp_tx, memory_order_relaxed);
 	p->has_key = 0;
-	dp_tbl_producer_reset(slot);
+	p->kf_next_tsc = 0;
+	p->kf_pending = 0;
+	p->fir_seq = 0;
+	/* a new stream: statistics from its first packet, the first report a second in */
+	memset(&p->rxs, 0, sizeof(p->rxs));
+	p->rr_next_tsc = rte_rdtsc() + c->tsc_hz;
+	p->rr_last_rx_tsc = 0;
+	p->rr_listed = 0;
 	p->in_use = 1;
 	if (rte_hash_add_key_data(c->prod_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
-		p->in_use = 0;
-		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
-		return fail(r, ENOSPC, "producers: id table full");
+		rc = dp_tbl_fail(r, ENOSPC, "producers: id table full");
+		goto undo;
 	}
 	/* the hash insert is the release that publishes the slot to workers */
 	if (rte_hash_add_key_data(c->prod_by_ssrc, &key, (void *)(uintptr_t)slot) < 0) {
 		rte_hash_del_key(c->prod_by_id, &cfg->obj_id);
-		p->in_use = 0;
-		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
-		return fail(r, ENOSPC, "producers: ssrc table full");
+		rc = dp_tbl_fail(r, ENOSPC, "producers: ssrc table full");
+		goto undo;
 	}
 	dp_dir_write_producer(c, slot);
-	ok(r, slot, p->gen);
+	dp_tbl_ok(r, slot, atomic_load_explicit(&p->gen, memory_order_relaxed));
 	return 0;
+undo:
+	/* never published: no worker can have seen the slot */
+	p->in_use = 0;
+	atomic_store_explicit(&p->srtp_rx, NULL, memory_order_relaxed);
+	atomic_store_explicit(&p->rtcp_tx, NULL, memory_order_relaxed);
+	dp_srtp_rx_free(rx);
+	dp_srtp_tx_free(rtcp_tx);
+	dp_tbl_owner_put(p->owner);
+	dp_lists_del(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot);
+	dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
+	return rc;
 }
 
 static void
 producer_remove(struct dp_ctx *c, uint32_t ps)
 {
+	struct dp_lists *l = dp_tbl_lists();
 	struct dp_producer *p = &c->producers[ps];
 	struct dp_prod_key key = {.transport = p->transport, .ssrc = p->cfg.ssrc};
 	const uint32_t *cons;
 	uint32_t n;
 
-	while ((cons = dp_tbl_consumers_of(ps, &n)), n > 0)
+	while ((cons = dp_lists_get(l, DP_REL_PROD_CONS, ps, &n)), n > 0)
 		consumer_remove(c, cons[n - 1]);
 	dp_tbl_defer_key(c->prod_by_ssrc, &key);
 	rte_hash_del_key(c->prod_by_id, &p->cfg.obj_id);
+	dp_lists_del(l, DP_REL_TP_PROD, p->transport, ps);
 	p->in_use = 0;
+	/*
+	 * A packet handed to the owner before this point carries the old
+	 * generation and is dropped as producer_gone (pairs with the owner's
+	 * acquire load of gen in dp_classify_owned()).
+	 */
+	atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+	dp_tbl_owner_put(p->owner);
 	/* a worker may still be unprotecting with it: destroyed after the grace period */
 	dp_tbl_defer_call(dp_srtp_rx_free, atomic_load_explicit(&p->srtp_rx, memory_order_relaxed));
+	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&p->rtcp_tx, memory_order_relaxed));
 	p->has_key = 0;
 	memset(p->master, 0, sizeof(p->master));
-	dp_tbl_producer_reset(ps); /* publishes an empty list */
+	dp_lists_mark(l, ps); /* publishes an empty list */
 	dp_tbl_defer_slot(DP_TBL_PRODUCER, ps);
 	dp_dir_write_producer(c, ps);
 }
@@ -499,6 +407,8 @@ static int
 consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct cascade_reply *r)
 {
 	struct cascade_cmd_consumer cfg = *cmd;
+	struct dp_lists *l = dp_tbl_lists();
+	struct dp_cons_key ck;
 	const struct dp_transport *tp;
 	struct dp_consumer *k;
 	struct cascade_srtp *srtp = NULL;
@@ -510,11 +420,11 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 		r->status = rc;
 		return rc;
 	}
-	if (id_lookup(c->prod_by_id, cfg.producer_id, &pslot) < 0)
-		return fail(r, ENOENT, "consumer.producer_id: producer 0x%" PRIx64 " not found",
+	if (dp_tbl_id_lookup(c->prod_by_id, cfg.producer_id, &pslot) < 0)
+		return dp_tbl_fail(r, ENOENT, "consumer.producer_id: producer 0x%" PRIx64 " not found",
 			    cfg.producer_id);
-	if (id_lookup(c->tp_by_id, cfg.transport_id, &tslot) < 0)
-		return fail(r, ENOENT, "consumer.transport_id: transport 0x%" PRIx64 " not found",
+	if (dp_tbl_id_lookup(c->tp_by_id, cfg.transport_id, &tslot) < 0)
+		return dp_tbl_fail(r, ENOENT, "consumer.transport_id: transport 0x%" PRIx64 " not found",
 			    cfg.transport_id);
 	tp = &c->transports[tslot];
 	rc = dp_check_consumer_dest(&cfg, &tp->cfg, r->message, sizeof(r->message));
@@ -523,16 +433,21 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 		return rc;
 	}
 	dp_consumer_norm(&cfg);
-	if (id_lookup(c->cons_by_id, cfg.obj_id, &slot) == 0) {
+	if (dp_tbl_id_lookup(c->cons_by_id, cfg.obj_id, &slot) == 0) {
 		if (dp_consumer_same(&c->consumers[slot].cfg, &cfg)) {
-			ok(r, slot, c->consumers[slot].gen);
+			dp_tbl_ok(r, slot, c->consumers[slot].gen);
 			return 0;
 		}
-		return fail(r, EEXIST, "consumer 0x%" PRIx64 " exists with other parameters",
+		return dp_tbl_fail(r, EEXIST, "consumer 0x%" PRIx64 " exists with other parameters",
 			    cfg.obj_id);
 	}
+	cons_key(&ck, tslot, tp, &cfg);
+	if (rte_hash_lookup(c->cons_by_ssrc, &ck) >= 0)
+		return dp_tbl_fail(r, EEXIST, "consumer.ssrc: %u already sent on this transport%s",
+				   cfg.ssrc,
+				   (tp->cfg.flags & CASCADE_TRANSPORT_PIPE) ? " to this peer" : "");
 	if (dp_tbl_slot_get(DP_TBL_CONSUMER, &slot) < 0)
-		return fail(r, ENOSPC, "consumers: table full (%u, see --max-consumers)",
+		return dp_tbl_fail(r, ENOSPC, "consumers: table full (%u, see --max-consumers)",
 			    c->opt.max_consumers);
 	if (tp->has_keys) {
 		/* its own outbound session; without keys yet, TRANSPORT_SRTP makes it */
@@ -540,19 +455,22 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 		if (srtp == NULL) {
 			rc = errno;
 			dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
-			return fail(r, ENOMEM, "consumer: srtp session: %s", strerror(rc));
+			return dp_tbl_fail(r, ENOMEM, "consumer: srtp session: %s", strerror(rc));
 		}
 	}
-	if (dp_tbl_consumer_link(pslot, slot) < 0) {
-		dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
-		dp_srtp_tx_free(srtp);
-		return fail(r, ENOMEM, "consumer: out of memory");
+	if (dp_lists_add(l, DP_REL_TP_CONS, tslot, slot) < 0) {
+		rc = dp_tbl_fail(r, ENOMEM, "consumer: out of memory");
+		goto undo_slot;
+	}
+	if (dp_lists_add(l, DP_REL_PROD_CONS, pslot, slot) < 0) {
+		rc = dp_tbl_fail(r, ENOMEM, "consumer: out of memory");
+		goto undo_tp;
 	}
 	if (rte_hash_add_key_data(c->cons_by_id, &cfg.obj_id, (void *)(uintptr_t)slot) < 0) {
-		dp_tbl_consumer_unlink(pslot, slot);
-		dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
-		dp_srtp_tx_free(srtp); /* never published: the list change is not out yet */
-		return fail(r, ENOSPC, "consumers: id table full");
+		/* never published: the list change is not out yet */
+		dp_lists_del(l, DP_REL_PROD_CONS, pslot, slot);
+		rc = dp_tbl_fail(r, ENOSPC, "consumers: id table full");
+		goto undo_tp;
 	}
 	k = &c->consumers[slot];
 	k->cfg = cfg;
@@ -577,10 +495,26 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 	k->seen_epoch = atomic_load_explicit(&k->resume_epoch, memory_order_relaxed);
 	atomic_store_explicit(&k->paused, cfg.paused, memory_order_relaxed);
 	k->in_use = 1;
-	/* workers see it once the batch's lists are published (dp_tbl_consumer_link) */
+	/* the release that publishes the filled slot to workers reading feedback */
+	if (rte_hash_add_key_data(c->cons_by_ssrc, &ck, (void *)(uintptr_t)slot) < 0) {
+		k->in_use = 0;
+		rte_hash_del_key(c->cons_by_id, &cfg.obj_id);
+		dp_lists_del(l, DP_REL_PROD_CONS, pslot, slot);
+		rc = dp_tbl_fail(r, ENOSPC, "consumers: ssrc table full");
+		goto undo_tp;
+	}
+	/* workers see it once the batch's lists are published (dp_table_publish) */
 	dp_dir_write_consumer(c, slot);
-	ok(r, slot, k->gen);
+	if (!cfg.paused)
+		keyframe_post(c, pslot);
+	dp_tbl_ok(r, slot, k->gen);
 	return 0;
+undo_tp:
+	dp_lists_del(l, DP_REL_TP_CONS, tslot, slot);
+undo_slot:
+	dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
+	dp_srtp_tx_free(srtp);
+	return rc;
 }
 
 static void
@@ -588,7 +522,12 @@ consumer_remove(struct dp_ctx *c, uint32_t cs)
 {
 	struct dp_consumer *k = &c->consumers[cs];
 
-	dp_tbl_consumer_unlink(k->producer, cs);
+	struct dp_cons_key ck;
+
+	dp_lists_del(dp_tbl_lists(), DP_REL_PROD_CONS, k->producer, cs);
+	dp_lists_del(dp_tbl_lists(), DP_REL_TP_CONS, k->transport, cs);
+	cons_key(&ck, k->transport, &c->transports[k->transport], &k->cfg);
+	dp_tbl_defer_key(c->cons_by_ssrc, &ck);
 	rte_hash_del_key(c->cons_by_id, &k->cfg.obj_id);
 	k->in_use = 0;
 	/* a worker may still be protecting with it: destroyed after the grace period,
@@ -607,18 +546,20 @@ consumer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o, struct cascade
 	uint32_t slot;
 
 	if (o->paused > 1)
-		return fail(r, EINVAL, "pause.paused: must be 0 or 1");
-	if (id_lookup(c->cons_by_id, o->obj_id, &slot) < 0)
-		return fail(r, ENOENT, "consumer 0x%" PRIx64 " not found", o->obj_id);
+		return dp_tbl_fail(r, EINVAL, "pause.paused: must be 0 or 1");
+	if (dp_tbl_id_lookup(c->cons_by_id, o->obj_id, &slot) < 0)
+		return dp_tbl_fail(r, ENOENT, "consumer 0x%" PRIx64 " not found", o->obj_id);
 	k = &c->consumers[slot];
 	if (!o->paused && atomic_load_explicit(&k->paused, memory_order_relaxed)) {
 		/* the epoch first: a worker that sees paused == 0 also sees the new epoch
 		 * (release here pairs with the worker's acquire load of paused) */
 		atomic_fetch_add_explicit(&k->resume_epoch, 1, memory_order_relaxed);
 	}
+	if (!o->paused && atomic_load_explicit(&k->paused, memory_order_relaxed))
+		keyframe_post(c, k->producer); /* a resumed consumer wants a picture at once */
 	atomic_store_explicit(&k->paused, o->paused, memory_order_release);
 	dp_dir_write_consumer(c, slot);
-	ok(r, slot, k->gen);
+	dp_tbl_ok(r, slot, k->gen);
 	return 0;
 }
 
@@ -629,14 +570,14 @@ producer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o, struct cascade
 	uint32_t slot, i;
 
 	if (o->paused > 1)
-		return fail(r, EINVAL, "pause.paused: must be 0 or 1");
-	if (id_lookup(c->prod_by_id, o->obj_id, &slot) < 0)
-		return fail(r, ENOENT, "producer 0x%" PRIx64 " not found", o->obj_id);
+		return dp_tbl_fail(r, EINVAL, "pause.paused: must be 0 or 1");
+	if (dp_tbl_id_lookup(c->prod_by_id, o->obj_id, &slot) < 0)
+		return dp_tbl_fail(r, ENOENT, "producer 0x%" PRIx64 " not found", o->obj_id);
 	p = &c->producers[slot];
 	if (!o->paused && atomic_load_explicit(&p->paused, memory_order_relaxed)) {
 		/* consumers re-base on the producer's resume too: no gap, no jump */
 		uint32_t n;
-		const uint32_t *cons = dp_tbl_consumers_of(slot, &n);
+		const uint32_t *cons = dp_lists_get(dp_tbl_lists(), DP_REL_PROD_CONS, slot, &n);
 
 		for (i = 0; i < n; i++)
 			atomic_fetch_add_explicit(&c->consumers[cons[i]].resume_epoch, 1,
@@ -644,7 +585,7 @@ producer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o, struct cascade
 	}
 	atomic_store_explicit(&p->paused, o->paused, memory_order_release);
 	dp_dir_write_producer(c, slot);
-	ok(r, slot, p->gen);
+	dp_tbl_ok(r, slot, atomic_load_explicit(&p->gen, memory_order_relaxed));
 	return 0;
 }
 
@@ -656,22 +597,23 @@ obj_del(struct dp_ctx *c, struct rte_hash *ids, const char *what, uint64_t id,
 {
 	uint32_t slot;
 
-	if (id_lookup(ids, id, &slot) < 0)
-		return fail(r, ENOENT, "%s 0x%" PRIx64 " not found", what, id);
+	if (dp_tbl_id_lookup(ids, id, &slot) < 0)
+		return dp_tbl_fail(r, ENOENT, "%s 0x%" PRIx64 " not found", what, id);
 	rm(c, slot);
-	ok(r, slot, 0);
+	dp_tbl_ok(r, slot, 0);
 	return 0;
 }
 
 static void
 flush_all(struct dp_ctx *c)
 {
-	uint32_t i;
+	const uint32_t *v;
+	uint32_t n;
 
-	for (i = 0; i < c->opt.max_transports; i++)
-		if (c->transports[i].in_use)
-			transport_remove(c, i);
-	/* producers and consumers can only exist on transports: all gone now */
+	/* every installed transport, through the live list; producers and consumers
+	 * can only exist on transports: all gone after */
+	while ((v = dp_lists_get(dp_tbl_lists(), DP_REL_LIVE_TP, 0, &n)), n > 0)
+		transport_remove(c, v[n - 1]);
 }
 
 /*
@@ -717,68 +659,88 @@ dp_table_apply(struct dp_ctx *c, const struct cascade_cmd *cmd, struct cascade_r
 		return consumer_pause(c, &cmd->u.obj, r);
 	case CASCADE_CMD_TRANSPORT_SRTP:
 		/* old sessions are destroyed after the grace period; the reply need not wait */
-		return transport_srtp(c, &cmd->u.srtp, r);
+		return dp_tbl_transport_srtp(c, &cmd->u.srtp, r);
 	case CASCADE_CMD_PIPE_SRTP:
-		return pipe_srtp(c, &cmd->u.pipe_srtp, r);
+		return dp_tbl_pipe_srtp(c, &cmd->u.pipe_srtp, r);
 	case CASCADE_CMD_FLUSH:
 		*needs_grace = true;
 		flush_all(c);
 		return 0;
 	default:
-		return fail(r, EINVAL, "cmd.type: unknown command %u", cmd->type);
+		return dp_tbl_fail(r, EINVAL, "cmd.type: unknown command %u", cmd->type);
 	}
 }
 
+static void
+learn_event(struct dp_ctx *c, uint64_t obj_id, const struct cascade_addr *a, bool is_rtcp)
+{
+	struct cascade_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CASCADE_EV_REMOTE_LEARNED;
+	ev.obj_id = obj_id;
+	ev.addr = *a;
+	ev.value = is_rtcp;
+	ev.tsc = rte_rdtsc();
+	cascade_ring_push(cascade_seg_event_ring(&c->seg), &ev, sizeof(ev));
+}
+
 /*
- * A worker heard a transport's remote: record what was missing (comedia
- * remote tuple, or the next-hop MAC) and tell the control plane. Main lcore.
+ * A worker heard a transport's remote: record what was missing and tell the
+ * control plane (an event per tuple learned). Each part is learned once: a
+ * comedia transport's remote tuple (from RTP only), the RTCP remote (the
+ * remote's IP from another port), the next-hop MAC; whatever later learns
+ * would replace is ignored, so several learns of one transport queued before
+ * this ran change it exactly once. Main lcore.
  */
 int
 dp_table_learn(struct dp_ctx *c, const struct dp_learn *l)
 {
+	struct dp_peer next, *old, *peer;
 	struct dp_transport *tp;
-	struct dp_peer *old, *peer;
-	struct cascade_event ev;
+	bool rtp = false, rtcp = false;
 
 	if (l->transport >= c->opt.max_transports)
 		return -EINVAL;
 	tp = &c->transports[l->transport];
 	tp->learn_posted = 0;
-	if (!tp->in_use || tp->gen != l->gen)
+	if (!tp->in_use || tp->gen != l->gen || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
 		return -ESTALE;
 	old = atomic_load_explicit(&tp->peer, memory_order_relaxed);
+	memset(&next, 0, sizeof(next));
+	if (old != NULL)
+		next = *old;
+	if ((l->what & DP_LEARN_RTP) && (tp->cfg.flags & CASCADE_TRANSPORT_COMEDIA) &&
+	    next.remote.port_be == 0 && l->src.family == tp->cfg.local.family) {
+		next.remote = dp_addr_norm(&l->src);
+		rtp = true;
+	}
+	if ((l->what & DP_LEARN_RTCP) && next.remote.port_be != 0 && next.remote_rtcp.port_be == 0 &&
+	    l->src.family == next.remote.family &&
+	    memcmp(l->src.ip, next.remote.ip, sizeof(l->src.ip)) == 0 &&
+	    l->src.port_be != next.remote.port_be && l->src.port_be != 0) {
+		next.remote_rtcp = dp_addr_norm(&l->src);
+		rtcp = true;
+	}
+	if ((l->what & DP_LEARN_MAC) && !next.has_mac && next.remote.port_be != 0) {
+		next.mac = l->mac;
+		next.has_mac = 1;
+	}
+	if (old != NULL && memcmp(old, &next, sizeof(next)) == 0)
+		return 0;
+	if (old == NULL && !rtp && !next.has_mac)
+		return 0;
 	peer = rte_zmalloc("dp_peer", sizeof(*peer), RTE_CACHE_LINE_SIZE);
 	if (peer == NULL)
 		return -ENOMEM;
-	if (old != NULL)
-		*peer = *old;
-	if (tp->cfg.flags & CASCADE_TRANSPORT_COMEDIA) {
-		if (l->is_rtcp && !(tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX)) {
-			if (peer->remote_rtcp.port_be == 0)
-				peer->remote_rtcp = l->src;
-		} else if (peer->remote.port_be == 0) {
-			peer->remote = l->src;
-		}
-	}
-	if (!peer->has_mac) {
-		peer->mac = l->mac;
-		peer->has_mac = 1;
-	}
-	if (old != NULL && memcmp(old, peer, sizeof(*peer)) == 0) {
-		rte_free(peer);
-		return 0;
-	}
+	*peer = next;
 	/* pairs with the worker's acquire load of peer */
 	atomic_store_explicit(&tp->peer, peer, memory_order_release);
 	dp_tbl_defer_free(old);
 	dp_dir_write_transport(c, l->transport);
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = CASCADE_EV_REMOTE_LEARNED;
-	ev.obj_id = tp->cfg.obj_id;
-	ev.addr = l->src;
-	ev.value = l->is_rtcp;
-	ev.tsc = rte_rdtsc();
-	cascade_ring_push(cascade_seg_event_ring(&c->seg), &ev, sizeof(ev));
+	if (rtp)
+		learn_event(c, tp->cfg.obj_id, &next.remote, false);
+	if (rtcp)
+		learn_event(c, tp->cfg.obj_id, &next.remote_rtcp, true);
 	return 0;
 }

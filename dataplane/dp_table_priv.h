@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the table's command half (dp_table_cmd.c) needs from its storage half
- * (dp_table.c): free slots, the main lcore's per-producer consumer vectors, and
- * deferred reclamation (released after an RCU grace period). Main lcore only.
+ * What the table's command half (dp_table_cmd.c, dp_table_srtp.c) needs from
+ * its storage half (dp_table.c): free slots, the relations between slots
+ * (dp_lists.h), owners for new producers, and deferred reclamation (released
+ * after an RCU grace period). Main lcore only.
  */
 #ifndef DP_TABLE_PRIV_H
 #define DP_TABLE_PRIV_H
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_hash.h>
+
+#include <cascade/msg.h>
+
+#include "dp_lists.h"
 
 enum dp_tbl_kind {
 	DP_TBL_TRANSPORT,
@@ -28,12 +35,81 @@ void dp_tbl_defer_key(struct rte_hash *h, const void *key);
 /* Call fn(p) after a grace period (an SRTP session's destructor); p NULL is a no-op. */
 void dp_tbl_defer_call(void (*fn)(void *), void *p);
 
-/* Add or remove a consumer in its producer's list; published by dp_table_publish(). */
-int dp_tbl_consumer_link(uint32_t pslot, uint32_t cslot);
-void dp_tbl_consumer_unlink(uint32_t pslot, uint32_t cslot);
-/* The producer's consumer slots as the main lcore sees them (valid until the next change). */
-const uint32_t *dp_tbl_consumers_of(uint32_t pslot, uint32_t *n);
-/* Empty a producer's list and publish that (new or deleted producer). */
-void dp_tbl_producer_reset(uint32_t pslot);
+/* The relations between slots (each producer's consumers, each transport's objects). */
+struct dp_lists *dp_tbl_lists(void);
+
+/* The worker owning the fewest producers, counted as its owner from now on. */
+uint16_t dp_tbl_owner_take(void);
+/* A producer owned by worker w is gone. */
+void dp_tbl_owner_put(uint16_t w);
+
+/*
+ * A producer whose inbound SRTP pair has a previous key still accepted (a
+ * re-key's overlap): dp_table_housekeep() clears it once the overlap is over.
+ * 0 or -ENOMEM (the old key then goes at the producer's next change).
+ */
+int dp_tbl_rekeyed_add(uint32_t pslot);
+
+/* Refuse a command: r->status = -err, r->message from fmt. Returns -err. */
+static inline int dp_tbl_fail(struct cascade_reply *r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline int
+dp_tbl_fail(struct cascade_reply *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	va_end(ap);
+	r->status = -err;
+	return -err;
+}
+
+/* Answer a command with success, naming the object's slot and generation. */
+static inline void
+dp_tbl_ok(struct cascade_reply *r, uint32_t slot, uint32_t gen)
+{
+	r->status = 0;
+	r->slot = slot;
+	r->gen = gen;
+}
+
+/* The slot of object id in an id hash. 0 or -ENOENT. */
+static inline int
+dp_tbl_id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(h, &id, &data) < 0)
+		return -ENOENT;
+	*slot = (uint32_t)(uintptr_t)data;
+	return 0;
+}
+
+/* ---- dp_table_srtp.c: SRTP keys (main lcore) ---- */
+
+/*
+ * The SSRC a new producer's sender hears the node's own RTCP from: the node's
+ * on a plain transport; on an SRTP one a fresh value for each producer this
+ * dataplane ever installs (the node's, moved by a counter through an odd
+ * multiplier: unique for 2^32 installs), so two SRTCP sessions under one key
+ * never share an SSRC. Main lcore.
+ */
+uint32_t dp_tbl_rtcp_ssrc(const struct dp_transport *tp);
+/*
+ * A new producer's sessions on an SRTP transport that has its keys: its
+ * inbound pair for ssrc, and the outbound SRTCP session for the node's own
+ * RTCP to its sender (rtcp_ssrc, the transport's tx key). NULL in both when
+ * the transport is plain, a pipe, or has no keys yet. 0, or -errno with r
+ * filled (nothing made).
+ */
+int dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, uint32_t rtcp_ssrc,
+			 struct dp_srtp_rx **rx, struct cascade_srtp **rtcp_tx,
+			 struct cascade_reply *r);
+/* TRANSPORT_SRTP and PIPE_SRTP (see msg.h). Return r->status. */
+int dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp *cmd,
+			  struct cascade_reply *r);
+int dp_tbl_pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd,
+		     struct cascade_reply *r);
 
 #endif /* DP_TABLE_PRIV_H */

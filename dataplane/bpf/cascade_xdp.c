@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Cascade's XDP program, for net_af_xdp ports (xdp_prog=PATH). It hands the
- * dataplane only what the dataplane serves: UDP over IPv4 or IPv6 (behind up
- * to two VLAN tags) whose destination port lies in one of the ranges in
+ * dataplane only what the dataplane serves: UDP over IPv4 or IPv6 (untagged,
+ * or behind one VLAN tag, as the dataplane's parser takes them: a frame with
+ * two tags would only be dropped there) whose destination port lies in one of the ranges in
  * cascade_ports, the node's media port range(s) and its pipe port. Those go to
  * the AF_XDP socket of the receiving queue (xsks_map, filled by net_af_xdp);
  * everything else, ARP, ICMP, TCP for the API, SSH and Redis, other UDP, goes
@@ -28,7 +29,7 @@
 
 #include "cascade_xdp.h"
 
-#define MAX_VLAN_TAGS 2
+#define MAX_VLAN_TAGS 1 /* as many as dp_parse_l4() takes */
 #define MAX_QUEUES 64
 /* RFC 791 3.1: the flags and fragment offset field */
 #define IP_MF 0x2000
@@ -98,6 +99,9 @@ cascade_xdp(struct xdp_md *ctx)
 		proto = v->proto;
 		l3 = v + 1;
 	}
+	/* a tag more than the dataplane takes: the kernel's */
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
+		return XDP_PASS;
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = l3;
 

@@ -47,7 +47,13 @@
 	X(TOO_BIG, "too_big", "packet too large for the egress headroom or MTU")                  \
 	X(SRTP_AUTH, "srtp_auth", "SRTP/SRTCP authentication failed (altered packet, wrong key)")  \
 	X(SRTP_REPLAY, "srtp_replay", "SRTP/SRTCP replay: index already seen or too old")         \
-	X(SRTP_ERROR, "srtp_error", "SRTP/SRTCP failed otherwise (malformed, no keys yet, key expired)")
+	X(SRTP_ERROR, "srtp_error", "SRTP/SRTCP failed otherwise (malformed, no keys yet, key expired)") \
+	X(VLAN, "vlan", "VLAN tag missing, extra, or not the port's")                              \
+	X(NO_CONSUMER, "no_consumer", "a producer's packet with no consumer to send it to")       \
+	X(RTCP_TERMINATED, "rtcp_terminated", "RTCP that ends here: receiver reports, feedback, a paused producer's report") \
+	X(SEQ_LATE, "seq_late", "a consumer's copy of a packet from before its resync (number already used)") \
+	X(HANDOFF_FULL, "handoff_full", "the owning lcore's hand-off ring was full")              \
+	X(PRODUCER_GONE, "producer_gone", "producer deleted while its packet waited for its lcore")
 
 enum cascade_drop {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_DROP_##e,
@@ -68,7 +74,14 @@ enum cascade_drop {
 	X(DROP_PKTS, "drop_packets", "packets dropped, all reasons")                                \
 	X(POLLS, "polls", "RX polls")                                                               \
 	X(IDLE_POLLS, "idle_polls", "RX polls that returned no packet")                             \
-	X(SLEEPS, "sleeps", "idle back-off sleeps")
+	X(SLEEPS, "sleeps", "idle back-off sleeps")                                                 \
+	X(HANDOFF_OUT, "handoff_out", "packets handed to the lcore that owns their producer")      \
+	X(HANDOFF_IN, "handoff_in", "packets taken from other lcores for producers this one owns") \
+	X(KEYFRAME_REQS_IN, "keyframe_requests_in", "keyframe requests of consumers (PLI, FIR, new or resumed consumers)") \
+	X(KEYFRAME_REQS_OUT, "keyframe_requests_out", "keyframe requests sent to producers' senders (merged)") \
+	X(KEYFRAME_REQS_UNSENT, "keyframe_requests_unsent", "keyframe requests for senders that negotiated none, or cannot be reached") \
+	X(RECEIVER_REPORTS_OUT, "receiver_reports_out", "receiver reports sent to producers' senders") \
+	X(RECEIVER_REPORTS_UNSENT, "receiver_reports_unsent", "receiver reports due for senders Cascade cannot reach (yet)")
 
 enum cascade_lcore_ctr {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,

@@ -124,6 +124,17 @@ enum {
 	CASCADE_KIND_VIDEO = 2,
 };
 
+/*
+ * RTCP feedback a producer's sender understands (its codecs' rtcpFeedback):
+ * keyframe requests go to it as PLI (RFC 4585 6.3.1) when it has FB_PLI, as
+ * FIR (RFC 5104 4.3.1) when it has only FB_FIR, and not at all with neither.
+ */
+enum {
+	CASCADE_FB_PLI = 1 << 0,  /* "nack pli" */
+	CASCADE_FB_FIR = 1 << 1,  /* "ccm fir" */
+	CASCADE_FB_NACK = 1 << 2, /* "nack" */
+};
+
 struct cascade_cmd_producer {
 	uint64_t obj_id;
 	uint64_t transport_id;
@@ -131,7 +142,13 @@ struct cascade_cmd_producer {
 	uint32_t clock_rate; /* Hz of the RTP timestamp clock, e.g. 90000, 48000 */
 	uint8_t kind;        /* CASCADE_KIND_* */
 	uint8_t paused;
-	uint8_t pad[6];
+	/*
+	 * The worker (index, from 0) that owns it: chosen by the dataplane and
+	 * shown in the directory; ignored in commands.
+	 */
+	uint16_t lcore;
+	uint8_t fb; /* CASCADE_FB_*: the RTCP feedback its sender negotiated */
+	uint8_t pad[3];
 };
 static_assert(sizeof(struct cascade_cmd_producer) == 32, "producer cmd layout");
 
@@ -248,8 +265,14 @@ struct cascade_reply {
 static_assert(sizeof(struct cascade_reply) == 128, "reply layout");
 
 enum cascade_event_type {
-	CASCADE_EV_REMOTE_LEARNED = 1, /* comedia transport learned its remote tuple */
+	/* a transport learned its remote tuple (comedia; value 0) or its RTCP remote (value 1) */
+	CASCADE_EV_REMOTE_LEARNED = 1,
 	CASCADE_EV_STARTED,            /* dataplane (re)started; epoch in value */
+	/*
+	 * A keyframe request went to producer obj_id's sender (value: 1 PLI, 2
+	 * FIR), merging every consumer's request since the last one.
+	 */
+	CASCADE_EV_KEYFRAME_REQUEST,
 };
 
 struct cascade_event {

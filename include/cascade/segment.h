@@ -37,7 +37,9 @@
 /* 2: pipe transports (CASCADE_TRANSPORT_PIPE) and a consumer's own remote */
 /* 3: SRTP transports (srtp_suite, CASCADE_CMD_TRANSPORT_SRTP) and srtp_* drop reasons */
 /* 4: SRTP pipes (srtp_suite on a PIPE transport, CASCADE_CMD_PIPE_SRTP) */
-#define CASCADE_ABI_VERSION 4
+/* 5: a producer's owning worker (lcore in the directory), hand-off counters, drop reasons */
+/* 6: producers' negotiated feedback (fb), keyframe-request events, keyframe counters */
+#define CASCADE_ABI_VERSION 6
 #define CASCADE_SEG_NAME_MAX 64
 
 enum cascade_dp_state {

@@ -52,10 +52,10 @@ call(const struct cascade_seg *s, struct cascade_cmd *c, struct cascade_reply *r
 static int
 producer_slot(const struct cascade_seg *s, uint64_t id, uint32_t *slot)
 {
-	const struct cascade_dir_producer *d = cascade_seg_at(s, s->hdr->dir_producer_off);
+	const struct cascade_dir_producer *d = cascade_seg_at(s, s->lay.dir_producer_off);
 	uint32_t i;
 
-	for (i = 0; i < s->hdr->max_producers; i++)
+	for (i = 0; i < s->lay.max_producers; i++)
 		if (d[i].h.in_use && d[i].p.obj_id == id) {
 			*slot = i;
 			return 0;
@@ -68,7 +68,7 @@ producer_rx(const struct cascade_seg *s, uint32_t slot)
 {
 	struct cascade_obj_stats st;
 
-	cascade_seg_obj_stats(s, s->hdr->producer_stats_off, s->hdr->max_producers, slot, &st);
+	cascade_seg_obj_stats(s, s->lay.producer_stats_off, s->lay.max_producers, slot, &st);
 	return st.rx_pkts;
 }
 

@@ -71,7 +71,8 @@ DROP_REASONS = [
     "not_udp", "udp_trunc", "udp_len", "no_transport", "remote_mismatch", "rtp_trunc",
     "rtp_version", "rtp_csrc", "rtp_ext", "rtp_padding", "rtcp_trunc", "unknown_demux",
     "unknown_ssrc", "producer_paused", "slow_ring_full", "slow_rate_limit", "no_mbuf",
-    "tx_full", "no_route", "too_big",
+    "tx_full", "no_route", "too_big", "srtp_auth", "srtp_replay", "srtp_error", "vlan",
+    "no_consumer", "rtcp_terminated", "seq_late", "handoff_full", "producer_gone",
 ]
 
 
@@ -230,8 +231,9 @@ class Lcg:
 # ---- the input --------------------------------------------------------------------------
 
 def gen_input():
-    """[(frame, tag)]: tag is ('rtp', producer), ('sr', producer), ('rtcp',), ('slow',) or
-    ('drop', reason): what the dataplane must do with the frame."""
+    """[(frame, tag)]: tag is ('rtp', producer), ('sr', producer), ('rtcp_p', producer) (the
+    producer's non-SR RTCP), ('rtcp',) (a receiver's), ('slow',) or ('drop', reason): what
+    the dataplane must do with the frame."""
     rnd = Lcg(0xC0FFEE)
     t1, t4, t6 = TRANSPORTS[1], TRANSPORTS[4], TRANSPORTS[6]
     p_src, p_dst = t1["remote"], t1["local"]
@@ -339,7 +341,7 @@ def gen_input():
         50: [(v4(sr(v_ssrc, 0xE1000001_80000000, (0xFFFFF000 + 3000 * 16) & 0xFFFFFFFF, 51,
                     40000)), ("sr", 100))],
         # Consumed: a receiver report and an SR of an SSRC that is no producer.
-        60: [(v4(rr(v_ssrc, [report_block(0x12345678)])), ("rtcp",)),
+        60: [(v4(rr(v_ssrc, [report_block(0x12345678)])), ("rtcp_p", 100)),
              (v4(sr(UNKNOWN_SSRC, 5, 6, 7, 8)), ("rtcp",))],
         63: [(v4(b""), ("drop", "unknown_demux")),
              (v4(b"\x40\x00\x00\x04"), ("drop", "unknown_demux"))],  # a TURN channel
@@ -487,37 +489,47 @@ def classify(fr):
     tid, is_rtcp_port = hit
     t = TRANSPORTS[tid]
     info = dict(transport=tid, had_csum=ucs != 0, payload=pay)
+    # RFC 7983 section 7, RFC 5761 section 4
+    b = pay[0] if pay else None
+    if b is not None and (b <= 3 or 20 <= b <= 63):
+        kind = "slow"
+    elif b is not None and 128 <= b <= 191:
+        kind = "rtcp" if len(pay) >= 2 and 192 <= pay[1] <= 223 else "rtp"
+    else:
+        return ("drop", "unknown_demux"), info
+    if kind == "rtp":
+        if is_rtcp_port:
+            return ("drop", "unknown_demux"), info
+        if len(pay) < 12:
+            return ("drop", "rtp_trunc"), info
+    if kind == "rtcp" and len(pay) < 8:
+        return ("drop", "rtcp_trunc"), info
+    # the remote check: RTP from the remote; RTCP also from its IP on another port (RFC
+    # 3550 11, learned as the RTCP remote); nothing before connect (no comedia here)
     if t["remote"] is None:
-        return ("drop", "remote_mismatch"), info  # neither connected nor comedia
-    if not is_rtcp_port and addr_key(src, sport) != norm(t["remote"]):
         return ("drop", "remote_mismatch"), info
-    # RFC 7983 section 7
-    if len(pay) == 0:
-        return ("drop", "unknown_demux"), info
-    b = pay[0]
-    if b <= 3 or 20 <= b <= 63:
+    if addr_key(src, sport) != norm(t["remote"]) and (
+            kind != "rtcp" or addr_key(src, 0)[0] != norm(t["remote"])[0]):
+        return ("drop", "remote_mismatch"), info
+    if kind == "slow":
         return ("slow",), info
-    if not 128 <= b <= 191:
-        return ("drop", "unknown_demux"), info
     ssrc_prod = {(p["transport"], p["ssrc"]): pid for pid, p in PRODUCERS.items()}
-    if len(pay) >= 2 and 192 <= pay[1] <= 223:  # RFC 5761 section 4
+    if kind == "rtcp":
+        pid = ssrc_prod.get((tid, struct.unpack("!I", pay[4:8])[0]))
         why = rtcp_check(pay)
         if why:
             return ("drop", why), info
-        if pay[1] == 200:
-            pid = ssrc_prod.get((tid, struct.unpack("!I", pay[4:8])[0]))
-            if pid is not None:
-                info["producer"] = pid
-                return ("sr", pid), info
-        return ("rtcp",), info
-    if is_rtcp_port:
-        return ("drop", "unknown_demux"), info
+        if pid is None:
+            return ("rtcp",), info  # a receiver's RTCP: counted, ends here
+        info["producer"] = pid
+        # an SR is forwarded; anything else of the producer's ends here
+        return (("sr", pid) if pay[1] == 200 else ("rtcp_p", pid)), info
+    pid = ssrc_prod.get((tid, struct.unpack("!I", pay[8:12])[0]))
+    if pid is None:
+        return ("drop", "unknown_ssrc"), info  # before any parsing past the SSRC
     why, hl = rtp_check(pay)
     if why:
         return ("drop", why), info
-    pid = ssrc_prod.get((tid, struct.unpack("!I", pay[8:12])[0]))
-    if pid is None:
-        return ("drop", "unknown_ssrc"), info
     info.update(producer=pid, hdr_len=hl)
     return ("rtp", pid), info
 
@@ -755,14 +767,23 @@ def expected_counters(frames, port_mac):
     tags = [classify(f) for f in frames]
     exp = expected_outputs(frames, port_mac)
     n_out = sum(len(v) for v in exp.values())
+    sent_from = {i for v in exp.values() for i, _ in v}
+    # what ends at the dataplane under a drop reason without being malformed: a receiver's
+    # or a producer's non-SR RTCP, and an SR that no consumer could take yet
+    ends = []
+    for i, (t, _) in enumerate(tags):
+        if t[0] in ("rtcp", "rtcp_p"):
+            ends.append("rtcp_terminated")
+        elif t[0] == "sr" and i not in sent_from:
+            ends.append("no_consumer")
     c = {"rx_packets": len(frames), "rx_bytes": sum(len(f) for f in frames),
          "tx_packets": n_out, "tx_bytes": sum(len(f) for v in exp.values() for _, f in v),
          "rtp_packets": sum(1 for t, _ in tags if t[0] == "rtp"),
-         "rtcp_packets": sum(1 for t, _ in tags if t[0] in ("sr", "rtcp")),
+         "rtcp_packets": sum(1 for t, _ in tags if t[0] in ("sr", "rtcp", "rtcp_p")),
          "slow_packets": sum(1 for t, _ in tags if t[0] == "slow"),
-         "drop_packets": sum(1 for t, _ in tags if t[0] == "drop")}
+         "drop_packets": sum(1 for t, _ in tags if t[0] == "drop") + len(ends)}
     for r in DROP_REASONS:
-        c["drop_" + r] = sum(1 for t, _ in tags if t == ("drop", r))
+        c["drop_" + r] = sum(1 for t, _ in tags if t == ("drop", r)) + ends.count(r)
     objs = {}
     for cid in CONSUMERS:
         objs[f"consumer {cid}"] = dict(
@@ -772,11 +793,13 @@ def expected_counters(frames, port_mac):
     for pid in PRODUCERS:
         objs[f"producer {pid}"] = dict(
             rx_packets=sum(1 for t, _ in tags if t == ("rtp", pid)),
-            rtcp_packets=sum(1 for t, _ in tags if t == ("sr", pid)))
+            rtcp_packets=sum(1 for t, _ in tags if t in (("sr", pid), ("rtcp_p", pid))))
     for tid in TRANSPORTS:
         tx = [f for cid, v in exp.items() if CONSUMERS[cid]["transport"] == tid for _, f in v]
+        # only what the transport accepted: well-formed, from its remote, of a known SSRC
         objs[f"transport {tid}"] = dict(
-            rx_packets=sum(1 for _, i in tags if i is not None and i["transport"] == tid),
+            rx_packets=sum(1 for t, i in tags if i is not None and i["transport"] == tid and
+                           t[0] in ("rtp", "sr", "rtcp", "rtcp_p", "slow")),
             tx_packets=len(tx), tx_bytes=sum(len(f) for f in tx))
     return c, objs
 

@@ -16,6 +16,15 @@
  *   srtp_peer recv SUITE KEY_B64 LOCAL_PORT IDLE_MS
  *       Receives until IDLE_MS pass without a packet; prints "ok N bad M
  *       ssrc X" (RTP that unprotects, packets that do not, the last SSRC).
+ *   srtp_peer protect SUITE KEY_B64 SSRC FIRST_SEQ COUNT OUT
+ *       Writes COUNT protected RTP packets as send's "good" ones would be to
+ *       the file OUT, each after its length (2 bytes, network order), for a
+ *       test to wrap in frames of its own.
+ *   srtp_peer unprotect SUITE KEY_B64 IN
+ *       Reads such a file (packets from a capture) and prints "ok N bad M
+ *       rtcp K": RTP that unprotects and carries send's payload pattern
+ *       (byte k of the payload is the first byte + k, over any length),
+ *       packets that do not, SRTCP packets that unprotect.
  *
  * Exit 0, or 1 with a message on stderr.
  */
@@ -23,6 +32,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +93,24 @@ udp_bind(uint16_t port)
 	return fd;
 }
 
+/* An RTP packet as do_send() makes it, before protection: 12 + PAYLOAD_BYTES bytes. */
+static size_t
+make_rtp(uint8_t *pkt, uint32_t ssrc, uint16_t seq, int i)
+{
+	uint32_t ts = htonl((uint32_t)(i * 3000)), ssrc_be = htonl(ssrc);
+	uint16_t seq_be = htons(seq);
+	int k;
+
+	pkt[0] = 0x80;
+	pkt[1] = 96;
+	memcpy(pkt + 2, &seq_be, 2);
+	memcpy(pkt + 4, &ts, 4);
+	memcpy(pkt + 8, &ssrc_be, 4);
+	for (k = 0; k < PAYLOAD_BYTES; k++)
+		pkt[12 + k] = (uint8_t)(i + k);
+	return 12 + PAYLOAD_BYTES;
+}
+
 static int
 do_send(char **argv)
 {
@@ -108,18 +136,9 @@ do_send(char **argv)
 		return die("bad destination address");
 	copies = strcmp(mode, "replay") == 0 ? 2 : 1;
 	for (i = 0; i < count; i++) {
-		uint32_t ts = htonl((uint32_t)(i * 3000)), ssrc_be = htonl(ssrc);
-		uint16_t seq_be = htons((uint16_t)(seq + i));
 		int k;
 
-		pkt[0] = 0x80;
-		pkt[1] = 96;
-		memcpy(pkt + 2, &seq_be, 2);
-		memcpy(pkt + 4, &ts, 4);
-		memcpy(pkt + 8, &ssrc_be, 4);
-		for (k = 0; k < PAYLOAD_BYTES; k++)
-			pkt[12 + k] = (uint8_t)(i + k);
-		len = 12 + PAYLOAD_BYTES;
+		len = make_rtp(pkt, ssrc, (uint16_t)(seq + i), i);
 		if (cascade_srtp_protect_rtp(s, pkt, &len, sizeof(aligned)) < 0)
 			return die("protect failed");
 		if (strcmp(mode, "payload") == 0)
@@ -189,6 +208,86 @@ do_recv(char **argv)
 	return 0;
 }
 
+static int
+do_protect(char **argv)
+{
+	struct cascade_srtp *s = session(argv[0], argv[1], CASCADE_SRTP_OUTBOUND);
+	uint32_t ssrc = (uint32_t)strtoul(argv[2], NULL, 0);
+	uint16_t seq = (uint16_t)atoi(argv[3]), len_be;
+	int count = atoi(argv[4]), i;
+	uint32_t aligned[(12 + PAYLOAD_BYTES + CASCADE_SRTP_RTP_TRAILER_MAX) / 4 + 1];
+	uint8_t *pkt = (uint8_t *)aligned;
+	FILE *out;
+	size_t len;
+
+	if (s == NULL)
+		return die("bad suite or key");
+	out = fopen(argv[5], "wb");
+	if (out == NULL)
+		return die("cannot write the output file");
+	for (i = 0; i < count; i++) {
+		len = make_rtp(pkt, ssrc, (uint16_t)(seq + i), i);
+		if (cascade_srtp_protect_rtp(s, pkt, &len, sizeof(aligned)) < 0)
+			return die("protect failed");
+		len_be = htons((uint16_t)len);
+		if (fwrite(&len_be, 2, 1, out) != 1 || fwrite(pkt, len, 1, out) != 1)
+			return die("cannot write the output file");
+	}
+	if (fclose(out) != 0)
+		return die("cannot write the output file");
+	printf("protected %d\n", count);
+	cascade_srtp_destroy(s);
+	return 0;
+}
+
+static int
+do_unprotect(char **argv)
+{
+	struct cascade_srtp *s = session(argv[0], argv[1], CASCADE_SRTP_INBOUND);
+	uint32_t aligned[2048 / 4];
+	uint8_t *pkt = (uint8_t *)aligned;
+	int ok = 0, bad = 0, rtcp = 0, k;
+	uint16_t len_be;
+	FILE *in;
+
+	if (s == NULL)
+		return die("bad suite or key");
+	in = fopen(argv[2], "rb");
+	if (in == NULL)
+		return die("cannot read the input file");
+	while (fread(&len_be, 2, 1, in) == 1) {
+		size_t len = ntohs(len_be);
+		bool is_rtcp;
+		int rc;
+
+		if (len > sizeof(aligned) || fread(pkt, len, 1, in) != 1)
+			return die("truncated input file");
+		is_rtcp = len >= 2 && pkt[1] >= 192 && pkt[1] <= 223;
+		rc = is_rtcp ? cascade_srtp_unprotect_rtcp(s, pkt, &len)
+			     : cascade_srtp_unprotect_rtp(s, pkt, &len);
+		if (rc < 0) {
+			bad++;
+			continue;
+		}
+		if (is_rtcp) {
+			rtcp++;
+			continue;
+		}
+		/* the payload do_send() and do_protect() write: byte k of packet i is i + k */
+		for (k = 0; len > 12 && k < (int)len - 12; k++)
+			if (pkt[12 + k] != (uint8_t)(pkt[12] + k))
+				break;
+		if (len <= 12 || k != (int)len - 12)
+			bad++;
+		else
+			ok++;
+	}
+	fclose(in);
+	printf("ok %d bad %d rtcp %d\n", ok, bad, rtcp);
+	cascade_srtp_destroy(s);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -196,8 +295,14 @@ main(int argc, char **argv)
 		return do_send(argv + 2);
 	if (argc == 6 && strcmp(argv[1], "recv") == 0)
 		return do_recv(argv + 2);
+	if (argc == 8 && strcmp(argv[1], "protect") == 0)
+		return do_protect(argv + 2);
+	if (argc == 5 && strcmp(argv[1], "unprotect") == 0)
+		return do_unprotect(argv + 2);
 	fprintf(stderr, "usage: srtp_peer send SUITE KEY DST_IP DST_PORT LOCAL_PORT SSRC FIRST_SEQ "
 			"COUNT good|payload|tag|header|replay\n"
-			"       srtp_peer recv SUITE KEY LOCAL_PORT IDLE_MS\n");
+			"       srtp_peer recv SUITE KEY LOCAL_PORT IDLE_MS\n"
+			"       srtp_peer protect SUITE KEY SSRC FIRST_SEQ COUNT OUT\n"
+			"       srtp_peer unprotect SUITE KEY IN\n");
 	return 2;
 }

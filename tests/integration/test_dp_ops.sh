@@ -32,6 +32,18 @@ bad_opt "--segment" --segment "a/b"
 bad_opt "--rxq-size" --rxq-size 99999999
 bad_opt "unknown option" --no-such-option
 bad_opt "unexpected argument" stray
+bad_opt "--vlan" --vlan 4095
+bad_opt "--vlan" --vlan 0:100,0:200
+bad_opt "--vlan: port 3 does not exist" --vlan 3:100
+# a --vdev that does not probe: EAL logs it and starts without it; cascade-dp refuses
+if "$CASCADE_DP" -l 0-1 --no-pci --in-memory --file-prefix "$dpdk_prefix-bad" --vdev net_null0 \
+	--vdev "net_pcap1,rx_iface=cascade-no-such-if,tx_iface=cascade-no-such-if" -- \
+	--segment "$seg_name" >"$TEST_TMP/bad.log" 2>&1; then
+	fail "cascade-dp started without the --vdev it could not probe"
+fi
+grep -q -- "--vdev net_pcap1: the device did not probe" "$TEST_TMP/bad.log" ||
+	{ cat "$TEST_TMP/bad.log" >&2; fail "the error does not name the --vdev that failed"; }
+[[ ! -e /dev/shm/cascade.$seg_name ]] || fail "segment left behind after a failed --vdev"
 
 # --- a forwarding dataplane: pcap replay in, net_null out ---------------------------------
 python3 "$SRC_DIR/tests/bench/mkpcap.py" "$TEST_TMP/in.pcap" --count 200 --size 600
@@ -71,6 +83,9 @@ bad_cmd "consumer.producer_id" consumer-add 20 99 1 0x2222
 bad_cmd "consumer.pt_map" consumer-add 20 10 1 0x2222 --pt 200:100
 dpctl transport-add 2 198.18.2.1:41000 --mux --remote 198.18.3.1:6000 --port 1 >/dev/null
 dpctl consumer-add 20 10 2 0x2222 >/dev/null
+# a receiver's feedback names a consumer by its SSRC: one per transport
+bad_cmd "consumer.ssrc: 8738 already sent on this transport" consumer-add 21 10 2 0x2222
+bad_cmd "--fb: pli, fir or nack" producer-add 12 1 0x3333 --fb remb
 [[ $(dpctl dump | grep -c '^consumer') == 1 ]] || fail "failed commands left objects behind"
 
 # --- DPDK's tools on the running dataplane -------------------------------------------

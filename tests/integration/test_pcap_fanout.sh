@@ -9,6 +9,9 @@
 # three transports (a PT map, an extension-id map, a non-mux transport, IPv6 egress of
 # IPv4 ingress) receive the fan-out.
 #
+# The output is compared frame by frame, so the dataplane sends no receiver reports of its
+# own (--rtcp-report-ms 0; they are timed, test_dp_rr checks them).
+#
 # net_pcap's rx_pcap would be read before the forwarding entries exist, so the dataplane
 # reads a veth instead (rx_iface_in) inside a namespace of its own and writes what it
 # sends to a pcap (tx_pcap); rtptool.py injects the input on the veth's peer once the
@@ -58,7 +61,7 @@ log "starting cascade-dp (net_pcap rx_iface_in=vetha tx_pcap=$OUT)"
 bg ip netns exec "$ns" "$CASCADE_DP" -l 0-1 --file-prefix "$dpdk_prefix" --no-pci \
 	--vdev "net_pcap0,rx_iface_in=vetha,tx_pcap=$OUT" -- \
 	--segment "$seg_name" --max-transports 64 --max-producers 64 --max-consumers 64 \
-	--mbufs 2047 --hdr-mbufs 2047 --clone-mbufs 2047 >"$TEST_TMP/dp.log" 2>&1
+	--mbufs 2047 --hdr-mbufs 2047 --clone-mbufs 2047 --rtcp-report-ms 0 >"$TEST_TMP/dp.log" 2>&1
 dp_pid=$BG_PID
 dpctl --timeout-ms 15000 wait || fail "cascade-dp did not come up (see dp.log)"
 kill -0 "$dp_pid" 2>/dev/null || fail "cascade-dp exited at start-up"

@@ -619,6 +619,29 @@ test_nego_checks_inputs(void **state)
 	assert_null(n.out);
 }
 
+/* The feedback the dataplane sends for a producer, from its codecs' rtcpFeedback. */
+static void
+test_feedback(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
+		       "\"rtcpFeedback\":[{\"type\":\"nack\"},{\"type\":\"goog-remb\"}]},"
+		       "{\"mimeType\":\"video/H264\",\"payloadType\":102,\"clockRate\":90000,"
+		       "\"rtcpFeedback\":[{\"type\":\"nack\",\"parameter\":\"pli\"},{\"type\":"
+		       "\"ccm\",\"parameter\":\"fir\"}]}",
+		       ""));
+	assert_int_equal(cp_rtp_feedback(r), CASCADE_FB_NACK | CASCADE_FB_PLI | CASCADE_FB_FIR);
+	json_decref(r);
+	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
+		       "\"rtcpFeedback\":[{\"type\":\"nack\",\"parameter\":\"sli\"},{\"type\":"
+		       "\"ccm\"}]}",
+		       ""));
+	assert_int_equal(cp_rtp_feedback(r), 0);
+	json_decref(r);
+}
+
 static void
 test_with_ssrc(void **state)
 {
@@ -655,6 +678,7 @@ main(void)
 		cmocka_unit_test(test_nego_h264_vp9),
 		cmocka_unit_test(test_nego_extensions),
 		cmocka_unit_test(test_nego_checks_inputs),
+		cmocka_unit_test(test_feedback),
 		cmocka_unit_test(test_with_ssrc),
 	};
 

@@ -24,8 +24,7 @@
 #include <cascade/client.h>
 #include <cascade/segment.h>
 
-/* the suite list only (names, in ABI order): header-only, libsrtp2 is not linked */
-#include "cascade_srtp.h"
+#include "dpctl.h"
 
 #define MAX_ARGS 32
 
@@ -57,6 +56,7 @@ usage(void)
 		"  transport-connect ID REMOTE [--remote-rtcp ADDR] [--mac MAC]\n"
 		"  transport-del ID\n"
 		"  producer-add ID TRANSPORT SSRC [--clock HZ] [--kind audio|video] [--paused]\n"
+		"               [--fb pli,fir,nack]  the RTCP feedback its sender negotiated\n"
 		"  producer-del|producer-pause|producer-resume ID\n"
 		"  consumer-add ID PRODUCER TRANSPORT SSRC [--pt IN:OUT]... [--ext IN:OUT]... "
 		"[--paused]\n"
@@ -65,7 +65,8 @@ usage(void)
 		"  flush                                 delete everything\n"
 		"  raw TYPE                              a command of any type number (testing)\n"
 		"  batch                                 commands from stdin, pipelined\n"
-		"  stats                                 totals and drops (key value lines)\n"
+		"  stats [--lcore N]                     totals and drops (key value lines), of all\n"
+		"                                        workers or of worker N (from 0)\n"
 		"  slow [COUNT]                          read COUNT (1) slow-path packets (STUN, DTLS)\n"
 		"  events                                read the dataplane's pending events\n"
 		"  inject TRANSPORT HEX [--dst ADDR]     send a UDP payload from a transport\n"
@@ -75,407 +76,6 @@ usage(void)
 		"ADDR is IPv4:PORT or [IPv6]:PORT; ID and SSRC are decimal or 0x-hex. SUITE is\n"
 		"AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM,\n"
 		"AEAD_AES_256_GCM or its number (1..4).\n");
-}
-
-static int
-parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return (errno != 0 || end == s || *end != '\0' || s[0] == '-') ? -EINVAL : 0;
-}
-
-static int
-parse_addr(const char *s, struct cascade_addr *a)
-{
-	char host[64];
-	const char *colon;
-	uint64_t port;
-	size_t n;
-
-	memset(a, 0, sizeof(*a));
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-		if (rb == NULL || rb[1] != ':')
-			return -EINVAL;
-		n = (size_t)(rb - s - 1);
-		if (n >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s + 1, n);
-		host[n] = '\0';
-		colon = rb + 1;
-		a->family = CASCADE_AF_INET6;
-		if (inet_pton(AF_INET6, host, a->ip) != 1)
-			return -EINVAL;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return -EINVAL;
-		n = (size_t)(colon - s);
-		if (n >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s, n);
-		host[n] = '\0';
-		a->family = CASCADE_AF_INET;
-		if (inet_pton(AF_INET, host, a->ip) != 1)
-			return -EINVAL;
-	}
-	if (parse_u64(colon + 1, &port) < 0 || port == 0 || port > 65535)
-		return -EINVAL;
-	a->port_be = htons((uint16_t)port);
-	return 0;
-}
-
-static int
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	int i;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
-		return -EINVAL;
-	for (i = 0; i < 6; i++) {
-		if (b[i] > 255)
-			return -EINVAL;
-		mac[i] = (uint8_t)b[i];
-	}
-	return 0;
-}
-
-static int
-parse_pair(const char *s, uint8_t *a, uint8_t *b)
-{
-	unsigned int x, y;
-	char extra;
-
-	if (sscanf(s, "%u:%u%c", &x, &y, &extra) != 2 || x > 255 || y > 255)
-		return -EINVAL;
-	*a = (uint8_t)x;
-	*b = (uint8_t)y;
-	return 0;
-}
-
-/* The ABI's suite numbers (CASCADE_SUITE_*) are the wrapper's enum + 1, in the same order. */
-static const char *const suite_names[] = {
-#define SUITE_NAME(e, name, key, salt, rtp, rtcp) name,
-	CASCADE_SRTP_SUITES(SUITE_NAME)
-#undef SUITE_NAME
-};
-static_assert(sizeof(suite_names) / sizeof(suite_names[0]) == CASCADE_SUITE_MAX, "suite list");
-
-/* An SRTP suite by mediasoup's name or by number (1..CASCADE_SUITE_MAX). */
-static int
-parse_suite(const char *s, uint8_t *suite)
-{
-	uint64_t v;
-	size_t i;
-
-	for (i = 0; i < sizeof(suite_names) / sizeof(suite_names[0]); i++)
-		if (strcmp(s, suite_names[i]) == 0) {
-			*suite = (uint8_t)(i + 1);
-			return 0;
-		}
-	if (parse_u64(s, &v) < 0 || v == 0 || v > CASCADE_SUITE_MAX)
-		return -EINVAL;
-	*suite = (uint8_t)v;
-	return 0;
-}
-
-/* The value of one hex digit (either case), or -1. */
-static int
-nibble(char c)
-{
-	static const char digits[] = "0123456789abcdef";
-	const char *p = c != '\0' ? strchr(digits, tolower((unsigned char)c)) : NULL;
-
-	return p != NULL ? (int)(p - digits) : -1;
-}
-
-/*
- * Hex digits to bytes. Returns 0 with *n the byte count; -EMSGSIZE for an odd
- * count of digits or more than cap bytes; -EILSEQ with *n the offset of the
- * first character that is not a hex digit.
- */
-static int
-parse_hex(const char *s, uint8_t *out, size_t cap, size_t *n)
-{
-	size_t len = strlen(s), i;
-
-	if (len % 2 != 0 || len / 2 > cap)
-		return -EMSGSIZE;
-	for (i = 0; i < len; i++) {
-		int d = nibble(s[i]);
-		if (d < 0) {
-			*n = i;
-			return -EILSEQ;
-		}
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)(d << 4);
-		else
-			out[i / 2] |= (uint8_t)d;
-	}
-	*n = len / 2;
-	return 0;
-}
-
-#define BAD(...)                                                                                   \
-	do {                                                                                       \
-		fprintf(stderr, "cascade-dpctl: " __VA_ARGS__);                                    \
-		fputc('\n', stderr);                                                               \
-		return -EINVAL;                                                                    \
-	} while (0)
-
-static int
-need(int argc, int n, const char *what)
-{
-	if (argc < n) {
-		fprintf(stderr, "cascade-dpctl: %s: missing arguments (see --help)\n", what);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Build a command from words. Returns 0, or -EINVAL after printing why. */
-static int
-build_cmd(int argc, char **argv, struct cascade_cmd *c)
-{
-	const char *verb = argv[0];
-	uint64_t v;
-	int i;
-
-	memset(c, 0, sizeof(*c));
-	c->req_id = next_req++;
-	if (strcmp(verb, "ping") == 0) {
-		c->type = CASCADE_CMD_PING;
-		return 0;
-	}
-	if (strcmp(verb, "raw") == 0) {
-		/* any type number, for testing how the dataplane answers bad commands */
-		if (need(argc, 2, verb) < 0)
-			return -EINVAL;
-		if (parse_u64(argv[1], &v) < 0 || v > UINT16_MAX)
-			BAD("raw: bad type \"%s\"", argv[1]);
-		c->type = (uint16_t)v;
-		return 0;
-	}
-	if (strcmp(verb, "flush") == 0) {
-		c->type = CASCADE_CMD_FLUSH;
-		return 0;
-	}
-	if (strcmp(verb, "transport-add") == 0 || strcmp(verb, "transport-connect") == 0) {
-		struct cascade_cmd_transport *t = &c->u.transport;
-		bool add = verb[10] == 'a';
-
-		if (need(argc, 3, verb) < 0)
-			return -EINVAL;
-		c->type = add ? CASCADE_CMD_TRANSPORT_ADD : CASCADE_CMD_TRANSPORT_CONNECT;
-		if (parse_u64(argv[1], &t->obj_id) < 0)
-			BAD("%s: bad id \"%s\"", verb, argv[1]);
-		if (parse_addr(argv[2], add ? &t->local : &t->remote) < 0)
-			BAD("%s: bad address \"%s\"", verb, argv[2]);
-		for (i = 3; i < argc; i++) {
-			const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-			if (strcmp(o, "--mux") == 0) {
-				t->flags |= CASCADE_TRANSPORT_RTCP_MUX;
-				continue;
-			}
-			if (strcmp(o, "--comedia") == 0) {
-				t->flags |= CASCADE_TRANSPORT_COMEDIA;
-				continue;
-			}
-			if (strcmp(o, "--pipe") == 0) {
-				t->flags |= CASCADE_TRANSPORT_PIPE | CASCADE_TRANSPORT_RTCP_MUX;
-				continue;
-			}
-			if (val == NULL)
-				BAD("%s: %s needs a value", verb, o);
-			i++;
-			if (strcmp(o, "--rtcp") == 0 && parse_addr(val, &t->local_rtcp) == 0)
-				continue;
-			if (strcmp(o, "--remote") == 0 && parse_addr(val, &t->remote) == 0)
-				continue;
-			if (strcmp(o, "--remote-rtcp") == 0 && parse_addr(val, &t->remote_rtcp) == 0)
-				continue;
-			if (strcmp(o, "--mac") == 0 && parse_mac(val, t->remote_mac) == 0)
-				continue;
-			if (strcmp(o, "--port") == 0 && parse_u64(val, &v) == 0 && v < 65536) {
-				t->port_id = (uint16_t)v;
-				continue;
-			}
-			if (strcmp(o, "--srtp") == 0 && add) {
-				if (parse_suite(val, &t->srtp_suite) < 0)
-					BAD("%s: --srtp: unknown suite \"%s\" (see --help)", verb, val);
-				continue;
-			}
-			BAD("%s: bad option or value: %s %s", verb, o, val);
-		}
-		return 0;
-	}
-	if (strcmp(verb, "transport-srtp") == 0) {
-		struct cascade_cmd_transport_srtp *k = &c->u.srtp;
-		uint8_t *master[2] = {k->rx_master, k->tx_master};
-		static const char *const field[2] = {"RX_MASTER", "TX_MASTER"};
-		unsigned int mb;
-		size_t n;
-		int j, rc;
-
-		if (need(argc, 5, verb) < 0)
-			return -EINVAL;
-		if (argc > 5)
-			BAD("%s: unexpected argument \"%s\"", verb, argv[5]);
-		c->type = CASCADE_CMD_TRANSPORT_SRTP;
-		if (parse_u64(argv[1], &k->obj_id) < 0)
-			BAD("%s: bad id \"%s\"", verb, argv[1]);
-		if (parse_suite(argv[2], &k->suite) < 0)
-			BAD("%s: SUITE: unknown suite \"%s\" (see --help)", verb, argv[2]);
-		mb = cascade_srtp_master_bytes(k->suite);
-		for (j = 0; j < 2; j++) {
-			rc = parse_hex(argv[3 + j], master[j], sizeof(k->rx_master), &n);
-			if (rc == -EILSEQ)
-				BAD("%s: %s: not a hex digit at offset %zu", verb, field[j], n);
-			if (rc < 0 || n != mb)
-				BAD("%s: %s: %s wants %u bytes (%u hex digits), got %zu digits", verb,
-				    field[j], suite_names[k->suite - 1], mb, 2 * mb, strlen(argv[3 + j]));
-		}
-		return 0;
-	}
-	if (strcmp(verb, "pipe-srtp") == 0) {
-		struct cascade_cmd_pipe_srtp *k = &c->u.pipe_srtp;
-		size_t n;
-		int rc;
-
-		if (need(argc, 5, verb) < 0)
-			return -EINVAL;
-		if (argc > 5)
-			BAD("%s: unexpected argument \"%s\"", verb, argv[5]);
-		c->type = CASCADE_CMD_PIPE_SRTP;
-		if (strcmp(argv[1], "producer") == 0)
-			k->kind = CASCADE_PIPE_SRTP_PRODUCER;
-		else if (strcmp(argv[1], "consumer") == 0)
-			k->kind = CASCADE_PIPE_SRTP_CONSUMER;
-		else
-			BAD("%s: first argument is producer or consumer, not \"%s\"", verb, argv[1]);
-		if (parse_u64(argv[2], &k->obj_id) < 0)
-			BAD("%s: bad id \"%s\"", verb, argv[2]);
-		if (parse_suite(argv[3], &k->suite) < 0)
-			BAD("%s: SUITE: unknown suite \"%s\" (see --help)", verb, argv[3]);
-		rc = parse_hex(argv[4], k->master, sizeof(k->master), &n);
-		if (rc == -EILSEQ)
-			BAD("%s: MASTER: not a hex digit at offset %zu", verb, n);
-		if (rc < 0 || n != cascade_srtp_master_bytes(k->suite))
-			BAD("%s: MASTER: %s wants %u bytes (%u hex digits), got %zu digits", verb,
-			    suite_names[k->suite - 1], cascade_srtp_master_bytes(k->suite),
-			    2 * cascade_srtp_master_bytes(k->suite), strlen(argv[4]));
-		return 0;
-	}
-	if (strcmp(verb, "producer-add") == 0) {
-		struct cascade_cmd_producer *p = &c->u.producer;
-
-		if (need(argc, 4, verb) < 0)
-			return -EINVAL;
-		c->type = CASCADE_CMD_PRODUCER_ADD;
-		p->clock_rate = 90000;
-		p->kind = CASCADE_KIND_VIDEO;
-		if (parse_u64(argv[1], &p->obj_id) < 0 || parse_u64(argv[2], &p->transport_id) < 0)
-			BAD("%s: bad id", verb);
-		if (parse_u64(argv[3], &v) < 0 || v > UINT32_MAX)
-			BAD("%s: bad ssrc \"%s\"", verb, argv[3]);
-		p->ssrc = (uint32_t)v;
-		for (i = 4; i < argc; i++) {
-			const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-			if (strcmp(o, "--paused") == 0) {
-				p->paused = 1;
-				continue;
-			}
-			if (val == NULL)
-				BAD("%s: %s needs a value", verb, o);
-			i++;
-			if (strcmp(o, "--clock") == 0 && parse_u64(val, &v) == 0 && v <= UINT32_MAX) {
-				p->clock_rate = (uint32_t)v;
-				continue;
-			}
-			if (strcmp(o, "--kind") == 0 &&
-			    (strcmp(val, "audio") == 0 || strcmp(val, "video") == 0)) {
-				p->kind = val[0] == 'a' ? CASCADE_KIND_AUDIO : CASCADE_KIND_VIDEO;
-				continue;
-			}
-			BAD("%s: bad option or value: %s %s", verb, o, val);
-		}
-		return 0;
-	}
-	if (strcmp(verb, "consumer-add") == 0) {
-		struct cascade_cmd_consumer *k = &c->u.consumer;
-
-		if (need(argc, 5, verb) < 0)
-			return -EINVAL;
-		c->type = CASCADE_CMD_CONSUMER_ADD;
-		if (parse_u64(argv[1], &k->obj_id) < 0 || parse_u64(argv[2], &k->producer_id) < 0 ||
-		    parse_u64(argv[3], &k->transport_id) < 0)
-			BAD("%s: bad id", verb);
-		if (parse_u64(argv[4], &v) < 0 || v > UINT32_MAX)
-			BAD("%s: bad ssrc \"%s\"", verb, argv[4]);
-		k->ssrc = (uint32_t)v;
-		for (i = 5; i < argc; i++) {
-			const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-			uint8_t a, b;
-			if (strcmp(o, "--paused") == 0) {
-				k->paused = 1;
-				continue;
-			}
-			if (val == NULL)
-				BAD("%s: %s needs a value", verb, o);
-			i++;
-			if (strcmp(o, "--pt") == 0 && parse_pair(val, &a, &b) == 0 &&
-			    k->n_pt_map < CASCADE_MAX_PT_MAP) {
-				k->pt_map[k->n_pt_map].in_pt = a;
-				k->pt_map[k->n_pt_map].out_pt = b;
-				k->n_pt_map++;
-				continue;
-			}
-			if (strcmp(o, "--ext") == 0 && parse_pair(val, &a, &b) == 0 &&
-			    a < sizeof(k->ext_map)) {
-				k->ext_map[a] = b;
-				continue;
-			}
-			if (strcmp(o, "--remote") == 0 && parse_addr(val, &k->remote) == 0)
-				continue;
-			if (strcmp(o, "--mac") == 0 && parse_mac(val, k->remote_mac) == 0)
-				continue;
-			BAD("%s: bad option or value: %s %s", verb, o, val);
-		}
-		return 0;
-	}
-	{
-		static const struct {
-			const char *verb;
-			uint16_t type;
-			uint8_t paused;
-		} simple[] = {
-			{"transport-del", CASCADE_CMD_TRANSPORT_DEL, 0},
-			{"producer-del", CASCADE_CMD_PRODUCER_DEL, 0},
-			{"producer-pause", CASCADE_CMD_PRODUCER_PAUSE, 1},
-			{"producer-resume", CASCADE_CMD_PRODUCER_PAUSE, 0},
-			{"consumer-del", CASCADE_CMD_CONSUMER_DEL, 0},
-			{"consumer-pause", CASCADE_CMD_CONSUMER_PAUSE, 1},
-			{"consumer-resume", CASCADE_CMD_CONSUMER_PAUSE, 0},
-		};
-		size_t k;
-
-		for (k = 0; k < sizeof(simple) / sizeof(simple[0]); k++) {
-			if (strcmp(verb, simple[k].verb) != 0)
-				continue;
-			if (need(argc, 2, verb) < 0)
-				return -EINVAL;
-			c->type = simple[k].type;
-			c->u.obj.paused = simple[k].paused;
-			if (parse_u64(argv[1], &c->u.obj.obj_id) < 0)
-				BAD("%s: bad id \"%s\"", verb, argv[1]);
-			return 0;
-		}
-	}
-	BAD("unknown command \"%s\" (see --help)", verb);
 }
 
 static int
@@ -498,7 +98,7 @@ run_one(int argc, char **argv)
 	struct cascade_reply r;
 	int rc;
 
-	if (build_cmd(argc, argv, &c) < 0)
+	if (dpctl_build_cmd(argc, argv, &c, next_req++) < 0)
 		return 2;
 	rc = cascade_cmd_call(&seg, &c, &r, timeout_ms);
 	if (rc == -ETIMEDOUT) {
@@ -548,7 +148,7 @@ run_batch(void)
 		n = split(line, words, MAX_ARGS);
 		if (n == 0 || words[0][0] == '#')
 			continue;
-		if (build_cmd(n, words, &c) < 0)
+		if (dpctl_build_cmd(n, words, &c, next_req++) < 0)
 			return 2;
 		while (sent - done >= window || cascade_cmd_send(&seg, &c) < 0) {
 			if (cascade_reply_poll(&seg, &r) == 0) {
@@ -583,11 +183,34 @@ run_batch(void)
 }
 
 static int
-run_stats(void)
+run_stats(int argc, char **argv)
 {
 	struct cascade_lcore_stats s;
 	unsigned int i;
+	char *end;
 
+	if (argc == 3 && strcmp(argv[1], "--lcore") == 0) {
+		unsigned long l = strtoul(argv[2], &end, 10);
+		const volatile struct cascade_lcore_stats *b;
+
+		if (*argv[2] == '\0' || *end != '\0' || l >= seg.lay.n_lcores) {
+			fprintf(stderr, "cascade-dpctl: stats --lcore: a worker index below %u\n",
+				seg.lay.n_lcores);
+			return 2;
+		}
+		b = (const volatile struct cascade_lcore_stats *)cascade_seg_at(
+			    &seg, seg.lay.lcore_stats_off) +
+		    l;
+		for (i = 0; i < CASCADE_LC_MAX; i++)
+			printf("%s %" PRIu64 "\n", cascade_lcore_ctr_name(i), b->ctr[i]);
+		for (i = 0; i < CASCADE_DROP_MAX; i++)
+			printf("drop_%s %" PRIu64 "\n", cascade_drop_name(i), b->drop[i]);
+		return 0;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "cascade-dpctl: stats [--lcore N]\n");
+		return 2;
+	}
 	cascade_seg_lcore_stats(&seg, &s);
 	for (i = 0; i < CASCADE_LC_MAX; i++)
 		printf("%s %" PRIu64 "\n", cascade_lcore_ctr_name(i), s.ctr[i]);
@@ -611,7 +234,7 @@ run_slow(int argc, char **argv)
 	struct cascade_pkt pkt;
 	char a[64], b[64];
 
-	if (argc > 1 && (parse_u64(argv[1], &want) < 0 || want == 0)) {
+	if (argc > 1 && (dpctl_parse_u64(argv[1], &want) < 0 || want == 0)) {
 		fprintf(stderr, "cascade-dpctl: slow: bad count \"%s\"\n", argv[1]);
 		return 2;
 	}
@@ -652,6 +275,14 @@ run_events(void)
 			printf("remote_learned transport=0x%" PRIx64 " addr=%s rtcp=%" PRIu64 "\n",
 			       ev.obj_id, addr_str(&ev.addr, a, sizeof(a)), ev.value);
 			break;
+		case CASCADE_EV_KEYFRAME_REQUEST:
+			/* t_us: the sending worker's clock (TSC), in microseconds */
+			printf("keyframe_request producer=0x%" PRIx64 " as=%s t_us=%" PRIu64 "\n",
+			       ev.obj_id, ev.value == 2 ? "fir" : "pli",
+			       seg.hdr->tsc_hz ? (uint64_t)((double)ev.tsc * 1e6 /
+							    (double)seg.hdr->tsc_hz)
+					       : 0);
+			break;
 		default:
 			printf("event type=%u obj=0x%" PRIx64 " value=%" PRIu64 "\n", ev.type,
 			       ev.obj_id, ev.value);
@@ -666,14 +297,14 @@ run_inject(int argc, char **argv)
 	struct cascade_pkt pkt;
 	size_t n;
 
-	if (need(argc, 3, "inject") < 0)
+	if (dpctl_need(argc, 3, "inject") < 0)
 		return 2;
 	memset(&pkt.hdr, 0, sizeof(pkt.hdr));
-	if (parse_u64(argv[1], &pkt.hdr.transport_id) < 0) {
+	if (dpctl_parse_u64(argv[1], &pkt.hdr.transport_id) < 0) {
 		fprintf(stderr, "cascade-dpctl: inject: bad transport id\n");
 		return 2;
 	}
-	switch (parse_hex(argv[2], pkt.data, sizeof(pkt.data), &n)) {
+	switch (dpctl_parse_hex(argv[2], pkt.data, sizeof(pkt.data), &n)) {
 	case 0:
 		break;
 	case -EILSEQ:
@@ -687,7 +318,7 @@ run_inject(int argc, char **argv)
 	}
 	pkt.hdr.len = (uint16_t)n;
 	if (argc == 5 && strcmp(argv[3], "--dst") == 0) {
-		if (parse_addr(argv[4], &pkt.hdr.dst) < 0) {
+		if (dpctl_parse_addr(argv[4], &pkt.hdr.dst) < 0) {
 			fprintf(stderr, "cascade-dpctl: inject: bad --dst \"%s\"\n", argv[4]);
 			return 2;
 		}
@@ -733,7 +364,7 @@ mac_str(const uint8_t m[6], char *buf, size_t len)
 static int
 run_dump(void)
 {
-	const struct cascade_seg_hdr *h = seg.hdr;
+	const struct cascade_seg_hdr *h = &seg.lay;
 	char a[64], b[64];
 	uint32_t i;
 
@@ -758,8 +389,9 @@ run_dump(void)
 			 &d, sizeof(d));
 		if (d.h.in_use)
 			printf("producer id=0x%" PRIx64 " slot=%u transport=0x%" PRIx64
-			       " ssrc=%u paused=%u\n",
-			       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.paused);
+			       " ssrc=%u lcore=%u fb=%u paused=%u\n",
+			       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.lcore, d.p.fb,
+			       d.p.paused);
 	}
 	for (i = 0; i < h->max_consumers; i++) {
 		struct cascade_dir_consumer d;
@@ -782,13 +414,13 @@ run_dump(void)
 static int
 run_obj(int argc, char **argv)
 {
-	const struct cascade_seg_hdr *h = seg.hdr;
+	const struct cascade_seg_hdr *h = &seg.lay;
 	struct cascade_obj_stats s;
 	uint64_t id, off, base, stats_off;
 	uint32_t i, max;
 	size_t rec;
 
-	if (need(argc, 3, "obj") < 0 || parse_u64(argv[2], &id) < 0)
+	if (dpctl_need(argc, 3, "obj") < 0 || dpctl_parse_u64(argv[2], &id) < 0)
 		return 2;
 	if (strcmp(argv[1], "transport") == 0) {
 		off = h->dir_transport_off, max = h->max_transports, stats_off = h->transport_stats_off;
@@ -869,7 +501,7 @@ main(int argc, char **argv)
 			setenv("CASCADE_SEGMENT", optarg, 1);
 			break;
 		case 't':
-			if (parse_u64(optarg, &v) < 0 || v == 0 || v > 3600000) {
+			if (dpctl_parse_u64(optarg, &v) < 0 || v == 0 || v > 3600000) {
 				fprintf(stderr, "cascade-dpctl: --timeout-ms: 1 to 3600000\n");
 				return 2;
 			}
@@ -897,7 +529,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "batch") == 0)
 		rc = run_batch();
 	else if (strcmp(argv[0], "stats") == 0)
-		rc = run_stats();
+		rc = run_stats(argc, argv);
 	else if (strcmp(argv[0], "dump") == 0)
 		rc = run_dump();
 	else if (strcmp(argv[0], "obj") == 0)
