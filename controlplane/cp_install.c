@@ -33,6 +33,7 @@ struct op {
 	struct cp_consumer *c;
 	bool enter, pause;
 	/* connect: the keys go first, then the tuple once the next hop's MAC is known */
+	char tid[CP_OBJ_ID_MAX]; /* t's id: the MAC lookup is no dataplane command */
 	bool has_tuple;
 	char remote_ip[CP_IP_MAX];
 	uint16_t remote_port, remote_rtcp_port;
@@ -318,12 +319,24 @@ on_connected(const struct cascade_reply *rep, void *arg)
 	finish_reply(o, rep);
 }
 
+/*
+ * The next hop's MAC is known (or not): set the remote tuple. A dataplane that
+ * restarted meanwhile may have cost the transport its place in the registry
+ * (the reconciliation drops what the new dataplane lacks): it is looked up
+ * again, not trusted.
+ */
 static void
 on_next_hop(const uint8_t *mac, void *arg)
 {
 	struct op *o = arg;
 	struct cp_err err;
 
+	o->t = cp_registry_transport(o->tid);
+	if (o->t == NULL) {
+		cp_err_set(&err, -ENOENT, "transport %s is gone (the dataplane restarted)", o->tid);
+		finish(o, &err, NULL);
+		return;
+	}
 	if (mac != NULL)
 		memcpy(o->cmd.u.transport.remote_mac, mac, 6);
 	if (need_dp(&err) < 0 || send_cmd(&o->cmd, on_connected, o, &err) < 0) {
@@ -369,6 +382,7 @@ cp_transport_connect(struct cp_transport *t, struct cp_connect_req *rq, cp_op_cb
 		goto out;
 	}
 	o->t = t;
+	snprintf(o->tid, sizeof(o->tid), "%s", t->id);
 	o->has_tuple = rq->has_tuple;
 	if (rq->has_tuple) {
 		snprintf(o->remote_ip, sizeof(o->remote_ip), "%s", rq->ip);
