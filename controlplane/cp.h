@@ -1,140 +1,92 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * cascade-cp's shared declarations: configuration, the dataplane driver and the
- * HTTP API. One libevent loop runs everything; nothing here is thread-safe and
- * nothing needs to be.
+ * cascade-cp, the control plane: one process, one libevent loop; nothing in
+ * it is thread-safe and nothing needs to be.
+ *
+ * The layer rule. Its files form four layers, and arrows point down only: a
+ * file includes, and so calls, files of its own layer or a lower one, never a
+ * higher one, and no two modules include each other, directly or around a
+ * circle. News travels up by observers instead: the registry announces its
+ * changes, the cluster announces what other nodes do, and whoever cares
+ * subscribes.
+ *   - Leaves know nothing of the others' business: no cp.h, no HTTP request,
+ *     no registry. What they check or compute they report as a cp_err.
+ *     cp_err, cp_json, cp_ids, cp_addr, cp_map, cp_ports, cp_config (the
+ *     configuration), cp_rtp (RtpParameters, RtpCapabilities, negotiation),
+ *     cp_schema (every input from outside), cp_keys (Redis keys), cp_dp (the
+ *     dataplane driver), cp_neigh (next-hop MACs), cp_redis (the Redis
+ *     connections), cp_peer (calls to other nodes).
+ *   - The registry owns rooms, transports, producers and consumers, their
+ *     lifecycle and nothing else, and announces every change: cp_registry
+ *     (the objects), cp_install (their changes through the dataplane).
+ *   - Services observe the registry: cp_state (the state file), cp_reconcile
+ *     (the registry against the dataplane's tables), cp_cluster and
+ *     cp_liveness (Redis records, room channels, the other nodes), cp_events
+ *     (room events for clients), cp_pipe and cp_pipe_out (pipes between
+ *     nodes).
+ *   - The API is a route table (cp_route) each API file adds its routes to,
+ *     HTTP plumbing (cp_http) and the endpoint files (cp_api_*.c, this
+ *     header); it alone turns a cp_err into an HTTP status.
+ * cp_main.c wires them together. Every file names its layer at the end of its
+ * opening comment; tests/unit/layers.py derives the include graph and fails on
+ * an arrow that points up and on any circle.
+ *
+ * This header is the API layer's: what the endpoint files share.
+ *
+ * Layer: api.
  */
 #ifndef CP_H
 #define CP_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
-#include <event2/event.h>
 #include <event2/http.h>
-#include <jansson.h>
 
-#include <cascade/segment.h>
+#include "cp_config.h"
+#include "cp_err.h"
+#include "cp_registry.h"
+#include "cp_route.h"
 
-#define CP_MAX_MEDIA_IPS 8
-#define CP_ID_MAX 64
+/* ---- cp_api.c: what the endpoint files share ---- */
 
-struct cp_config {
-	char node_id[CP_ID_MAX];
-	char media_ips[CP_MAX_MEDIA_IPS][64];
-	unsigned int n_media_ips;
-	uint16_t port_min, port_max;
-	char media_iface[16]; /* the kernel interface the dataplane's port shares, or "" */
-	char api_host[64];
-	uint16_t api_port;
-	char api_token[256];
-	bool metrics_auth; /* /metrics needs the token too */
-	char segment[CASCADE_SEG_NAME_MAX];
-	char redis_url[256];
-	char redis_prefix[64];
-	char cluster_secret[256];  /* inter-node calls carry it; required with redis_url */
-	uint16_t pipe_port;        /* one UDP port for every pipe of this node */
-	unsigned int node_ttl_ms;  /* a node whose heartbeat is older than this is dead */
-	uint8_t pipe_srtp;         /* CASCADE_SUITE_* of every pipe stream; NONE = plain RTP */
-	char state_file[256]; /* where the registry is kept across restarts; "" = nowhere */
+/* The API's view of the node: its configuration and start time (before any route runs). */
+void cp_api_init(const struct cp_config *cfg, uint64_t start_ns);
+const struct cp_config *cp_api_cfg(void);
+uint64_t cp_api_start_ns(void);
+
+/*
+ * The object with this id, as the API sees it: pipe objects are internal and
+ * answer 404 like unknown ids. NULL after answering 404.
+ */
+struct cp_transport *cp_api_transport(struct evhttp_request *req, const char *id);
+struct cp_producer *cp_api_producer(struct evhttp_request *req, const char *id);
+struct cp_consumer *cp_api_consumer(struct evhttp_request *req, const char *id);
+
+/* A request waiting for an asynchronous change (held: req is NULL once the client went). */
+struct cp_api_call {
+	struct evhttp_request *req;
+	void *data;
 };
+/* A held call for req (NULL after answering 500). */
+struct cp_api_call *cp_api_call_new(struct evhttp_request *req);
+/* Let go of req and free the call (its request answered or gone). */
+void cp_api_call_end(struct cp_api_call *c);
+/* A cp_op_cb answering {} on success and the error otherwise (arg: a cp_api_call). */
+void cp_api_answer_empty(const struct cp_err *err, void *obj, void *arg);
 
-/*
- * Load the JSON file at path (NULL: defaults only), then apply command-line
- * overrides, then validate. Returns 0, or -1 after printing one line that
- * names the bad field (config file key or flag).
- */
-int cp_config_load(struct cp_config *c, int argc, char **argv);
-/* This node's id (after cp_config_load). */
-const char *cp_node_id(void);
+/* ---- the endpoint files: each adds its routes ---- */
 
-enum cp_dp_state {
-	CP_DP_ABSENT,  /* no segment, or its heartbeat stopped */
-	CP_DP_RUNNING, /* attached and alive */
-};
-
-/* Called with the dataplane's reply, or with NULL when it did not answer in time. */
-typedef void (*cp_dp_cb)(const struct cascade_reply *r, void *arg);
-
-/* Start the driver: attach now if the dataplane runs, and keep watching it. */
-int cp_dp_init(struct event_base *base, const struct cp_config *cfg);
-/* Called each time the driver attaches to a (new or the same) dataplane. */
-void cp_dp_on_attach(void (*fn)(const struct cascade_seg *seg));
-void cp_dp_fini(void);
-enum cp_dp_state cp_dp_state(void);
-/* The attached segment (valid while the state is RUNNING). */
-const struct cascade_seg *cp_dp_seg(void);
-/*
- * Send a command (req_id is assigned here) and call cb with its reply, or with
- * NULL after timeout_ms. Returns 0, -ENOTCONN when the dataplane is absent, or
- * -ENOBUFS when too many commands are in flight.
- */
-int cp_dp_call(struct cascade_cmd *cmd, unsigned int timeout_ms, cp_dp_cb cb, void *arg);
-
-/* ---- cp_neigh.c: next-hop MACs from the kernel's neighbour table ---- */
-
-/* mac is the next hop's MAC, or NULL when it is not known (the dataplane learns it). */
-typedef void (*cp_neigh_cb)(const uint8_t *mac, void *arg);
-
-/* Open rtnetlink when media.interface is set. 0, or -1 after saying why. */
-int cp_neigh_init(struct event_base *base, const struct cp_config *cfg);
-void cp_neigh_fini(void);
-/*
- * Find the MAC of ip's next hop through media.interface, resolving an on-link
- * one if needed (up to 1 s). cb is called from the loop later, never from
- * inside this call (except when out of memory).
- */
-void cp_neigh_resolve(const char *ip, cp_neigh_cb cb, void *arg);
-
-/* ---- cp_http.c: helpers the endpoint files share ---- */
-
-/* The API's error table: one place maps a failure to its status and stable code. */
-enum cp_api_err {
-	CP_API_BAD_REQUEST,
-	CP_API_UNAUTHORIZED,
-	CP_API_NOT_FOUND,
-	CP_API_METHOD,
-	CP_API_CONFLICT,
-	CP_API_TOO_LARGE,
-	CP_API_UNAVAILABLE,
-	CP_API_INTERNAL,
-};
-
-/* Answer req with body (reference stolen) and status. */
-void cp_http_json(struct evhttp_request *req, int status, json_t *body);
-/* Answer req with {"error":{"code","message"}} and the error's status. */
-void cp_http_error(struct evhttp_request *req, enum cp_api_err e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Map a dataplane reply status (-errno) to an API error and answer req. */
-void cp_http_dp_error(struct evhttp_request *req, int status, const char *message);
-/*
- * The request body as a JSON object, or NULL after answering req with 400
- * (not JSON, not an object) or 413.
- */
-json_t *cp_http_body(struct evhttp_request *req);
-/*
- * Keep req answerable across an asynchronous dataplane call: *slot is set to
- * NULL if the client goes away first. Call cp_http_release() before answering.
- */
-void cp_http_hold(struct evhttp_request *req, struct evhttp_request **slot);
-void cp_http_release(struct evhttp_request *req);
-
-/* ---- cp_transport.c: rooms and plain transports ---- */
-
-int cp_rooms_init(const struct cp_config *cfg);
-void cp_rooms_fini(void);
-/* POST /v1/rooms/{room}/transports */
-void cp_api_transport_create(struct evhttp_request *req, const char *room);
-/* POST /v1/transports/{id}/connect */
-void cp_api_transport_connect(struct evhttp_request *req, const char *id);
-/* DELETE /v1/transports/{id} */
-void cp_api_transport_delete(struct evhttp_request *req, const char *id);
-/* GET /v1/rooms, GET /v1/rooms/{room} */
-void cp_api_rooms_list(struct evhttp_request *req);
-void cp_api_room_get(struct evhttp_request *req, const char *room);
-
-/* Start the API server on cfg's address. 0 or -1 (message printed). */
-int cp_http_init(struct event_base *base, const struct cp_config *cfg, uint64_t start_ns);
-void cp_http_fini(void);
+/* GET /v1/node, node drain, /v1/cluster/nodes, /v1/cluster/assign (cp_api_node.c) */
+int cp_api_node_routes(struct cp_router *r);
+/* rooms, transports, room events (cp_api_rooms.c) */
+int cp_api_rooms_routes(struct cp_router *r);
+/* producers and consumers (cp_api_media.c) */
+int cp_api_media_routes(struct cp_router *r);
+/* /v1/internal: node to node (cp_api_internal.c) */
+int cp_api_internal_routes(struct cp_router *r);
+/* GET /v1/stats, GET /metrics (cp_api_stats.c) */
+int cp_api_stats_routes(struct cp_router *r);
+/* Every route of the API. 0, or -ENOMEM. */
+int cp_api_routes(struct cp_router *r);
 
 #endif /* CP_H */

@@ -5,8 +5,9 @@
  * the process at start with one line naming the field, as the file spells it
  * (media.port_min) or as the flag does (--port-range). Unknown keys are
  * refused too, so a typo never silently falls back to a default.
+ *
+ * Layer: leaf.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 #include <jansson.h>
 
 #include "cascade_srtp.h"
-#include "cp.h"
+#include "cp_config.h"
 
 static int
 bad(const char *field, const char *why)
@@ -97,18 +98,8 @@ section(json_t *root, const char *name, json_t **out, const char *const *known)
 static int
 parse_host_port(const char *s, const char *field, char *host, size_t cap, uint16_t *port)
 {
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long p;
-
-	if (colon == NULL || colon == s || (size_t)(colon - s) >= cap)
-		return bad(field, "expected HOST:PORT");
-	p = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || p < 1 || p > 65535)
-		return bad(field, "port must be 1..65535");
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	*port = (uint16_t)p;
+	if (cp_hostport_parse(s, host, cap, port) < 0)
+		return bad(field, "expected IP:PORT ([IPv6]:PORT), the port 1..65535");
 	return 0;
 }
 
@@ -144,7 +135,7 @@ load_file(struct cp_config *c, const char *path)
 	static const char *const state_k[] = {"file", NULL};
 	static const char *const media_k[] = {"ips", "port_min", "port_max", "interface", NULL};
 	static const char *const api_k[] = {"listen", "token", "metrics_auth", NULL};
-	static const char *const dp_k[] = {"segment", NULL};
+	static const char *const dp_k[] = {"segment", "reconcile_ms", NULL};
 	static const char *const redis_k[] = {"url", "prefix", NULL};
 	static const char *const cluster_k[] = {"secret", "pipe_port", "node_ttl_ms", "pipe_srtp",
 						NULL};
@@ -224,6 +215,15 @@ load_file(struct cp_config *c, const char *path)
 	if (dpl != NULL &&
 	    get_str(dpl, "segment", "dataplane.segment", c->segment, sizeof(c->segment)) < 0)
 		goto out;
+	v = dpl != NULL ? json_object_get(dpl, "reconcile_ms") : NULL;
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 100 ||
+		    json_integer_value(v) > 3600000) {
+			bad("dataplane.reconcile_ms", "must be an integer in 100..3600000");
+			goto out;
+		}
+		c->reconcile_ms = (unsigned int)json_integer_value(v);
+	}
 	if (redis != NULL &&
 	    (get_str(redis, "url", "redis.url", c->redis_url, sizeof(c->redis_url)) < 0 ||
 	     get_str(redis, "prefix", "redis.prefix", c->redis_prefix, sizeof(c->redis_prefix)) <
@@ -260,27 +260,21 @@ validate(struct cp_config *c)
 {
 	unsigned int i;
 	size_t k;
-	uint8_t buf[16];
 
 	if (c->node_id[0] == '\0')
 		return bad("node_id", "required (stable across restarts)");
-	for (k = 0; c->node_id[k] != '\0'; k++)
-		if (!((c->node_id[k] >= 'a' && c->node_id[k] <= 'z') ||
-		      (c->node_id[k] >= 'A' && c->node_id[k] <= 'Z') ||
-		      (c->node_id[k] >= '0' && c->node_id[k] <= '9') || c->node_id[k] == '-' ||
-		      c->node_id[k] == '_' || c->node_id[k] == '.'))
-			return bad("node_id", "letters, digits, '-', '_' and '.' only");
+	if (!cp_node_id_ok(c->node_id))
+		return bad("node_id", "letters, digits, '-', '_' and '.' only");
 	if (c->n_media_ips == 0)
 		return bad("media.ips", "at least one media address is required");
 	for (i = 0; i < c->n_media_ips; i++)
-		if (inet_pton(AF_INET, c->media_ips[i], buf) != 1 &&
-		    inet_pton(AF_INET6, c->media_ips[i], buf) != 1)
+		if (!cp_ip_ok(c->media_ips[i]))
 			return bad("media.ips", "not an IPv4 or IPv6 address");
 	if (c->port_min == 0 || c->port_max == 0 || c->port_min > c->port_max)
 		return bad("media.port_min", "port_min and port_max must be set, port_min <= port_max");
 	if (c->api_port == 0)
 		return bad("api.listen", "required, HOST:PORT");
-	if (inet_pton(AF_INET, c->api_host, buf) != 1 && inet_pton(AF_INET6, c->api_host, buf) != 1)
+	if (!cp_ip_ok(c->api_host))
 		return bad("api.listen", "host must be an IP address (the node's control address)");
 	if (strlen(c->api_token) < 16)
 		return bad("api.token", "required, at least 16 characters");
@@ -290,8 +284,10 @@ validate(struct cp_config *c)
 		      (c->segment[k] >= '0' && c->segment[k] <= '9') || c->segment[k] == '-' ||
 		      c->segment[k] == '_'))
 			return bad("dataplane.segment", "letters, digits, '-' and '_' only");
-	if (c->redis_url[0] != '\0' && strncmp(c->redis_url, "redis://", 8) != 0)
-		return bad("redis.url", "must start with redis://");
+	if (c->redis_url[0] != '\0' &&
+	    cp_url_parse(c->redis_url, "redis", c->redis_host, sizeof(c->redis_host),
+			 &c->redis_port) < 0)
+		return bad("redis.url", "must be redis://IP:PORT (an IPv6 address in [])");
 	if (c->redis_url[0] != '\0') {
 		/* cluster mode: other nodes call us and send us media */
 		if (strlen(c->cluster_secret) < 16)
@@ -302,14 +298,6 @@ validate(struct cp_config *c)
 	if (c->pipe_port != 0 && c->pipe_port >= c->port_min && c->pipe_port <= c->port_max)
 		return bad("cluster.pipe_port", "must lie outside media.port_min..port_max");
 	return 0;
-}
-
-static const struct cp_config *loaded;
-
-const char *
-cp_node_id(void)
-{
-	return loaded != NULL ? loaded->node_id : "";
 }
 
 int
@@ -337,10 +325,10 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 	int ch;
 
 	memset(c, 0, sizeof(*c));
-	loaded = c;
 	snprintf(c->segment, sizeof(c->segment), "default");
 	snprintf(c->redis_prefix, sizeof(c->redis_prefix), "cascade");
 	c->node_ttl_ms = 3000;
+	c->reconcile_ms = 10000;
 	/* the file first, wherever --config stands, so that flags override it */
 	for (ch = 1; ch < argc; ch++) {
 		if (strcmp(argv[ch], "--config") == 0 && ch + 1 < argc)

@@ -1,18 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cascade-cp: the control plane, a plain process (no DPDK EAL) around one
- * libevent loop: configuration at start (a bad value stops it, naming the
- * field), the dataplane driver, the HTTP API. SIGINT/SIGTERM end the loop;
- * the dataplane keeps forwarding whatever was installed.
+ * libevent loop. main wires the layers together (cp.h): configuration at
+ * start (a bad value stops it, naming the field), then leaves, the registry
+ * with what the state file holds, the services (each subscribes to what it
+ * observes as it starts), the dataplane driver, and last the API, so no
+ * request arrives before everything it may touch is there. SIGINT/SIGTERM end
+ * the loop; the dataplane keeps forwarding whatever was installed.
+ *
+ * Layer: main.
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <event2/event.h>
 
 #include "cp.h"
 #include "cp_cluster.h"
-#include "cp_objects.h"
+#include "cp_dp.h"
+#include "cp_events.h"
+#include "cp_http.h"
+#include "cp_install.h"
+#include "cp_neigh.h"
+#include "cp_pipe.h"
+#include "cp_reconcile.h"
+#include "cp_state.h"
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -25,7 +38,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 on_attach(const struct cascade_seg *seg)
 {
-	cp_state_reconcile(seg);
+	cp_reconcile_attach(seg);
 	cp_pipe_on_attach();
 }
 
@@ -33,15 +46,14 @@ int
 main(int argc, char **argv)
 {
 	struct cp_config cfg;
+	struct cp_router router = {0};
 	struct event_base *base = NULL;
 	struct event_config *cfgb;
-	struct event *sigint, *sigterm;
+	struct event *sigint = NULL, *sigterm = NULL;
 	int rc = 1;
 
 	if (cp_config_load(&cfg, argc, argv) < 0)
 		return 1;
-	/* reconcile on every attach, the first one (inside cp_dp_init) included */
-	cp_dp_on_attach(on_attach);
 	signal(SIGPIPE, SIG_IGN);
 	/* precise timers: the dataplane reply poll backs off in microseconds (cp_dp.c) */
 	cfgb = event_config_new();
@@ -56,27 +68,36 @@ main(int argc, char **argv)
 	}
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	cp_install_init(&cfg);
+	cp_api_init(&cfg, cascade_now_ns());
+	/* reconcile on every attach, the first one (inside cp_dp_init) included */
+	cp_dp_on_attach(on_attach);
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
-	    evsignal_add(sigterm, NULL) < 0 || cp_rooms_init(&cfg) < 0 || cp_media_init() < 0 || cp_events_init(base) < 0 ||
-	    cp_state_init(base, &cfg) < 0 || cp_neigh_init(base, &cfg) < 0 ||
-	    cp_pipe_init(base, &cfg) < 0 || cp_cluster_init(base, &cfg) < 0 ||
-	    cp_dp_init(base, &cfg) < 0 ||
-	    cp_http_init(base, &cfg, cascade_now_ns()) < 0)
+	    evsignal_add(sigterm, NULL) < 0 || cp_registry_init(cfg.port_min, cfg.port_max) < 0 ||
+	    cp_neigh_init(base, cfg.media_iface) < 0 || cp_state_init(base, &cfg) < 0 ||
+	    cp_cluster_init(base, &cfg) < 0 || cp_events_init(base) < 0 ||
+	    cp_pipe_init(base, &cfg) < 0 || cp_reconcile_init(base, cfg.reconcile_ms) < 0 ||
+	    cp_dp_init(base, cfg.segment) < 0 || cp_api_routes(&router) < 0 ||
+	    cp_http_init(base, &cfg, &router) < 0)
 		goto out;
-	fprintf(stderr, "cascade-cp: node %s serving http://%s:%u, dataplane segment %s\n",
-		cfg.node_id, cfg.api_host, cfg.api_port, cfg.segment);
+	fprintf(stderr, "cascade-cp: node %s serving http://%s%s%s:%u, dataplane segment %s\n",
+		cfg.node_id, strchr(cfg.api_host, ':') ? "[" : "",
+		cfg.api_host, strchr(cfg.api_host, ':') ? "]" : "", cfg.api_port, cfg.segment);
 	event_base_dispatch(base);
 	rc = 0;
 out:
+	/* event streams end, then requests go; then what is in flight is called back (failed)
+	 * while its owners live */
+	cp_events_fini();
+	cp_http_fini();
+	cp_dp_fini();
+	cp_reconcile_fini();
 	cp_cluster_fini();
 	cp_pipe_fini();
 	cp_state_fini();
 	cp_neigh_fini();
-	cp_events_fini();
-	cp_http_fini();
-	cp_dp_fini();
-	cp_media_fini();
-	cp_rooms_fini();
+	cp_registry_fini();
+	cp_router_free(&router);
 	if (sigint != NULL)
 		event_free(sigint);
 	if (sigterm != NULL)

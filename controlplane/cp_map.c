@@ -2,6 +2,8 @@
 /*
  * String -> pointer map; see cp_map.h. Hand-written because the control plane
  * needs deletes (hsearch_r has none) and nothing else here warrants a library.
+ *
+ * Layer: leaf.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -55,11 +57,12 @@ cp_map_get(const struct cp_map *m, const char *key)
 	return s != NULL ? s->val : NULL;
 }
 
+/* Move the live entries into a fresh table of cap slots; tombstones are left behind. */
 static int
-grow(struct cp_map *m)
+rehash(struct cp_map *m, size_t cap)
 {
-	size_t cap = m->cap == 0 ? 64 : m->cap * 2, i;
 	struct cp_map_slot *old = m->slots, *nu = calloc(cap, sizeof(*nu));
+	size_t i;
 
 	if (nu == NULL)
 		return -ENOMEM;
@@ -84,7 +87,13 @@ cp_map_put(struct cp_map *m, const char *key, void *val)
 	uint64_t h = fnv1a(key);
 	size_t i;
 
-	if ((m->used + m->dead + 1) * 10 > m->cap * 7 && grow(m) < 0)
+	/*
+	 * Over 70% of the slots taken: when tombstones are at least half of them
+	 * (churn with fresh ids leaves one per delete), rehash at the same size, so
+	 * the table stays bounded by the live entries; otherwise double.
+	 */
+	if ((m->used + m->dead + 1) * 10 > m->cap * 7 &&
+	    rehash(m, m->cap == 0 ? 64 : m->dead >= m->used ? m->cap : m->cap * 2) < 0)
 		return -ENOMEM;
 	for (i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
 		struct cp_map_slot *s = &m->slots[i];

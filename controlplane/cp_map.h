@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A string -> pointer hash map (open addressing, linear probing, FNV-1a, grows
- * at 70% load, tombstones on delete). Leaf module: libc only. The map stores
+ * A string -> pointer hash map (open addressing, linear probing, FNV-1a,
+ * tombstones on delete). At 70% of its slots taken it rehashes: in place when
+ * tombstones are at least half of those, else into twice the slots, so churn
+ * with fresh keys never grows it past what its live entries need. Leaf
+ * module: libc only. The map stores
  * the key pointer it is given: the value must own the key and keep it alive
  * while it is in the map.
+ *
+ * Layer: leaf.
  */
 #ifndef CP_MAP_H
 #define CP_MAP_H

@@ -16,6 +16,8 @@
  * dataplane then learns the MAC from the remote's first packet or uses its
  * --peer-mac. Lookups are single netlink requests the kernel answers at once,
  * so they run on the loop.
+ *
+ * Layer: leaf.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,8 +36,7 @@
 
 #include <event2/event.h>
 
-#include "cp.h"
-#include "cp_objects.h"
+#include "cp_neigh.h"
 
 #define POLL_MS 20
 #define GIVE_UP_MS 1000
@@ -304,20 +305,20 @@ cp_neigh_resolve(const char *ip, cp_neigh_cb cb, void *arg)
 }
 
 int
-cp_neigh_init(struct event_base *base, const struct cp_config *cfg)
+cp_neigh_init(struct event_base *base, const char *iface)
 {
 	struct timeval tv = {0, 100 * 1000};
 
 	n.base = base;
-	if (cfg->media_iface[0] == '\0')
+	if (iface[0] == '\0')
 		return 0;
-	n.ifindex = if_nametoindex(cfg->media_iface);
+	n.ifindex = if_nametoindex(iface);
 	if (n.ifindex == 0) {
 		fprintf(stderr, "cascade-cp: config: media.interface: no interface \"%s\" here\n",
-			cfg->media_iface);
+			iface);
 		return -1;
 	}
-	snprintf(n.ifname, sizeof(n.ifname), "%s", cfg->media_iface);
+	snprintf(n.ifname, sizeof(n.ifname), "%s", iface);
 	n.nl = mnl_socket_open(NETLINK_ROUTE);
 	if (n.nl == NULL || mnl_socket_bind(n.nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    setsockopt(mnl_socket_get_fd(n.nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {

@@ -11,8 +11,9 @@
  * recovery): that is where the node re-registers, re-publishes its producers
  * and re-subscribes to its rooms. Commands in flight when a connection drops
  * get their callback with a NULL reply, as hiredis promises.
+ *
+ * Layer: leaf.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,8 +25,10 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
-#include "cp.h"
-#include "cp_cluster.h"
+#include <cascade/segment.h>
+
+#include "cp_addr.h"
+#include "cp_redis.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -42,8 +45,9 @@ struct conn {
 
 static struct {
 	struct event_base *base;
-	char host[64];
+	char host[CP_IP_MAX];
 	int port;
+	char url[CP_URL_MAX];
 	struct conn cmd, sub;
 	bool was_up; /* both connections up and on_up called */
 	void (*on_up)(void);
@@ -70,16 +74,16 @@ check_up(void)
 
 	if (up && !rd.was_up) {
 		rd.was_up = true;
-		fprintf(stderr, "cascade-cp: redis: connected to %s:%d\n", rd.host, rd.port);
+		fprintf(stderr, "cascade-cp: redis: connected to %s\n", rd.url);
 		if (rd.on_up != NULL)
 			rd.on_up();
 	} else if (!up && rd.was_up) {
 		rd.was_up = false;
 		rd.down_since_ns = cascade_now_ns();
 		fprintf(stderr,
-			"cascade-cp: redis: lost %s:%d; media keeps flowing, calls that need Redis "
+			"cascade-cp: redis: lost %s; media keeps flowing, calls that need Redis "
 			"get 503 until it is back\n",
-			rd.host, rd.port);
+			rd.url);
 		if (rd.on_down != NULL)
 			rd.on_down();
 	}
@@ -199,44 +203,8 @@ conn_start(struct conn *c)
 	arm(c->timeout, CONNECT_TIMEOUT_MS);
 }
 
-/* redis://HOST:PORT[/], HOST an IP address (no resolver call on the loop). */
-static int
-parse_url(const char *url)
-{
-	const char *h = url + strlen("redis://"), *colon;
-	char port[8];
-	uint8_t buf[16];
-	size_t hl;
-
-	if (strncmp(url, "redis://", 8) != 0)
-		return -1;
-	colon = strrchr(h, ':');
-	if (colon == NULL)
-		return -1;
-	hl = (size_t)(colon - h);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
-		h++, hl -= 2;
-	if (hl == 0 || hl >= sizeof(rd.host))
-		return -1;
-	memcpy(rd.host, h, hl);
-	rd.host[hl] = '\0';
-	snprintf(port, sizeof(port), "%.*s", (int)strcspn(colon + 1, "/"), colon + 1);
-	rd.port = atoi(port);
-	if (rd.port < 1 || rd.port > 65535)
-		return -1;
-	if (inet_pton(AF_INET, rd.host, buf) != 1 && inet_pton(AF_INET6, rd.host, buf) != 1)
-		return -1;
-	return 0;
-}
-
 int
-cp_redis_check_url(const char *url)
-{
-	return parse_url(url);
-}
-
-int
-cp_redis_init(struct event_base *base, const char *url, void (*on_up)(void),
+cp_redis_init(struct event_base *base, const char *host, uint16_t port, void (*on_up)(void),
 	      void (*on_down)(void), cp_redis_msg_cb on_msg)
 {
 	rd.base = base;
@@ -244,10 +212,9 @@ cp_redis_init(struct event_base *base, const char *url, void (*on_up)(void),
 	rd.on_down = on_down;
 	rd.on_msg = on_msg;
 	rd.down_since_ns = cascade_now_ns();
-	if (parse_url(url) < 0) {
-		fprintf(stderr, "cascade-cp: config: redis.url: expected redis://IP:PORT\n");
-		return -1;
-	}
+	snprintf(rd.host, sizeof(rd.host), "%s", host);
+	rd.port = port;
+	cp_url_format(rd.url, sizeof(rd.url), "redis", host, port);
 	rd.cmd.name = "commands";
 	rd.sub.name = "subscriptions";
 	rd.cmd.backoff_ms = rd.sub.backoff_ms = BACKOFF_MIN_MS;

@@ -277,6 +277,49 @@ ok() {
 	[[ $s == 200 ]] || fail "$1 $2: $s $(cat "$TEST_TMP/body")"
 }
 
+# null_node [CASCADE-DP OPTIONS...]: cascade-dp on net_null (it receives nothing: for
+# tests of the control plane alone); returns once it runs; sets dp_pid.
+null_node() {
+	bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix" --vdev net_null0,no-rx=1 \
+		-- --segment "$seg_name" "$@" >>"$TEST_TMP/dp.log" 2>&1
+	dp_pid=$BG_PID
+	"$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 20000 wait || fail "cascade-dp did not start"
+}
+
+# cp_config FILE [JSON]: a cascade-cp configuration for this test (after cp_api_init):
+# node-<id>, media 198.18.0.1 ports 40000-40999, the API on loopback, the test's segment;
+# JSON, when given, is merged over it (jq's *).
+cp_config() {
+	jq -n --arg id "node-$CASCADE_TEST_ID" --arg listen "127.0.0.1:$port" --arg tok "$token" \
+		--arg seg "$seg_name" --argjson extra "${2:-"{}"}" '{node_id: $id,
+		media: {ips: ["198.18.0.1"], port_min: 40000, port_max: 40999},
+		api: {listen: $listen, token: $tok}, dataplane: {segment: $seg}} * $extra' >"$1"
+}
+
+# cp_start CONFIG: cascade-cp on CONFIG (its log appended to TEST_TMP/cp.log); returns once
+# its API reports the dataplane running; sets cp_pid.
+cp_start() {
+	bg "$CASCADE_CP" --config "$1" >>"$TEST_TMP/cp.log" 2>&1
+	cp_pid=$BG_PID
+	wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node 2>/dev/null | jq -r .dataplane.state) == running ]]" 15 ||
+		fail "cascade-cp did not start: $(tail -3 "$TEST_TMP/cp.log")"
+}
+
+# redis_start: a redis-server of the test's own on loopback (a free port, no persistence,
+# its log in TEST_TMP/redis.log); sets REDIS_PORT and REDIS_URL and defines
+#   rcli ARGS...   redis-cli against it
+redis_start() {
+	require_cmd redis-server redis-cli
+	REDIS_PORT=$(free_tcp_port) || fail "no free TCP port for redis"
+	[[ $REDIS_PORT != "${port:-}" ]] || REDIS_PORT=$(free_tcp_port) || fail "no free TCP port"
+	REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+	mkdir -p "$TEST_TMP/redis"
+	bg redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+		--dir "$TEST_TMP/redis" >"$TEST_TMP/redis.log" 2>&1
+	rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+	wait_for "[[ \$(rcli ping) == PONG ]]" 10 || fail "redis-server did not answer"
+}
+
 # lab_use: this test runs a tools/lab lab of its own (state in TEST_TMP/lab, namespaces
 # prefixed cl-<test id>, so it never meets another lab or test): sets LAB,
 # CASCADE_LAB_DIR and CASCADE_LAB_PREFIX, and makes the lab go first on exit, whatever
@@ -366,7 +409,7 @@ lab_up() {
 	nq() { jq -r ".nodes[$(($1 - 1))].$2" "$L"; }
 	api() {
 		local args
-		args=(-s -m 10 -o "$TEST_TMP/body" -w '%{http_code}'
+		args=(-gs -m 10 -o "$TEST_TMP/body" -w '%{http_code}'
 			-H "Authorization: Bearer $(nq "$1" token)" -X "$2" "$(nq "$1" api)$3")
 		[[ $# -lt 4 ]] || args+=(-d "$4")
 		ip netns exec "$c1" curl "${args[@]}" || true

@@ -8,6 +8,10 @@
                                             missing indices); creates READY once bound
   listen BIND PORT OUT READY                append every datagram to OUT until 10 s of silence
   one DST DPORT TEXT                        one datagram
+  sendext SRC SPORT DST DPORT COUNT ELEMS   COUNT packets with a one-byte header extension
+                                            (RFC 8285 4.2) holding ELEMS, "ID:HEX,..."
+  recvext BIND PORT COUNT OUT READY         COUNT packets' extension elements as JSON lines
+                                            [[id, "hex"], ...] in OUT (3 s of silence ends it)
 
 Every payload carries its index and a pattern derived from it, so the receiver can
 check each packet byte for byte and count exactly what is missing.
@@ -78,6 +82,56 @@ def cmd_listen(bind, port, out, ready):
                 f.flush()
             except socket.timeout:
                 return
+
+def ext_block(elems):
+    """A one-byte header extension (0xBEDE) holding elems [(id, bytes)], padded to 32 bits."""
+    body = b"".join(bytes([(i << 4) | (len(d) - 1)]) + d for i, d in elems)
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("!HH", 0xBEDE, len(body) // 4) + body
+
+def ext_elems(pkt):
+    """The one-byte extension elements of an RTP packet: [[id, hex]]."""
+    if not pkt[0] & 0x10:
+        return []
+    off = 12 + 4 * (pkt[0] & 0x0F)
+    profile, words = struct.unpack("!HH", pkt[off:off + 4])
+    if profile != 0xBEDE:
+        return [["profile", "%04x" % profile]]
+    body, out, k = pkt[off + 4:off + 4 + 4 * words], [], 0
+    while k < len(body):
+        if body[k] == 0:
+            k += 1
+            continue
+        i, n = body[k] >> 4, (body[k] & 0x0F) + 1
+        if i == 15:
+            break
+        out.append([i, body[k + 1:k + 1 + n].hex()])
+        k += 1 + n
+    return out
+
+def cmd_sendext(src, sport, dst, dport, count, elems):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, int(sport)))
+    ext = ext_block([(int(e.split(":")[0]), bytes.fromhex(e.split(":")[1])) for e in elems.split(",")])
+    for i in range(int(count)):
+        hdr = struct.pack("!BBHII", 0x90, 96, 2000 + i, 3000 * i, 4096)
+        s.sendto(hdr + ext + payload(i)[:100], (dst, int(dport)))
+        time.sleep(0.01)
+
+def cmd_recvext(bind, port, count, out, ready):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((bind, int(port)))
+    open(ready, "w").close()
+    s.settimeout(10)
+    with open(out, "w") as f:
+        for _ in range(int(count)):
+            try:
+                d = s.recv(4096)
+            except socket.timeout:
+                return
+            s.settimeout(3)
+            f.write(json.dumps(ext_elems(d)) + "\n")
+            f.flush()
 
 def cmd_one(dst, dport, text):
     socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(text.encode(), (dst, int(dport)))

@@ -80,12 +80,51 @@ test_map_churn(void **state)
 	cp_map_free(&m);
 }
 
+/*
+ * Fresh ids under churn (every object gets a new UUID): each delete leaves a
+ * tombstone at another slot, so a map that only clears tombstones when it grows
+ * doubles forever. A million put/delete pairs with a few live entries must keep
+ * the capacity bounded and every live entry findable.
+ */
+#define FRESH 1000000
+#define LIVE 8
+
+static void
+test_map_fresh_ids(void **state)
+{
+	static char fresh[LIVE][24];
+	struct cp_map m = {0};
+	size_t i, max_cap = 0;
+
+	(void)state;
+	for (i = 0; i < FRESH; i++) {
+		char *k = fresh[i % LIVE];
+
+		if (i >= LIVE)
+			assert_ptr_equal(cp_map_del(&m, k), k);
+		snprintf(k, sizeof(fresh[0]), "id-%zu", i);
+		assert_null(cp_map_get(&m, k));
+		assert_int_equal(cp_map_put(&m, k, k), 0);
+		assert_ptr_equal(cp_map_get(&m, fresh[(i + 1) % LIVE]),
+				 i + 1 >= LIVE ? fresh[(i + 1) % LIVE] : NULL);
+		if (m.cap > max_cap)
+			max_cap = m.cap;
+	}
+	assert_int_equal(m.used, LIVE);
+	for (i = 0; i < LIVE; i++)
+		assert_ptr_equal(cp_map_get(&m, fresh[i]), fresh[i]);
+	/* LIVE entries need the smallest table: 64 slots; a rehash in place keeps it */
+	assert_true(max_cap <= 64);
+	cp_map_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_basic),
 		cmocka_unit_test(test_map_churn),
+		cmocka_unit_test(test_map_fresh_ids),
 	};
 	size_t i;
 

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Counters for people and for Prometheus: GET /v1/stats (JSON) and GET /metrics
- * (text exposition format 0.0.4). Both read the dataplane's shared segment
- * directly (per-lcore blocks summed, see include/cascade/counters.h), never
- * through the command ring, so they cost the dataplane nothing. Metric and
- * drop-reason names come from the same X-macro lists as the dataplane's.
+ * Counters for people and for Prometheus: GET /v1/stats (JSON) and GET
+ * /metrics (text exposition format 0.0.4). Both read the dataplane's shared
+ * segment directly (per-lcore blocks summed, see include/cascade/counters.h),
+ * never through the command ring, so they cost the dataplane nothing. Metric
+ * and drop-reason names come from the same X-macro lists as the dataplane's.
+ * Pipe objects are shown here, read-only: a piped-in producer and a pipe
+ * consumer carry the room of the producer they forward.
+ *
+ * Layer: api.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,16 +16,21 @@
 
 #include <event2/buffer.h>
 
-#include "cp_objects.h"
+#include "cp.h"
+#include "cp_dp.h"
+#include "cp_http.h"
+#include "cp_pipe.h"
 
-/* ---- GET /v1/stats --------------------------------------------------------------------- */
+/* ---- GET /v1/stats --------------------------------------------------------------------------- */
 
 static json_t *
 obj_stats(const struct cascade_seg *seg, uint64_t off, uint32_t max, uint32_t slot)
 {
 	struct cascade_obj_stats s;
 
-	cascade_seg_obj_stats(seg, off, max, slot, &s);
+	memset(&s, 0, sizeof(s));
+	if (slot < max)
+		cascade_seg_obj_stats(seg, off, max, slot, &s);
 	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "rxPackets", (json_int_t)s.rx_pkts,
 			 "rxBytes", (json_int_t)s.rx_bytes, "txPackets", (json_int_t)s.tx_pkts,
 			 "txBytes", (json_int_t)s.tx_bytes, "rtcpPackets", (json_int_t)s.rtcp_pkts,
@@ -37,10 +46,10 @@ struct walk {
 };
 
 static void
-stats_t(const struct cp_transport *t, void *arg)
+stats_t(struct cp_transport *t, void *arg)
 {
 	struct walk *w = arg;
-	json_t *o = obj_stats(w->seg, w->seg->hdr->transport_stats_off, w->seg->hdr->max_transports,
+	json_t *o = obj_stats(w->seg, w->seg->lay.transport_stats_off, w->seg->lay.max_transports,
 			      t->slot);
 
 	json_object_set_new(o, "id", json_string(t->id));
@@ -50,35 +59,37 @@ stats_t(const struct cp_transport *t, void *arg)
 }
 
 static void
-stats_p(const struct cp_producer *p, void *arg)
+stats_p(struct cp_producer *p, void *arg)
 {
 	struct walk *w = arg;
-	json_t *o = obj_stats(w->seg, w->seg->hdr->producer_stats_off, w->seg->hdr->max_producers,
+	json_t *o = obj_stats(w->seg, w->seg->lay.producer_stats_off, w->seg->lay.max_producers,
 			      p->slot);
 
 	json_object_set_new(o, "id", json_string(p->id));
 	json_object_set_new(o, "transportId", json_string(p->t->id));
+	json_object_set_new(o, "room", json_string(p->room));
 	json_object_set_new(o, "node", json_string(p->node));
 	json_object_set_new(o, "pipe", json_boolean(p->pipe));
 	json_array_append_new(w->list, o);
 }
 
 static void
-stats_c(const struct cp_consumer *c, void *arg)
+stats_c(struct cp_consumer *c, void *arg)
 {
 	struct walk *w = arg;
-	json_t *o = obj_stats(w->seg, w->seg->hdr->consumer_stats_off, w->seg->hdr->max_consumers,
+	json_t *o = obj_stats(w->seg, w->seg->lay.consumer_stats_off, w->seg->lay.max_consumers,
 			      c->slot);
 
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "producerId", json_string(c->p->id));
+	json_object_set_new(o, "room", json_string(c->p->room));
 	if (c->pipe_node[0] != '\0')
 		json_object_set_new(o, "pipeTo", json_string(c->pipe_node));
 	json_array_append_new(w->list, o);
 }
 
-void
-cp_api_stats(struct evhttp_request *req)
+static void
+get_stats(struct evhttp_request *req, const struct cp_args *args)
 {
 	const struct cascade_seg *seg = cp_dp_seg();
 	struct cascade_lcore_stats s;
@@ -86,8 +97,9 @@ cp_api_stats(struct evhttp_request *req)
 	json_t *node, *drops, *out;
 	unsigned int i;
 
+	(void)args;
 	if (seg == NULL) {
-		cp_http_error(req, CP_API_UNAVAILABLE, "dataplane not running");
+		cp_http_fail(req, -ENOTCONN, "dataplane not running");
 		return;
 	}
 	cascade_seg_lcore_stats(seg, &s);
@@ -101,19 +113,19 @@ cp_api_stats(struct evhttp_request *req)
 	out = json_pack("{s:o}", "node", node);
 	w.seg = seg;
 	w.list = json_array();
-	cp_transports_each(stats_t, &w);
+	cp_registry_each_transport(stats_t, &w);
 	json_object_set_new(out, "transports", w.list);
 	w.list = json_array();
-	cp_producers_each(stats_p, &w);
+	cp_registry_each_producer(stats_p, &w);
 	json_object_set_new(out, "producers", w.list);
 	w.list = json_array();
-	cp_consumers_each(stats_c, &w);
+	cp_registry_each_consumer(stats_c, &w);
 	json_object_set_new(out, "consumers", w.list);
 	json_object_set_new(out, "pipes", cp_pipe_stats());
 	cp_http_json(req, 200, out);
 }
 
-/* ---- GET /metrics ---------------------------------------------------------------------- */
+/* ---- GET /metrics ---------------------------------------------------------------------------- */
 
 static void
 family(struct evbuffer *b, const char *name, const char *type, const char *help)
@@ -151,53 +163,61 @@ pick(const struct cascade_obj_stats *s, int f)
 }
 
 static void
-metric_t(const struct cp_transport *t, void *arg)
+read_stats(const struct cascade_seg *seg, uint64_t off, uint32_t max, uint32_t slot,
+	   struct cascade_obj_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (slot < max)
+		cascade_seg_obj_stats(seg, off, max, slot, s);
+}
+
+static void
+metric_t(struct cp_transport *t, void *arg)
 {
 	struct walk *w = arg;
 	struct cascade_obj_stats s;
 
-	cascade_seg_obj_stats(w->seg, w->seg->hdr->transport_stats_off, w->seg->hdr->max_transports,
-			      t->slot, &s);
+	read_stats(w->seg, w->seg->lay.transport_stats_off, w->seg->lay.max_transports, t->slot, &s);
 	evbuffer_add_printf(w->buf,
 			    "cascade_transport_%s{node=\"%s\",room=\"%s\",transport=\"%s\"} %" PRIu64
 			    "\n",
-			    obj_families[w->family].suffix, w->node, t->room, t->id, pick(&s, w->family));
-}
-
-static void
-metric_p(const struct cp_producer *p, void *arg)
-{
-	struct walk *w = arg;
-	struct cascade_obj_stats s;
-
-	cascade_seg_obj_stats(w->seg, w->seg->hdr->producer_stats_off, w->seg->hdr->max_producers,
-			      p->slot, &s);
-	evbuffer_add_printf(w->buf,
-			    "cascade_producer_%s{node=\"%s\",room=\"%s\",producer=\"%s\",kind=\"%s\"} "
-			    "%" PRIu64 "\n",
-			    obj_families[w->family].suffix, w->node, p->t->room, p->id,
-			    p->kind == CASCADE_KIND_AUDIO ? "audio" : "video", pick(&s, w->family));
-}
-
-static void
-metric_c(const struct cp_consumer *c, void *arg)
-{
-	struct walk *w = arg;
-	struct cascade_obj_stats s;
-
-	cascade_seg_obj_stats(w->seg, w->seg->hdr->consumer_stats_off, w->seg->hdr->max_consumers,
-			      c->slot, &s);
-	evbuffer_add_printf(w->buf,
-			    "cascade_consumer_%s{node=\"%s\",room=\"%s\",consumer=\"%s\",producer=\"%s\"} "
-			    "%" PRIu64 "\n",
-			    obj_families[w->family].suffix, w->node, c->t->room, c->id, c->p->id,
+			    obj_families[w->family].suffix, w->node, t->room, t->id,
 			    pick(&s, w->family));
 }
 
-void
-cp_api_metrics(struct evhttp_request *req, const char *node_id)
+static void
+metric_p(struct cp_producer *p, void *arg)
+{
+	struct walk *w = arg;
+	struct cascade_obj_stats s;
+
+	read_stats(w->seg, w->seg->lay.producer_stats_off, w->seg->lay.max_producers, p->slot, &s);
+	evbuffer_add_printf(w->buf,
+			    "cascade_producer_%s{node=\"%s\",room=\"%s\",producer=\"%s\",kind=\"%s\"} "
+			    "%" PRIu64 "\n",
+			    obj_families[w->family].suffix, w->node, p->room, p->id,
+			    cp_kind_name(p->kind), pick(&s, w->family));
+}
+
+static void
+metric_c(struct cp_consumer *c, void *arg)
+{
+	struct walk *w = arg;
+	struct cascade_obj_stats s;
+
+	read_stats(w->seg, w->seg->lay.consumer_stats_off, w->seg->lay.max_consumers, c->slot, &s);
+	evbuffer_add_printf(w->buf,
+			    "cascade_consumer_%s{node=\"%s\",room=\"%s\",consumer=\"%s\",producer=\"%s\"} "
+			    "%" PRIu64 "\n",
+			    obj_families[w->family].suffix, w->node, c->p->room, c->id, c->p->id,
+			    pick(&s, w->family));
+}
+
+static void
+get_metrics(struct evhttp_request *req, const struct cp_args *args)
 {
 	const struct cascade_seg *seg = cp_dp_seg();
+	const char *node_id = cp_api_cfg()->node_id;
 	struct evbuffer *b = evbuffer_new();
 	struct cascade_lcore_stats s;
 	struct walk w = {.seg = seg, .node = node_id};
@@ -205,8 +225,9 @@ cp_api_metrics(struct evhttp_request *req, const char *node_id)
 	unsigned int i;
 	int f;
 
+	(void)args;
 	if (b == NULL) {
-		cp_http_error(req, CP_API_INTERNAL, "out of memory");
+		cp_http_fail(req, -ENOMEM, "out of memory");
 		return;
 	}
 	family(b, "cascade_dataplane_up", "gauge", "1 when the dataplane is attached and alive");
@@ -223,7 +244,7 @@ cp_api_metrics(struct evhttp_request *req, const char *node_id)
 		family(b, "cascade_drops_total", "counter", "packets dropped, by reason");
 		for (i = 0; i < CASCADE_DROP_MAX; i++)
 			evbuffer_add_printf(b, "cascade_drops_total{node=\"%s\",reason=\"%s\"} %" PRIu64
-					    "\n",
+					       "\n",
 					    node_id, cascade_drop_name(i), s.drop[i]);
 		w.buf = b;
 		for (f = 0; f < F_MAX; f++) {
@@ -231,16 +252,16 @@ cp_api_metrics(struct evhttp_request *req, const char *node_id)
 			if (f != F_DROPS) {
 				snprintf(name, sizeof(name), "cascade_transport_%s", obj_families[f].suffix);
 				family(b, name, "counter", obj_families[f].help);
-				cp_transports_each(metric_t, &w);
+				cp_registry_each_transport(metric_t, &w);
 			}
 			if (f == F_RX_PKTS || f == F_RX_BYTES) {
 				snprintf(name, sizeof(name), "cascade_producer_%s", obj_families[f].suffix);
 				family(b, name, "counter", obj_families[f].help);
-				cp_producers_each(metric_p, &w);
+				cp_registry_each_producer(metric_p, &w);
 			} else {
 				snprintf(name, sizeof(name), "cascade_consumer_%s", obj_families[f].suffix);
 				family(b, name, "counter", obj_families[f].help);
-				cp_consumers_each(metric_c, &w);
+				cp_registry_each_consumer(metric_c, &w);
 			}
 		}
 	}
@@ -248,4 +269,15 @@ cp_api_metrics(struct evhttp_request *req, const char *node_id)
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
+}
+
+static const struct cp_route routes[] = {
+	{EVHTTP_REQ_GET, "/v1/stats", get_stats, CP_AUTH_APP},
+	{EVHTTP_REQ_GET, "/metrics", get_metrics, CP_AUTH_METRICS},
+};
+
+int
+cp_api_stats_routes(struct cp_router *r)
+{
+	return cp_router_add(r, routes, sizeof(routes) / sizeof(routes[0]));
 }
