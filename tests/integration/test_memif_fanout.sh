@@ -17,8 +17,10 @@ dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
 
 # pktgen sends no RTCP and leaves when its stream ends; a receiver report sent after
 # that finds no memif peer and counts as tx_full. test_dp_rr checks the reports.
+# The rings hold 16,384 slots (rsize=14): 80 ms of the 100-consumer step, so a receiving
+# pktgen that the scheduler holds back on a busy host does not make the dataplane drop.
 bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix-dp" \
-	--vdev "net_memif0,role=server,socket=$sock,rsize=12" -- --segment "$seg_name" \
+	--vdev "net_memif0,role=server,socket=$sock,rsize=14" -- --segment "$seg_name" \
 	--rtcp-report-ms 0 >"$TEST_TMP/dp.log" 2>&1
 dp_pid=$BG_PID
 dpctl --timeout-ms 20000 wait || fail "cascade-dp did not start"
@@ -38,7 +40,7 @@ run() {
 
 	log "1 producer -> $n consumers"
 	"$CASCADE_PKTGEN" -l 0 --no-pci --file-prefix "$dpdk_prefix-pg$n" \
-		--vdev "net_memif0,role=client,socket=$sock,rsize=12" -- \
+		--vdev "net_memif0,role=client,socket=$sock,rsize=14" -- \
 		--streams 1 --ssrc-base 0x1000 --video --size 1000 --rate "$rate" --duration 3 \
 		--src 198.18.0.2:5000 --dst 198.18.0.1:40000 --dst-mac 02:00:00:00:00:01 \
 		--expect-ssrcs "$n" --max-loss 0 --rx-grace 1 --idle-sleep 20 \
@@ -72,7 +74,7 @@ run 100 10
 # paused consumer, then consumer 1000 forwarding again; pktgen sends until told to stop.
 log "pause/resume consumer 1000 mid-stream"
 bg "$CASCADE_PKTGEN" -l 0 --no-pci --file-prefix "$dpdk_prefix-pgp" \
-	--vdev "net_memif0,role=client,socket=$sock,rsize=12" -- \
+	--vdev "net_memif0,role=client,socket=$sock,rsize=14" -- \
 	--streams 1 --ssrc-base 0x1000 --video --size 1000 --rate "$rate" --duration 0 \
 	--src 198.18.0.2:5000 --dst 198.18.0.1:40000 --dst-mac 02:00:00:00:00:01 \
 	--expect-ssrcs 100 --rx-grace 1 --idle-sleep 20 \
