@@ -162,6 +162,8 @@ struct dp_producer {
 	uint64_t rr_next_tsc;
 	uint64_t rr_last_rx_tsc; /* the last RTP packet: a sender gone quiet gets no more */
 	uint8_t rr_listed;       /* on its owner's list of streams to report on */
+	/* owner only, on a pipe: where its packets come from (the source node's pipe port) */
+	struct dp_peer pipe_src;
 	struct dp_rxstats rxs;
 };
 

@@ -241,6 +241,26 @@ srtp_in(struct dp_worker *w, const struct dp_producer *p, uint32_t tslot, struct
 	return true;
 }
 
+/*
+ * A pipe producer's packets come from its source node's pipe port: where its
+ * RTCP towards the sender (keyframe requests, receiver reports) goes back,
+ * for that node to merge with its own (it finds the pipe consumer by SSRC and
+ * this node's address). Owner lcore; a store only when the source moved.
+ */
+static void
+note_pipe_source(struct dp_producer *p, const struct rte_mbuf *m, const struct dp_l4 *l4)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct cascade_addr src;
+
+	addr_from(&src, l4->family, l4->src_ip, l4->src_port_be);
+	if (likely(addr_eq(&src, &p->pipe_src.remote)))
+		return;
+	p->pipe_src.remote = src;
+	p->pipe_src.mac = eth->src_addr;
+	p->pipe_src.has_mac = 1;
+}
+
 /* Stage 2: m belongs to producer mt->pslot, which this lcore owns. */
 static void
 owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp_meta *mt)
@@ -264,6 +284,8 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 			return;
 		}
 		count_accepted(w, tslot, m);
+		if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+			note_pipe_source(p, m, l4);
 		w->pstats[mt->pslot].rx_pkts++;
 		w->pstats[mt->pslot].rx_bytes += m->pkt_len;
 		w->pstats[mt->pslot].last_rx_tsc = w->now_tsc;

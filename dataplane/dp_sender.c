@@ -26,10 +26,14 @@
  * every compound carries one). A producer joins its owner's list of streams to
  * report on with its first packet and leaves it after five quiet intervals.
  *
- * Neither goes yet to an SRTP sender (no outbound SRTCP session for the node's
- * own RTCP) or over a pipe (no way back to the source node), nor to a sender
- * whose address or MAC is not known yet: those count as keyframe_requests_unsent
- * and receiver_reports_unsent, not as dropped packets.
+ * On a pipe, the "sender" is the source node: both go back to the pipe port
+ * the producer's packets come from, where that node finds its pipe consumer
+ * by SSRC and merges the request with its own receivers' (so a request from a
+ * consumer on another node reaches the producer's sender at most once per
+ * interval too). Neither goes yet to an SRTP sender or over an SRTP pipe (no
+ * outbound SRTCP session for the node's own RTCP), nor to a sender whose
+ * address or MAC is not known yet: those count as keyframe_requests_unsent and
+ * receiver_reports_unsent, not as dropped packets.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -98,24 +102,32 @@ send_to_sender(struct dp_worker *w, const struct dp_producer *p, const uint8_t *
 	struct cascade_addr dst;
 	struct rte_mbuf *h;
 	uint16_t port = tp->cfg.port_id, off = dp_l2l4_len(port, tp->cfg.local.family);
-	int rc;
-
 	struct cascade_srtp *srtcp = NULL;
 	size_t slen = len;
 	uint8_t *out;
+	int rc;
 
-	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
-		return false;
 	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE) {
+		if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+			return false; /* an SRTP pipe: no session for the node's own RTCP yet */
 		/* pairs with the main lcore's release store of rtcp_tx */
 		srtcp = atomic_load_explicit(&p->rtcp_tx, memory_order_acquire);
 		if (srtcp == NULL)
 			return false; /* no keys yet */
 	}
-	/* pairs with the main lcore's release store of peer */
-	peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
-	if (!dp_rtcp_dest(tp, peer, &src, &dst))
-		return false;
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE) {
+		/* back to the source node's pipe port its packets come from */
+		peer = &p->pipe_src;
+		if (peer->remote.port_be == 0)
+			return false;
+		src = &tp->cfg.local;
+		dst = peer->remote;
+	} else {
+		/* pairs with the main lcore's release store of peer */
+		peer = atomic_load_explicit(&tp->peer, memory_order_acquire);
+		if (!dp_rtcp_dest(tp, peer, &src, &dst))
+			return false;
+	}
 	if (!peer->has_mac && !dp.opt.has_peer_mac)
 		return false; /* not reachable yet (its MAC is being learned): not a drop */
 	h = rte_pktmbuf_alloc(dp.hdr_pool);

@@ -342,6 +342,7 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	p->rr_next_tsc = rte_rdtsc() + c->tsc_hz;
 	p->rr_last_rx_tsc = 0;
 	p->rr_listed = 0;
+	memset(&p->pipe_src, 0, sizeof(p->pipe_src));
 	p->in_use = 1;
 	if (rte_hash_add_key_data(c->prod_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
 		rc = dp_tbl_fail(r, ENOSPC, "producers: id table full");
