@@ -39,6 +39,17 @@ cp_addr_make(struct cascade_addr *a, const char *ip, uint16_t port)
 }
 
 int
+cp_addr_text(const struct cascade_addr *a, char ip[CP_IP_MAX], uint16_t *port)
+{
+	int af = a->family == CASCADE_AF_INET ? AF_INET : a->family == CASCADE_AF_INET6 ? AF_INET6 : 0;
+
+	if (af == 0 || a->port_be == 0 || inet_ntop(af, a->ip, ip, CP_IP_MAX) == NULL)
+		return -EINVAL;
+	*port = ntohs(a->port_be);
+	return 0;
+}
+
+int
 cp_url_format(char *buf, size_t cap, const char *scheme, const char *host, uint16_t port)
 {
 	bool v6 = strchr(host, ':') != NULL;

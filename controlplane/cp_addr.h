@@ -25,6 +25,11 @@
 bool cp_ip_ok(const char *ip);
 /* Fill a segment address; returns its CASCADE_AF_*, 0 (a zeroed a) when ip is not one. */
 uint8_t cp_addr_make(struct cascade_addr *a, const char *ip, uint16_t port);
+/*
+ * The text of a segment address and its port: 0, or -EINVAL when its family is
+ * neither CASCADE_AF_INET nor CASCADE_AF_INET6 or its port is 0.
+ */
+int cp_addr_text(const struct cascade_addr *a, char ip[CP_IP_MAX], uint16_t *port);
 /* "scheme://HOST:PORT", HOST bracketed when IPv6. The length, or -ENOSPC. */
 int cp_url_format(char *buf, size_t cap, const char *scheme, const char *host, uint16_t port);
 /*

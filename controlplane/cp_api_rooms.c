@@ -19,6 +19,7 @@
 #include "cascade_srtp.h"
 #include "cp.h"
 #include "cp_cluster.h"
+#include "cp_dp.h"
 #include "cp_events.h"
 #include "cp_http.h"
 #include "cp_install.h"
@@ -29,6 +30,29 @@ static json_t *
 tuple(const char *ip, uint16_t port)
 {
 	return json_pack("{s:s,s:i,s:s}", "localIp", ip, "localPort", (int)port, "protocol", "udp");
+}
+
+/*
+ * A comedia transport's remote as the dataplane learned it (from the first
+ * accepted RTP packet; its RTCP port from RTCP that came from another port),
+ * read from the dataplane's directory: "remote" with "learned": true, absent
+ * until then.
+ */
+static void
+learned_remote(json_t *j, const struct cp_transport *t)
+{
+	struct cascade_addr r, rr;
+	char ip[CP_IP_MAX], rip[CP_IP_MAX];
+	uint16_t port, rport;
+
+	if (cp_dp_transport_remote(t->slot, t->dp_id, &r, &rr) < 0 ||
+	    cp_addr_text(&r, ip, &port) < 0)
+		return;
+	/* an RTCP port of its own when it came from the same address */
+	if (cp_addr_text(&rr, rip, &rport) < 0 || strcmp(rip, ip) != 0)
+		rport = port;
+	json_object_set_new(j, "remote", json_pack("{s:s,s:i,s:i,s:b}", "ip", ip, "port", (int)port,
+						   "rtcpPort", (int)rport, "learned", 1));
 }
 
 static json_t *
@@ -48,6 +72,8 @@ transport_json(const struct cp_transport *t)
 					      (int)t->remote_port, "rtcpPort",
 					      (int)(t->remote_rtcp_port ? t->remote_rtcp_port
 									: t->remote_port)));
+	else if (t->comedia)
+		learned_remote(j, t);
 	return j;
 }
 

@@ -70,6 +70,9 @@ stats_p(struct cp_producer *p, void *arg)
 	json_object_set_new(o, "room", json_string(p->room));
 	json_object_set_new(o, "node", json_string(p->node));
 	json_object_set_new(o, "pipe", json_boolean(p->pipe));
+	/* keyframe requests sent to its sender, merged (mediasoup's names) */
+	json_object_set_new(o, "pliCount", json_integer((json_int_t)p->pli_count));
+	json_object_set_new(o, "firCount", json_integer((json_int_t)p->fir_count));
 	json_array_append_new(w->list, o);
 }
 
@@ -110,6 +113,9 @@ get_stats(struct evhttp_request *req, const struct cp_args *args)
 	for (i = 0; i < CASCADE_DROP_MAX; i++)
 		json_object_set_new(drops, cascade_drop_name(i), json_integer((json_int_t)s.drop[i]));
 	json_object_set_new(node, "drops", drops);
+	json_object_set_new(node, "dataplaneEvents", json_integer((json_int_t)cp_dp_events()));
+	json_object_set_new(node, "dataplaneEventsRefused",
+			    json_integer((json_int_t)cp_dp_bad_events()));
 	out = json_pack("{s:o}", "node", node);
 	w.seg = seg;
 	w.list = json_array();
@@ -214,6 +220,21 @@ metric_c(struct cp_consumer *c, void *arg)
 }
 
 static void
+metric_kf(struct cp_producer *p, void *arg)
+{
+	struct walk *w = arg;
+	static const char *const type[2] = {"pli", "fir"};
+	const uint64_t n[2] = {p->pli_count, p->fir_count};
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		evbuffer_add_printf(w->buf,
+				    "cascade_producer_keyframe_requests_total{node=\"%s\",room=\"%s\","
+				    "producer=\"%s\",kind=\"%s\",type=\"%s\"} %" PRIu64 "\n",
+				    w->node, p->room, p->id, cp_kind_name(p->kind), type[i], n[i]);
+}
+
+static void
 get_metrics(struct evhttp_request *req, const struct cp_args *args)
 {
 	const struct cascade_seg *seg = cp_dp_seg();
@@ -264,6 +285,17 @@ get_metrics(struct evhttp_request *req, const struct cp_args *args)
 				cp_registry_each_consumer(metric_c, &w);
 			}
 		}
+		family(b, "cascade_producer_keyframe_requests_total", "counter",
+		       "keyframe requests sent to the producer's sender (merged), by type");
+		cp_registry_each_producer(metric_kf, &w);
+		family(b, "cascade_dataplane_events_total", "counter",
+		       "events read from the dataplane, by whether they were accepted");
+		evbuffer_add_printf(b,
+				    "cascade_dataplane_events_total{node=\"%s\",result=\"accepted\"} %" PRIu64
+				    "\n"
+				    "cascade_dataplane_events_total{node=\"%s\",result=\"refused\"} %" PRIu64
+				    "\n",
+				    node_id, cp_dp_events(), node_id, cp_dp_bad_events());
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");

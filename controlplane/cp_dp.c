@@ -55,6 +55,10 @@ static struct {
 	unsigned int n_inflight;
 	uint64_t next_req;
 	void (*on_attach)(const struct cascade_seg *seg);
+	void (*on_event)(const struct cascade_event *ev, void *arg);
+	void *on_event_arg;
+	uint64_t n_events, n_bad_events;
+	uint64_t bad_logged_ns; /* the last bad event logged: at most one line a second */
 	struct compensation *comp; /* queue: [comp_head, comp_n) */
 	unsigned int comp_n, comp_sending;
 } dp;
@@ -112,6 +116,104 @@ cp_dp_on_attach(void (*fn)(const struct cascade_seg *seg))
 	dp.on_attach = fn;
 }
 
+void
+cp_dp_on_event(void (*fn)(const struct cascade_event *ev, void *arg), void *arg)
+{
+	dp.on_event = fn;
+	dp.on_event_arg = arg;
+}
+
+int
+cp_dp_event_check(const struct cascade_event *ev, const char **why)
+{
+	const char *w = NULL;
+
+	switch (ev->type) {
+	case CASCADE_EV_REMOTE_LEARNED:
+		if (ev->value > 1)
+			w = "remote learned: value is neither RTP (0) nor RTCP (1)";
+		else if (ev->addr.family != CASCADE_AF_INET && ev->addr.family != CASCADE_AF_INET6)
+			w = "remote learned: address family";
+		else if (ev->addr.port_be == 0)
+			w = "remote learned: port 0";
+		else if (ev->obj_id == 0)
+			w = "remote learned: transport id 0";
+		break;
+	case CASCADE_EV_STARTED:
+		break;
+	case CASCADE_EV_KEYFRAME_REQUEST:
+		if (ev->value != 1 && ev->value != 2)
+			w = "keyframe request: value is neither PLI (1) nor FIR (2)";
+		else if (ev->obj_id == 0)
+			w = "keyframe request: producer id 0";
+		break;
+	default:
+		w = "unknown event type";
+		break;
+	}
+	if (why != NULL)
+		*why = w;
+	return w == NULL ? 0 : -EINVAL;
+}
+
+int
+cp_dp_transport_remote(uint32_t slot, uint64_t dp_id, struct cascade_addr *remote,
+		       struct cascade_addr *remote_rtcp)
+{
+	struct cascade_dir_transport d;
+
+	if (dp.state != CP_DP_RUNNING || slot >= dp.seg.lay.max_transports)
+		return -ENOENT;
+	cascade_dir_read((const uint8_t *)cascade_seg_at(&dp.seg, dp.seg.lay.dir_transport_off) +
+				 (size_t)slot * sizeof(d),
+			 &d, sizeof(d));
+	if (!d.h.in_use || d.t.obj_id != dp_id)
+		return -ENOENT;
+	*remote = d.t.remote;
+	*remote_rtcp = d.t.remote_rtcp;
+	return 0;
+}
+
+uint64_t
+cp_dp_events(void)
+{
+	return dp.n_events;
+}
+
+uint64_t
+cp_dp_bad_events(void)
+{
+	return dp.n_bad_events;
+}
+
+/* Read what the dataplane posted since the last tick. */
+static void
+read_events(void)
+{
+	struct cascade_event ev;
+	unsigned int budget = CP_DP_EVENT_BUDGET;
+	const char *why;
+
+	while (dp.state == CP_DP_RUNNING && budget-- > 0 &&
+	       cascade_ring_pop(cascade_seg_event_ring(&dp.seg), &ev, sizeof(ev)) == 0) {
+		if (cp_dp_event_check(&ev, &why) < 0) {
+			uint64_t now = cascade_now_ns();
+
+			dp.n_bad_events++;
+			if (now - dp.bad_logged_ns >= 1000000000ull) {
+				dp.bad_logged_ns = now;
+				fprintf(stderr, "cascade-cp: dataplane event refused (type %u): %s (%" PRIu64
+						" so far)\n",
+					(unsigned int)ev.type, why, dp.n_bad_events);
+			}
+			continue;
+		}
+		dp.n_events++;
+		if (dp.on_event != NULL)
+			dp.on_event(&ev, dp.on_event_arg);
+	}
+}
+
 static void
 fail_all(void)
 {
@@ -145,6 +247,8 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 		uint32_t st = atomic_load_explicit(&dp.seg.hdr->state, memory_order_acquire);
 		if (st != CASCADE_DP_RUNNING || cascade_now_ns() - hb > HEARTBEAT_DEAD_NS)
 			detach("stopped (no heartbeat)");
+		else
+			read_events();
 		return;
 	}
 	if (cascade_seg_attach(&dp.seg, dp.segment, err, sizeof(err)) < 0)

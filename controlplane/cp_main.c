@@ -19,6 +19,7 @@
 #include "cp.h"
 #include "cp_cluster.h"
 #include "cp_dp.h"
+#include "cp_dp_events.h"
 #include "cp_events.h"
 #include "cp_http.h"
 #include "cp_install.h"
@@ -72,6 +73,7 @@ main(int argc, char **argv)
 	cp_api_init(&cfg, cascade_now_ns());
 	/* reconcile on every attach, the first one (inside cp_dp_init) included */
 	cp_dp_on_attach(on_attach);
+	cp_dp_events_init();
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
 	    evsignal_add(sigterm, NULL) < 0 || cp_registry_init(cfg.port_min, cfg.port_max) < 0 ||
 	    cp_neigh_init(base, cfg.media_iface) < 0 || cp_state_init(base, &cfg) < 0 ||

@@ -34,6 +34,7 @@ struct watcher {
 static struct {
 	struct cp_map transports, producers, consumers, rooms;
 	struct cp_map by_dp; /* dp_key -> &object->slot */
+	struct cp_map producer_by_dp; /* dp_key -> the producer (the dataplane's events name it so) */
 	struct cp_transport *pipe;
 	struct cp_ports ports;
 	uint64_t next_dp_id;
@@ -195,6 +196,7 @@ cp_registry_fini(void)
 	cp_map_free(&reg.transports);
 	cp_map_free(&reg.rooms);
 	cp_map_free(&reg.by_dp);
+	cp_map_free(&reg.producer_by_dp);
 	cp_ports_fini(&reg.ports);
 	for (t = 0; t < CP_EV_MAX; t++)
 		free(reg.watchers[t]);
@@ -370,6 +372,11 @@ cp_registry_add_producer(struct cp_producer *p)
 		cp_map_del(&reg.by_dp, p->dp_key);
 		return -ENOMEM;
 	}
+	if (cp_map_put(&reg.producer_by_dp, p->dp_key, p) < 0) {
+		cp_map_del(&reg.producers, p->id);
+		cp_map_del(&reg.by_dp, p->dp_key);
+		return -ENOMEM;
+	}
 	list_init(&p->consumers);
 	list_add(&p->t->producers, &p->t_link);
 	p->entered = true;
@@ -427,6 +434,7 @@ producer_remove(struct cp_producer *p, bool cascade)
 	announce(CP_EV_PRODUCER_CLOSED, p->room, p->t, p, NULL, cascade);
 	cp_map_del(&reg.producers, p->id);
 	cp_map_del(&reg.by_dp, p->dp_key);
+	cp_map_del(&reg.producer_by_dp, p->dp_key);
 	list_del(&p->t_link);
 	cp_producer_free(p);
 }
@@ -500,6 +508,15 @@ struct cp_transport *
 cp_registry_transport(const char *id)
 {
 	return cp_map_get(&reg.transports, id);
+}
+
+struct cp_producer *
+cp_registry_producer_by_dp(uint64_t dp_id)
+{
+	char key[20];
+
+	dp_key(key, dp_id);
+	return cp_map_get(&reg.producer_by_dp, key);
 }
 
 struct cp_producer *

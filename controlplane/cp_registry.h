@@ -89,6 +89,8 @@ struct cp_producer {
 	json_t *rtp; /* its checked rtpParameters (owned) */
 	unsigned int n_pending;   /* consumer commands in flight on it */
 	unsigned int n_consumers; /* in the registry */
+	/* keyframe requests the dataplane sent its sender, from its events (cp_dp_events.c) */
+	uint64_t pli_count, fir_count;
 	/* the registry's own */
 	struct cp_link t_link, consumers;
 	char dp_key[20];
@@ -204,6 +206,8 @@ void cp_consumer_free(struct cp_consumer *c);
 
 struct cp_transport *cp_registry_transport(const char *id);
 struct cp_producer *cp_registry_producer(const char *id);
+/* The producer the dataplane knows as dp_id (its events name producers so), or NULL. */
+struct cp_producer *cp_registry_producer_by_dp(uint64_t dp_id);
 struct cp_consumer *cp_registry_consumer(const char *id);
 /* The node's pipe transport, NULL until the dataplane has it. */
 struct cp_transport *cp_registry_pipe_transport(void);

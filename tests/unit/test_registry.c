@@ -7,6 +7,8 @@
  * the room) and observers see each object whole, in registration order; a
  * removed transport gives its ports back; ids and dataplane ids are indexed,
  * held ids are known; pause events only on a change; refusals change nothing.
+ * The dataplane's events: each field rule of the check, keyframe requests
+ * counted on the producer the event names, events of a removed one stale.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "cp_dp.h"
+#include "cp_dp_events.h"
 #include "cp_registry.h"
 
 static char log_buf[4096];
@@ -323,6 +327,101 @@ test_observer_order(void **state)
 	expect_log("transport.closed:t room.left:R");
 }
 
+static struct cascade_event
+event(uint16_t type, uint64_t obj_id, uint64_t value)
+{
+	struct cascade_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.obj_id = obj_id;
+	ev.value = value;
+	return ev;
+}
+
+static void
+test_dp_event_check(void **state)
+{
+	struct cascade_event ev;
+	const char *why = NULL;
+
+	(void)state;
+	ev = event(CASCADE_EV_REMOTE_LEARNED, 7, 0);
+	assert_int_equal(cp_dp_event_check(&ev, &why), -EINVAL); /* no address */
+	assert_non_null(why);
+	ev.addr.family = CASCADE_AF_INET;
+	assert_int_equal(cp_dp_event_check(&ev, &why), -EINVAL); /* port 0 */
+	ev.addr.port_be = 0x8813;
+	assert_int_equal(cp_dp_event_check(&ev, &why), 0);
+	assert_null(why);
+	ev.value = 1; /* the RTCP remote */
+	assert_int_equal(cp_dp_event_check(&ev, NULL), 0);
+	ev.value = 2;
+	assert_int_equal(cp_dp_event_check(&ev, NULL), -EINVAL);
+	ev.value = 0;
+	ev.addr.family = 5;
+	assert_int_equal(cp_dp_event_check(&ev, NULL), -EINVAL);
+	ev.addr.family = CASCADE_AF_INET6;
+	assert_int_equal(cp_dp_event_check(&ev, NULL), 0);
+	ev.obj_id = 0;
+	assert_int_equal(cp_dp_event_check(&ev, NULL), -EINVAL);
+
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST, 7, 1);
+	assert_int_equal(cp_dp_event_check(&ev, NULL), 0);
+	ev.value = 2;
+	assert_int_equal(cp_dp_event_check(&ev, NULL), 0);
+	ev.value = 0;
+	assert_int_equal(cp_dp_event_check(&ev, NULL), -EINVAL);
+	ev.value = 3;
+	assert_int_equal(cp_dp_event_check(&ev, NULL), -EINVAL);
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST, 0, 1);
+	assert_int_equal(cp_dp_event_check(&ev, NULL), -EINVAL);
+
+	ev = event(CASCADE_EV_STARTED, 0, 0x1234);
+	assert_int_equal(cp_dp_event_check(&ev, NULL), 0);
+	ev = event(0, 7, 0);
+	assert_int_equal(cp_dp_event_check(&ev, NULL), -EINVAL);
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST + 1, 7, 1);
+	assert_int_equal(cp_dp_event_check(&ev, NULL), -EINVAL);
+}
+
+static void
+test_dp_events(void **state)
+{
+	struct cp_transport *t = transport("t1", "A", 40000);
+	struct cp_producer *p1 = producer("p1", t), *p2 = producer("p2", t);
+	struct cascade_event ev;
+	uint64_t gone = p2->dp_id, stale0 = cp_dp_events_stale();
+
+	(void)state;
+	assert_ptr_equal(cp_registry_producer_by_dp(p1->dp_id), p1);
+	assert_ptr_equal(cp_registry_producer_by_dp(p2->dp_id), p2);
+	assert_null(cp_registry_producer_by_dp(t->dp_id)); /* a transport's id names no producer */
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST, p1->dp_id, 1);
+	cp_dp_events_apply(&ev);
+	cp_dp_events_apply(&ev);
+	ev.value = 2;
+	cp_dp_events_apply(&ev);
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST, p2->dp_id, 2);
+	cp_dp_events_apply(&ev);
+	assert_int_equal(p1->pli_count, 2);
+	assert_int_equal(p1->fir_count, 1);
+	assert_int_equal(p2->pli_count, 0);
+	assert_int_equal(p2->fir_count, 1);
+	assert_int_equal(cp_dp_events_stale(), stale0);
+
+	cp_registry_remove_producer(p2);
+	assert_null(cp_registry_producer_by_dp(gone));
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST, gone, 1);
+	cp_dp_events_apply(&ev);
+	assert_int_equal(cp_dp_events_stale(), stale0 + 1);
+	/* a learned remote changes no object here (the API reads the directory) */
+	ev = event(CASCADE_EV_REMOTE_LEARNED, t->dp_id, 0);
+	cp_dp_events_apply(&ev);
+	assert_int_equal(p1->pli_count, 2);
+	log_buf[0] = '\0';
+}
+
 int
 main(void)
 {
@@ -335,6 +434,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_indexes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_observer_order, setup, teardown),
+		cmocka_unit_test(test_dp_event_check),
+		cmocka_unit_test_setup_teardown(test_dp_events, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
