@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "cp_dp.h"
+#include "cp_schema.h"
 
 #define MAX_INFLIGHT 1024
 /* a loaded host can stall the dataplane's main lcore for a moment: allow 3 s */
@@ -124,39 +125,6 @@ cp_dp_on_event(void (*fn)(const struct cascade_event *ev, void *arg), void *arg)
 }
 
 int
-cp_dp_event_check(const struct cascade_event *ev, const char **why)
-{
-	const char *w = NULL;
-
-	switch (ev->type) {
-	case CASCADE_EV_REMOTE_LEARNED:
-		if (ev->value > 1)
-			w = "remote learned: value is neither RTP (0) nor RTCP (1)";
-		else if (ev->addr.family != CASCADE_AF_INET && ev->addr.family != CASCADE_AF_INET6)
-			w = "remote learned: address family";
-		else if (ev->addr.port_be == 0)
-			w = "remote learned: port 0";
-		else if (ev->obj_id == 0)
-			w = "remote learned: transport id 0";
-		break;
-	case CASCADE_EV_STARTED:
-		break;
-	case CASCADE_EV_KEYFRAME_REQUEST:
-		if (ev->value != 1 && ev->value != 2)
-			w = "keyframe request: value is neither PLI (1) nor FIR (2)";
-		else if (ev->obj_id == 0)
-			w = "keyframe request: producer id 0";
-		break;
-	default:
-		w = "unknown event type";
-		break;
-	}
-	if (why != NULL)
-		*why = w;
-	return w == NULL ? 0 : -EINVAL;
-}
-
-int
 cp_dp_transport_remote(uint32_t slot, uint64_t dp_id, struct cascade_addr *remote,
 		       struct cascade_addr *remote_rtcp)
 {
@@ -192,19 +160,19 @@ read_events(void)
 {
 	struct cascade_event ev;
 	unsigned int budget = CP_DP_EVENT_BUDGET;
-	const char *why;
+	struct cp_err err;
 
 	while (dp.state == CP_DP_RUNNING && budget-- > 0 &&
 	       cascade_ring_pop(cascade_seg_event_ring(&dp.seg), &ev, sizeof(ev)) == 0) {
-		if (cp_dp_event_check(&ev, &why) < 0) {
+		if (cp_schema_dp_event(&ev, &err) < 0) {
 			uint64_t now = cascade_now_ns();
 
 			dp.n_bad_events++;
 			if (now - dp.bad_logged_ns >= 1000000000ull) {
 				dp.bad_logged_ns = now;
-				fprintf(stderr, "cascade-cp: dataplane event refused (type %u): %s (%" PRIu64
+				fprintf(stderr, "cascade-cp: dataplane event refused: %s (%" PRIu64
 						" so far)\n",
-					(unsigned int)ev.type, why, dp.n_bad_events);
+					err.msg, dp.n_bad_events);
 			}
 			continue;
 		}

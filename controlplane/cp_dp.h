@@ -58,13 +58,12 @@ bool cp_dp_busy(uint64_t obj_id);
  * The dataplane's events (a transport learned its remote, a keyframe request
  * went to a sender, the dataplane started) are read on the driver's tick,
  * every 100 ms, at most CP_DP_EVENT_BUDGET a tick; fn is called with each one
- * that cp_dp_event_check() accepts. The others are counted and dropped (the
- * ring is shared memory, its contents are input like any other).
+ * that cp_schema_dp_event() accepts. The others are counted, logged at most
+ * once a second and dropped (the ring is shared memory: its contents are
+ * input like any other).
  */
 #define CP_DP_EVENT_BUDGET 4096
 void cp_dp_on_event(void (*fn)(const struct cascade_event *ev, void *arg), void *arg);
-/* 0 when ev is an event the control plane knows and its fields are in range, else -EINVAL. */
-int cp_dp_event_check(const struct cascade_event *ev, const char **why);
 /*
  * The remote tuple the dataplane has for transport dp_id in directory slot
  * slot (what it was told, or learned: a comedia transport's sender, an RTCP
@@ -73,7 +72,7 @@ int cp_dp_event_check(const struct cascade_event *ev, const char **why);
  */
 int cp_dp_transport_remote(uint32_t slot, uint64_t dp_id, struct cascade_addr *remote,
 			   struct cascade_addr *remote_rtcp);
-/* Events read and accepted, and refused by cp_dp_event_check(), since start. */
+/* Events read and accepted, and refused by cp_schema_dp_event(), since start. */
 uint64_t cp_dp_events(void);
 uint64_t cp_dp_bad_events(void);
 

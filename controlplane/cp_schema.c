@@ -442,3 +442,29 @@ cp_schema_error_message(const json_t *body, char *buf, size_t cap)
 	buf[i] = '\0';
 	return buf;
 }
+
+int
+cp_schema_dp_event(const struct cascade_event *ev, struct cp_err *err)
+{
+	switch (ev->type) {
+	case CASCADE_EV_REMOTE_LEARNED:
+		if (ev->value > 1)
+			return cp_err_set(err, -EINVAL, "event.value: neither RTP (0) nor RTCP (1)");
+		if (ev->addr.family != CASCADE_AF_INET && ev->addr.family != CASCADE_AF_INET6)
+			return cp_err_set(err, -EINVAL, "event.addr.family: not IPv4 or IPv6");
+		if (ev->addr.port_be == 0)
+			return cp_err_set(err, -EINVAL, "event.addr.port: 0");
+		break;
+	case CASCADE_EV_STARTED:
+		return 0;
+	case CASCADE_EV_KEYFRAME_REQUEST:
+		if (ev->value != 1 && ev->value != 2)
+			return cp_err_set(err, -EINVAL, "event.value: neither PLI (1) nor FIR (2)");
+		break;
+	default:
+		return cp_err_set(err, -EINVAL, "event.type: unknown (%u)", (unsigned int)ev->type);
+	}
+	if (ev->obj_id == 0)
+		return cp_err_set(err, -EINVAL, "event.obj_id: 0");
+	return 0;
+}

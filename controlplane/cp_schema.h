@@ -3,7 +3,7 @@
  * Everything cascade-cp reads from outside, checked in one place: API
  * request bodies, the records other nodes leave in Redis (producer records,
  * node records, room channel messages), the bodies of inter-node calls and of
- * their answers. Each kind of input has one function; RtpParameters inside
+ * their answers, the dataplane's events. Each kind of input has one function; RtpParameters inside
  * any of them go through cp_rtp_check(), so a producer record from Redis meets
  * exactly the rules of a producer body from the API. A function takes the
  * parsed JSON (cp_schema_load() parses text with the same limits everywhere),
@@ -29,6 +29,15 @@
 #include "cp_err.h"
 #include "cp_ids.h"
 #include "cp_rtp.h"
+
+/*
+ * An event from the dataplane's event ring (shared memory: input like any
+ * other): a known type, its fields in range (a learned remote: value 0 for
+ * RTP or 1 for RTCP, an IPv4 or IPv6 address with a port, a transport id; a
+ * keyframe request: value 1 for PLI or 2 for FIR, a producer id). 0, or
+ * -EINVAL naming the field.
+ */
+int cp_schema_dp_event(const struct cascade_event *ev, struct cp_err *err);
 
 /* The largest body or record read (bigger ones are refused before parsing). */
 #define CP_SCHEMA_MAX_BYTES (1024 * 1024)

@@ -8,6 +8,7 @@
  *   4 a /v1/internal/pipes body   5 its answer (or an error answer)
  *   6 a node record (a hash)      7 transport create and connect bodies
  *   8 RtpParameters, unchecked    9 RtpCapabilities, unchecked
+ *   e an event from the dataplane's event ring (its bytes, zero-filled)
  * Whatever passes the validator is then used as the control plane uses it:
  * producer parameters and records are negotiated against a receiver's
  * capabilities (and capabilities against a producer), and 8 and 9 go to the
@@ -20,6 +21,7 @@
  * The unit test test_schema links this file too and replays corpus/ and
  * regressions/ through LLVMFuzzerTestOneInput() on every build.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -117,6 +119,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (data[0] == 'e') {
+		struct cascade_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		memcpy(&ev, data + 1, size - 1 < sizeof(ev) ? size - 1 : sizeof(ev));
+		if (cp_schema_dp_event(&ev, &err) == 0)
+			check(ev.type == CASCADE_EV_STARTED || ev.obj_id != 0);
+		else
+			check(err.code == -EINVAL && memchr(err.msg, '\0', sizeof(err.msg)) != NULL);
+		return 0;
+	}
 	j = cp_schema_load((const char *)data + 1, size - 1, "input", &err);
 	if (j == NULL) {
 		check(err.code < 0);

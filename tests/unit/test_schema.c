@@ -377,6 +377,76 @@ test_urls(void **state)
 	assert_int_equal(cp_hostport_parse("1.2.3.4:0", host, sizeof(host), &port), -EINVAL);
 }
 
+static struct cascade_event
+event(uint16_t type, uint64_t obj_id, uint64_t value)
+{
+	struct cascade_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.obj_id = obj_id;
+	ev.value = value;
+	return ev;
+}
+
+/* dp_event OK EV FIELD: the check accepts EV, or refuses it naming FIELD. */
+static void
+dp_event(const struct cascade_event *ev, const char *field)
+{
+	struct cp_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (field == NULL) {
+		assert_int_equal(cp_schema_dp_event(ev, &err), 0);
+		return;
+	}
+	assert_int_equal(cp_schema_dp_event(ev, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, field));
+}
+
+static void
+test_dp_events(void **state)
+{
+	struct cascade_event ev;
+
+	(void)state;
+	ev = event(CASCADE_EV_REMOTE_LEARNED, 7, 0);
+	dp_event(&ev, "event.addr.family");
+	ev.addr.family = CASCADE_AF_INET;
+	dp_event(&ev, "event.addr.port");
+	ev.addr.port_be = 0x8813;
+	dp_event(&ev, NULL);
+	ev.value = 1; /* the RTCP remote */
+	dp_event(&ev, NULL);
+	ev.value = 2;
+	dp_event(&ev, "event.value");
+	ev.value = 0;
+	ev.addr.family = 5;
+	dp_event(&ev, "event.addr.family");
+	ev.addr.family = CASCADE_AF_INET6;
+	dp_event(&ev, NULL);
+	ev.obj_id = 0;
+	dp_event(&ev, "event.obj_id");
+
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST, 7, 1);
+	dp_event(&ev, NULL);
+	ev.value = 2;
+	dp_event(&ev, NULL);
+	ev.value = 0;
+	dp_event(&ev, "event.value");
+	ev.value = 3;
+	dp_event(&ev, "event.value");
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST, 0, 1);
+	dp_event(&ev, "event.obj_id");
+
+	ev = event(CASCADE_EV_STARTED, 0, 0x1234);
+	dp_event(&ev, NULL);
+	ev = event(0, 7, 0);
+	dp_event(&ev, "event.type");
+	ev = event(CASCADE_EV_KEYFRAME_REQUEST + 1, 7, 1);
+	dp_event(&ev, "event.type");
+}
+
 static void
 test_fuzz_inputs(void **state)
 {
@@ -397,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_api_bodies),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_dp_events),
 		cmocka_unit_test(test_fuzz_inputs),
 	};
 
