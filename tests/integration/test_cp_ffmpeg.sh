@@ -19,11 +19,8 @@ SECS=4
 FPS=25
 
 media_node
-bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40199 \
-	--api-listen "127.0.0.1:$port" --api-token "$token" --segment "$seg_name" \
-	>"$TEST_TMP/cp.log" 2>&1
-wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node | jq -r .dataplane.state) == running ]]" 15 ||
-	fail "cascade-cp did not attach"
+cp_config "$TEST_TMP/cp.json"
+cp_start "$TEST_TMP/cp.json"
 
 # --- producers: VP8 (PT 96) and Opus (PT 111), each on a comedia transport ---------------------
 # ffmpeg sends RTCP to the next port: producer transports without rtcp-mux

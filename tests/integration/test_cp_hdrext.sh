@@ -15,11 +15,8 @@ require_cmd curl jq ip ethtool /usr/bin/python3
 UDP=$SRC_DIR/tests/integration/udprtp.py
 
 media_node
-bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40099 \
-	--api-listen "127.0.0.1:$port" --api-token "$token" --segment "$seg_name" \
-	>"$TEST_TMP/cp.log" 2>&1
-wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node | jq -r .dataplane.state) == running ]]" 15 ||
-	fail "cascade-cp never saw the dataplane"
+cp_config "$TEST_TMP/cp.json"
+cp_start "$TEST_TMP/cp.json"
 
 ok POST /v1/rooms/x/transports '{"comedia":true}'
 tin=$(jq -r .id "$TEST_TMP/body")

@@ -20,11 +20,8 @@ require_cmd curl jq ip ethtool /usr/bin/python3
 PEER=$SRC_DIR/tests/integration/kfpeer.py
 
 media_node --keyframe-interval-ms 500 --rtcp-report-ms 0
-bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40099 \
-	--api-listen "127.0.0.1:$port" --api-token "$token" --segment "$seg_name" \
-	>"$TEST_TMP/cp.log" 2>&1
-wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node | jq -r .dataplane.state) == running ]]" 15 ||
-	fail "cascade-cp did not attach"
+cp_config "$TEST_TMP/cp.json"
+cp_start "$TEST_TMP/cp.json"
 
 ok POST /v1/rooms/kf/transports '{"comedia":true,"rtcpMux":true}'
 tp=$(jq -r .id "$TEST_TMP/body")
