@@ -26,14 +26,18 @@
  * every compound carries one). A producer joins its owner's list of streams to
  * report on with its first packet and leaves it after five quiet intervals.
  *
- * On a pipe, the "sender" is the source node: both go back to the pipe port
- * the producer's packets come from, where that node finds its pipe consumer
- * by SSRC and merges the request with its own receivers' (so a request from a
- * consumer on another node reaches the producer's sender at most once per
- * interval too). Neither goes yet to an SRTP sender or over an SRTP pipe (no
- * outbound SRTCP session for the node's own RTCP), nor to a sender whose
- * address or MAC is not known yet: those count as keyframe_requests_unsent and
- * receiver_reports_unsent, not as dropped packets.
+ * On a pipe, the sender of a keyframe request is the source node: it goes
+ * back to the pipe port the producer's packets come from, where that node
+ * finds its pipe consumer by SSRC and this node's address and merges the
+ * request with its own receivers' (so however many consumers on however many
+ * nodes ask, the producer's sender gets at most one request per interval).
+ * Receiver reports do not go over pipes: the source node is the sender's
+ * receiver and reports to it itself. An SRTP sender gets SRTCP (each of its
+ * producers has an RTCP SSRC and an outbound session of its own); over an
+ * SRTP pipe nothing goes yet (no session for the node's own RTCP there), nor
+ * to a sender whose address or MAC is not known yet: those count as
+ * keyframe_requests_unsent and receiver_reports_unsent, not as dropped
+ * packets.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -217,7 +221,8 @@ dp_sender_rtp(struct dp_worker *w, struct dp_producer *p, const struct dp_rtp *r
 {
 	dp_rxstats_rtp(&p->rxs, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate);
 	p->rr_last_rx_tsc = w->now_tsc;
-	if (unlikely(!p->rr_listed) && dp.opt.rtcp_report_ms != 0) {
+	if (unlikely(!p->rr_listed) && dp.opt.rtcp_report_ms != 0 &&
+	    !(dp.transports[p->transport].cfg.flags & CASCADE_TRANSPORT_PIPE)) {
 		/* a sender to report on, from now on, until it goes quiet */
 		uint32_t ps = (uint32_t)(p - dp.producers);
 
