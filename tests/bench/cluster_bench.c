@@ -36,6 +36,8 @@
  *     with no other connection's line in between and less than 1 ms between
  *     two of them, counts as one round trip.
  *
+ * Part 3 is cluster_redis.c; what both share is cluster_bench.h.
+ *
  * Prints one JSON object on stdout; a figure without samples is null. Exit 1
  * when the set-up failed, 3 when the two nodes did not see each other within
  * 30 s (the cluster never formed: nothing was measured).
@@ -63,189 +65,16 @@
 #include "http_client.h"
 #include "media_io.h"
 #include "samples.h"
+#include "cluster_bench.h"
 
 #define REQ_TIMEOUT_NS (5000ull * 1000 * 1000)
 #define PKT_TIMEOUT_MS 2000
 #define WARMUP_ITERATIONS 5
 #define LAT_SSRC 0xcb000001u
 #define TTFP_SSRC 0xcb000002u
-#define OPS_SSRC_BASE 0xcb100000u
 #define PKT_BYTES 200
-#define BATCH_GAP_US 1000
-#define MON_BYTES (64u << 20)
 
-struct node {
-	struct hc_conn h; /* first: the answer callback gets it */
-	struct hc_server srv;
-	char name[64], media_ip[64];
-	int status;
-	json_t *result;
-};
-
-static struct {
-	int ep;
-	struct node nodes[2];
-	const char *c1_ip, *c2_ip, *c2_netns;
-	char redis_ip[64];
-	unsigned int redis_port;
-	unsigned int tag; /* rooms are named after it: two runs never share one */
-	int mon;          /* the MONITOR connection */
-	char *mon_buf;
-	size_t mon_len;
-	bool mon_full;
-} b;
-
-/* ---- the Redis MONITOR connection ------------------------------------------------------ */
-
-/* Append whatever MONITOR sent meanwhile. */
-static void
-mon_drain(void)
-{
-	for (;;) {
-		ssize_t n;
-
-		if (b.mon_len + 65536 > MON_BYTES) {
-			b.mon_full = true;
-			return;
-		}
-		n = recv(b.mon, b.mon_buf + b.mon_len, 65536, MSG_DONTWAIT);
-		if (n <= 0)
-			return;
-		b.mon_len += (size_t)n;
-	}
-}
-
-/* Sleep ms milliseconds, draining MONITOR meanwhile. */
-static void
-pause_ms(unsigned int ms)
-{
-	uint64_t until = hc_now_ns() + (uint64_t)ms * 1000000ull;
-
-	for (;;) {
-		uint64_t now = hc_now_ns();
-		struct pollfd p = {.fd = b.mon, .events = POLLIN};
-
-		if (now >= until)
-			break;
-		if (b.mon >= 0) {
-			if (poll(&p, 1, (int)((until - now) / 1000000ull) + 1) > 0)
-				mon_drain();
-		} else {
-			struct timespec ts = {0, (long)(until - now)};
-
-			nanosleep(&ts, NULL);
-		}
-	}
-}
-
-static void
-mon_open(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)b.redis_port)};
-	char line[256];
-	size_t n = 0;
-
-	b.mon = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (b.mon < 0 || inet_pton(AF_INET, b.redis_ip, &a.sin_addr) != 1 ||
-	    connect(b.mon, (struct sockaddr *)&a, sizeof(a)) < 0)
-		die("redis %s:%u: %s", b.redis_ip, b.redis_port, strerror(errno));
-	if (send(b.mon, "MONITOR\r\n", 9, 0) != 9)
-		die("redis: MONITOR: %s", strerror(errno));
-	/* "+OK\r\n" first */
-	while (n < 5) {
-		ssize_t k = recv(b.mon, line + n, 5 - n, 0);
-
-		if (k <= 0)
-			die("redis: no answer to MONITOR");
-		n += (size_t)k;
-	}
-	if (memcmp(line, "+OK\r\n", 5) != 0)
-		die("redis: MONITOR answered %.5s", line);
-	b.mon_buf = malloc(MON_BYTES);
-	if (b.mon_buf == NULL)
-		die("out of memory");
-}
-
-/* What the nodes sent Redis in one phase. */
-struct redis_count {
-	uint64_t from_us, to_us; /* the phase: CLOCK_REALTIME, as Redis stamps */
-	unsigned int cmds[2], rtts[2];
-	char seq[2][512]; /* the commands of the phase's first operation, for the log */
-};
-
-/*
- * The nodes' periodic traffic: the heartbeat (HSET and PEXPIRE of the record
- * P:node:{ID}) and the watch over the others (SMEMBERS, HGETALL). None of the
- * measured operations sends these.
- */
-static bool
-periodic(const char *cmd, const char *key)
-{
-	return strcmp(cmd, "PEXPIRE") == 0 || strcmp(cmd, "HGETALL") == 0 ||
-	       strcmp(cmd, "SMEMBERS") == 0 ||
-	       (strcmp(cmd, "HSET") == 0 && strstr(key, ":node:") != NULL);
-}
-
-/*
- * Count the phase's commands per node. A line: +SEC.USEC [DB IP:PORT] "CMD" "KEY" ...
- * Connections are told apart by IP:PORT, a node by its IP. Redis executes what
- * it read from one connection before it turns to another, so a round trip is a
- * run of lines from one connection (no other connection's line in between, and
- * less than BATCH_GAP_US between two of them: a run cut by the scheduler only
- * counts twice if the pause is longer).
- */
-static void
-mon_count(struct redis_count *rc)
-{
-	char *p = b.mon_buf, *end = b.mon_buf + b.mon_len, prev_addr[64] = "";
-	uint64_t first_op_until[2] = {0, 0}, prev_us = 0;
-
-	memset(rc->cmds, 0, sizeof(rc->cmds));
-	memset(rc->rtts, 0, sizeof(rc->rtts));
-	rc->seq[0][0] = rc->seq[1][0] = '\0';
-	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p)), addr[64], cmd[32], key[256];
-		unsigned long sec, usec;
-		bool same_run;
-		uint64_t us;
-		int node;
-
-		if (nl == NULL)
-			break;
-		*nl = '\0';
-		key[0] = '\0';
-		if (sscanf(p, "+%lu.%lu [%*d %63[^]]] \"%31[^\"]\" \"%255[^\"]\"", &sec, &usec, addr,
-			   cmd, key) < 4)
-			goto next;
-		us = (uint64_t)sec * 1000000ull + usec;
-		same_run = strcmp(addr, prev_addr) == 0 && us <= prev_us + BATCH_GAP_US;
-		snprintf(prev_addr, sizeof(prev_addr), "%s", addr);
-		prev_us = us;
-		if (us < rc->from_us || us > rc->to_us || periodic(cmd, key))
-			goto next;
-		for (node = 0; node < 2; node++) {
-			size_t l = strlen(b.nodes[node].media_ip);
-
-			if (strncmp(addr, b.nodes[node].media_ip, l) == 0 && addr[l] == ':')
-				break;
-		}
-		if (node == 2)
-			goto next;
-		rc->cmds[node]++;
-		rc->rtts[node] += !same_run;
-		/* the first operation's commands (those within 10 ms of the first), for the log */
-		if (first_op_until[node] == 0)
-			first_op_until[node] = us + 10000;
-		if (us <= first_op_until[node] &&
-		    strlen(rc->seq[node]) + strlen(cmd) + 4 < sizeof(rc->seq[node])) {
-			if (rc->seq[node][0] != '\0')
-				strcat(rc->seq[node], same_run ? " " : " | ");
-			strcat(rc->seq[node], cmd);
-		}
-next:
-		p = nl + 1;
-	}
-}
+struct cluster_bench b;
 
 /* ---- HTTP, one call at a time ------------------------------------------------------------ */
 
@@ -262,7 +91,7 @@ answer(struct hc_conn *h, int status, const char *body, size_t len)
 }
 
 /* A call to node n, waited for: the parsed 200 answer, or NULL (or exit when must). */
-static json_t *
+json_t *
 call(struct node *n, const char *method, const char *path, json_t *body, bool must)
 {
 	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -283,7 +112,7 @@ call(struct node *n, const char *method, const char *path, json_t *body, bool mu
 	return n->result;
 }
 
-static const char *
+const char *
 str_of(json_t *j, const char *k)
 {
 	const char *s = json_string_value(json_object_get(j, k));
@@ -294,7 +123,7 @@ str_of(json_t *j, const char *k)
 }
 
 /* A transport on n in room: its id (and its tuple's port); connected to ip:port if ip. */
-static void
+void
 transport_new(struct node *n, const char *room, bool comedia, const char *ip, unsigned int port,
 	      char id[64], uint16_t *local_port)
 {
@@ -316,7 +145,7 @@ transport_new(struct node *n, const char *room, bool comedia, const char *ip, un
 }
 
 /* POST a VP8 producer with ssrc on transport: the answer (NULL on failure). */
-static json_t *
+json_t *
 producer_post(struct node *n, const char *transport, uint32_t ssrc)
 {
 	char path[128];
@@ -324,14 +153,14 @@ producer_post(struct node *n, const char *transport, uint32_t ssrc)
 	snprintf(path, sizeof(path), "/v1/transports/%s/producers", transport);
 	return call(n, "POST", path,
 		    json_pack("{s:s,s:{s:[{s:s,s:i,s:i}],s:[{s:I}],s:{s:s}}}", "kind", "video",
-			      "rtpParameters", "codecs", "mimeType", "video/VP8", "payloadType",
-			      96, "clockRate", 90000, "encodings", "ssrc", (json_int_t)ssrc,
-			      "rtcp", "cname", "cluster-bench"),
+			      "rtpParameters", "codecs", "mimeType", "video/VP8", "payloadType", 96,
+			      "clockRate", 90000, "encodings", "ssrc", (json_int_t)ssrc, "rtcp",
+			      "cname", "cluster-bench"),
 		    false);
 }
 
 /* POST a consumer of producer on transport: its id and SSRC; false on failure. */
-static bool
+bool
 consumer_post(struct node *n, const char *transport, const char *producer, char id[64],
 	      uint32_t *ssrc)
 {
@@ -353,8 +182,7 @@ consumer_post(struct node *n, const char *transport, const char *producer, char 
 	return true;
 }
 
-static bool
-delete(struct node *n, const char *what, const char *id)
+bool delete (struct node *n, const char *what, const char *id)
 {
 	char path[128];
 	json_t *r;
@@ -535,9 +363,9 @@ bench_latency(unsigned int pps, unsigned int seconds, struct lat *out)
 	out->seconds = (double)(snd.stop_ns - snd.start_ns) / 1e9;
 	close(snd.fd);
 	/* the transports take their producers and consumers with them (pipes too) */
-	delete(n2, "transports", tb);
-	delete(n1, "transports", ta);
-	delete(n1, "transports", tin);
+	delete (n2, "transports", tb);
+	delete (n1, "transports", ta);
+	delete (n1, "transports", tin);
 	close(fds[0]);
 	close(fds[1]);
 	fprintf(stderr,
@@ -617,7 +445,7 @@ bench_ttfp(unsigned int pps, unsigned int iterations, struct ttfp *out)
 		t1 = hc_real_ns();
 		if (!consumer_post(n2, tr, prod, cons, &ssrc)) {
 			out->failures += rec;
-			delete(n1, "producers", prod);
+			delete (n1, "producers", prod);
 			pause_ms(100);
 			continue;
 		}
@@ -632,131 +460,18 @@ bench_ttfp(unsigned int pps, unsigned int iterations, struct ttfp *out)
 			sample_add(&out->create_ms, (double)(int64_t)(t - t0) / 1e6);
 			sample_add(&out->consume_ms, (double)(int64_t)(t - t1) / 1e6);
 		}
-		if (!delete(n2, "consumers", cons) || !delete(n1, "producers", prod))
+		if (!delete (n2, "consumers", cons) || !delete (n1, "producers", prod))
 			out->failures += rec;
 		pause_ms(20);
 	}
 	mio_sender_stop(&snd);
 	close(snd.fd);
-	delete(n2, "transports", tr);
-	delete(n1, "transports", tin);
+	delete (n2, "transports", tr);
+	delete (n1, "transports", tin);
 	close(fd);
-	fprintf(stderr, "cluster_bench: first packet: %zu of %u iterations, %u timeouts, %u failures\n",
+	fprintf(stderr,
+		"cluster_bench: first packet: %zu of %u iterations, %u timeouts, %u failures\n",
 		out->create_ms.n, iterations, out->timeouts, out->failures);
-}
-
-/* ---- 3. Redis commands per operation --------------------------------------------------- */
-
-struct redis_figs {
-	struct redis_count join, produce, consume, leave;
-	unsigned int ops;
-};
-
-static void
-phase_begin(struct redis_count *rc)
-{
-	pause_ms(100);
-	rc->from_us = hc_real_ns() / 1000;
-}
-
-static void
-phase_end(struct redis_count *rc)
-{
-	pause_ms(100);
-	rc->to_us = hc_real_ns() / 1000;
-}
-
-static void
-bench_redis(unsigned int k, struct redis_figs *out)
-{
-	struct node *n1 = &b.nodes[0], *n2 = &b.nodes[1];
-	char (*joins)[64] = calloc(k, 64), (*prods)[64] = calloc(k, 64), room[64], tp[64], tc[64],
-	     cons[64];
-	unsigned int i;
-	uint32_t ssrc;
-
-	if (joins == NULL || prods == NULL)
-		die("out of memory");
-	out->ops = k;
-	/* the producers' room, with node 2 in it: a producer add has an audience */
-	snprintf(room, sizeof(room), "cb-redis-%u", b.tag);
-	transport_new(n1, room, true, NULL, 0, tp, NULL);
-	transport_new(n2, room, false, b.c2_ip, 9, tc, NULL);
-	mon_open();
-
-	phase_begin(&out->join);
-	for (i = 0; i < k; i++) {
-		char r[64];
-
-		snprintf(r, sizeof(r), "cb-join-%u-%u", b.tag, i);
-		transport_new(n1, r, false, NULL, 0, joins[i], NULL);
-		pause_ms(20);
-	}
-	phase_end(&out->join);
-
-	phase_begin(&out->produce);
-	for (i = 0; i < k; i++) {
-		json_t *p = producer_post(n1, tp, OPS_SSRC_BASE + i);
-
-		if (p == NULL)
-			die("redis phase: producer add failed");
-		snprintf(prods[i], 64, "%s", str_of(p, "id"));
-		json_decref(p);
-		pause_ms(20);
-	}
-	phase_end(&out->produce);
-
-	phase_begin(&out->consume);
-	for (i = 0; i < k; i++) {
-		if (!consumer_post(n2, tc, prods[i], cons, &ssrc))
-			die("redis phase: remote consume failed");
-		pause_ms(20);
-	}
-	phase_end(&out->consume);
-
-	phase_begin(&out->leave);
-	for (i = 0; i < k; i++) {
-		delete(n1, "transports", joins[i]);
-		pause_ms(20);
-	}
-	phase_end(&out->leave);
-
-	mon_drain();
-	if (b.mon_full)
-		fprintf(stderr, "cluster_bench: MONITOR output past %u MiB was dropped\n",
-			MON_BYTES >> 20);
-	close(b.mon);
-	b.mon = -1;
-	delete(n2, "transports", tc);
-	delete(n1, "transports", tp);
-	/* counting puts NULs into the buffer: every phase parses a copy */
-	{
-		char *copy = malloc(b.mon_len), *orig = b.mon_buf;
-		struct redis_count *phases[] = {&out->join, &out->produce, &out->consume,
-						&out->leave};
-		const char *names[] = {"room join", "producer add", "remote consume",
-				       "room leave"};
-		unsigned int j;
-
-		if (copy == NULL)
-			die("out of memory");
-		for (j = 0; j < 4; j++) {
-			memcpy(copy, orig, b.mon_len);
-			b.mon_buf = copy;
-			mon_count(phases[j]);
-			fprintf(stderr,
-				"cluster_bench: redis, %s x%u: node 1 %u commands in %u round trips "
-				"(first: %s), node 2 %u in %u (first: %s)\n",
-				names[j], k, phases[j]->cmds[0], phases[j]->rtts[0],
-				phases[j]->seq[0][0] != '\0' ? phases[j]->seq[0] : "-",
-				phases[j]->cmds[1], phases[j]->rtts[1],
-				phases[j]->seq[1][0] != '\0' ? phases[j]->seq[1] : "-");
-		}
-		b.mon_buf = orig;
-		free(copy);
-	}
-	free(joins);
-	free(prods);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
@@ -764,7 +479,8 @@ bench_redis(unsigned int k, struct redis_figs *out)
 static const char *
 lab_str(json_t *lab, const char *array, size_t i, const char *k)
 {
-	const char *s = json_string_value(json_object_get(json_array_get(json_object_get(lab, array), i), k));
+	const char *s = json_string_value(
+		json_object_get(json_array_get(json_object_get(lab, array), i), k));
 
 	if (s == NULL)
 		die("lab description: no %s[%zu].%s", array, i, k);
@@ -853,7 +569,8 @@ main(int argc, char **argv)
 		struct node *n = &b.nodes[i];
 
 		snprintf(n->name, sizeof(n->name), "%s", lab_str(lab, "nodes", i, "id"));
-		snprintf(n->media_ip, sizeof(n->media_ip), "%s", lab_str(lab, "nodes", i, "media_ip"));
+		snprintf(n->media_ip, sizeof(n->media_ip), "%s",
+			 lab_str(lab, "nodes", i, "media_ip"));
 		if (hc_server_init(&n->srv, lab_str(lab, "nodes", i, "api"),
 				   lab_str(lab, "nodes", i, "token"), b.ep) < 0)
 			return 1;
@@ -892,7 +609,8 @@ main(int argc, char **argv)
 	samples_put_pct(out, "cluster_hop_cross_us", &lat.cross_us, 10.0);
 	{
 		double s50 = samples_pct(&lat.same_us, 0.5), c50 = samples_pct(&lat.cross_us, 0.5);
-		double s99 = samples_pct(&lat.same_us, 0.99), c99 = samples_pct(&lat.cross_us, 0.99);
+		double s99 = samples_pct(&lat.same_us, 0.99),
+		       c99 = samples_pct(&lat.cross_us, 0.99);
 
 		put(out, "cluster_hop_added_us_p50", samples_num(c50 - s50, 10.0));
 		put(out, "cluster_hop_added_us_p99", samples_num(c99 - s99, 10.0));
@@ -901,9 +619,8 @@ main(int argc, char **argv)
 	put(out, "cluster_hop_samples_same", json_integer((json_int_t)lat.same_us.n));
 	put(out, "cluster_hop_samples_cross", json_integer((json_int_t)lat.cross_us.n));
 	put(out, "cluster_hop_sent", json_integer((json_int_t)lat.sent));
-	put(out, "cluster_hop_pps", lat.seconds > 0 ? json_integer(llround((double)lat.sent /
-									      lat.seconds))
-						     : json_null());
+	put(out, "cluster_hop_pps",
+	    lat.seconds > 0 ? json_integer(llround((double)lat.sent / lat.seconds)) : json_null());
 	samples_put_pct(out, "cluster_ttfp_create_ms", &tt.create_ms, 1000.0);
 	samples_put_pct(out, "cluster_ttfp_consume_ms", &tt.consume_ms, 1000.0);
 	samples_put_pct(out, "cluster_ttfp_produce_call_ms", &tt.produce_call_ms, 1000.0);
