@@ -182,7 +182,8 @@ consumer_post(struct node *n, const char *transport, const char *producer, char 
 	return true;
 }
 
-bool delete (struct node *n, const char *what, const char *id)
+bool
+api_delete(struct node *n, const char *what, const char *id)
 {
 	char path[128];
 	json_t *r;
@@ -363,9 +364,9 @@ bench_latency(unsigned int pps, unsigned int seconds, struct lat *out)
 	out->seconds = (double)(snd.stop_ns - snd.start_ns) / 1e9;
 	close(snd.fd);
 	/* the transports take their producers and consumers with them (pipes too) */
-	delete (n2, "transports", tb);
-	delete (n1, "transports", ta);
-	delete (n1, "transports", tin);
+	api_delete(n2, "transports", tb);
+	api_delete(n1, "transports", ta);
+	api_delete(n1, "transports", tin);
 	close(fds[0]);
 	close(fds[1]);
 	fprintf(stderr,
@@ -445,7 +446,7 @@ bench_ttfp(unsigned int pps, unsigned int iterations, struct ttfp *out)
 		t1 = hc_real_ns();
 		if (!consumer_post(n2, tr, prod, cons, &ssrc)) {
 			out->failures += rec;
-			delete (n1, "producers", prod);
+			api_delete(n1, "producers", prod);
 			pause_ms(100);
 			continue;
 		}
@@ -460,14 +461,14 @@ bench_ttfp(unsigned int pps, unsigned int iterations, struct ttfp *out)
 			sample_add(&out->create_ms, (double)(int64_t)(t - t0) / 1e6);
 			sample_add(&out->consume_ms, (double)(int64_t)(t - t1) / 1e6);
 		}
-		if (!delete (n2, "consumers", cons) || !delete (n1, "producers", prod))
+		if (!api_delete(n2, "consumers", cons) || !api_delete(n1, "producers", prod))
 			out->failures += rec;
 		pause_ms(20);
 	}
 	mio_sender_stop(&snd);
 	close(snd.fd);
-	delete (n2, "transports", tr);
-	delete (n1, "transports", tin);
+	api_delete(n2, "transports", tr);
+	api_delete(n1, "transports", tin);
 	close(fd);
 	fprintf(stderr,
 		"cluster_bench: first packet: %zu of %u iterations, %u timeouts, %u failures\n",

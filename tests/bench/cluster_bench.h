@@ -65,7 +65,7 @@ json_t *producer_post(struct node *n, const char *transport, uint32_t ssrc);
 bool consumer_post(struct node *n, const char *transport, const char *producer, char id[64],
 		   uint32_t *ssrc);
 /* DELETE /v1/WHAT/ID on n; false when it failed. */
-bool delete (struct node *n, const char *what, const char *id);
+bool api_delete(struct node *n, const char *what, const char *id);
 
 /* Let ms pass, reading MONITOR meanwhile when it is open (cluster_redis.c). */
 void pause_ms(unsigned int ms);

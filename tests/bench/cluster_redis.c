@@ -232,7 +232,7 @@ bench_redis(unsigned int k, struct redis_figs *out)
 
 	phase_begin(&out->leave);
 	for (i = 0; i < k; i++) {
-		delete (n1, "transports", joins[i]);
+		api_delete(n1, "transports", joins[i]);
 		pause_ms(20);
 	}
 	phase_end(&out->leave);
@@ -243,8 +243,8 @@ bench_redis(unsigned int k, struct redis_figs *out)
 			MON_BYTES >> 20);
 	close(b.mon);
 	b.mon = -1;
-	delete (n2, "transports", tc);
-	delete (n1, "transports", tp);
+	api_delete(n2, "transports", tc);
+	api_delete(n1, "transports", tp);
 	/* counting puts NULs into the buffer: every phase parses a copy */
 	{
 		char *copy = malloc(b.mon_len), *orig = b.mon_buf;
