@@ -36,7 +36,12 @@
  *     with no other connection's line in between and less than 1 ms between
  *     two of them, counts as one round trip.
  *
- * Part 3 is cluster_redis.c; what both share is cluster_bench.h.
+ *  4. A keyframe request across nodes: a receiver's PLI to its consumer on
+ *     node 2, until node 1's PLI reaches the sender, min(N, 30) times
+ *     (cluster_keyframe.c says how).
+ *
+ * Part 3 is cluster_redis.c, part 4 cluster_keyframe.c; what they share is
+ * cluster_bench.h.
  *
  * Prints one JSON object on stdout; a figure without samples is null. Exit 1
  * when the set-up failed, 3 when the two nodes did not see each other within
@@ -68,7 +73,6 @@
 #include "cluster_bench.h"
 
 #define REQ_TIMEOUT_NS (5000ull * 1000 * 1000)
-#define PKT_TIMEOUT_MS 2000
 #define WARMUP_ITERATIONS 5
 #define LAT_SSRC 0xcb000001u
 #define TTFP_SSRC 0xcb000002u
@@ -197,7 +201,7 @@ api_delete(struct node *n, const char *what, const char *id)
 /* ---- media ---------------------------------------------------------------------------------- */
 
 /* n UDP receivers on client 2's address, made in its namespace. */
-static void
+void
 receivers(unsigned int n, int *fds, uint16_t *ports)
 {
 	unsigned int i;
@@ -213,7 +217,7 @@ receivers(unsigned int n, int *fds, uint16_t *ports)
 }
 
 /* A stamped sender from client 1 to ip:port (started). */
-static void
+void
 sender_start(struct mio_sender *s, const char *ip, uint16_t port, uint32_t ssrc, unsigned int pps)
 {
 	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -234,7 +238,7 @@ sender_start(struct mio_sender *s, const char *ip, uint16_t port, uint32_t ssrc,
 		die("cannot start a sender: %s", strerror(-rc));
 }
 
-static void
+void
 drain(int fd)
 {
 	uint8_t buf[2048];
@@ -383,7 +387,7 @@ struct ttfp {
 };
 
 /* The arrival stamp of the first packet of ssrc stamped at or after since; 0: none in time. */
-static uint64_t
+uint64_t
 first_packet(int fd, uint32_t ssrc, uint64_t since)
 {
 	uint64_t until = hc_now_ns() + (uint64_t)PKT_TIMEOUT_MS * 1000000ull;
@@ -519,6 +523,7 @@ main(int argc, char **argv)
 	static struct lat lat;
 	static struct ttfp tt;
 	static struct redis_figs rf;
+	static struct kf_figs kf;
 	const char *redis;
 	json_t *lab, *out;
 	json_error_t jerr;
@@ -604,6 +609,7 @@ main(int argc, char **argv)
 	bench_latency(pps, seconds, &lat);
 	bench_ttfp(pps, iterations, &tt);
 	bench_redis(ops, &rf);
+	bench_keyframe(pps, iterations < KF_ITERATIONS ? iterations : KF_ITERATIONS, &kf);
 
 	out = json_object();
 	samples_put_pct(out, "cluster_hop_same_us", &lat.same_us, 10.0);
@@ -629,6 +635,9 @@ main(int argc, char **argv)
 	put(out, "cluster_ttfp_samples", json_integer((json_int_t)tt.create_ms.n));
 	put(out, "cluster_ttfp_timeouts", json_integer((json_int_t)tt.timeouts));
 	put(out, "cluster_ttfp_failures", json_integer((json_int_t)tt.failures));
+	samples_put_pct(out, "cluster_keyframe_request_ms", &kf.ms, 1000.0);
+	put(out, "cluster_keyframe_request_samples", json_integer((json_int_t)kf.ms.n));
+	put(out, "cluster_keyframe_request_missed", json_integer((json_int_t)kf.missed));
 	put_redis(out, "join", &rf.join, rf.ops);
 	put_redis(out, "producer_add", &rf.produce, rf.ops);
 	put_redis(out, "remote_consume", &rf.consume, rf.ops);

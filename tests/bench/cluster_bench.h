@@ -13,9 +13,13 @@
 #include <jansson.h>
 
 #include "http_client.h"
+#include "media_io.h"
+#include "samples.h"
 
 #define OPS_SSRC_BASE 0xcb100000u
 #define BATCH_GAP_US 1000
+#define PKT_TIMEOUT_MS 2000
+#define KF_ITERATIONS 30
 #define MON_BYTES (64u << 20)
 
 struct node {
@@ -66,6 +70,23 @@ bool consumer_post(struct node *n, const char *transport, const char *producer, 
 		   uint32_t *ssrc);
 /* DELETE /v1/WHAT/ID on n; false when it failed. */
 bool api_delete(struct node *n, const char *what, const char *id);
+
+/* n UDP receivers on client 2's address, made in its namespace. */
+void receivers(unsigned int n, int *fds, uint16_t *ports);
+/* A stamped sender from client 1 to ip:port (started). */
+void sender_start(struct mio_sender *s, const char *ip, uint16_t port, uint32_t ssrc,
+		  unsigned int pps);
+/* Read and drop whatever waits at fd. */
+void drain(int fd);
+/* The arrival stamp of the first packet of ssrc stamped at or after since; 0: none in time. */
+uint64_t first_packet(int fd, uint32_t ssrc, uint64_t since);
+
+/* Part 4 (cluster_keyframe.c): a keyframe request across the two nodes. */
+struct kf_figs {
+	struct samples ms; /* a receiver's PLI on node 2 to the request at the sender */
+	unsigned int missed;
+};
+void bench_keyframe(unsigned int pps, unsigned int iterations, struct kf_figs *out);
 
 /* Let ms pass, reading MONITOR meanwhile when it is open (cluster_redis.c). */
 void pause_ms(unsigned int ms);
