@@ -31,13 +31,15 @@
  * finds its pipe consumer by SSRC and this node's address and merges the
  * request with its own receivers' (so however many consumers on however many
  * nodes ask, the producer's sender gets at most one request per interval).
- * Receiver reports do not go over pipes: the source node is the sender's
- * receiver and reports to it itself. An SRTP sender gets SRTCP (each of its
- * producers has an RTCP SSRC and an outbound session of its own); over an
- * SRTP pipe nothing goes yet (no session for the node's own RTCP there), nor
- * to a sender whose address or MAC is not known yet: those count as
- * keyframe_requests_unsent and receiver_reports_unsent, not as dropped
- * packets.
+ * A request made before the piped-in producer's first packet (its first
+ * consumer is made with the pipe) waits one interval for the source's address
+ * instead of being lost. Receiver reports do not go over pipes: the source
+ * node is the sender's receiver and reports to it itself. An SRTP sender gets
+ * SRTCP (each of its producers has an RTCP SSRC and an outbound session of
+ * its own); over an SRTP pipe nothing goes yet (no session for the node's own
+ * RTCP there), nor to a sender whose address or MAC is not known yet: those
+ * count as keyframe_requests_unsent and receiver_reports_unsent, not as
+ * dropped packets.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -303,6 +305,17 @@ dp_sender_sr(struct dp_producer *p, const uint8_t *sr, uint64_t now_ns)
 	dp_rxstats_sr(&p->rxs, ntp, now_ns);
 }
 
+/*
+ * A producer piped in whose source node has sent nothing yet: no address to
+ * ask yet. Its first consumer is made as the pipe is, before the first packet.
+ */
+static inline bool
+source_unknown(const struct dp_producer *p)
+{
+	return (dp.transports[p->transport].cfg.flags & CASCADE_TRANSPORT_PIPE) &&
+	       p->pipe_src.remote.port_be == 0;
+}
+
 /* Send now (the interval has passed), or count it as unsent. */
 static void
 fire(struct dp_worker *w, struct dp_producer *p)
@@ -324,8 +337,12 @@ dp_keyframe_request(struct dp_worker *w, struct dp_producer *p, uint32_t pslot)
 		return;
 	}
 	if (w->now_tsc >= p->kf_next_tsc && !p->kf_pending) {
-		fire(w, p);
-		return;
+		if (likely(!source_unknown(p))) {
+			fire(w, p);
+			return;
+		}
+		/* asked before its first packet: once more when an interval has passed */
+		p->kf_next_tsc = w->now_tsc + dp.tsc_hz / 1000 * dp.opt.keyframe_interval_ms;
 	}
 	if (p->kf_pending)
 		return; /* merged into the one waiting */
