@@ -217,12 +217,16 @@ keep_sessions(void)
 	uint32_t i;
 
 	fz.n_sessions = 0;
-	for (i = 0; i < dp.opt.max_producers; i++)
+	for (i = 0; i < dp.opt.max_producers; i++) {
 		for (rx = dp.producers[i].in_use ? atomic_load(&dp.producers[i].srtp_rx) : NULL;
 		     rx != NULL; rx = atomic_load(&rx->old)) {
 			keep(rx->rtp);
 			keep(rx->rtcp);
 		}
+		/* the outbound SRTCP session of the node's own RTCP to an SRTP sender */
+		if (dp.producers[i].in_use)
+			keep(atomic_load(&dp.producers[i].rtcp_tx));
+	}
 	for (i = 0; i < dp.opt.max_consumers; i++)
 		if (dp.consumers[i].in_use)
 			keep(atomic_load(&dp.consumers[i].srtp));
