@@ -386,9 +386,9 @@ struct ttfp {
 	unsigned int timeouts, failures;
 };
 
-/* The arrival stamp of the first packet of ssrc stamped at or after since; 0: none in time. */
 uint64_t
-first_packet(int fd, uint32_t ssrc, uint64_t since)
+next_match(int fd, uint64_t since, bool (*match)(const uint8_t *p, size_t n, uint32_t arg),
+	   uint32_t arg)
 {
 	uint64_t until = hc_now_ns() + (uint64_t)PKT_TIMEOUT_MS * 1000000ull;
 
@@ -398,19 +398,31 @@ first_packet(int fd, uint32_t ssrc, uint64_t since)
 		uint64_t t, now = hc_now_ns();
 		ssize_t n;
 
-		while ((n = mio_recv(fd, buf, sizeof(buf), &t)) >= 0) {
-			uint32_t s;
-
-			if (n < 12 || t < since)
-				continue;
-			memcpy(&s, buf + 8, 4);
-			if (ntohl(s) == ssrc)
+		while ((n = mio_recv(fd, buf, sizeof(buf), &t)) >= 0)
+			if (t >= since && match(buf, (size_t)n, arg))
 				return t;
-		}
 		if (now >= until)
 			return 0;
 		poll(&pf, 1, (int)((until - now) / 1000000ull) + 1);
 	}
+}
+
+/* Whether p[0..n) is an RTP packet of ssrc. */
+static bool
+rtp_of(const uint8_t *p, size_t n, uint32_t ssrc)
+{
+	uint32_t s;
+
+	if (n < 12)
+		return false;
+	memcpy(&s, p + 8, 4);
+	return ntohl(s) == ssrc;
+}
+
+uint64_t
+first_packet(int fd, uint32_t ssrc, uint64_t since)
+{
+	return next_match(fd, since, rtp_of, ssrc);
 }
 
 static void

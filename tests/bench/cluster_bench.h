@@ -78,7 +78,14 @@ void sender_start(struct mio_sender *s, const char *ip, uint16_t port, uint32_t 
 		  unsigned int pps);
 /* Read and drop whatever waits at fd. */
 void drain(int fd);
-/* The arrival stamp of the first packet of ssrc stamped at or after since; 0: none in time. */
+/*
+ * The arrival stamp of the first datagram at fd, stamped at or after since,
+ * that match(datagram, length, arg) takes; 0 when none came within
+ * PKT_TIMEOUT_MS.
+ */
+uint64_t next_match(int fd, uint64_t since, bool (*match)(const uint8_t *p, size_t n, uint32_t arg),
+		    uint32_t arg);
+/* The same for the first RTP packet of ssrc. */
 uint64_t first_packet(int fd, uint32_t ssrc, uint64_t since);
 
 /* Part 4 (cluster_keyframe.c): a keyframe request across the two nodes. */

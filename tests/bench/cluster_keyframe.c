@@ -50,27 +50,6 @@ has_pli_for(const uint8_t *p, size_t n, uint32_t media)
 	return false;
 }
 
-/* The arrival stamp of the next PLI for media at fd; 0 when none came in time. */
-static uint64_t
-next_pli(int fd, uint32_t media)
-{
-	uint64_t until = hc_now_ns() + (uint64_t)PKT_TIMEOUT_MS * 1000000ull;
-
-	for (;;) {
-		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		uint8_t buf[2048];
-		uint64_t t, now = hc_now_ns();
-		ssize_t n;
-
-		while ((n = mio_recv(fd, buf, sizeof(buf), &t)) >= 0)
-			if (has_pli_for(buf, (size_t)n, media))
-				return t;
-		if (now >= until)
-			return 0;
-		poll(&pf, 1, (int)((until - now) / 1000000ull) + 1);
-	}
-}
-
 /* A PLI for media from the receiver's socket to ip:port: an empty RR, then the PLI. */
 static void
 send_pli(int fd, const char *ip, uint16_t port, uint32_t media)
@@ -126,7 +105,7 @@ bench_keyframe(unsigned int pps, unsigned int iterations, struct kf_figs *out)
 		drain(fd);
 		t0 = hc_real_ns();
 		send_pli(fd, n2->media_ip, tr_port, cssrc);
-		t = next_pli(snd.fd, KF_SSRC);
+		t = next_match(snd.fd, t0, has_pli_for, KF_SSRC);
 		if (i < KF_WARMUP)
 			continue;
 		if (t == 0)

@@ -30,7 +30,10 @@ static char log_buf[4096];
 static void
 record(const struct cp_reg_event *ev, void *arg)
 {
-	const char *what = ev->c != NULL ? ev->c->id : ev->p != NULL ? ev->p->id : ev->t != NULL ? ev->t->id : "";
+	const char *what = ev->c != NULL   ? ev->c->id
+			   : ev->p != NULL ? ev->p->id
+			   : ev->t != NULL ? ev->t->id
+					   : "";
 	size_t n = strlen(log_buf);
 
 	if (ev->type == CP_EV_ROOM_JOINED || ev->type == CP_EV_ROOM_LEFT)
@@ -326,36 +329,24 @@ test_observer_order(void **state)
 	expect_log("transport.closed:t room.left:R");
 }
 
-static struct cascade_event
-event(uint16_t type, uint64_t obj_id, uint64_t value)
-{
-	struct cascade_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.obj_id = obj_id;
-	ev.value = value;
-	return ev;
-}
-
 static void
 test_dp_events(void **state)
 {
 	struct cp_transport *t = transport("t1", "A", 40000);
 	struct cp_producer *p1 = producer("p1", t), *p2 = producer("p2", t);
-	struct cascade_event ev;
+	struct cascade_event ev = {
+		.type = CASCADE_EV_KEYFRAME_REQUEST, .obj_id = p1->dp_id, .value = 1};
 	uint64_t gone = p2->dp_id, stale0 = cp_dp_events_stale();
 
 	(void)state;
 	assert_ptr_equal(cp_registry_producer_by_dp(p1->dp_id), p1);
 	assert_ptr_equal(cp_registry_producer_by_dp(p2->dp_id), p2);
 	assert_null(cp_registry_producer_by_dp(t->dp_id)); /* a transport's id names no producer */
-	ev = event(CASCADE_EV_KEYFRAME_REQUEST, p1->dp_id, 1);
 	cp_dp_events_apply(&ev);
 	cp_dp_events_apply(&ev);
-	ev.value = 2;
+	ev.value = 2; /* FIR */
 	cp_dp_events_apply(&ev);
-	ev = event(CASCADE_EV_KEYFRAME_REQUEST, p2->dp_id, 2);
+	ev.obj_id = p2->dp_id;
 	cp_dp_events_apply(&ev);
 	assert_int_equal(p1->pli_count, 2);
 	assert_int_equal(p1->fir_count, 1);
@@ -365,11 +356,13 @@ test_dp_events(void **state)
 
 	cp_registry_remove_producer(p2);
 	assert_null(cp_registry_producer_by_dp(gone));
-	ev = event(CASCADE_EV_KEYFRAME_REQUEST, gone, 1);
+	ev.obj_id = gone;
 	cp_dp_events_apply(&ev);
 	assert_int_equal(cp_dp_events_stale(), stale0 + 1);
 	/* a learned remote changes no object here (the API reads the directory) */
-	ev = event(CASCADE_EV_REMOTE_LEARNED, t->dp_id, 0);
+	ev.type = CASCADE_EV_REMOTE_LEARNED;
+	ev.obj_id = t->dp_id;
+	ev.value = 0;
 	cp_dp_events_apply(&ev);
 	assert_int_equal(p1->pli_count, 2);
 	log_buf[0] = '\0';
