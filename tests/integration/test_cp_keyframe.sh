@@ -31,8 +31,8 @@ ok POST "/v1/transports/$tp/producers" '{"kind":"video","rtpParameters":{"codecs
 prod=$(jq -r .id "$TEST_TMP/body")
 
 bg ip netns exec "$ns" /usr/bin/python3 "$PEER" sender 198.18.0.2 198.18.0.1 "$pport" "$TEST_TMP/back.jsonl"
-remote() { call GET /v1/rooms/kf >/dev/null && jq -c ".transports[] | select(.id == \"$tp\") | .remote" "$TEST_TMP/body"; }
-wait_for "[[ \$(remote) == '{\"ip\":\"198.18.0.2\",\"port\":5000,\"rtcpPort\":5001,\"learned\":true}' ]]" 15 ||
+remote() { call GET /v1/rooms/kf >/dev/null && jq -cS ".transports[] | select(.id == \"$tp\") | .remote" "$TEST_TMP/body"; }
+wait_for "[[ \$(remote) == '{\"ip\":\"198.18.0.2\",\"learned\":true,\"port\":5000,\"rtcpPort\":5001}' ]]" 15 ||
 	fail "the room view does not show the learned remote: $(remote)"
 log "learned remote in the room view: $(remote)"
 
