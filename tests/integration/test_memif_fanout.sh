@@ -106,7 +106,7 @@ log "consumer 1000 missed $(jq '.ssrcs[] | select(.ssrc == 131072) | .lost' "$TE
 # The dataplane saw exactly what was sent, dropped nothing, and every consumer's
 # counter matches.
 drops=$(dpctl stats | awk '$1 == "drop_packets" {print $2}')
-((drops == 0)) || { dpctl stats >&2; fail "dataplane dropped $drops packets"; }
+((drops == 0)) || fail "dataplane dropped $drops packets: $(dpctl stats | awk '/^drop_/ && $2 > 0' | tr '\n' ' ')"
 c0=$(dpctl obj consumer 1000 | awk '$1 == "tx_packets" {print $2}')
 total=$(jq -s 'map(.tx.packets) | add' "$TEST_TMP"/pg1.json "$TEST_TMP"/pg10.json "$TEST_TMP"/pg100.json)
 paused_rx=$(jq '.ssrcs[] | select(.ssrc == 131072) | .packets' "$TEST_TMP/pgp.json")
