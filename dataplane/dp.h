@@ -532,8 +532,9 @@ void dp_keyframe_request(struct dp_worker *w, struct dp_producer *p, uint32_t ps
 /* Send the merged requests whose interval has ended. Worker lcore; once per loop. */
 void dp_keyframe_poll(struct dp_worker *w);
 /*
- * Where RTCP to transport tp's remote goes (rtcp-mux: the remote; else the
- * RTCP remote, or the remote's port + 1 per RFC 3550 11), from which local
+ * Where RTCP to transport tp's remote goes (the RTCP remote when it has one,
+ * connected or learned: symmetric RTCP, RFC 4961; else with rtcp-mux the
+ * remote, without it the remote's port + 1 per RFC 3550 11), from which local
  * address. False when tp has no remote yet. Any lcore.
  */
 bool dp_rtcp_dest(const struct dp_transport *tp, const struct dp_peer *peer,

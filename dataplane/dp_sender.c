@@ -67,7 +67,8 @@ dp_rtcp_dest(const struct dp_transport *tp, const struct dp_peer *peer,
 	if (peer == NULL || peer->remote.port_be == 0)
 		return false;
 	if (tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX) {
-		*dst = peer->remote;
+		/* RFC 4961: a remote whose RTCP comes from a port of its own receives it there */
+		*dst = peer->remote_rtcp.port_be != 0 ? peer->remote_rtcp : peer->remote;
 		*src = &tp->cfg.local;
 		return true;
 	}

@@ -74,6 +74,10 @@ wait_for "(( \$(dpstat 2 keyframe_requests_out) > out0 && \$(pcount 2 pliCount) 
 	fail "node 2: $(dpstat 2 keyframe_requests_out) requests out, pipe producer pliCount $(pcount 2 pliCount)"
 [[ $(dpstat 2 keyframe_requests_unsent) == 0 ]] ||
 	fail "node 2 could not send $(dpstat 2 keyframe_requests_unsent) requests over the pipe"
+# node 2's last merged request, and node 1's, go when their intervals end: let 1.2 s of
+# the stream (60 packets at 50 a second) pass node 1's producer, then the counts are final
+rx0=$(pcount 1 rxPackets)
+wait_for "(( \$(pcount 1 rxPackets) >= rx0 + 60 ))" 10 || fail "the stream stopped at node 1"
 b=$(pcount 2 pliCount)
 # node 1 merged what came over the pipe; its count settles on what the sender received
 wait_for "n=\$(pcount 1 pliCount); (( n >= 2 )) && [[ \$n == \$(plis_back) ]] && (( \$(dpstat 1 keyframe_requests_in) >= b + 1 ))" 15 ||

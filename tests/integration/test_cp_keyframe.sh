@@ -55,6 +55,11 @@ ip netns exec "$ns" /usr/bin/python3 "$PEER" pli 198.18.0.2 6000 198.18.0.1 "$cp
 asks() { "$CASCADE_DPCTL" -s "$seg_name" stats | awk '$1 == "keyframe_requests_in" {print $2}'; }
 wait_for "[[ \$(asks) -ge 11 ]]" 10 || fail "the dataplane counted $(asks) asks, not 11"
 # the merged request at the end of the interval, then the count settles on what the sender got
+# the request merged from the last asks goes when the interval ends: let 0.6 s of the
+# stream (30 packets at 50 a second) pass the producer, then the counts are final
+rx() { call GET /v1/stats >/dev/null && jq -r ".producers[] | select(.id == \"$prod\") | .rxPackets" "$TEST_TMP/body"; }
+rx0=$(rx)
+wait_for "(( \$(rx) >= rx0 + 30 ))" 10 || fail "the stream stopped: $(rx) packets, $rx0 before"
 wait_for "n=\$(pli_count); [[ \$n -ge 2 && \$n == \$(plis_back) ]]" 20 ||
 	fail "pliCount $(pli_count) against $(plis_back) PLIs at the sender"
 n=$(pli_count)
