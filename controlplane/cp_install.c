@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Registry objects through the dataplane (see cp_install.h). Each change is
- * an `op` that lives from the first command to its callback; it holds
- * pointers to registry objects that the busy flags and pending counts keep
- * alive meanwhile (a delete waits for them), and the driver calls every
- * command back, with NULL when the dataplane went.
+ * a cp_op (cp_op.h) that lives from the first command to its callback.
  *
  * Layer: registry.
  */
@@ -19,140 +16,15 @@
 #include "cp_install.h"
 #include "cp_neigh.h"
 
-#define DP_TIMEOUT_MS 2000
-
 static struct {
 	const struct cp_config *cfg;
 } ins;
 
-struct op {
-	cp_op_cb cb;
-	void *arg;
-	struct cp_transport *t;
-	struct cp_producer *p;
-	struct cp_consumer *c;
-	bool enter, pause;
-	/* connect: the keys go first, then the tuple once the next hop's MAC is known */
-	char tid[CP_OBJ_ID_MAX]; /* t's id: the MAC lookup is no dataplane command */
-	bool has_tuple;
-	char remote_ip[CP_IP_MAX];
-	uint16_t remote_port, remote_rtcp_port;
-	struct cascade_cmd cmd;
-	struct cascade_cmd srtp;
-};
-
-void
+int
 cp_install_init(const struct cp_config *cfg)
 {
 	ins.cfg = cfg;
-}
-
-static struct op *
-op_new(cp_op_cb cb, void *arg, struct cp_err *err)
-{
-	struct op *o = calloc(1, sizeof(*o));
-
-	if (o == NULL) {
-		cp_err_set(err, -ENOMEM, "out of memory");
-		return NULL;
-	}
-	o->cb = cb;
-	o->arg = arg;
-	return o;
-}
-
-static void
-op_free(struct op *o)
-{
-	explicit_bzero(&o->srtp, sizeof(o->srtp)); /* keys */
-	free(o);
-}
-
-/* Call the op back (err NULL: success) and free it. */
-static void
-finish(struct op *o, const struct cp_err *err, void *obj)
-{
-	o->cb(err, obj, o->arg);
-	op_free(o);
-}
-
-void
-cp_install_reply_err(const struct cascade_reply *rep, struct cp_err *err)
-{
-	if (rep == NULL) {
-		cp_err_set(err, -ETIMEDOUT, "dataplane did not answer");
-		return;
-	}
-	switch (-rep->status) {
-	case EINVAL:
-	case ENOENT:
-	case EEXIST:
-	case EADDRINUSE:
-		cp_err_set(err, rep->status, "%s", rep->message);
-		break;
-	case ENOSPC:
-	case ENOMEM:
-		cp_err_set(err, -ENOSPC, "dataplane full: %s", rep->message);
-		break;
-	default:
-		cp_err_set(err, -EIO, "dataplane: %s", rep->message);
-	}
-}
-
-static void
-finish_reply(struct op *o, const struct cascade_reply *rep)
-{
-	struct cp_err err;
-
-	cp_install_reply_err(rep, &err);
-	finish(o, &err, NULL);
-}
-
-static int
-need_dp(struct cp_err *err)
-{
-	if (cp_dp_state() != CP_DP_RUNNING)
-		return cp_err_set(err, -ENOTCONN, "dataplane not running");
-	return 0;
-}
-
-/* Send cmd for o. 0, or -ENOTCONN with err. */
-static int
-send_cmd(struct cascade_cmd *cmd, cp_dp_cb cb, struct op *o, struct cp_err *err)
-{
-	int rc = cp_dp_call(cmd, DP_TIMEOUT_MS, cb, o);
-
-	if (rc < 0)
-		return cp_err_set(err, -ENOTCONN, "dataplane: %s", strerror(-rc));
-	return 0;
-}
-
-static bool
-ok_or_gone(const struct cascade_reply *rep)
-{
-	return rep != NULL && (rep->status == 0 || rep->status == -ENOENT);
-}
-
-static void
-on_dp_del(const struct cascade_reply *rep, void *arg)
-{
-	(void)arg;
-	if (!ok_or_gone(rep))
-		fprintf(stderr, "cascade-cp: dataplane kept an object it was asked to delete: %s (the "
-				"reconciliation removes it)\n",
-			rep == NULL ? "no answer" : rep->message);
-}
-
-/* Delete an object the registry does not hold; the answer only matters for the log. */
-static void
-dp_del(uint16_t type, uint64_t dp_id)
-{
-	struct cascade_cmd cmd;
-
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = type;
-	cmd.u.obj.obj_id = dp_id;
-	(void)cp_dp_call(&cmd, DP_TIMEOUT_MS, on_dp_del, NULL);
+	return cp_op_init();
 }
 
 /* ---- transports --------------------------------------------------------------------------- */
@@ -177,35 +49,35 @@ transport_drop(struct cp_transport *t)
 static void
 on_transport_added(const struct cascade_reply *rep, void *arg)
 {
-	struct op *o = arg;
+	struct cp_op *o = arg;
 	struct cp_transport *t = o->t;
 	struct cp_err err;
 
 	if (rep == NULL || rep->status != 0) {
 		/* nothing was installed, or the driver deletes what may have been */
 		transport_drop(t);
-		finish_reply(o, rep);
+		cp_op_finish_reply(o, rep);
 		return;
 	}
 	t->slot = rep->slot;
 	t->busy = false;
 	if (cp_registry_add_transport(t) < 0) {
-		dp_del(CASCADE_CMD_TRANSPORT_DEL, t->dp_id);
+		cp_op_dp_del(CASCADE_CMD_TRANSPORT_DEL, t->dp_id);
 		transport_drop(t);
 		cp_err_set(&err, -ENOMEM, "out of memory");
-		finish(o, &err, NULL);
+		cp_op_finish(o, &err, NULL);
 		return;
 	}
-	finish(o, NULL, t);
+	cp_op_finish(o, NULL, t);
 }
 
 int
 cp_install_transport(struct cp_transport *t, cp_op_cb cb, void *arg, struct cp_err *err)
 {
 	struct cascade_cmd cmd;
-	struct op *o;
+	struct cp_op *o;
 
-	if (need_dp(err) < 0 || (o = op_new(cb, arg, err)) == NULL)
+	if (cp_op_need_dp(err) < 0 || (o = cp_op_new(CP_OP_ADD, cb, arg, err)) == NULL)
 		goto fail;
 	if (t->dp_id == 0)
 		t->dp_id = cp_registry_next_dp_id();
@@ -221,8 +93,8 @@ cp_install_transport(struct cp_transport *t, cp_op_cb cb, void *arg, struct cp_e
 	if (!t->rtcp_mux)
 		cp_addr_make(&cmd.u.transport.local_rtcp, t->ip, t->rtcp_port);
 	o->t = t;
-	if (send_cmd(&cmd, on_transport_added, o, err) < 0) {
-		op_free(o);
+	if (cp_op_send(&cmd, on_transport_added, o, err) < 0) {
+		cp_op_free(o);
 		goto fail;
 	}
 	t->busy = true;
@@ -243,7 +115,7 @@ cp_transport_create(const char *room, const struct cp_transport_req *rq, cp_op_c
 
 	if (!cp_room_name_ok(room))
 		return cp_err_set(err, -EINVAL, "room: 1 to 64 letters, digits, '-', '_' or '.'");
-	if (need_dp(err) < 0)
+	if (cp_op_need_dp(err) < 0)
 		return err->code;
 	for (i = 0; rq->listen_ip != NULL && i < cfg->n_media_ips; i++)
 		if (strcmp(rq->listen_ip, cfg->media_ips[i]) == 0)
@@ -291,7 +163,7 @@ cp_transport_create(const char *room, const struct cp_transport_req *rq, cp_op_c
 }
 
 static void
-connected(struct op *o)
+connected(struct cp_op *o)
 {
 	struct cp_transport *t = o->t;
 
@@ -303,20 +175,24 @@ connected(struct op *o)
 		t->connected = true;
 	}
 	cp_registry_transport_connected(t);
-	finish(o, NULL, t);
+	cp_op_finish(o, NULL, t);
 }
 
 static void
 on_connected(const struct cascade_reply *rep, void *arg)
 {
-	struct op *o = arg;
+	struct cp_op *o = arg;
 
+	if (o->gone) {
+		cp_op_finish_gone(o);
+		return;
+	}
 	if (rep != NULL && rep->status == 0) {
 		connected(o);
 		return;
 	}
 	o->t->busy = false;
-	finish_reply(o, rep);
+	cp_op_finish_reply(o, rep);
 }
 
 /*
@@ -328,20 +204,24 @@ on_connected(const struct cascade_reply *rep, void *arg)
 static void
 on_next_hop(const uint8_t *mac, void *arg)
 {
-	struct op *o = arg;
+	struct cp_op *o = arg;
 	struct cp_err err;
 
-	o->t = cp_registry_transport(o->tid);
+	if (o->gone) {
+		cp_op_finish_gone(o);
+		return;
+	}
+	o->t = cp_registry_transport(o->id);
 	if (o->t == NULL) {
-		cp_err_set(&err, -ENOENT, "transport %s is gone (the dataplane restarted)", o->tid);
-		finish(o, &err, NULL);
+		cp_err_set(&err, -ENOENT, "transport %s is gone (the dataplane restarted)", o->id);
+		cp_op_finish(o, &err, NULL);
 		return;
 	}
 	if (mac != NULL)
 		memcpy(o->cmd.u.transport.remote_mac, mac, 6);
-	if (need_dp(&err) < 0 || send_cmd(&o->cmd, on_connected, o, &err) < 0) {
+	if (cp_op_need_dp(&err) < 0 || cp_op_send(&o->cmd, on_connected, o, &err) < 0) {
 		o->t->busy = false;
-		finish(o, &err, NULL);
+		cp_op_finish(o, &err, NULL);
 	}
 }
 
@@ -349,12 +229,16 @@ on_next_hop(const uint8_t *mac, void *arg)
 static void
 on_srtp_set(const struct cascade_reply *rep, void *arg)
 {
-	struct op *o = arg;
+	struct cp_op *o = arg;
 	struct cp_transport *t = o->t;
 
+	if (o->gone) {
+		cp_op_finish_gone(o);
+		return;
+	}
 	if (rep == NULL || rep->status != 0) {
 		t->busy = false;
-		finish_reply(o, rep);
+		cp_op_finish_reply(o, rep);
 		return;
 	}
 	memcpy(t->remote_key, o->srtp.u.srtp.rx_master, sizeof(t->remote_key));
@@ -370,19 +254,20 @@ int
 cp_transport_connect(struct cp_transport *t, struct cp_connect_req *rq, cp_op_cb cb, void *arg,
 		     struct cp_err *err)
 {
-	struct op *o = NULL;
+	struct cp_op *o = NULL;
 	int rc = -EINVAL;
 
 	if (t->busy || t->n_pending != 0) {
 		rc = cp_err_set(err, -EBUSY, "transport %s: another change is in progress", t->id);
 		goto out;
 	}
-	if ((rc = need_dp(err)) < 0 || (o = op_new(cb, arg, err)) == NULL) {
+	if ((rc = cp_op_need_dp(err)) < 0 || (o = cp_op_new(CP_OP_CONNECT, cb, arg, err)) == NULL) {
 		rc = err->code;
 		goto out;
 	}
 	o->t = t;
-	snprintf(o->tid, sizeof(o->tid), "%s", t->id);
+	o->what = "transport";
+	snprintf(o->id, sizeof(o->id), "%s", t->id);
 	o->has_tuple = rq->has_tuple;
 	if (rq->has_tuple) {
 		snprintf(o->remote_ip, sizeof(o->remote_ip), "%s", rq->ip);
@@ -407,10 +292,10 @@ cp_transport_connect(struct cp_transport *t, struct cp_connect_req *rq, cp_op_cb
 	o->srtp.u.srtp.suite = t->srtp_suite;
 	memcpy(o->srtp.u.srtp.rx_master, rq->key, CASCADE_SRTP_MASTER_MAX);
 	memcpy(o->srtp.u.srtp.tx_master, t->local_key, CASCADE_SRTP_MASTER_MAX);
-	rc = send_cmd(&o->srtp, on_srtp_set, o, err);
+	rc = cp_op_send(&o->srtp, on_srtp_set, o, err);
 	if (rc < 0) {
 		t->busy = false;
-		op_free(o);
+		cp_op_free(o);
 	}
 out:
 	explicit_bzero(rq->key, sizeof(rq->key));
@@ -438,47 +323,57 @@ cp_producer_add_cmd(const struct cp_producer *p, struct cascade_cmd *cmd)
 static void
 on_producer_added(const struct cascade_reply *rep, void *arg)
 {
-	struct op *o = arg;
+	struct cp_op *o = arg;
 	struct cp_producer *p = o->p;
 	struct cp_err err;
 
+	if (o->gone) {
+		/* its transport went: the dataplane took it along or never made it */
+		if (rep != NULL && rep->status == 0)
+			cp_op_dp_del(CASCADE_CMD_PRODUCER_DEL, p->dp_id);
+		cp_producer_free(p);
+		cp_op_finish_gone(o);
+		return;
+	}
 	p->t->n_pending--;
 	if (rep == NULL || rep->status != 0) {
 		cp_producer_free(p);
-		finish_reply(o, rep);
+		cp_op_finish_reply(o, rep);
 		return;
 	}
 	p->slot = rep->slot;
 	if (!o->enter) {
 		cp_registry_hold(p->dp_id);
 	} else if (cp_registry_add_producer(p) < 0) {
-		dp_del(CASCADE_CMD_PRODUCER_DEL, p->dp_id);
+		cp_op_dp_del(CASCADE_CMD_PRODUCER_DEL, p->dp_id);
 		cp_producer_free(p);
 		cp_err_set(&err, -ENOMEM, "out of memory");
-		finish(o, &err, NULL);
+		cp_op_finish(o, &err, NULL);
 		return;
 	}
-	finish(o, NULL, p);
+	cp_op_finish(o, NULL, p);
 }
 
 int
 cp_install_producer(struct cp_producer *p, bool enter, cp_op_cb cb, void *arg, struct cp_err *err)
 {
 	struct cascade_cmd cmd;
-	struct op *o;
+	struct cp_op *o;
 
-	if (need_dp(err) < 0 || (o = op_new(cb, arg, err)) == NULL) {
+	if (cp_op_need_dp(err) < 0 || (o = cp_op_new(CP_OP_ADD, cb, arg, err)) == NULL) {
 		cp_producer_free(p);
 		return err->code;
 	}
+	o->what = "transport";
+	snprintf(o->id, sizeof(o->id), "%s", p->t->id);
 	if (p->dp_id == 0)
 		p->dp_id = cp_registry_next_dp_id();
 	p->slot = UINT32_MAX;
 	cp_producer_add_cmd(p, &cmd);
 	o->p = p;
 	o->enter = enter;
-	if (send_cmd(&cmd, on_producer_added, o, err) < 0) {
-		op_free(o);
+	if (cp_op_send(&cmd, on_producer_added, o, err) < 0) {
+		cp_op_free(o);
 		cp_producer_free(p);
 		return err->code;
 	}
@@ -494,7 +389,7 @@ cp_producer_create(struct cp_transport *t, const struct cp_producer_req *rq, cp_
 
 	if (t->busy)
 		return cp_err_set(err, -EBUSY, "transport %s: another change is in progress", t->id);
-	if (need_dp(err) < 0)
+	if (cp_op_need_dp(err) < 0)
 		return err->code;
 	p = calloc(1, sizeof(*p));
 	if (p == NULL || (p->rtp = json_deep_copy(rq->rtp)) == NULL) {
@@ -515,7 +410,7 @@ cp_producer_create(struct cp_transport *t, const struct cp_producer_req *rq, cp_
 void
 cp_install_forget_producer(struct cp_producer *p)
 {
-	dp_del(CASCADE_CMD_PRODUCER_DEL, p->dp_id);
+	cp_op_dp_del(CASCADE_CMD_PRODUCER_DEL, p->dp_id);
 	cp_registry_unhold(p->dp_id);
 	cp_producer_free(p);
 }
@@ -525,40 +420,50 @@ cp_install_forget_producer(struct cp_producer *p)
 static void
 on_consumer_added(const struct cascade_reply *rep, void *arg)
 {
-	struct op *o = arg;
+	struct cp_op *o = arg;
 	struct cp_consumer *c = o->c;
 	struct cp_err err;
 
+	if (o->gone) {
+		/* its producer or transport went: the dataplane took it along or never made it */
+		if (rep != NULL && rep->status == 0)
+			cp_op_dp_del(CASCADE_CMD_CONSUMER_DEL, c->dp_id);
+		cp_consumer_free(c);
+		cp_op_finish_gone(o);
+		return;
+	}
 	c->t->n_pending--;
 	c->p->n_pending--;
 	if (rep == NULL || rep->status != 0) {
 		cp_consumer_free(c);
-		finish_reply(o, rep);
+		cp_op_finish_reply(o, rep);
 		return;
 	}
 	c->slot = rep->slot;
 	if (!o->enter) {
 		cp_registry_hold(c->dp_id);
 	} else if (cp_registry_add_consumer(c) < 0) {
-		dp_del(CASCADE_CMD_CONSUMER_DEL, c->dp_id);
+		cp_op_dp_del(CASCADE_CMD_CONSUMER_DEL, c->dp_id);
 		cp_consumer_free(c);
 		cp_err_set(&err, -ENOMEM, "out of memory");
-		finish(o, &err, NULL);
+		cp_op_finish(o, &err, NULL);
 		return;
 	}
-	finish(o, NULL, c);
+	cp_op_finish(o, NULL, c);
 }
 
 int
 cp_install_consumer(struct cp_consumer *c, struct cascade_cmd *cmd, bool enter, cp_op_cb cb,
 		    void *arg, struct cp_err *err)
 {
-	struct op *o;
+	struct cp_op *o;
 
-	if (need_dp(err) < 0 || (o = op_new(cb, arg, err)) == NULL) {
+	if (cp_op_need_dp(err) < 0 || (o = cp_op_new(CP_OP_ADD, cb, arg, err)) == NULL) {
 		cp_consumer_free(c);
 		return err->code;
 	}
+	o->what = "producer";
+	snprintf(o->id, sizeof(o->id), "%s", c->p->id);
 	if (c->dp_id == 0)
 		c->dp_id = cp_registry_next_dp_id();
 	c->slot = UINT32_MAX;
@@ -570,8 +475,8 @@ cp_install_consumer(struct cp_consumer *c, struct cascade_cmd *cmd, bool enter, 
 	cmd->u.consumer.paused = c->paused;
 	o->c = c;
 	o->enter = enter;
-	if (send_cmd(cmd, on_consumer_added, o, err) < 0) {
-		op_free(o);
+	if (cp_op_send(cmd, on_consumer_added, o, err) < 0) {
+		cp_op_free(o);
 		cp_consumer_free(c);
 		return err->code;
 	}
@@ -593,7 +498,7 @@ cp_consumer_create(struct cp_transport *t, struct cp_producer *p, const struct c
 	if (t->busy || p->busy)
 		return cp_err_set(err, -EBUSY,
 				  "transport or producer %s: another change is in progress", p->id);
-	if (need_dp(err) < 0)
+	if (cp_op_need_dp(err) < 0)
 		return err->code;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
@@ -615,7 +520,7 @@ cp_consumer_create(struct cp_transport *t, struct cp_producer *p, const struct c
 void
 cp_install_forget_consumer(struct cp_consumer *c)
 {
-	dp_del(CASCADE_CMD_CONSUMER_DEL, c->dp_id);
+	cp_op_dp_del(CASCADE_CMD_CONSUMER_DEL, c->dp_id);
 	cp_registry_unhold(c->dp_id);
 	cp_consumer_free(c);
 }
@@ -633,7 +538,7 @@ cp_install_pipe_key(uint8_t kind, uint64_t dp_id, uint8_t suite, const uint8_t *
 	cmd.u.pipe_srtp.kind = kind;
 	cmd.u.pipe_srtp.suite = suite;
 	memcpy(cmd.u.pipe_srtp.master, key, cascade_srtp_master_bytes(suite));
-	rc = cp_dp_call(&cmd, DP_TIMEOUT_MS, cb, arg);
+	rc = cp_dp_call(&cmd, CP_OP_TIMEOUT_MS, cb, arg);
 	explicit_bzero(&cmd, sizeof(cmd));
 	return rc < 0 ? -ENOTCONN : 0;
 }
@@ -645,39 +550,25 @@ cp_install_pipe_key(uint8_t kind, uint64_t dp_id, uint8_t suite, const uint8_t *
  * dataplane there. While it is in flight the object is busy and its parents
  * count it pending, so neither can be deleted under it.
  */
-static struct op *
-change_begin(bool busy, const char *what, const char *id, cp_op_cb cb, void *arg,
-	     struct cp_err *err)
+static struct cp_op *
+change_begin(enum cp_op_kind kind, bool busy, const char *what, const char *id, cp_op_cb cb,
+	     void *arg, struct cp_err *err)
 {
+	struct cp_op *o;
+
 	if (busy) {
 		cp_err_set(err, -EBUSY, "%s %s: another change is in progress", what, id);
 		return NULL;
 	}
-	if (need_dp(err) < 0)
+	if (cp_op_need_dp(err) < 0 || (o = cp_op_new(kind, cb, arg, err)) == NULL)
 		return NULL;
-	return op_new(cb, arg, err);
-}
-
-/* Mark o's object busy (on) or not, and count it pending on its parents. */
-static void
-change_hold(struct op *o, bool on)
-{
-	int d = on ? 1 : -1;
-
-	if (o->t != NULL) {
-		o->t->busy = on;
-	} else if (o->p != NULL) {
-		o->p->busy = on;
-		o->p->t->n_pending += (unsigned int)d;
-	} else {
-		o->c->busy = on;
-		o->c->t->n_pending += (unsigned int)d;
-		o->c->p->n_pending += (unsigned int)d;
-	}
+	o->what = what;
+	snprintf(o->id, sizeof(o->id), "%s", id);
+	return o;
 }
 
 static int
-change_send(struct op *o, uint16_t type, uint64_t dp_id, bool paused, cp_dp_cb cb,
+change_send(struct cp_op *o, uint16_t type, uint64_t dp_id, bool paused, cp_dp_cb cb,
 	    struct cp_err *err)
 {
 	struct cascade_cmd cmd;
@@ -686,37 +577,41 @@ change_send(struct op *o, uint16_t type, uint64_t dp_id, bool paused, cp_dp_cb c
 	cmd.type = type;
 	cmd.u.obj.obj_id = dp_id;
 	cmd.u.obj.paused = paused;
-	if (send_cmd(&cmd, cb, o, err) < 0) {
-		op_free(o);
+	if (cp_op_send(&cmd, cb, o, err) < 0) {
+		cp_op_free(o);
 		return err->code;
 	}
-	change_hold(o, true);
+	cp_op_hold(o, true);
 	return 0;
 }
 
 static void
 on_paused(const struct cascade_reply *rep, void *arg)
 {
-	struct op *o = arg;
+	struct cp_op *o = arg;
 
-	change_hold(o, false);
+	if (o->gone) {
+		cp_op_finish_gone(o); /* even if applied first: it is not there to be paused */
+		return;
+	}
+	cp_op_hold(o, false);
 	if (rep == NULL || rep->status != 0) {
-		finish_reply(o, rep);
+		cp_op_finish_reply(o, rep);
 		return;
 	}
 	if (o->p != NULL) {
 		cp_registry_producer_paused(o->p, o->pause);
-		finish(o, NULL, o->p);
+		cp_op_finish(o, NULL, o->p);
 	} else {
 		cp_registry_consumer_paused(o->c, o->pause);
-		finish(o, NULL, o->c);
+		cp_op_finish(o, NULL, o->c);
 	}
 }
 
 int
 cp_producer_pause(struct cp_producer *p, bool pause, cp_op_cb cb, void *arg, struct cp_err *err)
 {
-	struct op *o = change_begin(p->busy || p->n_pending != 0, "producer", p->id, cb, arg, err);
+	struct cp_op *o = change_begin(CP_OP_PAUSE, p->busy || p->n_pending != 0, "producer", p->id, cb, arg, err);
 
 	if (o == NULL)
 		return err->code;
@@ -728,7 +623,7 @@ cp_producer_pause(struct cp_producer *p, bool pause, cp_op_cb cb, void *arg, str
 int
 cp_consumer_pause(struct cp_consumer *c, bool pause, cp_op_cb cb, void *arg, struct cp_err *err)
 {
-	struct op *o = change_begin(c->busy, "consumer", c->id, cb, arg, err);
+	struct cp_op *o = change_begin(CP_OP_PAUSE, c->busy, "consumer", c->id, cb, arg, err);
 
 	if (o == NULL)
 		return err->code;
@@ -740,11 +635,16 @@ cp_consumer_pause(struct cp_consumer *c, bool pause, cp_op_cb cb, void *arg, str
 static void
 on_deleted(const struct cascade_reply *rep, void *arg)
 {
-	struct op *o = arg;
+	struct cp_op *o = arg;
 
-	change_hold(o, false);
-	if (!ok_or_gone(rep)) {
-		finish_reply(o, rep);
+	if (o->gone) {
+		cp_op_finish(o, NULL, NULL); /* it went with its parent: what was asked */
+		return;
+	}
+	cp_op_unlink(o); /* the removal below is this op's own */
+	cp_op_hold(o, false);
+	if (!cp_op_ok_or_gone(rep)) {
+		cp_op_finish_reply(o, rep);
 		return;
 	}
 	/* the dataplane removed what hung off it too */
@@ -754,13 +654,13 @@ on_deleted(const struct cascade_reply *rep, void *arg)
 		cp_registry_remove_producer(o->p);
 	else
 		cp_registry_remove_consumer(o->c);
-	finish(o, NULL, NULL);
+	cp_op_finish(o, NULL, NULL);
 }
 
 int
 cp_transport_delete(struct cp_transport *t, cp_op_cb cb, void *arg, struct cp_err *err)
 {
-	struct op *o = change_begin(t->busy || t->n_pending != 0, "transport", t->id, cb, arg, err);
+	struct cp_op *o = change_begin(CP_OP_DELETE, t->busy || t->n_pending != 0, "transport", t->id, cb, arg, err);
 
 	if (o == NULL)
 		return err->code;
@@ -771,7 +671,7 @@ cp_transport_delete(struct cp_transport *t, cp_op_cb cb, void *arg, struct cp_er
 int
 cp_producer_delete(struct cp_producer *p, cp_op_cb cb, void *arg, struct cp_err *err)
 {
-	struct op *o = change_begin(p->busy || p->n_pending != 0, "producer", p->id, cb, arg, err);
+	struct cp_op *o = change_begin(CP_OP_DELETE, p->busy || p->n_pending != 0, "producer", p->id, cb, arg, err);
 
 	if (o == NULL)
 		return err->code;
@@ -782,7 +682,7 @@ cp_producer_delete(struct cp_producer *p, cp_op_cb cb, void *arg, struct cp_err 
 int
 cp_consumer_delete(struct cp_consumer *c, cp_op_cb cb, void *arg, struct cp_err *err)
 {
-	struct op *o = change_begin(c->busy, "consumer", c->id, cb, arg, err);
+	struct cp_op *o = change_begin(CP_OP_DELETE, c->busy, "consumer", c->id, cb, arg, err);
 
 	if (o == NULL)
 		return err->code;

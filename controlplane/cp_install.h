@@ -30,13 +30,16 @@
 #include "cp_config.h"
 #include "cp_dp.h"
 #include "cp_err.h"
+#include "cp_op.h"
 #include "cp_registry.h"
 #include "cp_schema.h"
 
-typedef void (*cp_op_cb)(const struct cp_err *err, void *obj, void *arg);
-
-/* The node's media addresses and ports come from cfg (kept). */
-void cp_install_init(const struct cp_config *cfg);
+/*
+ * The node's media addresses and ports come from cfg (kept). After
+ * cp_registry_init(): it watches the registry for objects leaving under a
+ * change in flight. 0, or -ENOMEM.
+ */
+int cp_install_init(const struct cp_config *cfg);
 
 /* ---- what the API asks for ---- */
 
@@ -100,7 +103,5 @@ int cp_install_pipe_key(uint8_t kind, uint64_t dp_id, uint8_t suite, const uint8
 
 /* The dataplane command that installs p (PRODUCER_ADD). */
 void cp_producer_add_cmd(const struct cp_producer *p, struct cascade_cmd *cmd);
-/* A reply status (NULL: no answer) as a cp_err: code and message. */
-void cp_install_reply_err(const struct cascade_reply *rep, struct cp_err *err);
 
 #endif /* CP_INSTALL_H */

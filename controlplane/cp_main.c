@@ -69,13 +69,13 @@ main(int argc, char **argv)
 	}
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-	cp_install_init(&cfg);
 	cp_api_init(&cfg, cascade_now_ns());
 	/* reconcile on every attach, the first one (inside cp_dp_init) included */
 	cp_dp_on_attach(on_attach);
 	cp_dp_events_init();
 	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
 	    evsignal_add(sigterm, NULL) < 0 || cp_registry_init(cfg.port_min, cfg.port_max) < 0 ||
+	    cp_install_init(&cfg) < 0 ||
 	    cp_neigh_init(base, cfg.media_iface) < 0 || cp_state_init(base, &cfg) < 0 ||
 	    cp_cluster_init(base, &cfg) < 0 || cp_events_init(base) < 0 ||
 	    cp_pipe_init(base, &cfg) < 0 || cp_reconcile_init(base, cfg.reconcile_ms) < 0 ||

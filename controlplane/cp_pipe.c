@@ -55,6 +55,8 @@ struct ensure {
 	char room[CP_NAME_MAX + 1];
 	struct waiter *waiters;
 	struct cp_producer *p; /* installed in the dataplane, held, not yet in the registry */
+	uint64_t pipe_dp;      /* the pipe transport it was made on (it may go meanwhile) */
+	uint8_t suite;         /* and that transport's SRTP suite */
 	uint8_t key[CASCADE_SRTP_MASTER_MAX]; /* SRTP pipes: the stream's key, until sent */
 };
 
@@ -194,6 +196,14 @@ on_far_end(int status, const json_t *body, void *arg)
 		return;
 	}
 	if (status == 200) {
+		struct cp_transport *t = cp_registry_pipe_transport();
+
+		/* held, it counted on nothing: the pipe transport may have gone (a dataplane restart) */
+		if (t == NULL || t->dp_id != e->pipe_dp) {
+			p->t = NULL;
+			fail(e, -ENOTCONN, "producer %s: the pipe transport went meanwhile", p->id);
+			return;
+		}
 		if (cp_registry_add_producer(p) < 0) {
 			fail(e, -ENOMEM, "out of memory");
 			return;
@@ -220,7 +230,7 @@ call_far_end(struct ensure *e)
 {
 	struct cp_producer *p = e->p;
 	const struct cp_node_rec *node = cp_cluster_node(p->node);
-	uint8_t suite = p->t->srtp_suite;
+	uint8_t suite = e->suite;
 	char b64[CASCADE_SRTP_KEY_BASE64_MAX + 1];
 	json_t *body;
 	int rc = -1;
@@ -274,7 +284,7 @@ on_pipe_producer(const struct cp_err *err, void *obj, void *arg)
 		fail(e, -ENOTCONN, "pipe producer %s: %s", e->id, err->msg);
 		return;
 	}
-	suite = p->t->srtp_suite;
+	suite = e->suite;
 	if (suite == CASCADE_SUITE_NONE) {
 		call_far_end(e);
 		return;
@@ -365,6 +375,8 @@ on_found(const struct cp_producer_rec *rec, const struct cp_err *err, void *arg)
 		return;
 	}
 	e->p = p;
+	e->pipe_dp = t->dp_id;
+	e->suite = t->srtp_suite;
 	if (cp_install_producer(p, false, on_pipe_producer, e, &ierr) < 0) {
 		e->p = NULL; /* freed by the install */
 		fail(e, ierr.code, "%s", ierr.msg);

@@ -32,6 +32,7 @@ struct add_call {
 	uint8_t suite; /* SRTP pipes: the stream's suite and key (the far node chose it) */
 	uint8_t key[CASCADE_SRTP_MASTER_MAX];
 	struct cp_consumer *c; /* installed, held until keyed */
+	uint64_t producer_dp;  /* its producer's dataplane id: the producer may go meanwhile */
 };
 
 static void
@@ -51,7 +52,15 @@ static void
 entered(struct add_call *ac, bool add)
 {
 	struct cp_consumer *c = ac->c;
+	struct cp_producer *p = cp_registry_producer(ac->producer);
 
+	/* held, the consumer counted on nothing: its producer may have gone while it was keyed */
+	if (add && (p == NULL || p->dp_id != ac->producer_dp)) {
+		c->p = NULL;
+		cp_install_forget_consumer(c);
+		add_done(ac, NULL, -ENOENT, "producer not found on this node");
+		return;
+	}
 	if (add && cp_registry_add_consumer(c) < 0) {
 		cp_install_forget_consumer(c);
 		add_done(ac, NULL, -ENOMEM, "out of memory");
@@ -131,6 +140,7 @@ on_far_mac(const uint8_t *mac, void *arg)
 	cp_uuid4(c->id);
 	c->t = t;
 	c->p = p;
+	ac->producer_dp = p->dp_id;
 	c->ssrc = ac->ssrc;
 	snprintf(c->pipe_node, sizeof(c->pipe_node), "%s", ac->node);
 	memset(&cmd, 0, sizeof(cmd)); /* payload types and extension ids pass unchanged */
