@@ -611,7 +611,8 @@ on_paused(const struct cascade_reply *rep, void *arg)
 int
 cp_producer_pause(struct cp_producer *p, bool pause, cp_op_cb cb, void *arg, struct cp_err *err)
 {
-	struct cp_op *o = change_begin(CP_OP_PAUSE, p->busy || p->n_pending != 0, "producer", p->id, cb, arg, err);
+	struct cp_op *o =
+		change_begin(CP_OP_PAUSE, p->busy || p->n_pending != 0, "producer", p->id, cb, arg, err);
 
 	if (o == NULL)
 		return err->code;
@@ -660,7 +661,8 @@ on_deleted(const struct cascade_reply *rep, void *arg)
 int
 cp_transport_delete(struct cp_transport *t, cp_op_cb cb, void *arg, struct cp_err *err)
 {
-	struct cp_op *o = change_begin(CP_OP_DELETE, t->busy || t->n_pending != 0, "transport", t->id, cb, arg, err);
+	/* children's changes in flight do not hold a delete up: they end as their objects go */
+	struct cp_op *o = change_begin(CP_OP_DELETE, t->busy, "transport", t->id, cb, arg, err);
 
 	if (o == NULL)
 		return err->code;
@@ -671,7 +673,7 @@ cp_transport_delete(struct cp_transport *t, cp_op_cb cb, void *arg, struct cp_er
 int
 cp_producer_delete(struct cp_producer *p, cp_op_cb cb, void *arg, struct cp_err *err)
 {
-	struct cp_op *o = change_begin(CP_OP_DELETE, p->busy || p->n_pending != 0, "producer", p->id, cb, arg, err);
+	struct cp_op *o = change_begin(CP_OP_DELETE, p->busy, "producer", p->id, cb, arg, err);
 
 	if (o == NULL)
 		return err->code;

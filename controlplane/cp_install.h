@@ -5,7 +5,9 @@
  * dataplane commands; an object enters the registry only once the dataplane
  * has acknowledged it and leaves it only once the dataplane has acknowledged
  * its removal, so nothing above ever sees half-made state. While a change of
- * an object is in flight, other changes of it are refused with -EBUSY.
+ * an object is in flight, other changes of it are refused with -EBUSY. A
+ * delete does not wait for changes of the object's children (a consumer
+ * being made or paused): those end as their objects go (cp_op.h).
  *
  * A change that starts returns 0 and later calls its cp_op_cb exactly once,
  * from the loop: with err NULL and the object (in the registry, unless it was

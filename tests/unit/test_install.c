@@ -385,6 +385,41 @@ test_producer_delete_under_transport_delete(void **state)
 	settled();
 }
 
+/* A producer deleted while a consumer of it is being made: the delete does not wait. */
+static void
+test_producer_delete_under_consumer_create(void **state)
+{
+	struct cp_err err;
+
+	(void)state;
+	assert_int_equal(install_consumer("c2", tb, p, &rc), 0);
+	assert_int_equal(cp_producer_delete(p, done, &rp, &err), 0);
+	answer(dp.n - 2, 0); /* the add, applied first */
+	assert_int_equal(rc.code, 0);
+	answer(dp.n - 1, 0); /* the delete took both consumers along */
+	assert_int_equal(rp.code, 0);
+	assert_null(cp_registry_consumer("c2"));
+	assert_null(cp_registry_consumer("c"));
+	settled();
+}
+
+/* The same with the delete applied first: the add finds no producer. */
+static void
+test_producer_delete_before_consumer_create(void **state)
+{
+	struct cp_err err;
+
+	(void)state;
+	assert_int_equal(install_consumer("c2", tb, p, &rc), 0);
+	assert_int_equal(cp_transport_delete(ta, done, &rt, &err), 0);
+	answer(dp.n - 1, 0);
+	assert_int_equal(rt.code, 0);
+	answer(dp.n - 2, -ENOENT);
+	assert_int_equal(rc.times, 1);
+	assert_int_equal(rc.code, -ENOENT);
+	settled();
+}
+
 int
 main(void)
 {
@@ -401,6 +436,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_producer_create_refused_under_transport_delete,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_producer_delete_under_transport_delete, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_producer_delete_under_consumer_create, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_producer_delete_before_consumer_create, setup,
 						teardown),
 	};
 
