@@ -37,6 +37,7 @@
 #include "bpf/cascade_xdp.h"
 #include "dp_parse.h"
 #include "dp_rewrite.h"
+#include "dp_rtxbuf.h"
 #include "dp_rxstats.h"
 #include "dp_srtp.h"
 
@@ -69,6 +70,17 @@ struct dp_options {
 	uint32_t tx_retry_us;       /* how long a full TX queue is retried before dropping */
 	uint32_t keyframe_interval_ms; /* at most one keyframe request per producer per interval */
 	uint32_t rtcp_report_ms;       /* receiver reports: video's interval (audio 5x); 0: none */
+	/*
+	 * Retransmission buffers (dp_rtxbuf.h) for video producers: rtx_depth
+	 * packets each (0: none), answered up to rtx_ms old; rtx_buffers of them,
+	 * holding ingress mbufs (rtx_buffers x rtx_depth at most half the pool);
+	 * a consumer's retransmissions at most rtx_share percent of the stream.
+	 */
+	uint32_t rtx_depth;
+	uint32_t rtx_ms;
+	uint32_t rtx_buffers;
+	bool rtx_buffers_given;
+	uint32_t rtx_share;
 	bool busy_poll;
 	bool promisc;
 	bool has_peer_mac;
@@ -165,6 +177,12 @@ struct dp_producer {
 	/* owner only, on a pipe: where its packets come from (the source node's pipe port) */
 	struct dp_peer pipe_src;
 	struct dp_rxstats rxs;
+	/*
+	 * Its last packets, for consumers' NACKs (a video producer, while buffers
+	 * last; NULL otherwise): set by main before the producer is published and
+	 * taken back after its delete's grace period; the owner puts and gets.
+	 */
+	struct dp_rtxbuf *_Atomic rtx;
 };
 
 /*
@@ -194,6 +212,9 @@ struct dp_consumer {
 	 * only by the lcore of its producer.
 	 */
 	struct cascade_srtp *_Atomic srtp;
+	/* worker-owned, off the per-packet lines: its retransmission budget (dp_nack.c) */
+	int64_t rtx_tokens; /* bytes it may still be sent again */
+	uint64_t rtx_seen;  /* the producer's received bytes when the budget was last filled */
 	/* main lcore only, pipe consumers: the key PIPE_SRTP gave (retry or re-key) */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
@@ -228,6 +249,8 @@ struct dp_learn {
 struct dp_meta {
 	uint32_t pslot;
 	uint32_t pgen;
+	uint32_t cslot; /* DP_META_FEEDBACK: the consumer it is about, and its generation */
+	uint32_t cgen;
 	uint8_t is_rtcp;
 	uint8_t rtcp_port;
 	uint8_t learn; /* DP_LEARN_* */
@@ -236,7 +259,7 @@ struct dp_meta {
 
 enum {
 	DP_META_PACKET = 0,   /* a producer's RTP or RTCP */
-	DP_META_KEYFRAME = 1, /* a consumer's PLI/FIR for producer pslot: the RTCP packet asking */
+	DP_META_FEEDBACK = 1, /* a consumer's PLI/FIR/NACK for producer pslot: its RTCP packet */
 	DP_META_KEYFRAME_MSG = 2, /* the same from the main lcore (a consumer added or resumed) */
 };
 
@@ -325,6 +348,9 @@ struct dp_ctx {
 	struct rte_hash *cons_by_id;
 	struct rte_hash *cons_by_ssrc; /* struct dp_cons_key -> consumer slot */
 	int meta_off; /* the struct dp_meta mbuf dynamic field */
+	/* retransmission buffers not in use (main lcore only): opt.rtx_buffers at start */
+	struct dp_rtxbuf **rtx_free;
+	uint32_t n_rtx_free;
 	uint32_t rtcp_ssrc; /* the SSRC this node's own RTCP goes out with (random, non-zero) */
 	uint64_t tsc_hz;
 	uint64_t tx_retry_tsc;
@@ -504,6 +530,25 @@ void dp_classify_owned(struct dp_worker *w, struct rte_mbuf *m);
 /* Send RTP packet m of producer p to each of its consumers; consumes m. */
 void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		   const struct dp_rtp *rtp, const struct dp_producer *p, uint32_t pslot);
+
+/*
+ * Send consumer k (slot cslot) of producer p the packet it was sent as out_seq
+ * again, from p's retransmission buffer: held is the buffered ingress mbuf
+ * (left to the buffer). Returns the bytes sent, or 0 with nothing sent (the
+ * packet is not one of its payload types, or the copy failed: counted).
+ */
+uint32_t dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_producer *p,
+			  struct dp_consumer *k, uint32_t cslot, uint16_t out_seq);
+
+/* ---- dp_nack.c: consumers' feedback (the producer's owning lcore) ---- */
+
+/*
+ * Consumer cslot's RTCP packet m (parsed by classify, l4 its offsets) on the
+ * lcore that owns its producer pslot: its PLI/FIR become a keyframe request,
+ * its NACKs are answered from the retransmission buffer. Counts and drops m.
+ */
+void dp_nack_feedback(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
+		      uint32_t pslot, uint32_t cslot);
 
 /* ---- dp_rtcp.c: RTCP towards consumers (the producer's owning lcore) ---- */
 

@@ -317,8 +317,8 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 	dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED);
 }
 
-/* The first keyframe request (PLI, or a FIR entry) of a compound: its media SSRC. */
-struct kf_ask {
+/* The first feedback a consumer acts on (PLI, a FIR entry, a NACK entry) of a compound. */
+struct fb_ask {
 	uint32_t media;
 	bool found;
 };
@@ -326,9 +326,10 @@ struct kf_ask {
 static void
 on_feedback(void *ctx, const struct dp_rtcp_item *it)
 {
-	struct kf_ask *a = ctx;
+	struct fb_ask *a = ctx;
 
-	if (!a->found && (it->kind == DP_RTCP_PLI || it->kind == DP_RTCP_FIR)) {
+	if (!a->found &&
+	    (it->kind == DP_RTCP_PLI || it->kind == DP_RTCP_FIR || it->kind == DP_RTCP_NACK)) {
 		a->media = it->media;
 		a->found = true;
 	}
@@ -336,16 +337,17 @@ on_feedback(void *ctx, const struct dp_rtcp_item *it)
 
 /*
  * RTCP of no producer on a plain transport: a receiver's reports and feedback.
- * They are counted and end here (rtcp_terminated), but a PLI or FIR naming
- * one of the transport's consumers first becomes a keyframe request for its
- * producer, on the producer's owning lcore (handed there with the packet).
+ * They are counted and end here (rtcp_terminated), but feedback naming one of
+ * the transport's consumers first goes to its producer's owning lcore (handed
+ * there with the packet): PLI or FIR become a keyframe request, NACKs are
+ * answered from the retransmission buffer (dp_nack.c).
  */
 static void
 rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	       struct dp_transport *tp, uint32_t tslot, int learn)
 {
 	const uint8_t *pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, l4->payload_off);
-	struct kf_ask ask = {0, false};
+	struct fb_ask ask = {0, false};
 	struct dp_cons_key ck;
 	struct dp_producer *p;
 	struct dp_meta *mt;
@@ -377,13 +379,15 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	w->cstats[cs].rtcp_pkts++;
 	p = &dp.producers[dp.consumers[cs].producer];
 	if (p->owner == w->idx) {
-		dp_keyframe_request(w, p, dp.consumers[cs].producer);
-		goto end;
+		dp_nack_feedback(w, m, l4, dp.consumers[cs].producer, cs);
+		return;
 	}
 	mt = dp_meta_of(m, dp.meta_off);
 	memset(mt, 0, sizeof(*mt));
-	mt->kind = DP_META_KEYFRAME;
+	mt->kind = DP_META_FEEDBACK;
 	mt->pslot = dp.consumers[cs].producer;
+	mt->cslot = cs;
+	mt->cgen = dp.consumers[cs].gen;
 	/* pairs with the main lcore's release store of gen at delete */
 	mt->pgen = atomic_load_explicit(&p->gen, memory_order_acquire);
 	dp_handoff(w, m, p->owner);
@@ -535,17 +539,25 @@ dp_classify_owned(struct dp_worker *w, struct rte_mbuf *m)
 			dp_drop(w, m, CASCADE_DROP_PRODUCER_GONE);
 		return;
 	}
-	if (mt->kind != DP_META_PACKET) {
+	if (mt->kind == DP_META_KEYFRAME_MSG) {
 		dp_keyframe_request(w, &dp.producers[mt->pslot], mt->pslot);
-		if (mt->kind == DP_META_KEYFRAME_MSG)
-			rte_pktmbuf_free(m);
-		else
-			dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED); /* the consumer's PLI/FIR */
+		rte_pktmbuf_free(m);
 		return;
 	}
 	/* parsed once already by stage 1: cannot fail, l4 is wanted again */
 	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0) {
 		dp_drop(w, m, why);
+		return;
+	}
+	if (mt->kind == DP_META_FEEDBACK) {
+		/* the consumer may have gone (its slot maybe reused) while m waited */
+		if (mt->cslot >= dp.opt.max_consumers || !dp.consumers[mt->cslot].in_use ||
+		    dp.consumers[mt->cslot].gen != mt->cgen ||
+		    dp.consumers[mt->cslot].producer != mt->pslot) {
+			dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED);
+			return;
+		}
+		dp_nack_feedback(w, m, &l4, mt->pslot, mt->cslot);
 		return;
 	}
 	owned(w, m, &l4, mt);

@@ -56,6 +56,13 @@ struct fan {
 	bool in_had_cksum;
 };
 
+/* What one consumer's copy says in its RTP header. */
+struct out {
+	uint16_t seq;
+	uint32_t ts;
+	uint8_t pt;
+};
+
 static void
 fan_psum(struct fan *f, struct rte_mbuf *m)
 {
@@ -113,29 +120,21 @@ consumer_sent(struct dp_worker *w, const struct dp_consumer *k, uint32_t cslot,
  * this does not touch. Returns true when m was consumed (sent or dropped).
  */
 static bool
-fanout_in_place(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct dp_rtp *rtp,
-		const struct dp_producer *p, struct dp_consumer *k, uint32_t cslot,
-		const struct dp_transport *tp, const struct dp_peer *peer, uint8_t pt)
+fanout_in_place(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_consumer *k,
+		uint32_t cslot, const struct dp_transport *tp, const struct dp_peer *peer,
+		const struct out *o)
 {
 	uint16_t port = tp->cfg.port_id;
 	uint16_t e = dp_l2l4_len(port, tp->cfg.local.family);
 	uint16_t in_off = (uint16_t)(f->tail_off - f->rtp_hdr_len);
 	uint16_t trail = (uint16_t)(m->data_len - (f->tail_off + f->tail_len));
 	uint8_t *rtp_io = rte_pktmbuf_mtod_offset(m, uint8_t *, in_off);
-	uint32_t out_ts, body_sum = 0;
-	uint16_t out_seq;
+	uint32_t body_sum = 0;
 	int rc;
 
 	if (in_off < e && rte_pktmbuf_headroom(m) < e - in_off)
 		return false; /* no room in front: use a header mbuf */
-	if (dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq,
-		       &out_ts) < 0) {
-		/* from before a resync: its number was already used */
-		w->cstats[cslot].drop_pkts++;
-		dp_drop(w, m, CASCADE_DROP_SEQ_LATE);
-		return true;
-	}
-	if (unlikely(dp_rtp_rewrite(rtp_io, f->rtp_hdr_len, pt, out_seq, out_ts, k->cfg.ssrc,
+	if (unlikely(dp_rtp_rewrite(rtp_io, f->rtp_hdr_len, o->pt, o->seq, o->ts, k->cfg.ssrc,
 				    k->cfg.ext_map) < 0)) {
 		w->cstats[cslot].drop_pkts++;
 		dp_drop(w, m, CASCADE_DROP_RTP_EXT);
@@ -170,10 +169,10 @@ fanout_in_place(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const st
  * header and the payload, protected in place with the consumer's session.
  * Never takes m.
  */
-static void
-fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct dp_rtp *rtp,
-	    const struct dp_producer *p, struct dp_consumer *k, uint32_t cslot,
-	    const struct dp_transport *tp, const struct dp_peer *peer, uint8_t pt)
+static uint32_t
+fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_consumer *k,
+	    uint32_t cslot, const struct dp_transport *tp, const struct dp_peer *peer,
+	    const struct out *o)
 {
 	/* pairs with the main lcore's release store of srtp */
 	struct cascade_srtp *s = atomic_load_explicit(&k->srtp, memory_order_acquire);
@@ -182,18 +181,16 @@ fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct
 	enum cascade_drop why;
 	struct rte_mbuf *h;
 	uint8_t *hp, *out;
-	uint16_t out_seq;
-	uint32_t out_ts;
 	int rc;
 
 	if (unlikely(s == NULL)) {
 		consumer_drop(w, cslot, CASCADE_DROP_SRTP_ERROR); /* no keys yet */
-		return;
+		return 0;
 	}
 	h = rte_pktmbuf_alloc(dp.pkt_pool);
 	if (unlikely(h == NULL)) {
 		consumer_drop(w, cslot, CASCADE_DROP_NO_MBUF);
-		return;
+		return 0;
 	}
 	cap = rte_pktmbuf_tailroom(h) > off ? rte_pktmbuf_tailroom(h) - off : 0;
 	if (unlikely(len + CASCADE_SRTP_RTP_TRAILER_MAX > cap)) {
@@ -203,12 +200,7 @@ fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct
 	hp = rte_pktmbuf_mtod(h, uint8_t *);
 	out = hp + off;
 	memcpy(out, f->rtp, f->rtp_hdr_len);
-	if (dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq,
-		       &out_ts) < 0) {
-		why = CASCADE_DROP_SEQ_LATE; /* from before a resync: its number was already used */
-		goto drop;
-	}
-	if (unlikely(dp_rtp_rewrite(out, f->rtp_hdr_len, pt, out_seq, out_ts, k->cfg.ssrc,
+	if (unlikely(dp_rtp_rewrite(out, f->rtp_hdr_len, o->pt, o->seq, o->ts, k->cfg.ssrc,
 				    k->cfg.ext_map) < 0)) {
 		why = CASCADE_DROP_RTP_EXT;
 		goto drop;
@@ -231,10 +223,11 @@ fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct
 	h->pkt_len = h->data_len;
 	consumer_sent(w, k, cslot, h);
 	dp_tx_add(w, port, h);
-	return;
+	return h->pkt_len;
 drop:
 	rte_pktmbuf_free(h);
 	consumer_drop(w, cslot, why);
+	return 0;
 }
 
 /*
@@ -243,20 +236,21 @@ drop:
  * ingress mbuf itself for the last consumer. Returns true when it took m.
  */
 static bool
-fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct dp_rtp *rtp,
-	     const struct dp_producer *p, struct dp_consumer *k, uint32_t cslot, bool last,
-	     const struct dp_transport *tp, const struct dp_peer *peer, uint8_t pt)
+fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_consumer *k,
+	     uint32_t cslot, bool last, const struct dp_transport *tp, const struct dp_peer *peer,
+	     const struct out *o, uint32_t *sent)
 {
 	uint16_t port = tp->cfg.port_id, l2l4 = dp_l2l4_len(port, tp->cfg.local.family);
-	uint16_t out_seq, hl, pay_in_hdr;
+	uint16_t hl, pay_in_hdr;
 	struct rte_mbuf *h, *clone;
-	uint32_t out_ts, body_sum;
+	uint32_t body_sum;
 	enum cascade_drop why;
 	uint8_t *hp, *rtp_out;
 	bool linear;
 	int rc;
 
-	if (last && fanout_in_place(w, m, f, rtp, p, k, cslot, tp, peer, pt))
+	*sent = 0;
+	if (last && fanout_in_place(w, m, f, k, cslot, tp, peer, o))
 		return true;
 	/* a port that sends one segment only gets the whole packet in one full-size mbuf */
 	linear = dp.tx_linear[port];
@@ -279,12 +273,7 @@ fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struc
 	hp = rte_pktmbuf_mtod(h, uint8_t *);
 	rtp_out = hp + l2l4;
 	memcpy(rtp_out, f->rtp, f->rtp_hdr_len);
-	if (dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &out_seq,
-		       &out_ts) < 0) {
-		why = CASCADE_DROP_SEQ_LATE; /* from before a resync: its number was already used */
-		goto drop;
-	}
-	if (unlikely(dp_rtp_rewrite(rtp_out, f->rtp_hdr_len, pt, out_seq, out_ts, k->cfg.ssrc,
+	if (unlikely(dp_rtp_rewrite(rtp_out, f->rtp_hdr_len, o->pt, o->seq, o->ts, k->cfg.ssrc,
 				    k->cfg.ext_map) < 0)) {
 		why = CASCADE_DROP_RTP_EXT;
 		goto drop;
@@ -318,6 +307,7 @@ fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struc
 		h->pkt_len += clone->pkt_len;
 	}
 	consumer_sent(w, k, cslot, h);
+	*sent = h->pkt_len;
 	dp_tx_add(w, port, h);
 	return false;
 drop:
@@ -336,43 +326,40 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 {
 	const struct dp_transport *tp = &dp.transports[k->transport];
 	const struct dp_peer *peer = consumer_peer(k, tp);
+	struct out o = {.pt = (uint8_t)pt};
+	uint32_t sent;
 
 	if (peer == NULL) {
 		consumer_drop(w, cslot, CASCADE_DROP_NO_ROUTE);
 		return false;
 	}
-	if (k->is_srtp) {
-		fanout_srtp(w, m, f, rtp, p, k, cslot, tp, peer, (uint8_t)pt);
+	if (dp_seq_map(&k->st, rtp->seq, rtp->ts, w->now_ns, p->cfg.clock_rate, &o.seq, &o.ts) < 0) {
+		/* from before a resync: its number was already used */
+		consumer_drop(w, cslot, CASCADE_DROP_SEQ_LATE);
 		return false;
 	}
-	return fanout_plain(w, m, f, rtp, p, k, cslot, last, tp, peer, (uint8_t)pt);
+	if (k->is_srtp) {
+		fanout_srtp(w, m, f, k, cslot, tp, peer, &o);
+		return false;
+	}
+	return fanout_plain(w, m, f, k, cslot, last, tp, peer, &o, &sent);
 }
 
-void
-dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
-	      const struct dp_rtp *rtp, const struct dp_producer *p, uint32_t pslot)
+/* The facts of ingress packet m (l4 and rtp parsed from it) that every copy shares. */
+static void
+fan_init(struct fan *f, const struct rte_mbuf *m, const struct dp_l4 *l4, const struct dp_rtp *rtp)
 {
-	/* pairs with the main lcore's release store in dp_table_publish() */
-	const struct dp_clist *cl = atomic_load_explicit(&p->clist, memory_order_acquire);
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(frame + l4->l4_off);
-	uint32_t i, wanted = 0;
-	struct fan f;
-	int pt;
 
-	RTE_SET_USED(pslot);
-	if (cl == NULL || cl->n == 0) {
-		dp_drop(w, m, CASCADE_DROP_NO_CONSUMER); /* received and counted, nothing to send */
-		return;
-	}
-	f.rtp = frame + l4->payload_off;
-	f.rtp_hdr_len = rtp->hdr_len;
-	f.tail_off = (uint16_t)(l4->payload_off + rtp->hdr_len);
-	f.tail_len = (uint16_t)(l4->payload_len - rtp->hdr_len);
-	f.in_had_cksum = udp->dgram_cksum != 0;
-	f.has_psum = false;
-	f.psum = 0;
-	if (f.in_had_cksum) {
+	f->rtp = frame + l4->payload_off;
+	f->rtp_hdr_len = rtp->hdr_len;
+	f->tail_off = (uint16_t)(l4->payload_off + rtp->hdr_len);
+	f->tail_len = (uint16_t)(l4->payload_len - rtp->hdr_len);
+	f->in_had_cksum = udp->dgram_cksum != 0;
+	f->has_psum = false;
+	f->psum = 0;
+	if (f->in_had_cksum) {
 		/* payload sum = ingress total - ingress headers (one's complement) */
 		uint32_t hdrs = dp_pseudo_udp_sum(l4->family, l4->src_ip, l4->dst_ip,
 						  l4->src_port_be, l4->dst_port_be,
@@ -381,15 +368,37 @@ dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		 * checksum field: everything stays in that domain, no byte swaps */
 		uint16_t total = (uint16_t)~udp->dgram_cksum;
 
-		hdrs = __rte_raw_cksum(f.rtp, f.rtp_hdr_len, hdrs);
-		f.psum = dp_cksum_fold((uint32_t)total + (uint16_t)~dp_cksum_fold(hdrs));
-		f.has_psum = true;
+		hdrs = __rte_raw_cksum(f->rtp, f->rtp_hdr_len, hdrs);
+		f->psum = dp_cksum_fold((uint32_t)total + (uint16_t)~dp_cksum_fold(hdrs));
+		f->has_psum = true;
 	}
+}
+
+void
+dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
+	      const struct dp_rtp *rtp, const struct dp_producer *p, uint32_t pslot)
+{
+	/* pairs with the main lcore's release store in dp_table_publish() */
+	const struct dp_clist *cl = atomic_load_explicit(&p->clist, memory_order_acquire);
+	/* main sets it before the producer is published and clears it at delete */
+	struct dp_rtxbuf *rtx = atomic_load_explicit(&p->rtx, memory_order_relaxed);
+	uint32_t i, wanted = 0;
+	struct rte_mbuf *old;
+	struct fan f;
+	int pt;
+
+	RTE_SET_USED(pslot);
+	if (cl == NULL || cl->n == 0) {
+		dp_drop(w, m, CASCADE_DROP_NO_CONSUMER); /* received and counted, nothing to send */
+		return;
+	}
+	fan_init(&f, m, l4, rtp);
 	for (i = 0; i < cl->n; i++) {
 		uint32_t cs = cl->slot[i];
 		struct dp_consumer *k = &dp.consumers[cs];
 		uint32_t epoch;
-		bool last = i + 1 == cl->n;
+		/* with a retransmission buffer m is kept as it came: nobody takes it */
+		bool last = i + 1 == cl->n && rtx == NULL;
 
 		/* pairs with the main lcore's release store of paused */
 		if (atomic_load_explicit(&k->paused, memory_order_acquire))
@@ -412,5 +421,49 @@ dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		return;
 	}
 	/* every consumer that wanted it has its copy (clones hold their own reference) */
+	if (rtx != NULL) {
+		old = dp_rtxbuf_put(rtx, rtp->seq, m, w->now_tsc);
+		if (old != NULL)
+			rte_pktmbuf_free(old); /* the oldest, or m again as a duplicate */
+		return;
+	}
 	rte_pktmbuf_free(m);
+}
+
+uint32_t
+dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_producer *p,
+		 struct dp_consumer *k, uint32_t cslot, uint16_t out_seq)
+{
+	const struct dp_transport *tp = &dp.transports[k->transport];
+	const struct dp_peer *peer = consumer_peer(k, tp);
+	enum cascade_drop why;
+	struct dp_l4 l4;
+	struct dp_rtp rtp;
+	struct fan f;
+	struct out o;
+	uint32_t sent;
+	int pt;
+
+	RTE_SET_USED(p);
+	/* it was parsed when it came: this cannot fail, the offsets are wanted again */
+	if (dp_parse_l4(rte_pktmbuf_mtod(held, const uint8_t *), held->data_len, &l4, &why) < 0 ||
+	    dp_parse_rtp(rte_pktmbuf_mtod_offset(held, const uint8_t *, l4.payload_off),
+			 l4.payload_len, &rtp, &why) < 0)
+		return 0;
+	pt = dp_pt_map(&k->cfg, rtp.pt);
+	if (pt < 0)
+		return 0; /* never sent to this consumer */
+	if (peer == NULL) {
+		consumer_drop(w, cslot, CASCADE_DROP_NO_ROUTE);
+		return 0;
+	}
+	fan_init(&f, held, &l4, &rtp);
+	/* as it went the first time: its number, the timestamp offset of that time */
+	o.seq = out_seq;
+	o.ts = rtp.ts + k->st.ts_off;
+	o.pt = (uint8_t)pt;
+	if (k->is_srtp)
+		return fanout_srtp(w, held, &f, k, cslot, tp, peer, &o);
+	fanout_plain(w, held, &f, k, cslot, false, tp, peer, &o, &sent);
+	return sent;
 }

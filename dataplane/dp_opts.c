@@ -35,6 +35,10 @@ enum {
 	OPT_VLAN,
 	OPT_KEYFRAME,
 	OPT_RTCP_REPORT,
+	OPT_RTX_DEPTH,
+	OPT_RTX_MS,
+	OPT_RTX_BUFFERS,
+	OPT_RTX_SHARE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -61,6 +65,10 @@ static const struct option longopts[] = {
 	{"vlan", required_argument, NULL, OPT_VLAN},
 	{"keyframe-interval-ms", required_argument, NULL, OPT_KEYFRAME},
 	{"rtcp-report-ms", required_argument, NULL, OPT_RTCP_REPORT},
+	{"rtx-depth", required_argument, NULL, OPT_RTX_DEPTH},
+	{"rtx-ms", required_argument, NULL, OPT_RTX_MS},
+	{"rtx-buffers", required_argument, NULL, OPT_RTX_BUFFERS},
+	{"rtx-share", required_argument, NULL, OPT_RTX_SHARE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -94,6 +102,15 @@ dp_usage(const char *prog)
 	       "                          (default 500)\n"
 	       "  --rtcp-report-ms N      receiver reports to video senders every N ms on average,\n"
 	       "                          audio 5 N (default 1000; 0: none)\n"
+	       "  --rtx-depth N           retransmission buffer of a video producer: its last N\n"
+	       "                          packets, a power of two (default 512; 0: no buffers,\n"
+	       "                          NACKs go unanswered)\n"
+	       "  --rtx-ms N              answer NACKs for packets up to N ms old (default 1000)\n"
+	       "  --rtx-buffers N         buffers for at most N video producers at once; their\n"
+	       "                          packets stay in the ingress pool, so N x depth must be\n"
+	       "                          at most half of --mbufs (default: as many as fit, <= 64)\n"
+	       "  --rtx-share P           a consumer's retransmissions: at most P percent of its\n"
+	       "                          stream's bytes (default 100)\n"
 	       "  --vlan VID|P:VID,...    802.1Q VLAN of every port, or of port P: its frames are\n"
 	       "                          sent with the tag and only frames with it are taken\n"
 	       "  --version, --help\n",
@@ -265,6 +282,9 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 	o->tx_retry_us = 50;
 	o->keyframe_interval_ms = 500;
 	o->rtcp_report_ms = 1000;
+	o->rtx_depth = 512;
+	o->rtx_ms = 1000;
+	o->rtx_share = 100;
 	for (ch = 0; ch < DP_MAX_PORTS; ch++)
 		o->vlan[ch] = DP_VLAN_NONE;
 
@@ -374,6 +394,28 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 			if (parse_u32(name, optarg, 0, 60000, &o->rtcp_report_ms) < 0)
 				return -EINVAL;
 			break;
+		case OPT_RTX_DEPTH:
+			if (parse_u32(name, optarg, 0, 32768, &o->rtx_depth) < 0)
+				return -EINVAL;
+			if (o->rtx_depth == 1 || (o->rtx_depth & (o->rtx_depth - 1)) != 0) {
+				fprintf(stderr, "cascade-dp: --rtx-depth: 0, or a power of two from 2 "
+						"to 32768\n");
+				return -EINVAL;
+			}
+			break;
+		case OPT_RTX_MS:
+			if (parse_u32(name, optarg, 1, 10000, &o->rtx_ms) < 0)
+				return -EINVAL;
+			break;
+		case OPT_RTX_BUFFERS:
+			if (parse_u32(name, optarg, 0, 1u << 20, &o->rtx_buffers) < 0)
+				return -EINVAL;
+			o->rtx_buffers_given = true;
+			break;
+		case OPT_RTX_SHARE:
+			if (parse_u32(name, optarg, 0, 10000, &o->rtx_share) < 0)
+				return -EINVAL;
+			break;
 		case OPT_VLAN:
 			if (parse_vlan(optarg, o->vlan, &o->vlan_named) < 0)
 				return -EINVAL;
@@ -392,6 +434,18 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "cascade-dp: unexpected argument \"%s\"\n", argv[optind]);
+		return -EINVAL;
+	}
+	/* retransmission buffers hold ingress mbufs: never more than half the pool */
+	if (o->rtx_depth == 0) {
+		o->rtx_buffers = 0;
+	} else if (!o->rtx_buffers_given) {
+		o->rtx_buffers = o->mbufs / 2 / o->rtx_depth;
+		if (o->rtx_buffers > 64)
+			o->rtx_buffers = 64;
+	} else if ((uint64_t)o->rtx_buffers * o->rtx_depth > o->mbufs / 2) {
+		fprintf(stderr, "cascade-dp: --rtx-buffers: %u x --rtx-depth %u packets is more than "
+				"half of --mbufs %u\n", o->rtx_buffers, o->rtx_depth, o->mbufs);
 		return -EINVAL;
 	}
 	return 0;

@@ -47,6 +47,13 @@ ticks_elapsed(uint64_t elapsed_ns, uint32_t clock_rate)
 	return (uint32_t)(whole * clock_rate + frac * clock_rate / NS_PER_S);
 }
 
+/* The offsets have held for half the sequence space: every number behind is theirs. */
+static inline bool
+map_now_long(const struct dp_seq_state *st, uint16_t seq)
+{
+	return !st->map_long && (uint16_t)(seq - st->map_seq) >= 0x8000;
+}
+
 /* RFC 3550 A.1 */
 #define SEQ_MAX_DROPOUT 3000
 #define SEQ_MAX_MISORDER 100
@@ -90,6 +97,10 @@ dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t no
 		st->base_seq = (uint16_t)(st->last_out_seq + 1);
 		st->has_base = 1;
 	}
+	if (!st->started || st->need_resync) {
+		st->map_seq = (uint16_t)(in_seq + st->seq_off);
+		st->map_long = 0;
+	}
 
 	seq = (uint16_t)(in_seq + st->seq_off);
 	ts = in_ts + st->ts_off;
@@ -107,12 +118,25 @@ dp_seq_map(struct dp_seq_state *st, uint16_t in_seq, uint32_t in_ts, uint64_t no
 		st->last_out_seq = seq;
 		st->last_out_ts = ts;
 		st->last_out_ns = now_ns;
+		if (map_now_long(st, seq))
+			st->map_long = 1;
 	}
 	st->started = 1;
 	st->need_resync = 0;
 	*out_seq = seq;
 	*out_ts = ts;
 	return 0;
+}
+
+bool
+dp_seq_sent(const struct dp_seq_state *st, uint16_t out_seq)
+{
+	uint16_t back = (uint16_t)(st->last_out_seq - out_seq);
+
+	if (!st->started || st->need_resync || back >= 0x8000)
+		return false; /* nothing sent, offsets about to change, or not sent yet */
+	/* a packet from before the offsets came was sent under others */
+	return st->map_long || back <= (uint16_t)(st->last_out_seq - st->map_seq);
 }
 
 int

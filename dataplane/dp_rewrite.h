@@ -34,13 +34,20 @@ struct dp_seq_state {
 	uint8_t started;       /* at least one packet was sent */
 	uint8_t need_resync;   /* re-base on the next packet (resume, new source) */
 	uint8_t has_base;      /* base_seq is set: a resync happened recently */
-	uint8_t pad;
+	uint8_t map_long;      /* the offsets have held for 32768 packets or more */
 	uint16_t base_seq;     /* first output sequence after the last resync */
-	uint16_t pad2;
+	uint16_t map_seq;      /* first output sequence under the offsets (retransmissions) */
 };
 
 /* Mark the state so the next packet re-bases it (after a pause or source switch). */
 void dp_seq_resync(struct dp_seq_state *st);
+
+/*
+ * Whether output sequence out_seq was sent under the offsets now in force (so
+ * out_seq - seq_off is the input packet it carried, to send again): not newer
+ * than the last sent, not from before the last re-base.
+ */
+bool dp_seq_sent(const struct dp_seq_state *st, uint16_t out_seq);
 
 /*
  * Output sequence and timestamp for an input packet (in_seq, in_ts) arriving at

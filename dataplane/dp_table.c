@@ -157,7 +157,7 @@ dp_tables_init(struct dp_ctx *c)
 		DP_LOG(ERR, "tables: out of memory for the main lcore's bookkeeping");
 		return -ENOMEM;
 	}
-	return 0;
+	return dp_tbl_rtx_init(c);
 }
 
 static void defer_run(void *ctx, struct dp_defer_ent *d);
@@ -187,6 +187,7 @@ dp_tables_free(struct dp_ctx *c)
 			dp_srtp_tx_free(atomic_load(&c->consumers[i].srtp));
 		memset(c->consumers[i].master, 0, sizeof(c->consumers[i].master));
 	}
+	dp_tbl_rtx_fini(c);
 	dp_lists_fini(&tbl.lists);
 	dp_defer_fini(&tbl.q);
 	free(tbl.tp.free);

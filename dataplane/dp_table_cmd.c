@@ -343,6 +343,8 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	p->rr_last_rx_tsc = 0;
 	p->rr_listed = 0;
 	memset(&p->pipe_src, 0, sizeof(p->pipe_src));
+	/* a reused slot's buffer went back at its delete's grace period */
+	atomic_store_explicit(&p->rtx, dp_tbl_rtx_take(c, cfg->kind), memory_order_relaxed);
 	p->in_use = 1;
 	if (rte_hash_add_key_data(c->prod_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
 		rc = dp_tbl_fail(r, ENOSPC, "producers: id table full");
@@ -358,8 +360,11 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	dp_tbl_ok(r, slot, atomic_load_explicit(&p->gen, memory_order_relaxed));
 	return 0;
 undo:
-	/* never published: no worker can have seen the slot */
+	/* never published: no worker can have seen the slot (nor put into its buffer) */
 	p->in_use = 0;
+	if (atomic_load_explicit(&p->rtx, memory_order_relaxed) != NULL)
+		c->rtx_free[c->n_rtx_free++] = atomic_load_explicit(&p->rtx, memory_order_relaxed);
+	atomic_store_explicit(&p->rtx, NULL, memory_order_relaxed);
 	atomic_store_explicit(&p->srtp_rx, NULL, memory_order_relaxed);
 	atomic_store_explicit(&p->rtcp_tx, NULL, memory_order_relaxed);
 	dp_srtp_rx_free(rx);
@@ -395,6 +400,10 @@ producer_remove(struct dp_ctx *c, uint32_t ps)
 	/* a worker may still be unprotecting with it: destroyed after the grace period */
 	dp_tbl_defer_call(dp_srtp_rx_free, atomic_load_explicit(&p->srtp_rx, memory_order_relaxed));
 	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&p->rtcp_tx, memory_order_relaxed));
+	/* its owner may still be putting into the buffer: given back after the grace period */
+	if (atomic_load_explicit(&p->rtx, memory_order_relaxed) != NULL)
+		dp_tbl_rtx_put(atomic_load_explicit(&p->rtx, memory_order_relaxed));
+	atomic_store_explicit(&p->rtx, NULL, memory_order_relaxed);
 	p->has_key = 0;
 	memset(p->master, 0, sizeof(p->master));
 	dp_lists_mark(l, ps); /* publishes an empty list */
@@ -493,6 +502,8 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 	k->transport = tslot;
 	k->gen++;
 	memset(&k->st, 0, sizeof(k->st));
+	k->rtx_tokens = 0; /* its retransmission budget starts with its first NACK */
+	k->rtx_seen = 0;
 	k->seen_epoch = atomic_load_explicit(&k->resume_epoch, memory_order_relaxed);
 	atomic_store_explicit(&k->paused, cfg.paused, memory_order_relaxed);
 	k->in_use = 1;

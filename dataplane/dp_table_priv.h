@@ -35,6 +35,14 @@ void dp_tbl_defer_key(struct rte_hash *h, const void *key);
 /* Call fn(p) after a grace period (an SRTP session's destructor); p NULL is a no-op. */
 void dp_tbl_defer_call(void (*fn)(void *), void *p);
 
+/* Retransmission buffers (dp_table_rtx.c): made at start, taken by video producers. */
+int dp_tbl_rtx_init(struct dp_ctx *c);
+void dp_tbl_rtx_fini(struct dp_ctx *c);
+/* A buffer for a producer of kind, or NULL (not video, or none left). */
+struct dp_rtxbuf *dp_tbl_rtx_take(struct dp_ctx *c, uint8_t kind);
+/* Give a deleted producer's buffer back once no worker can see it (grace period). */
+void dp_tbl_rtx_put(struct dp_rtxbuf *b);
+
 /* The relations between slots (each producer's consumers, each transport's objects). */
 struct dp_lists *dp_tbl_lists(void);
 

@@ -121,6 +121,23 @@ count_in_use(enum obj_kind k)
 	return n;
 }
 
+/* Packets the producers' retransmission buffers hold (in pool_pkt's in_use meanwhile). */
+static uint64_t
+rtx_held(void)
+{
+	uint64_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < dp.opt.max_producers; i++) {
+		const struct dp_rtxbuf *b = atomic_load_explicit(&dp.producers[i].rtx,
+								 memory_order_relaxed);
+
+		if (dp.producers[i].in_use && b != NULL)
+			n += __atomic_load_n(&b->held, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
 static void
 put_pool(struct rte_tel_data *d, const char *name, const struct rte_mempool *mp)
 {
@@ -160,6 +177,9 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	put_pool(d, "pool_pkt", dp.pkt_pool);
 	put_pool(d, "pool_hdr", dp.hdr_pool);
 	put_pool(d, "pool_clone", dp.clone_pool);
+	rte_tel_data_add_dict_u64(d, "rtx_buffers", dp.opt.rtx_buffers);
+	rte_tel_data_add_dict_u64(d, "rtx_buffers_free", dp.n_rtx_free);
+	rte_tel_data_add_dict_u64(d, "rtx_held", rtx_held());
 	return 0;
 }
 

@@ -81,7 +81,11 @@ enum cascade_drop {
 	X(KEYFRAME_REQS_OUT, "keyframe_requests_out", "keyframe requests sent to producers' senders (merged)") \
 	X(KEYFRAME_REQS_UNSENT, "keyframe_requests_unsent", "keyframe requests for senders that negotiated none, or cannot be reached") \
 	X(RECEIVER_REPORTS_OUT, "receiver_reports_out", "receiver reports sent to producers' senders") \
-	X(RECEIVER_REPORTS_UNSENT, "receiver_reports_unsent", "receiver reports due for senders Cascade cannot reach (yet)")
+	X(RECEIVER_REPORTS_UNSENT, "receiver_reports_unsent", "receiver reports due for senders Cascade cannot reach (yet)") \
+	X(NACKED_IN, "nacked_packets_in", "packets consumers reported lost (generic NACK entries, expanded)") \
+	X(RTX_OUT, "retransmissions_out", "packets sent again to consumers from retransmission buffers") \
+	X(RTX_MISSING, "retransmissions_missing", "NACKed packets not sent again: not in the buffer (too old, never received, no buffer) or not sent under the consumer's current numbering") \
+	X(RTX_LIMITED, "retransmissions_limited", "NACKed packets not sent again: over the consumer's retransmission budget (--rtx-share)")
 
 enum cascade_lcore_ctr {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,
@@ -156,7 +160,7 @@ struct cascade_obj_stats {
 	uint64_t rtcp_pkts;
 	uint64_t drop_pkts;
 	uint64_t last_rx_tsc; /* TSC of the last packet received, 0 if none */
-	uint64_t pad;
+	uint64_t rtx_pkts;    /* a consumer: packets sent again (NACKs answered) */
 };
 static_assert(sizeof(struct cascade_obj_stats) == 64, "object stats are one cache line");
 

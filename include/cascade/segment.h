@@ -422,6 +422,7 @@ cascade_seg_obj_stats(const struct cascade_seg *s, uint64_t base, uint32_t max, 
 		out->tx_bytes += o->tx_bytes;
 		out->rtcp_pkts += o->rtcp_pkts;
 		out->drop_pkts += o->drop_pkts;
+		out->rtx_pkts += o->rtx_pkts;
 		if (o->last_rx_tsc > out->last_rx_tsc)
 			out->last_rx_tsc = o->last_rx_tsc;
 	}

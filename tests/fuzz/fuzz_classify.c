@@ -181,7 +181,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		"16",         "--max-consumers",  "32",   "--mbufs",
 		"2047",       "--hdr-mbufs",      "1023", "--clone-mbufs",
 		"1023",       "--copy-below",     "64",   "--vlan",
-		"1:100",      "--tx-retry-us",    "0",
+		"1:100",      "--tx-retry-us",    "0",    "--rtx-depth",
+		"32",
 	};
 	char *args[RTE_DIM(opts)];
 	uint32_t i;
@@ -692,6 +693,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_dp_settle(true);
 	fuzz_dp_check_tables(true);
+	scene_rtx_clear();
 	/* every mbuf is back: nothing leaked, nothing freed twice */
 	fuzz_check(rte_mempool_in_use_count(dp.pkt_pool) == fc.pkt_base);
 	fuzz_check(rte_mempool_in_use_count(dp.hdr_pool) == fc.hdr_base);

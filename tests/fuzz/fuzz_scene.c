@@ -248,6 +248,26 @@ heap_check(void)
 	fuzz_check(heap_allocs() == scene.heap_allocs);
 }
 
+static void
+rtx_release(void *pkt, void *arg)
+{
+	RTE_SET_USED(arg);
+	rte_pktmbuf_free(pkt);
+}
+
+void
+scene_rtx_clear(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < dp.opt.max_producers; i++) {
+		struct dp_rtxbuf *b = atomic_load(&dp.producers[i].rtx);
+
+		if (dp.producers[i].in_use && b != NULL)
+			dp_rtxbuf_flush(b, rtx_release, NULL);
+	}
+}
+
 void
 scene_install(void)
 {

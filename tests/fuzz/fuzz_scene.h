@@ -39,6 +39,12 @@ enum {
 
 #define N_CONS 14
 
+/*
+ * Release what the producers' retransmission buffers hold (packets of this
+ * input, which a later input must not be able to NACK).
+ */
+void scene_rtx_clear(void);
+
 struct scene_tp {
 	uint8_t flags, suite, port, v6, connect;
 };

@@ -234,6 +234,17 @@ pcap_dp() {
 		fail "cascade-dp did not come up (see dp.log)"
 }
 
+# dp_sigint PID: stop cascade-dp with SIGINT (the workers stop, the ports close and
+# net_pcap flushes its files) and fail unless it exits 0 within 30 s.
+dp_sigint() {
+	local pid=$1 rc=0
+	kill -INT "$pid"
+	wait_for "! kill -0 $pid 2>/dev/null || [[ \$(ps -o stat= -p $pid) == Z* ]]" 30 ||
+		fail "cascade-dp still running 30 s after SIGINT"
+	wait "$pid" || rc=$?
+	((rc == 0)) || fail "cascade-dp exited $rc on SIGINT"
+}
+
 # seg_track NAME: also remove /dev/shm/cascade.NAME at cleanup ($seg_name is tracked
 # already; use this for other segment names the test passes to cascade-dp --segment).
 seg_track() {

@@ -336,6 +336,49 @@ test_seq_resync_clock(void **state)
 
 /* ---- Payload types ---- */
 
+/*
+ * Which output numbers a NACK may name for a retransmission: those sent under
+ * the offsets in force, not newer than the last sent, not from before a
+ * re-base; after half the sequence space under one offset, all behind.
+ */
+static void
+test_seq_sent(void **state)
+{
+	struct dp_seq_state st;
+	uint16_t seq;
+	uint32_t ts, i;
+	uint64_t now = SEC;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	assert_false(dp_seq_sent(&st, 0)); /* nothing sent */
+	for (i = 0; i < 10; i++, now += MS)
+		map(&st, (uint16_t)(65530 + i), 3000 * i, now, &seq, &ts);
+	assert_int_equal(seq, 3); /* across the wrap */
+	assert_true(dp_seq_sent(&st, 65530));
+	assert_true(dp_seq_sent(&st, 0));
+	assert_true(dp_seq_sent(&st, 3));
+	assert_false(dp_seq_sent(&st, 4));     /* not sent yet */
+	assert_false(dp_seq_sent(&st, 65529)); /* before the first packet */
+
+	/* a resume: nothing goes again until the new offsets are set, then only theirs */
+	dp_seq_resync(&st);
+	assert_false(dp_seq_sent(&st, 3));
+	map(&st, 5000, 900000, now + SEC, &seq, &ts);
+	assert_int_equal(seq, 4);
+	map(&st, 5001, 903000, now + SEC + MS, &seq, &ts);
+	assert_true(dp_seq_sent(&st, 4));
+	assert_true(dp_seq_sent(&st, 5));
+	assert_false(dp_seq_sent(&st, 3));
+
+	/* 40,000 packets later the re-base is far behind: every number behind is the offsets' */
+	for (i = 0; i < 40000; i++)
+		map(&st, (uint16_t)(5002 + i), 906000 + 3000 * i, now + 2 * SEC, &seq, &ts);
+	assert_int_equal(st.map_long, 1);
+	assert_true(dp_seq_sent(&st, (uint16_t)(seq - 30000)));
+	assert_false(dp_seq_sent(&st, (uint16_t)(seq + 1)));
+}
+
 static void
 test_pt_map(void **state)
 {
@@ -783,6 +826,7 @@ main(void)
 		cmocka_unit_test(test_seq_wrap),
 		cmocka_unit_test(test_seq_reorder),
 		cmocka_unit_test(test_seq_resync_clock),
+		cmocka_unit_test(test_seq_sent),
 		cmocka_unit_test(test_pt_map),
 		cmocka_unit_test(test_rewrite_fixed),
 		cmocka_unit_test(test_rewrite_ext_one_byte),

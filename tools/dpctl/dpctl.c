@@ -453,8 +453,10 @@ run_obj(int argc, char **argv)
 			continue;
 		cascade_seg_obj_stats(&seg, stats_off, max, i, &s);
 		printf("slot %u\nrx_packets %" PRIu64 "\nrx_bytes %" PRIu64 "\ntx_packets %" PRIu64
-		       "\ntx_bytes %" PRIu64 "\nrtcp_packets %" PRIu64 "\ndrop_packets %" PRIu64 "\n",
-		       i, s.rx_pkts, s.rx_bytes, s.tx_pkts, s.tx_bytes, s.rtcp_pkts, s.drop_pkts);
+		       "\ntx_bytes %" PRIu64 "\nrtcp_packets %" PRIu64 "\ndrop_packets %" PRIu64
+		       "\nretransmitted_packets %" PRIu64 "\n",
+		       i, s.rx_pkts, s.rx_bytes, s.tx_pkts, s.tx_bytes, s.rtcp_pkts, s.drop_pkts,
+		       s.rtx_pkts);
 		return 0;
 	}
 	fprintf(stderr, "cascade-dpctl: obj: %s 0x%" PRIx64 " not found\n", argv[1], id);
