@@ -37,6 +37,7 @@
 #include "bpf/cascade_xdp.h"
 #include "dp_parse.h"
 #include "dp_rewrite.h"
+#include "dp_nackgen.h"
 #include "dp_rtxbuf.h"
 #include "dp_rxstats.h"
 #include "dp_srtp.h"
@@ -183,6 +184,7 @@ struct dp_producer {
 	 * taken back after its delete's grace period; the owner puts and gets.
 	 */
 	struct dp_rtxbuf *_Atomic rtx;
+	uint8_t nack_listed; /* owner only: on its owner's list of senders to NACK (dp_nack.c) */
 };
 
 /*
@@ -301,6 +303,10 @@ struct dp_worker {
 	/* owned producers with a keyframe request waiting (dp_sender.c); max_producers long */
 	struct dp_slot_gen *kf_wait;
 	uint32_t n_kf_wait;
+	/* owned producers missing packets to NACK their senders for (dp_nack.c); max_producers long */
+	struct dp_slot_gen *nack_list;
+	uint32_t n_nack;
+	uint64_t nack_poll_tsc;
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	uint32_t n_ho_dirty;               /* owners with staged packets this burst */
 	uint16_t ho_dirty[DP_MAX_WORKERS];
@@ -540,7 +546,27 @@ void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *
 uint32_t dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_producer *p,
 			  struct dp_consumer *k, uint32_t cslot, uint16_t out_seq);
 
-/* ---- dp_nack.c: consumers' feedback (the producer's owning lcore) ---- */
+/* ---- dp_nack.c: consumers' feedback, NACKs to senders (the producer's owning lcore) ---- */
+
+/*
+ * A retransmission buffer's companion: what its producer's sender is missing
+ * (in the same allocation, after the buffer; dp_table_rtx.c).
+ */
+static inline struct dp_nackgen *
+dp_rtx_nackgen(struct dp_rtxbuf *b)
+{
+	return (struct dp_nackgen *)((uint8_t *)b +
+				     RTE_ALIGN_CEIL(dp_rtxbuf_size(b->mask + 1), RTE_CACHE_LINE_SIZE));
+}
+
+/*
+ * Producer p (slot pslot, its buffer rtx) received RTP packet seq: note what
+ * its sender did not send (when it negotiated NACK), to ask for it.
+ */
+void dp_nack_rtp(struct dp_worker *w, struct dp_producer *p, uint32_t pslot, struct dp_rtxbuf *rtx,
+		 uint16_t seq);
+/* NACK the senders whose missing packets are due. Worker lcore; when nack_poll_tsc passed. */
+void dp_nack_poll(struct dp_worker *w);
 
 /*
  * Consumer cslot's RTCP packet m (parsed by classify, l4 its offsets) on the
@@ -574,6 +600,13 @@ void dp_sender_poll(struct dp_worker *w);
  * one sent when the interval ends. Worker lcore that owns p.
  */
 void dp_keyframe_request(struct dp_worker *w, struct dp_producer *p, uint32_t pslot);
+/*
+ * Queue the RTCP compound body[0..len) (at most 1200 bytes) towards producer
+ * p's sender. False when it cannot go (an SRTP pipe, no remote or MAC yet, no
+ * mbuf, no route).
+ */
+bool dp_sender_send(struct dp_worker *w, const struct dp_producer *p, const uint8_t *body,
+		    uint16_t len);
 /* Send the merged requests whose interval has ended. Worker lcore; once per loop. */
 void dp_keyframe_poll(struct dp_worker *w);
 /*

@@ -261,6 +261,25 @@ note_pipe_source(struct dp_producer *p, const struct rte_mbuf *m, const struct d
 	p->pipe_src.has_mac = 1;
 }
 
+/*
+ * A producer with a retransmission buffer: false for a packet it holds
+ * already (a duplicate); else what its sender skipped is noted, to NACK it
+ * (dp_nack.c).
+ */
+static inline bool
+rtx_in(struct dp_worker *w, struct dp_producer *p, uint32_t pslot, const struct dp_rtp *rtp)
+{
+	struct dp_rtxbuf *rtx = atomic_load_explicit(&p->rtx, memory_order_relaxed);
+
+	if (rtx == NULL)
+		return true;
+	if (unlikely(dp_rtxbuf_get(rtx, rtp->seq, w->now_tsc) != NULL))
+		return false;
+	if (p->cfg.fb & CASCADE_FB_NACK)
+		dp_nack_rtp(w, p, pslot, rtx, rtp->seq);
+	return true;
+}
+
 /* Stage 2: m belongs to producer mt->pslot, which this lcore owns. */
 static void
 owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp_meta *mt)
@@ -293,6 +312,10 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 		dp_sender_rtp(w, p, &rtp);
 		if (atomic_load_explicit(&p->paused, memory_order_acquire)) {
 			dp_drop(w, m, CASCADE_DROP_PRODUCER_PAUSED);
+			return;
+		}
+		if (!rtx_in(w, p, mt->pslot, &rtp)) {
+			dp_drop(w, m, CASCADE_DROP_RTP_DUPLICATE);
 			return;
 		}
 		w->stats->ctr[CASCADE_LC_RTP_PKTS]++;

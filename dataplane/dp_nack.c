@@ -24,11 +24,30 @@
  * A feedback item about an SSRC other than this consumer's (a compound about
  * several) is left alone: classify hands each packet over for the first
  * consumer it names.
+ *
+ * The first hop is repaired before the fan-out: for a producer that
+ * negotiated NACK and has a buffer, the owner notes the sequence numbers its
+ * sender skipped (dp_nackgen.h) and NACKs the sender for them (an empty RR,
+ * then the NACK, from the node's RTCP SSRC, where its keyframe requests go)
+ * at once and every NACK_RETRY_MS, up to NACK_MAX_TRIES times and --rtx-ms
+ * old; a gap too long to repair packet by packet asks for a keyframe
+ * instead. What comes late takes its number off (nack_recovered); a packet
+ * the buffer holds already is a duplicate and goes no further
+ * (rtp_duplicate). On a pipe the sender is the source node, whose pipe
+ * consumer answers from its own buffer: loss between nodes is repaired the
+ * same way.
  */
 #include <stdatomic.h>
 
 #include "dp.h"
+#include "dp_bytes.h"
 #include "dp_rtcp_fb.h"
+
+/* NACKs to senders: asked again after this (a round trip unknown, mediasoup's default), this often at most */
+#define NACK_RETRY_MS 100
+#define NACK_MAX_TRIES 10
+#define NACK_POLL_MS 10
+#define NACK_MAX_ENTRIES 64 /* FCI entries in one NACK: up to 1,088 numbers, 292 bytes */
 
 /* What a consumer may be sent again at once (a loss burst), beyond its share of the stream. */
 #define RTX_BURST_BYTES (256 * 1024)
@@ -131,4 +150,92 @@ dp_nack_feedback(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4
 	if (c.keyframe)
 		dp_keyframe_request(w, c.p, pslot);
 	dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED); /* it ends here */
+}
+
+void
+dp_nack_rtp(struct dp_worker *w, struct dp_producer *p, uint32_t pslot, struct dp_rtxbuf *rtx,
+	    uint16_t seq)
+{
+	struct dp_nackgen *g = dp_rtx_nackgen(rtx);
+
+	switch (dp_nackgen_rtp(g, seq, w->now_tsc)) {
+	case DP_NACKGEN_RECOVERED:
+		w->stats->ctr[CASCADE_LC_NACK_RECOVERED]++;
+		break;
+	case DP_NACKGEN_RESET:
+		if (g->started && p->rxs.received > 1)
+			dp_keyframe_request(w, p, pslot); /* too much lost: start over */
+		break;
+	default:
+		break;
+	}
+	if (g->n != 0 && !p->nack_listed) {
+		/* the list has room for every producer, and each is on it at most once */
+		p->nack_listed = 1;
+		w->nack_list[w->n_nack].pslot = pslot;
+		w->nack_list[w->n_nack].gen = atomic_load_explicit(&p->gen, memory_order_relaxed);
+		w->n_nack++;
+	}
+}
+
+/* NACK p's sender for the numbers due; false when it had none left to ask for. */
+static bool
+nack_sender(struct dp_worker *w, struct dp_producer *p, struct dp_nackgen *g)
+{
+	uint16_t seqs[NACK_MAX_ENTRIES * 17];
+	uint8_t out[8 + 12 + 4 * NACK_MAX_ENTRIES];
+	unsigned int n, k;
+	uint16_t len;
+
+	n = dp_nackgen_due(g, w->now_tsc, dp.tsc_hz / 1000 * NACK_RETRY_MS, NACK_MAX_TRIES,
+			   dp.tsc_hz / 1000 * dp.opt.rtx_ms, seqs, RTE_DIM(seqs));
+	if (n != 0) {
+		/* RFC 3550 6.1: an (empty) RR first; RFC 4585 6.2.1: PT=RTPFB, FMT=1 */
+		out[0] = 0x80;
+		out[1] = 201;
+		out[2] = 0;
+		out[3] = 1;
+		wr32(out + 4, p->rtcp_ssrc);
+		k = dp_nack_pack(seqs, n, out + 20, NACK_MAX_ENTRIES);
+		out[8] = 0x80 | 1;
+		out[9] = 205;
+		out[10] = 0;
+		out[11] = (uint8_t)(2 + k);
+		wr32(out + 12, p->rtcp_ssrc);
+		wr32(out + 16, p->cfg.ssrc);
+		len = (uint16_t)(20 + 4 * k);
+		if (dp_sender_send(w, p, out, len)) {
+			w->stats->ctr[CASCADE_LC_NACKS_OUT]++;
+			w->stats->ctr[CASCADE_LC_NACKED_OUT] += n;
+		} else {
+			w->stats->ctr[CASCADE_LC_NACKS_UNSENT]++;
+		}
+	}
+	return g->n != 0;
+}
+
+void
+dp_nack_poll(struct dp_worker *w)
+{
+	uint32_t i = 0;
+
+	w->nack_poll_tsc = w->now_tsc + dp.tsc_hz / 1000 * NACK_POLL_MS;
+	while (i < w->n_nack) {
+		struct dp_producer *p = &dp.producers[w->nack_list[i].pslot];
+		struct dp_rtxbuf *rtx;
+
+		/* pairs with the main lcore's release store of gen at delete */
+		if (atomic_load_explicit(&p->gen, memory_order_acquire) != w->nack_list[i].gen ||
+		    !p->in_use) {
+			w->nack_list[i] = w->nack_list[--w->n_nack]; /* deleted */
+			continue;
+		}
+		rtx = atomic_load_explicit(&p->rtx, memory_order_relaxed);
+		if (rtx == NULL || !nack_sender(w, p, dp_rtx_nackgen(rtx))) {
+			p->nack_listed = 0; /* nothing left missing */
+			w->nack_list[i] = w->nack_list[--w->n_nack];
+			continue;
+		}
+		i++;
+	}
 }

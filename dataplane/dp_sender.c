@@ -94,13 +94,8 @@ announce(struct dp_worker *w, const struct dp_producer *p, bool fir)
 	(void)rte_ring_sp_enqueue_elem(w->event_ring, &ev, sizeof(ev));
 }
 
-/*
- * Queue the RTCP compound body[0..len) towards producer p's sender, from the
- * address its RTCP goes to. False when it cannot go (an SRTP or pipe sender,
- * no remote yet, no mbuf, no route).
- */
-static bool
-send_to_sender(struct dp_worker *w, const struct dp_producer *p, const uint8_t *body,
+bool
+dp_sender_send(struct dp_worker *w, const struct dp_producer *p, const uint8_t *body,
 	       uint16_t len)
 {
 	const struct dp_transport *tp = &dp.transports[p->transport];
@@ -211,7 +206,7 @@ send_request(struct dp_worker *w, struct dp_producer *p)
 		out[25] = out[26] = out[27] = 0;
 		len = RR_LEN + FIR_LEN;
 	}
-	if (!send_to_sender(w, p, out, len))
+	if (!dp_sender_send(w, p, out, len))
 		return false;
 	if (fir)
 		p->fir_seq++;
@@ -257,7 +252,7 @@ send_report(struct dp_worker *w, struct dp_producer *p)
 	sdes[9] = sizeof(CNAME) - 1;
 	memcpy(sdes + 10, CNAME, sizeof(CNAME) - 1);
 	memset(sdes + 10 + sizeof(CNAME) - 1, 0, SDES_LEN - 10 - (sizeof(CNAME) - 1));
-	if (send_to_sender(w, p, out, sizeof(out)))
+	if (dp_sender_send(w, p, out, sizeof(out)))
 		w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_OUT]++;
 	else
 		w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_UNSENT]++;

@@ -342,6 +342,7 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	p->rr_next_tsc = rte_rdtsc() + c->tsc_hz;
 	p->rr_last_rx_tsc = 0;
 	p->rr_listed = 0;
+	p->nack_listed = 0;
 	memset(&p->pipe_src, 0, sizeof(p->pipe_src));
 	/* a reused slot's buffer went back at its delete's grace period */
 	atomic_store_explicit(&p->rtx, dp_tbl_rtx_take(c, cfg->kind), memory_order_relaxed);

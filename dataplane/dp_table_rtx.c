@@ -23,7 +23,9 @@ dp_tbl_rtx_init(struct dp_ctx *c)
 {
 	const struct dp_options *o = &c->opt;
 	uint64_t max_age = c->tsc_hz / 1000 * o->rtx_ms;
-	size_t size = dp_rtxbuf_size(o->rtx_depth);
+	/* the buffer, then what its sender is missing (dp_rtx_nackgen) */
+	size_t size = RTE_ALIGN_CEIL(dp_rtxbuf_size(o->rtx_depth), RTE_CACHE_LINE_SIZE) +
+		      sizeof(struct dp_nackgen);
 	uint32_t i;
 
 	c->n_rtx_free = 0;
@@ -79,9 +81,13 @@ dp_tbl_rtx_fini(struct dp_ctx *c)
 struct dp_rtxbuf *
 dp_tbl_rtx_take(struct dp_ctx *c, uint8_t kind)
 {
+	struct dp_rtxbuf *b;
+
 	if (kind != CASCADE_KIND_VIDEO || c->n_rtx_free == 0)
 		return NULL;
-	return c->rtx_free[--c->n_rtx_free];
+	b = c->rtx_free[--c->n_rtx_free];
+	dp_nackgen_init(dp_rtx_nackgen(b)); /* a new stream: nothing missing yet */
+	return b;
 }
 
 /* After the grace period: nobody puts into b any more. */

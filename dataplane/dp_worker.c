@@ -151,6 +151,9 @@ dp_worker_create(struct dp_ctx *c, uint32_t idx, unsigned int lcore)
 					RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
 	w->kf_wait = rte_zmalloc_socket("dp_kf_wait", sizeof(*w->kf_wait) * c->opt.max_producers,
 					RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+	w->nack_list = rte_zmalloc_socket("dp_nack_list",
+					  sizeof(*w->nack_list) * c->opt.max_producers,
+					  RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
 	snprintf(name, sizeof(name), "dp_learn_%u", idx);
 	w->learn_ring = rte_ring_create_elem(name, sizeof(struct dp_learn), 1024, rte_socket_id(),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -163,7 +166,7 @@ dp_worker_create(struct dp_ctx *c, uint32_t idx, unsigned int lcore)
 	snprintf(name, sizeof(name), "dp_events_%u", idx);
 	w->event_ring = rte_ring_create_elem(name, sizeof(struct cascade_event), 1024,
 					     rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->rr_list == NULL || w->kf_wait == NULL) {
+	if (w->rr_list == NULL || w->kf_wait == NULL || w->nack_list == NULL) {
 		DP_LOG(ERR, "worker lists: out of memory");
 		dp_worker_destroy(w);
 		return NULL;
@@ -194,6 +197,7 @@ dp_worker_destroy(struct dp_worker *w)
 	rte_ring_free(w->learn_ring);
 	rte_free(w->rr_list);
 	rte_free(w->kf_wait);
+	rte_free(w->nack_list);
 	rte_free(w);
 }
 
@@ -248,6 +252,8 @@ dp_worker_loop(void *arg)
 			dp_keyframe_poll(w);
 		if (w->n_rr != 0 && w->now_tsc >= w->rr_poll_tsc)
 			dp_sender_poll(w);
+		if (w->n_nack != 0 && w->now_tsc >= w->nack_poll_tsc)
+			dp_nack_poll(w);
 		dp_tx_flush(w);
 		/* every packet of this loop is handed to a TX queue or a ring: report quiescence */
 		rte_rcu_qsbr_quiescent(dp.qsbr, w->idx);

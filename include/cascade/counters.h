@@ -50,6 +50,7 @@
 	X(SRTP_ERROR, "srtp_error", "SRTP/SRTCP failed otherwise (malformed, no keys yet, key expired)") \
 	X(VLAN, "vlan", "VLAN tag missing, extra, or not the port's")                              \
 	X(NO_CONSUMER, "no_consumer", "a producer's packet with no consumer to send it to")       \
+	X(RTP_DUPLICATE, "rtp_duplicate", "RTP packet received already (in the retransmission buffer): a duplicate, or a retransmission after all") \
 	X(RTCP_TERMINATED, "rtcp_terminated", "RTCP that ends here: receiver reports, feedback, a paused producer's report") \
 	X(SEQ_LATE, "seq_late", "a consumer's copy of a packet from before its resync (number already used)") \
 	X(HANDOFF_FULL, "handoff_full", "the owning lcore's hand-off ring was full")              \
@@ -85,7 +86,11 @@ enum cascade_drop {
 	X(NACKED_IN, "nacked_packets_in", "packets consumers reported lost (generic NACK entries, expanded)") \
 	X(RTX_OUT, "retransmissions_out", "packets sent again to consumers from retransmission buffers") \
 	X(RTX_MISSING, "retransmissions_missing", "NACKed packets not sent again: not in the buffer (too old, never received, no buffer) or not sent under the consumer's current numbering") \
-	X(RTX_LIMITED, "retransmissions_limited", "NACKed packets not sent again: over the consumer's retransmission budget (--rtx-share)")
+	X(RTX_LIMITED, "retransmissions_limited", "NACKed packets not sent again: over the consumer's retransmission budget (--rtx-share)") \
+	X(NACKS_OUT, "nacks_out", "NACKs sent to producers' senders for packets they did not deliver") \
+	X(NACKED_OUT, "nacked_packets_out", "packet numbers asked for in those NACKs (each try counts)") \
+	X(NACKS_UNSENT, "nacks_unsent", "NACKs due for senders Cascade cannot reach (yet)") \
+	X(NACK_RECOVERED, "nack_recovered", "packets that came after Cascade had noted them missing (sent again, or late)")
 
 enum cascade_lcore_ctr {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,

@@ -511,11 +511,13 @@ burst_end(void)
 			fuzz_check(after.handoff_in - before.handoff_in == n);
 			acct_check(&before, &after, n, false);
 		} while (n != 0);
-		/* what the worker loop does next: keyframe requests and receiver reports */
+		/* what the worker loop does next: keyframe requests, receiver reports, NACKs */
 		if (w->n_kf_wait != 0)
 			dp_keyframe_poll(w);
 		if (w->n_rr != 0 && w->now_tsc >= w->rr_poll_tsc)
 			dp_sender_poll(w);
+		if (w->n_nack != 0 && w->now_tsc >= w->nack_poll_tsc)
+			dp_nack_poll(w);
 		dp_tx_flush(w);
 		rte_rcu_qsbr_quiescent(dp.qsbr, w->idx);
 	}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Consumers' NACKs answered from the retransmission buffer (dataplane/dp_nack.c).
 #
-# One worker on net_pcap (a veth in, out.pcap out), --rtx-depth 64. A video producer
+# One worker on net_pcap (a veth in, out.pcap out), --rtx-depth 64, --rtx-ms 10000 (so
+# that nothing the test NACKs is too old, however slow the host). A video producer
 # P10 with two consumers (C31, C32) and an audio producer P11 (no buffer: audio) with
 # one (C33). The sender sends 100 video packets (seq 1000-1099) and 20 audio ones, then
 # the receivers send generic NACKs (RFC 4585 6.2.1, after an RR):
@@ -13,6 +14,11 @@
 #    numbering may have changed) is not sent again, 1102 is; C32's 1095 is.
 #  - C32 storms: 40 NACKs for every packet held: what it gets again is bounded by its
 #    budget (--rtx-share 100: the stream's bytes, plus a 256 KiB burst), the rest counted.
+# Then the first hop: the sender skips 1105-1109 (sends 1110). P10 negotiated NACK, so
+# Cascade NACKs the sender for them (RTPFB FMT 1 after an empty RR, from the node's RTCP
+# SSRC, media 0x10101010, to where the sender's RTCP goes) and again every 100 ms; the
+# sender sends 1107 again (recovered, forwarded late) and 1110 twice (the second is a
+# duplicate: dropped, not forwarded).
 # Every NACKed number counts (nacked_packets_in), sent or not (retransmissions_out,
 # _missing, _limited). In out.pcap each packet sent again is byte for byte the packet the
 # consumer got the first time (sequence number, timestamp, SSRC, payload, checksum), and
@@ -33,7 +39,7 @@ expect() { # expect COUNTER VALUE
 
 veth_ns dp 1
 ns=$NETNS
-pcap_dp --rtcp-report-ms 0 --keyframe-interval-ms 0 --rtx-depth 64
+pcap_dp --rtcp-report-ms 0 --keyframe-interval-ms 0 --rtx-depth 64 --rtx-ms 10000
 dpctl batch >"$TEST_TMP/setup.log" 2>&1 <<EOF || fail "setup: $(cat "$TEST_TMP/setup.log")"
 transport-add 1 198.18.0.1:10000 --mux --remote 198.18.0.2:5000 --mac 02:00:c6:12:10:02
 producer-add 10 1 0x10101010 --kind video --fb pli,nack
@@ -121,6 +127,17 @@ log "storm: C32 got $again packets ($sent bytes) again; $limited refused (produc
 [[ $(stat retransmissions_out) == $((5 + again - 1)) ]] ||
 	fail "retransmissions_out $(stat retransmissions_out), want $((5 + again - 1))"
 
+inject media 1110 1 || fail "cannot send the media"
+expect rtp_packets 126
+wait_for "(( \$(stat nacked_packets_out) >= 5 ))" 10 || fail "no NACK to the sender: $(dpctl stats | grep -E 'nack' | tr '\n' ' ')"
+inject media 1107 1 && inject media 1110 1 || fail "cannot send the media"
+expect nack_recovered 1
+expect drop_rtp_duplicate 1
+expect rtp_packets 127
+# the four still missing are asked for again (a retry covers fewer numbers than the first)
+wait_for "(( \$(stat nacks_out) >= 2 ))" 10 || fail "no second NACK: $(dpctl stats | grep -E 'nack' | tr '\n' ' ')"
+log "the sender's gap NACKed: $(dpctl stats | grep -E '^nack' | tr '\n' ' ')"
+
 dp_sigint "$dp_pid" # its pcap files are complete once it has exited
 
 python3 - "$SRC_DIR/tests/integration" "$TEST_TMP/out.pcap" "$again" <<'EOF' ||
@@ -151,10 +168,33 @@ for key, copies in sorted(by.items()):
 c32 = sum(len(v) - 1 for k, v in by.items() if k[0] == 0xC0000032)
 if c32 != int(sys.argv[3]):
     errs.append(f"C32 got {c32} packets again in the capture, the counter says {sys.argv[3]}")
-for ssrc, n in ((0xC0000031, 105), (0xC0000032, 105), (0xC0000033, 20)):
+for ssrc, n in ((0xC0000031, 107), (0xC0000032, 107), (0xC0000033, 20)):
     got = len({k for k in by if k[0] == ssrc})
     if got != n:
         errs.append(f"{ssrc:#x}: {got} distinct packets, want {n}")
+# what went to the sender: NACKs (after an empty RR) from the node's RTCP SSRC for P10
+asked = []
+for fr in rtpwire.pcap_read(sys.argv[2]):
+    if len(fr) < 42 or fr[12:14] != b"\x08\x00" or fr[23] != 17 or fr[30:34] != bytes([198, 18, 0, 2]):
+        continue
+    rtcp = fr[42:]
+    if len(rtcp) < 20 or rtcp[1] != 201 or rtcp[9] != 205 or rtcp[8] & 0x1F != 1:
+        continue
+    if struct.unpack("!I", rtcp[4:8]) != struct.unpack("!I", rtcp[12:16]) or \
+            struct.unpack("!I", rtcp[16:20])[0] != 0x10101010:
+        errs.append(f"a NACK from the wrong SSRC or about the wrong stream: {rtcp.hex()}")
+    seqs = []
+    for off in range(20, 8 + 4 * (struct.unpack("!H", rtcp[10:12])[0] + 1), 4):
+        pid, blp = struct.unpack("!HH", rtcp[off:off + 4])
+        seqs += [pid] + [pid + i + 1 for i in range(16) if blp >> i & 1]
+    asked.append(seqs)
+# before 1107 came: all five; after: the other four (and never the five again)
+full, rest = [1105, 1106, 1107, 1108, 1109], [1105, 1106, 1108, 1109]
+k = 0
+while k < len(asked) and asked[k] == full:
+    k += 1
+if k == 0 or k == len(asked) or any(s != rest for s in asked[k:]):
+    errs.append(f"the NACKs to the sender ask for {asked}: want 1105-1109, then without 1107")
 print("\n".join(errs), file=sys.stderr)
 sys.exit(1 if errs else 0)
 EOF

@@ -375,8 +375,10 @@ worker_make(uint32_t idx)
 				       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	w->rr_list = calloc(FAKE_SLOTS, sizeof(*w->rr_list));
 	w->kf_wait = calloc(FAKE_SLOTS, sizeof(*w->kf_wait));
+	w->nack_list = calloc(FAKE_SLOTS, sizeof(*w->nack_list));
 	assert_non_null(w->rr_list);
 	assert_non_null(w->kf_wait);
+	assert_non_null(w->nack_list);
 	w->slow_tsc_per_pkt = 1000;
 	w->now_tsc = 1000000000ull;
 	w->now_ns = 1000000000ull;
@@ -398,6 +400,7 @@ worker_free(struct dp_worker *w)
 	free(w->event_ring);
 	free(w->rr_list);
 	free(w->kf_wait);
+	free(w->nack_list);
 	free(w);
 }
 
