@@ -345,6 +345,55 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 	return fanout_plain(w, m, f, k, cslot, last, tp, peer, &o, &sent);
 }
 
+/* The longest RTP header (with CSRCs and extensions) a buffered packet may have. */
+#define RTX_HDR_MAX 64
+
+/*
+ * What sending a buffered packet again needs, kept at the very end of its
+ * data room (past what is sent): the last consumer may rewrite the packet's
+ * front in place (RTP header, new Ethernet/IP/UDP headers), never its
+ * payload, so the original header is copied here and the payload is found by
+ * its place in the buffer.
+ */
+struct rtx_orig {
+	uint32_t ts;
+	uint16_t payload_at;  /* the payload's offset from buf_addr */
+	uint16_t payload_len; /* with padding: all after the header */
+	uint16_t psum;
+	uint8_t has_psum, in_had_cksum;
+	uint8_t pt, hdr_len;
+	uint8_t pad[6];
+	uint8_t hdr[RTX_HDR_MAX];
+};
+
+static struct rtx_orig *
+rtx_orig_of(struct rte_mbuf *m)
+{
+	return (struct rtx_orig *)((uint8_t *)m->buf_addr + m->buf_len - sizeof(struct rtx_orig));
+}
+
+/* Note what m (one segment) needs to go again; false when it cannot be kept. */
+static bool
+rtx_note(struct rte_mbuf *m, const struct fan *f, const struct dp_rtp *rtp)
+{
+	struct rtx_orig *o;
+
+	if (f->rtp_hdr_len > RTX_HDR_MAX || m->nb_segs != 1 ||
+	    (uint32_t)m->data_off + m->data_len + sizeof(*o) > m->buf_len)
+		return false;
+	o = rtx_orig_of(m);
+	o->ts = rtp->ts;
+	o->payload_at = (uint16_t)(m->data_off + f->tail_off);
+	o->payload_len = f->tail_len;
+	o->psum = f->psum;
+	o->has_psum = f->has_psum;
+	o->in_had_cksum = f->in_had_cksum;
+	o->pt = rtp->pt;
+	o->hdr_len = (uint8_t)f->rtp_hdr_len;
+	memcpy(o->hdr, f->rtp, f->rtp_hdr_len);
+	return true;
+}
+
 /* The facts of ingress packet m (l4 and rtp parsed from it) that every copy shares. */
 static void
 fan_init(struct fan *f, const struct rte_mbuf *m, const struct dp_l4 *l4, const struct dp_rtp *rtp)
@@ -383,6 +432,7 @@ dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	/* main sets it before the producer is published and clears it at delete */
 	struct dp_rtxbuf *rtx = atomic_load_explicit(&p->rtx, memory_order_relaxed);
 	uint32_t i, wanted = 0;
+	bool keep, took = false;
 	struct rte_mbuf *old;
 	struct fan f;
 	int pt;
@@ -393,12 +443,14 @@ dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		return;
 	}
 	fan_init(&f, m, l4, rtp);
-	for (i = 0; i < cl->n; i++) {
+	/* the buffer's own reference: m outlives its last consumer's transmission */
+	keep = rtx != NULL && rtx_note(m, &f, rtp);
+	if (keep)
+		rte_mbuf_refcnt_update(m, 1);
+	for (i = 0; i < cl->n && !took; i++) {
 		uint32_t cs = cl->slot[i];
 		struct dp_consumer *k = &dp.consumers[cs];
 		uint32_t epoch;
-		/* with a retransmission buffer m is kept as it came: nobody takes it */
-		bool last = i + 1 == cl->n && rtx == NULL;
 
 		/* pairs with the main lcore's release store of paused */
 		if (atomic_load_explicit(&k->paused, memory_order_acquire))
@@ -412,22 +464,23 @@ dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		if (pt < 0)
 			continue; /* not a codec this consumer takes */
 		wanted++;
-		if (fanout_one(w, m, &f, rtp, p, k, cs, last, pt))
-			return; /* the last consumer took m */
+		took = fanout_one(w, m, &f, rtp, p, k, cs, i + 1 == cl->n, pt);
 	}
 	if (wanted == 0) {
 		/* every consumer paused, or none takes this payload type */
+		if (keep)
+			rte_pktmbuf_free(m); /* not kept after all */
 		dp_drop(w, m, CASCADE_DROP_NO_CONSUMER);
 		return;
 	}
 	/* every consumer that wanted it has its copy (clones hold their own reference) */
-	if (rtx != NULL) {
+	if (!took)
+		rte_pktmbuf_free(m);
+	if (keep) {
 		old = dp_rtxbuf_put(rtx, rtp->seq, m, w->now_tsc);
 		if (old != NULL)
 			rte_pktmbuf_free(old); /* the oldest, or m again as a duplicate */
-		return;
 	}
-	rte_pktmbuf_free(m);
 }
 
 uint32_t
@@ -436,31 +489,31 @@ dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_pro
 {
 	const struct dp_transport *tp = &dp.transports[k->transport];
 	const struct dp_peer *peer = consumer_peer(k, tp);
-	enum cascade_drop why;
-	struct dp_l4 l4;
-	struct dp_rtp rtp;
+	const struct rtx_orig *r = rtx_orig_of(held);
 	struct fan f;
 	struct out o;
 	uint32_t sent;
 	int pt;
 
 	RTE_SET_USED(p);
-	/* it was parsed when it came: this cannot fail, the offsets are wanted again */
-	if (dp_parse_l4(rte_pktmbuf_mtod(held, const uint8_t *), held->data_len, &l4, &why) < 0 ||
-	    dp_parse_rtp(rte_pktmbuf_mtod_offset(held, const uint8_t *, l4.payload_off),
-			 l4.payload_len, &rtp, &why) < 0)
-		return 0;
-	pt = dp_pt_map(&k->cfg, rtp.pt);
+	pt = dp_pt_map(&k->cfg, r->pt);
 	if (pt < 0)
 		return 0; /* never sent to this consumer */
 	if (peer == NULL) {
 		consumer_drop(w, cslot, CASCADE_DROP_NO_ROUTE);
 		return 0;
 	}
-	fan_init(&f, held, &l4, &rtp);
+	/* as it came, wherever its front is now */
+	f.rtp = r->hdr;
+	f.rtp_hdr_len = r->hdr_len;
+	f.tail_off = (uint16_t)(r->payload_at - held->data_off);
+	f.tail_len = r->payload_len;
+	f.psum = r->psum;
+	f.has_psum = r->has_psum;
+	f.in_had_cksum = r->in_had_cksum;
 	/* as it went the first time: its number, the timestamp offset of that time */
 	o.seq = out_seq;
-	o.ts = rtp.ts + k->st.ts_off;
+	o.ts = r->ts + k->st.ts_off;
 	o.pt = (uint8_t)pt;
 	if (k->is_srtp)
 		return fanout_srtp(w, held, &f, k, cslot, tp, peer, &o);
