@@ -254,14 +254,25 @@ free_tcp_port() {
 	return 1
 }
 
+# secret_file FILE VALUE: VALUE on one line in FILE, readable by its owner only (how
+# cascade-cp takes its secrets: never on the command line, where any user can read them).
+secret_file() {
+	(umask 077 && printf '%s\n' "$2" >"$1") || fail "cannot write $1"
+}
+
 # cp_api_init: for tests of cascade-cp's API: a token, a free port, CASCADE_CP and
 # these, all set in the caller's shell:
 #   token port api auth(array)   the API's address and the curl arguments for the token
+#   token_file                   the token in a file (api.token_file); a cascade-cp started
+#                                with flags takes it from the environment instead:
+#                                  CASCADE_API_TOKEN=$token bg "$CASCADE_CP" ...
 #   call METHOD PATH [BODY]      status on stdout, the body in $TEST_TMP/body
 #   ok METHOD PATH [BODY]        call, failing the test unless the status is 200
 cp_api_init() {
 	CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
 	token=test-token-$RANDOM-0123456789
+	token_file=$TEST_TMP/api-token
+	secret_file "$token_file" "$token"
 	port=$(free_tcp_port) || fail "no free TCP port"
 	api=http://127.0.0.1:$port
 	auth=(-H "Authorization: Bearer $token")
@@ -287,13 +298,18 @@ null_node() {
 }
 
 # cp_config FILE [JSON]: a cascade-cp configuration for this test (after cp_api_init):
-# node-<id>, media 198.18.0.1 ports 40000-40999, the API on loopback, the test's segment;
-# JSON, when given, is merged over it (jq's *).
+# node-<id>, media 198.18.0.1 ports 40000-40999, the API on loopback with the token from
+# token_file, the test's segment, and after redis_start the Redis password's file; JSON,
+# when given, is merged over it (jq's *). The file is its owner's only: it may hold a
+# secret inline.
 cp_config() {
-	jq -n --arg id "node-$CASCADE_TEST_ID" --arg listen "127.0.0.1:$port" --arg tok "$token" \
-		--arg seg "$seg_name" --argjson extra "${2:-"{}"}" '{node_id: $id,
+	(umask 077 && jq -n --arg id "node-$CASCADE_TEST_ID" --arg listen "127.0.0.1:$port" \
+		--arg tokf "$token_file" --arg seg "$seg_name" --arg rpw "${REDIS_PASSWORD_FILE:-}" \
+		--argjson extra "${2:-"{}"}" '({node_id: $id,
 		media: {ips: ["198.18.0.1"], port_min: 40000, port_max: 40999},
-		api: {listen: $listen, token: $tok}, dataplane: {segment: $seg}} * $extra' >"$1"
+		api: {listen: $listen, token_file: $tokf}, dataplane: {segment: $seg}}
+		+ if $rpw != "" then {redis: {password_file: $rpw}} else {} end)
+		* $extra' >"$1") || fail "cannot write $1"
 }
 
 # cp_start CONFIG: cascade-cp on CONFIG (its log appended to TEST_TMP/cp.log); returns once

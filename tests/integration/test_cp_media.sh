@@ -22,8 +22,8 @@ bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix-dp" \
 	--vdev "net_memif0,role=server,socket=$sock,rsize=12" -- --segment "$seg_name" \
 	--peer-mac 02:00:00:00:00:02 >"$TEST_TMP/dp.log" 2>&1
 "$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 20000 wait || fail "cascade-dp did not start"
-bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40099 \
-	--api-listen "127.0.0.1:$port" --api-token "$token" --segment "$seg_name" \
+CASCADE_API_TOKEN=$token bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
+	--port-range 40000-40099 --api-listen "127.0.0.1:$port" --segment "$seg_name" \
 	>"$TEST_TMP/cp.log" 2>&1
 cp_pid=$BG_PID
 node_state() { curl -s "${auth[@]}" "$api/v1/node" | jq -r .dataplane.state; }
