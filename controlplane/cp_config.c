@@ -382,6 +382,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 	snprintf(c->redis_prefix, sizeof(c->redis_prefix), "cascade");
 	c->node_ttl_ms = 3000;
 	c->reconcile_ms = 10000;
+	c->metrics_auth = true; /* open only when the configuration says so */
 	/* the file first, wherever --config stands, so that flags override it */
 	for (ch = 1; ch < argc; ch++) {
 		if (strcmp(argv[ch], "--config") == 0 && ch + 1 < argc)

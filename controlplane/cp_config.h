@@ -30,7 +30,7 @@ struct cp_config {
 	uint16_t api_port;
 	char api_token[256];
 	char api_token_file[256];
-	bool metrics_auth; /* /metrics needs the token too */
+	bool metrics_auth; /* /metrics needs the token too (the default) */
 	char segment[CASCADE_SEG_NAME_MAX];
 	unsigned int reconcile_ms; /* how often the dataplane's tables are checked for orphans */
 	char redis_url[256];

@@ -112,8 +112,10 @@ jq -e --argjson sent "$sent" '(.producers | length) == 1 and .producers[0].rxPac
 	(.consumers | length) == 10 and all(.consumers[]; .txPackets == $sent) and
 	.node.rtp_packets == $sent and .node.drops.no_transport >= 0' "$TEST_TMP/body" >/dev/null ||
 	fail "/v1/stats: $(head -c 600 "$TEST_TMP/body")"
-status=$(curl -s -o "$TEST_TMP/metrics" -w '%{http_code}' "$api/metrics")
-[[ $status == 200 ]] || fail "/metrics without a token (metrics_auth off): $status"
+status=$(curl -s -o /dev/null -w '%{http_code}' "$api/metrics")
+[[ $status == 401 ]] || fail "/metrics without a token (api.metrics_auth is on by default): $status"
+status=$(curl -s "${auth[@]}" -o "$TEST_TMP/metrics" -w '%{http_code}' "$api/metrics")
+[[ $status == 200 ]] || fail "/metrics with the token: $status"
 /usr/bin/python3 - "$TEST_TMP/metrics" "$sent" <<'PY' || fail "/metrics is not valid Prometheus text or is wrong"
 import re, sys
 from prometheus_client.parser import text_string_to_metric_families

@@ -229,7 +229,7 @@ log "a stranger's first packets taught the comedia transport nothing; tampered (
 # --- 4. keys stay private and survive a control-plane restart -------------------------------------
 [[ $(stat -c %a "$state") == 600 ]] || fail "state file mode $(stat -c %a "$state"), want 600"
 call GET /v1/stats >/dev/null; cp "$TEST_TMP/body" "$TEST_TMP/stats.json"
-curl -s "$api/metrics" >"$TEST_TMP/metrics.txt"
+curl -s "${auth[@]}" "$api/metrics" >"$TEST_TMP/metrics.txt"
 for k in "${keys[@]}"; do
 	for f in "$TEST_TMP/stats.json" "$TEST_TMP/metrics.txt" "$TEST_TMP/cp.log" "$TEST_TMP/dp.log"; do
 		! grep -qF -- "$k" "$f" || fail "a key appears in ${f##*/}"
