@@ -7,6 +7,14 @@
  * the cluster is "down": cp_redis_cmd() refuses with -ENOTCONN and the callers
  * answer 503 where they need Redis. Media never waits for Redis.
  *
+ * With a password configured, AUTH is the first command of every connection
+ * and a connection counts as up only once Redis accepted it. A refusal is kept
+ * (cp_redis_auth_error, shown by GET /v1/node), logged when it starts or its
+ * text changes, and the connection is dropped and retried like any other
+ * failure: an operator who fixes the ACL needs no restart. At start,
+ * cp_redis_probe asks once, synchronously, so that a wrong password stops the
+ * process with a message instead of a retry loop.
+ *
  * When both connections are up again the owner's on_up callback runs (once per
  * recovery): that is where the node re-registers, re-publishes its producers
  * and re-subscribes to its rooms. Commands in flight when a connection drops
@@ -55,6 +63,9 @@ static struct {
 	cp_redis_msg_cb on_msg;
 	uint64_t down_since_ns;
 	bool stopping;
+	char user[128], password[256]; /* AUTH [user] password; "" = no AUTH */
+	char auth_error[160];          /* Redis' last refusal, "" once accepted */
+	uint64_t auth_failures;
 } rd;
 
 static void conn_start(struct conn *c);
@@ -113,6 +124,44 @@ conn_of(const redisAsyncContext *ac)
 }
 
 static void
+conn_ready(struct conn *c)
+{
+	evtimer_del(c->timeout);
+	c->up = true;
+	c->backoff_ms = BACKOFF_MIN_MS;
+	check_up();
+}
+
+/* Redis' answer to AUTH: up, or refused (kept, logged on change) and dropped to retry. */
+static void
+on_auth(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct conn *c = conn_of(ac);
+	redisReply *r = reply;
+
+	(void)priv;
+	if (c == NULL || r == NULL)
+		return; /* abandoned, or dropped: the disconnect callback retries */
+	if (r->type != REDIS_REPLY_ERROR) {
+		if (rd.auth_error[0] != '\0')
+			fprintf(stderr, "cascade-cp: redis: %s accepted the credentials again\n",
+				rd.url);
+		rd.auth_error[0] = '\0';
+		conn_ready(c);
+		return;
+	}
+	rd.auth_failures++;
+	if (strncmp(rd.auth_error, r->str, sizeof(rd.auth_error) - 1) != 0) {
+		snprintf(rd.auth_error, sizeof(rd.auth_error), "%s", r->str);
+		fprintf(stderr,
+			"cascade-cp: redis: %s refused the credentials (redis.username, "
+			"redis.password_file): %s; retrying\n",
+			rd.url, rd.auth_error);
+	}
+	redisAsyncDisconnect(ac); /* on_disconnect retries after the backoff */
+}
+
+static void
 on_connect(const redisAsyncContext *ac, int status)
 {
 	struct conn *c = conn_of(ac);
@@ -124,10 +173,7 @@ on_connect(const redisAsyncContext *ac, int status)
 		conn_lost(c);
 		return;
 	}
-	evtimer_del(c->timeout);
-	c->up = true;
-	c->backoff_ms = BACKOFF_MIN_MS;
-	check_up();
+	/* AUTH (or PING), queued at the start, answers in on_auth; the timeout still runs */
 }
 
 static void
@@ -200,7 +246,68 @@ conn_start(struct conn *c)
 	}
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	/* the first command, sent as soon as the connection is made: without a password a
+	 * PING, so that a Redis that wants one (NOAUTH) is reported the same way */
+	if ((rd.password[0] == '\0'	? redisAsyncCommand(ac, on_auth, NULL, "PING")
+	     : rd.user[0] != '\0' ? redisAsyncCommand(ac, on_auth, NULL, "AUTH %s %s", rd.user,
+							rd.password)
+				 : redisAsyncCommand(ac, on_auth, NULL, "AUTH %s", rd.password)) !=
+	    REDIS_OK) {
+		c->ac = NULL;
+		redisAsyncFree(ac);
+		conn_lost(c);
+		return;
+	}
 	arm(c->timeout, CONNECT_TIMEOUT_MS);
+}
+
+void
+cp_redis_set_auth(const char *user, const char *password)
+{
+	snprintf(rd.user, sizeof(rd.user), "%s", user != NULL ? user : "");
+	snprintf(rd.password, sizeof(rd.password), "%s", password != NULL ? password : "");
+}
+
+const char *
+cp_redis_auth_error(void)
+{
+	return rd.auth_error[0] != '\0' ? rd.auth_error : NULL;
+}
+
+uint64_t
+cp_redis_auth_failures(void)
+{
+	return rd.auth_failures;
+}
+
+int
+cp_redis_probe(const char *host, uint16_t port, char *why, size_t cap)
+{
+	struct timeval tv = {CONNECT_TIMEOUT_MS / 1000, (CONNECT_TIMEOUT_MS % 1000) * 1000};
+	redisContext *ctx = redisConnectWithTimeout(host, port, tv);
+	redisReply *r;
+	int rc = 0;
+
+	why[0] = '\0';
+	if (ctx == NULL || ctx->err) {
+		snprintf(why, cap, "%s", ctx != NULL ? ctx->errstr : "out of memory");
+		redisFree(ctx);
+		return 0; /* unreachable now: the loop keeps trying */
+	}
+	redisSetTimeout(ctx, tv);
+	if (rd.password[0] == '\0')
+		r = redisCommand(ctx, "PING");
+	else if (rd.user[0] != '\0')
+		r = redisCommand(ctx, "AUTH %s %s", rd.user, rd.password);
+	else
+		r = redisCommand(ctx, "AUTH %s", rd.password);
+	if (r == NULL)
+		snprintf(why, cap, "%s", ctx->errstr);
+	else if (r->type == REDIS_REPLY_ERROR)
+		snprintf(why, cap, "%s", r->str), rc = -EACCES;
+	freeReplyObject(r);
+	redisFree(ctx);
+	return rc;
 }
 
 int

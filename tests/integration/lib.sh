@@ -322,17 +322,30 @@ cp_start() {
 }
 
 # redis_start: a redis-server of the test's own on loopback (a free port, no persistence,
-# its log in TEST_TMP/redis.log); sets REDIS_PORT and REDIS_URL and defines
-#   rcli ARGS...   redis-cli against it
+# protected mode on, a password; its log in TEST_TMP/redis.log). The password is in a
+# file only (redis.conf holds it, not the command line); sets REDIS_PID, REDIS_PORT,
+# REDIS_URL, REDIS_PASSWORD and REDIS_PASSWORD_FILE (cp_config puts it in redis.password_file) and
+# defines
+#   rcli ARGS...   redis-cli against it, authenticated (REDISCLI_AUTH, not -a)
 redis_start() {
 	require_cmd redis-server redis-cli
 	REDIS_PORT=$(free_tcp_port) || fail "no free TCP port for redis"
 	[[ $REDIS_PORT != "${port:-}" ]] || REDIS_PORT=$(free_tcp_port) || fail "no free TCP port"
 	REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+	REDIS_PASSWORD=redis-pw-$RANDOM$RANDOM-0123456789
+	REDIS_PASSWORD_FILE=$TEST_TMP/redis-password
+	secret_file "$REDIS_PASSWORD_FILE" "$REDIS_PASSWORD"
 	mkdir -p "$TEST_TMP/redis"
-	bg redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-		--dir "$TEST_TMP/redis" >"$TEST_TMP/redis.log" 2>&1
-	rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+	secret_file "$TEST_TMP/redis.conf" "bind 127.0.0.1
+port $REDIS_PORT
+protected-mode yes
+requirepass $REDIS_PASSWORD
+save \"\"
+appendonly no
+dir $TEST_TMP/redis"
+	bg redis-server "$TEST_TMP/redis.conf" >"$TEST_TMP/redis.log" 2>&1
+	REDIS_PID=$BG_PID
+	rcli() { REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" "$@"; }
 	wait_for "[[ \$(rcli ping) == PONG ]]" 10 || fail "redis-server did not answer"
 }
 
