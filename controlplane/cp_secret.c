@@ -76,8 +76,10 @@ read_file(const char *path, const char *field, size_t min_len, char *dst, size_t
 	int fd, rc = -1;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	if (fd < 0) {
+		memset(dst, 0, cap); /* no half of an inline value left behind */
 		return bad(field, path, strerror(errno));
+	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		bad(field, path, "not a regular file");
 		goto out;
