@@ -141,7 +141,8 @@ print(f"metrics: {len(fams)} families parsed", file=sys.stderr)
 PY
 
 # --- cascadectl, the operator's CLI, on the same node ------------------------------------------
-ctl() { "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token "$token" "$@"; }
+# (the token from a file: --token would show it to every user of the host)
+ctl() { "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token-file "$token_file" "$@"; }
 ctl node >"$TEST_TMP/ctl.txt" || fail "cascadectl node failed"
 grep -q '^dataplane  running' "$TEST_TMP/ctl.txt" || fail "cascadectl node: $(cat "$TEST_TMP/ctl.txt")"
 ctl rooms | grep -q '^live ' || fail "cascadectl rooms does not list the room"
@@ -152,6 +153,10 @@ rc=0; ctl pause consumer no-such-id 2>"$TEST_TMP/ctl.err" || rc=$?
 ((rc == 1)) && grep -q 'not found' "$TEST_TMP/ctl.err" || fail "cascadectl on an unknown id: exit $rc"
 rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token wrong node 2>/dev/null || rc=$?
 ((rc == 1)) || fail "cascadectl with a wrong token: exit $rc, want 1"
+rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token-file "$TEST_TMP/none" node 2>/dev/null || rc=$?
+((rc == 2)) || fail "cascadectl with a missing token file: exit $rc, want 2"
+CASCADE_TOKEN=$token "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" node >/dev/null ||
+	fail "cascadectl with the token in CASCADE_TOKEN failed"
 rc=0; ctl frobnicate 2>/dev/null || rc=$?
 ((rc == 2)) || fail "cascadectl usage error: exit $rc, want 2"
 rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api http://127.0.0.1:9 node 2>/dev/null || rc=$?
