@@ -123,6 +123,35 @@ conn_of(const redisAsyncContext *ac)
 	return NULL; /* an abandoned context */
 }
 
+/*
+ * The first command of a connection: AUTH [user] password, or PING without a
+ * password, so that a Redis that wants one (NOAUTH) is noticed the same way.
+ * Fills argv, returns argc.
+ */
+static int
+first_cmd(const char *argv[3])
+{
+	int n = 0;
+
+	if (rd.password[0] == '\0') {
+		argv[n++] = "PING";
+		return n;
+	}
+	argv[n++] = "AUTH";
+	if (rd.user[0] != '\0')
+		argv[n++] = rd.user;
+	argv[n++] = rd.password;
+	return n;
+}
+
+/* An error Redis gives while it cannot serve yet (loading, a busy script): an outage. */
+static bool
+is_transient(const char *err)
+{
+	return strncmp(err, "LOADING", 7) == 0 || strncmp(err, "BUSY", 4) == 0 ||
+	       strncmp(err, "MASTERDOWN", 10) == 0;
+}
+
 static void
 conn_ready(struct conn *c)
 {
@@ -142,6 +171,10 @@ on_auth(redisAsyncContext *ac, void *reply, void *priv)
 	(void)priv;
 	if (c == NULL || r == NULL)
 		return; /* abandoned, or dropped: the disconnect callback retries */
+	if (r->type == REDIS_REPLY_ERROR && is_transient(r->str)) {
+		redisAsyncDisconnect(ac); /* not ready yet: retried after the backoff */
+		return;
+	}
 	if (r->type != REDIS_REPLY_ERROR) {
 		if (rd.auth_error[0] != '\0')
 			fprintf(stderr, "cascade-cp: redis: %s accepted the credentials again\n",
@@ -225,7 +258,9 @@ on_sub_reply(redisAsyncContext *ac, void *reply, void *priv)
 static void
 conn_start(struct conn *c)
 {
+	const char *argv[3];
 	redisAsyncContext *ac;
+	int argc;
 
 	if (rd.stopping)
 		return;
@@ -246,13 +281,9 @@ conn_start(struct conn *c)
 	}
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	/* the first command, sent as soon as the connection is made: without a password a
-	 * PING, so that a Redis that wants one (NOAUTH) is reported the same way */
-	if ((rd.password[0] == '\0'	? redisAsyncCommand(ac, on_auth, NULL, "PING")
-	     : rd.user[0] != '\0' ? redisAsyncCommand(ac, on_auth, NULL, "AUTH %s %s", rd.user,
-							rd.password)
-				 : redisAsyncCommand(ac, on_auth, NULL, "AUTH %s", rd.password)) !=
-	    REDIS_OK) {
+	/* the first command, sent as soon as the connection is made */
+	argc = first_cmd(argv);
+	if (redisAsyncCommandArgv(ac, on_auth, NULL, argc, argv, NULL) != REDIS_OK) {
 		c->ac = NULL;
 		redisAsyncFree(ac);
 		conn_lost(c);
@@ -285,8 +316,9 @@ cp_redis_probe(const char *host, uint16_t port, char *why, size_t cap)
 {
 	struct timeval tv = {CONNECT_TIMEOUT_MS / 1000, (CONNECT_TIMEOUT_MS % 1000) * 1000};
 	redisContext *ctx = redisConnectWithTimeout(host, port, tv);
+	const char *argv[3];
 	redisReply *r;
-	int rc = 0;
+	int argc, rc = 0;
 
 	why[0] = '\0';
 	if (ctx == NULL || ctx->err) {
@@ -295,16 +327,12 @@ cp_redis_probe(const char *host, uint16_t port, char *why, size_t cap)
 		return 0; /* unreachable now: the loop keeps trying */
 	}
 	redisSetTimeout(ctx, tv);
-	if (rd.password[0] == '\0')
-		r = redisCommand(ctx, "PING");
-	else if (rd.user[0] != '\0')
-		r = redisCommand(ctx, "AUTH %s %s", rd.user, rd.password);
-	else
-		r = redisCommand(ctx, "AUTH %s", rd.password);
+	argc = first_cmd(argv);
+	r = redisCommandArgv(ctx, argc, argv, NULL);
 	if (r == NULL)
 		snprintf(why, cap, "%s", ctx->errstr);
 	else if (r->type == REDIS_REPLY_ERROR)
-		snprintf(why, cap, "%s", r->str), rc = -EACCES;
+		snprintf(why, cap, "%s", r->str), rc = is_transient(r->str) ? 0 : -EACCES;
 	freeReplyObject(r);
 	redisFree(ctx);
 	return rc;

@@ -24,10 +24,11 @@
 void cp_redis_set_auth(const char *user, const char *password);
 /*
  * At start, before the loop: connect to host:port once (blocking, 2 s at
- * most) and authenticate, or PING without credentials. 0 when Redis accepts
- * or cannot be reached now (the connections keep trying; why says what
- * failed); -EACCES when Redis answers with an error (a refused password, or
- * NOAUTH when it wants one and none is set), its answer in why.
+ * most) and authenticate, or PING without credentials. 0 when Redis accepts,
+ * or cannot be reached or cannot serve yet (LOADING, BUSY: the connections
+ * keep trying; why says what failed); -EACCES when Redis answers with
+ * another error (a refused password, or NOAUTH when it wants one and none is
+ * set), its answer in why.
  */
 int cp_redis_probe(const char *host, uint16_t port, char *why, size_t cap);
 /* Redis' last refusal of the credentials, NULL once they are accepted. */
