@@ -257,10 +257,12 @@ get_metrics(struct evhttp_request *req, const struct cp_args *args)
 	evbuffer_add_printf(b, "cascade_dataplane_up{node=\"%s\"} %d\n", node_id, seg != NULL);
 	if (cp_cluster_enabled()) {
 		family(b, "cascade_redis_up", "gauge", "1 when both Redis connections are up");
-		evbuffer_add_printf(b, "cascade_redis_up{node=\"%s\"} %d\n", node_id, cp_redis_up());
+		evbuffer_add_printf(b, "cascade_redis_up{node=\"%s\"} %d\n", node_id,
+				    cp_redis_up());
 		family(b, "cascade_redis_auth_failures_total", "counter",
 		       "times Redis refused the node's credentials");
-		evbuffer_add_printf(b, "cascade_redis_auth_failures_total{node=\"%s\"} %" PRIu64 "\n",
+		evbuffer_add_printf(b,
+				    "cascade_redis_auth_failures_total{node=\"%s\"} %" PRIu64 "\n",
 				    node_id, cp_redis_auth_failures());
 	}
 	if (seg != NULL) {

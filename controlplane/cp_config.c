@@ -145,7 +145,7 @@ load_file(struct cp_config *c, const char *path)
 	static const char *const api_k[] = {"listen", "token", "token_file", "metrics_auth", NULL};
 	static const char *const dp_k[] = {"segment", "reconcile_ms", NULL};
 	static const char *const redis_k[] = {"url", "prefix", "username", "password_file", NULL};
-	static const char *const cluster_k[] = {"secret",    "secret_file", "pipe_port",
+	static const char *const cluster_k[] = {"secret",      "secret_file", "pipe_port",
 						"node_ttl_ms", "pipe_srtp",   NULL};
 	json_t *root, *media, *api, *dpl, *redis, *cluster, *state, *v;
 	json_error_t err;
@@ -257,7 +257,8 @@ load_file(struct cp_config *c, const char *path)
 		    get_port(cluster, "pipe_port", "cluster.pipe_port", &c->pipe_port) < 0)
 			goto out;
 		if (c->cluster_secret[0] != '\0' && c->cluster_secret_file[0] != '\0') {
-			bad("cluster.secret_file", "set cluster.secret or cluster.secret_file, not both");
+			bad("cluster.secret_file",
+			    "set cluster.secret or cluster.secret_file, not both");
 			goto out;
 		}
 		if (c->cluster_secret[0] != '\0')
@@ -407,9 +408,10 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 				return -1;
 			break;
 		case 't':
-			return bad("--api-token", "removed: a secret on the command line is visible to "
-						  "every local user; use api.token_file or "
-						  "CASCADE_API_TOKEN");
+			return bad("--api-token",
+				   "removed: a secret on the command line is visible to "
+				   "every local user; use api.token_file or "
+				   "CASCADE_API_TOKEN");
 		case 's':
 			if (copy_str(c->segment, sizeof(c->segment), optarg, "--segment") < 0)
 				return -1;
@@ -448,9 +450,10 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 				return -1;
 			break;
 		case 'x':
-			return bad("--cluster-secret", "removed: a secret on the command line is visible "
-						     "to every local user; use cluster.secret_file or "
-						     "CASCADE_CLUSTER_SECRET");
+			return bad("--cluster-secret",
+				   "removed: a secret on the command line is visible "
+				   "to every local user; use cluster.secret_file or "
+				   "CASCADE_CLUSTER_SECRET");
 		case 'P': {
 			unsigned int a;
 			char extra;

@@ -46,7 +46,8 @@ redis_login(const struct cp_config *cfg)
 	cp_redis_set_auth(cfg->redis_username, cfg->redis_password);
 	if (cp_redis_probe(cfg->redis_host, cfg->redis_port, why, sizeof(why)) != -EACCES) {
 		if (why[0] != '\0')
-			fprintf(stderr, "cascade-cp: redis: %s unreachable at start (%s); retrying\n",
+			fprintf(stderr,
+				"cascade-cp: redis: %s unreachable at start (%s); retrying\n",
 				cfg->redis_url, why);
 		return 0;
 	}
@@ -57,10 +58,10 @@ redis_login(const struct cp_config *cfg)
 			"redis-password): %s\n",
 			cfg->redis_url, why);
 	else
-		fprintf(stderr,
-			"cascade-cp: config: redis.password_file: %s refused the %s: %s\n",
+		fprintf(stderr, "cascade-cp: config: redis.password_file: %s refused the %s: %s\n",
 			cfg->redis_url,
-			cfg->redis_username[0] != '\0' ? "password of redis.username" : "password", why);
+			cfg->redis_username[0] != '\0' ? "password of redis.username" : "password",
+			why);
 	return -1;
 }
 

@@ -82,8 +82,9 @@ mon_open(void)
 
 		if (len < 0 || (size_t)len >= sizeof(line) ||
 		    send(b.mon, line, (size_t)len, 0) != len)
-			die("redis: AUTH: %s", len < 0 || (size_t)len >= sizeof(line) ?
-						       "password too long" : strerror(errno));
+			die("redis: AUTH: %s", len < 0 || (size_t)len >= sizeof(line)
+						       ? "password too long"
+						       : strerror(errno));
 	}
 	if (send(b.mon, "MONITOR\r\n", 9, 0) != 9)
 		die("redis: MONITOR: %s", strerror(errno));

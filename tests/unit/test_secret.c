@@ -187,15 +187,15 @@ test_precedence(void **state)
 static int
 load(struct cp_config *c, const char *json, const char *flag, const char *value)
 {
-	char *argv[] = {"cascade-cp", "--config", path("cfg.json"), (char *)flag, (char *)value,
-			NULL};
+	char *argv[] = {"cascade-cp", "--config",    path("cfg.json"),
+			(char *)flag, (char *)value, NULL};
 
 	put("cfg.json", json, 0600);
 	return cp_config_load(c, flag != NULL ? 5 : 3, argv);
 }
 
 #define BASE                                                                                       \
-	"\"node_id\": \"n\", \"media\": {\"ips\": [\"198.18.0.1\"], \"port_min\": 40000, "          \
+	"\"node_id\": \"n\", \"media\": {\"ips\": [\"198.18.0.1\"], \"port_min\": 40000, "         \
 	"\"port_max\": 40999}, \"api\": {\"listen\": \"127.0.0.1:1\""
 
 static void
@@ -217,7 +217,8 @@ test_config(void **state)
 	assert_false(c.metrics_auth);
 	/* both forms of one secret */
 	snprintf(json, sizeof(json),
-		 "{" BASE ", \"token\": \"0123456789abcdef\", \"token_file\": \"%s\"}}", path("token"));
+		 "{" BASE ", \"token\": \"0123456789abcdef\", \"token_file\": \"%s\"}}",
+		 path("token"));
 	assert_int_equal(load(&c, json, NULL, NULL), -1);
 	assert_non_null(strstr(err_text(), "api.token_file: set api.token or api.token_file"));
 	/* no flag carries a secret */
