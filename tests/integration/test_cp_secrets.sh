@@ -10,7 +10,8 @@
 #      GET /v1/node (cluster.redis_error) and counted in /metrics; once Redis takes the
 #      node's password again the node is back without a restart;
 #   4. /metrics needs the token by default and not with "metrics_auth": false; the token
-#      also comes from CASCADE_API_TOKEN and from a systemd credential.
+#      also comes from CASCADE_API_TOKEN and from a systemd credential;
+#   5. redis.username: an ACL user logs in with its own password, not with another's.
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -121,4 +122,20 @@ CREDENTIALS_DIRECTORY=$TEST_TMP/credentials cp_start "$TEST_TMP/bare.json"
 stop "$cp_pid"
 refused "no token anywhere" "api.token_file: required" "$TEST_TMP/bare.json"
 log "/metrics: 401 by default, open with metrics_auth false; the token from the environment and a credential"
+
+# --- 5. an ACL user ------------------------------------------------------------------------
+acl_pw=acl-pw-$RANDOM-0123456789
+secret_file "$TEST_TMP/acl-password" "$acl_pw"
+rcli ACL SETUSER cascade on ">$acl_pw" '~*' '&*' +@all >/dev/null
+cp_config "$TEST_TMP/acl.json" "$(cluster ", \"username\": \"cascade\", \"password_file\": \"$TEST_TMP/acl-password\"")"
+cp_config "$TEST_TMP/acl-wrong.json" "$(cluster ", \"username\": \"cascade\", \"password_file\": \"$REDIS_PASSWORD_FILE\"")"
+refused "an ACL user with another's password" "refused the password of redis.username" "$TEST_TMP/acl-wrong.json"
+: >"$TEST_TMP/cp.log"
+cp_start "$TEST_TMP/acl.json"
+wait_for "grep -q 'cluster: node node-$CASCADE_TEST_ID registered' $TEST_TMP/cp.log" 15 ||
+	fail "cascade-cp did not register as the ACL user cascade: $(tail -5 "$TEST_TMP/cp.log")"
+rcli CLIENT LIST | grep -q ' user=cascade ' || fail "no connection of the ACL user cascade: $(rcli CLIENT LIST)"
+stop "$cp_pid"
+((STOP_RC == 0)) || fail "cascade-cp exited $STOP_RC on SIGTERM"
+log "an ACL user (redis.username) with its password registers; with another password it is refused"
 pass "redis password at start and at reconnect; secrets from files, environment and credentials only"
