@@ -22,8 +22,8 @@
 #include "cp_secret.h"
 
 static struct {
-	char dir[64];
-	char err[96]; /* where stderr goes */
+	char dir[128];
+	char err[160]; /* where stderr goes */
 	int saved_stderr;
 } t;
 
@@ -33,7 +33,7 @@ static const struct cp_secret_src src = {"CASCADE_TEST_SECRET", "test-secret", "
 static char *
 path(const char *name)
 {
-	static char p[4][160];
+	static char p[4][256];
 	static unsigned int i;
 
 	i = (i + 1) % 4;
@@ -76,7 +76,8 @@ setup(void **state)
 	int fd;
 
 	(void)state;
-	snprintf(t.dir, sizeof(t.dir), "/tmp/cascade-test-secret.XXXXXX");
+	snprintf(t.dir, sizeof(t.dir), "%s/cascade-test-secret.XXXXXX",
+		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	assert_non_null(mkdtemp(t.dir));
 	snprintf(t.err, sizeof(t.err), "%s/stderr", t.dir);
 	fflush(stderr);
@@ -93,7 +94,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
+	char cmd[256];
 
 	(void)state;
 	fflush(stderr);
