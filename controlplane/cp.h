@@ -12,10 +12,11 @@
  *   - Leaves know nothing of the others' business: no cp.h, no HTTP request,
  *     no registry. What they check or compute they report as a cp_err.
  *     cp_err, cp_json, cp_ids, cp_addr, cp_map, cp_ports, cp_config (the
- *     configuration), cp_rtp (RtpParameters, RtpCapabilities, negotiation),
- *     cp_schema (every input from outside), cp_keys (Redis keys), cp_dp (the
- *     dataplane driver), cp_neigh (next-hop MACs), cp_redis (the Redis
- *     connections), cp_peer (calls to other nodes).
+ *     configuration), cp_secret (its secrets), cp_rtp (RtpParameters,
+ *     RtpCapabilities, negotiation), cp_schema (every input from outside),
+ *     cp_keys (Redis keys), cp_dp (the dataplane driver), cp_neigh (next-hop
+ *     MACs), cp_redis (the Redis connections), cp_peer (calls to other
+ *     nodes).
  *   - The registry owns rooms, transports, producers and consumers, their
  *     lifecycle and nothing else, and announces every change: cp_registry
  *     (the objects), cp_install (their changes through the dataplane).

@@ -20,6 +20,7 @@
 #include "cp_cluster.h"
 #include "cp_dp.h"
 #include "cp_http.h"
+#include "cp_redis.h"
 
 #define PING_TIMEOUT_MS 1000
 /* a node over this load is passed over for its rooms' new participants */
@@ -30,7 +31,7 @@ node_json(const struct cascade_reply *ping)
 {
 	const struct cp_config *c = cp_api_cfg();
 	const struct cascade_seg *seg = cp_dp_seg();
-	json_t *ips = json_array(), *dp, *node;
+	json_t *ips = json_array(), *dp, *node, *cluster;
 	char api[CP_URL_MAX], epoch[24];
 	unsigned int i;
 
@@ -60,7 +61,11 @@ node_json(const struct cascade_reply *ping)
 			 (json_int_t)((cascade_now_ns() - cp_api_start_ns()) / 1000000000ull),
 			 "addresses", "api", api + strlen("http://"), "media", ips, "port_range",
 			 (int)c->port_min, (int)c->port_max, "dataplane", dp);
-	json_object_set_new(node, "cluster", cp_cluster_state_json());
+	cluster = cp_cluster_state_json();
+	/* why "redis unreachable" when it is Redis refusing our credentials */
+	if (cp_cluster_enabled() && cp_redis_auth_error() != NULL)
+		json_object_set_new(cluster, "redis_error", json_string(cp_redis_auth_error()));
+	json_object_set_new(node, "cluster", cluster);
 	return node;
 }
 

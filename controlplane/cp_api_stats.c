@@ -17,9 +17,11 @@
 #include <event2/buffer.h>
 
 #include "cp.h"
+#include "cp_cluster.h"
 #include "cp_dp.h"
 #include "cp_http.h"
 #include "cp_pipe.h"
+#include "cp_redis.h"
 
 /* ---- GET /v1/stats --------------------------------------------------------------------------- */
 
@@ -253,6 +255,16 @@ get_metrics(struct evhttp_request *req, const struct cp_args *args)
 	}
 	family(b, "cascade_dataplane_up", "gauge", "1 when the dataplane is attached and alive");
 	evbuffer_add_printf(b, "cascade_dataplane_up{node=\"%s\"} %d\n", node_id, seg != NULL);
+	if (cp_cluster_enabled()) {
+		family(b, "cascade_redis_up", "gauge", "1 when both Redis connections are up");
+		evbuffer_add_printf(b, "cascade_redis_up{node=\"%s\"} %d\n", node_id,
+				    cp_redis_up());
+		family(b, "cascade_redis_auth_failures_total", "counter",
+		       "times Redis refused the node's credentials");
+		evbuffer_add_printf(b,
+				    "cascade_redis_auth_failures_total{node=\"%s\"} %" PRIu64 "\n",
+				    node_id, cp_redis_auth_failures());
+	}
 	if (seg != NULL) {
 		cascade_seg_lcore_stats(seg, &s);
 		for (i = 0; i < CASCADE_LC_MAX; i++) {

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Configuration: one JSON file per node (--config), then command-line flags
- * that override single fields, then one validation pass. Every failure stops
- * the process at start with one line naming the field, as the file spells it
- * (media.port_min) or as the flag does (--port-range). Unknown keys are
- * refused too, so a typo never silently falls back to a default.
+ * that override single fields, then the secrets, then one validation pass.
+ * Every failure stops the process at start with one line naming the field, as
+ * the file spells it (media.port_min) or as the flag does (--port-range).
+ * Unknown keys are refused too, so a typo never silently falls back to a
+ * default.
+ *
+ * No flag carries a secret: argv is world-readable in /proc/PID/cmdline. The
+ * API token, the cluster secret and the Redis password come from the
+ * environment, a systemd credential, a file the configuration names
+ * (api.token_file, cluster.secret_file, redis.password_file) or, for the
+ * first two, inline in the configuration file (cp_secret.h says which wins).
  *
  * Layer: leaf.
  */
@@ -18,6 +25,7 @@
 
 #include "cascade_srtp.h"
 #include "cp_config.h"
+#include "cp_secret.h"
 
 static int
 bad(const char *field, const char *why)
@@ -134,11 +142,11 @@ load_file(struct cp_config *c, const char *path)
 					  "state", NULL};
 	static const char *const state_k[] = {"file", NULL};
 	static const char *const media_k[] = {"ips", "port_min", "port_max", "interface", NULL};
-	static const char *const api_k[] = {"listen", "token", "metrics_auth", NULL};
+	static const char *const api_k[] = {"listen", "token", "token_file", "metrics_auth", NULL};
 	static const char *const dp_k[] = {"segment", "reconcile_ms", NULL};
-	static const char *const redis_k[] = {"url", "prefix", NULL};
-	static const char *const cluster_k[] = {"secret", "pipe_port", "node_ttl_ms", "pipe_srtp",
-						NULL};
+	static const char *const redis_k[] = {"url", "prefix", "username", "password_file", NULL};
+	static const char *const cluster_k[] = {"secret",      "secret_file", "pipe_port",
+						"node_ttl_ms", "pipe_srtp",   NULL};
 	json_t *root, *media, *api, *dpl, *redis, *cluster, *state, *v;
 	json_error_t err;
 	int rc = -1;
@@ -201,8 +209,16 @@ load_file(struct cp_config *c, const char *path)
 				bad("api.listen", "must be a string HOST:PORT");
 			goto out;
 		}
-		if (get_str(api, "token", "api.token", c->api_token, sizeof(c->api_token)) < 0)
+		if (get_str(api, "token", "api.token", c->api_token, sizeof(c->api_token)) < 0 ||
+		    get_str(api, "token_file", "api.token_file", c->api_token_file,
+			    sizeof(c->api_token_file)) < 0)
 			goto out;
+		if (c->api_token[0] != '\0' && c->api_token_file[0] != '\0') {
+			bad("api.token_file", "set api.token or api.token_file, not both");
+			goto out;
+		}
+		if (c->api_token[0] != '\0')
+			cp_secret_check_mode(path, "api.token");
 		v = json_object_get(api, "metrics_auth");
 		if (v != NULL) {
 			if (!json_is_boolean(v)) {
@@ -227,13 +243,26 @@ load_file(struct cp_config *c, const char *path)
 	if (redis != NULL &&
 	    (get_str(redis, "url", "redis.url", c->redis_url, sizeof(c->redis_url)) < 0 ||
 	     get_str(redis, "prefix", "redis.prefix", c->redis_prefix, sizeof(c->redis_prefix)) <
-		     0))
+		     0 ||
+	     get_str(redis, "username", "redis.username", c->redis_username,
+		     sizeof(c->redis_username)) < 0 ||
+	     get_str(redis, "password_file", "redis.password_file", c->redis_password_file,
+		     sizeof(c->redis_password_file)) < 0))
 		goto out;
 	if (cluster != NULL) {
 		if (get_str(cluster, "secret", "cluster.secret", c->cluster_secret,
 			    sizeof(c->cluster_secret)) < 0 ||
+		    get_str(cluster, "secret_file", "cluster.secret_file", c->cluster_secret_file,
+			    sizeof(c->cluster_secret_file)) < 0 ||
 		    get_port(cluster, "pipe_port", "cluster.pipe_port", &c->pipe_port) < 0)
 			goto out;
+		if (c->cluster_secret[0] != '\0' && c->cluster_secret_file[0] != '\0') {
+			bad("cluster.secret_file",
+			    "set cluster.secret or cluster.secret_file, not both");
+			goto out;
+		}
+		if (c->cluster_secret[0] != '\0')
+			cp_secret_check_mode(path, "cluster.secret");
 		v = json_object_get(cluster, "node_ttl_ms");
 		if (v != NULL) {
 			if (!json_is_integer(v) || json_integer_value(v) < 500 ||
@@ -253,6 +282,33 @@ load_file(struct cp_config *c, const char *path)
 out:
 	json_decref(root);
 	return rc;
+}
+
+/* The secrets, from wherever each is (cp_secret_load), once the file and the flags are in. */
+static int
+load_secrets(struct cp_config *c)
+{
+	static const struct cp_secret_src token = {"CASCADE_API_TOKEN", "api-token",
+						   "api.token_file", "api.token"};
+	static const struct cp_secret_src secret = {"CASCADE_CLUSTER_SECRET", "cluster-secret",
+						    "cluster.secret_file", "cluster.secret"};
+	static const struct cp_secret_src redis_pw = {"CASCADE_REDIS_PASSWORD", "redis-password",
+						      "redis.password_file", NULL};
+	bool cluster = c->redis_url[0] != '\0';
+
+	if (cp_secret_load(&token, c->api_token_file, 16, c->api_token, sizeof(c->api_token)) < 0)
+		return -1;
+	/* a standalone node has no use for the others; they are not even read */
+	if (!cluster)
+		return 0;
+	if (cp_secret_load(&secret, c->cluster_secret_file, 16, c->cluster_secret,
+			   sizeof(c->cluster_secret)) < 0 ||
+	    cp_secret_load(&redis_pw, c->redis_password_file, 0, c->redis_password,
+			   sizeof(c->redis_password)) < 0)
+		return -1;
+	if (c->redis_username[0] != '\0' && c->redis_password[0] == '\0')
+		return bad("redis.password_file", "required with redis.username");
+	return 0;
 }
 
 static int
@@ -276,8 +332,6 @@ validate(struct cp_config *c)
 		return bad("api.listen", "required, HOST:PORT");
 	if (!cp_ip_ok(c->api_host))
 		return bad("api.listen", "host must be an IP address (the node's control address)");
-	if (strlen(c->api_token) < 16)
-		return bad("api.token", "required, at least 16 characters");
 	for (k = 0; c->segment[k] != '\0'; k++)
 		if (!((c->segment[k] >= 'a' && c->segment[k] <= 'z') ||
 		      (c->segment[k] >= 'A' && c->segment[k] <= 'Z') ||
@@ -288,10 +342,10 @@ validate(struct cp_config *c)
 	    cp_url_parse(c->redis_url, "redis", c->redis_host, sizeof(c->redis_host),
 			 &c->redis_port) < 0)
 		return bad("redis.url", "must be redis://IP:PORT (an IPv6 address in [])");
+	if (load_secrets(c) < 0)
+		return -1;
 	if (c->redis_url[0] != '\0') {
 		/* cluster mode: other nodes call us and send us media */
-		if (strlen(c->cluster_secret) < 16)
-			return bad("cluster.secret", "required with redis.url, at least 16 characters");
 		if (c->pipe_port == 0)
 			return bad("cluster.pipe_port", "required with redis.url");
 	}
@@ -329,6 +383,7 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 	snprintf(c->redis_prefix, sizeof(c->redis_prefix), "cascade");
 	c->node_ttl_ms = 3000;
 	c->reconcile_ms = 10000;
+	c->metrics_auth = true; /* open only when the configuration says so */
 	/* the file first, wherever --config stands, so that flags override it */
 	for (ch = 1; ch < argc; ch++) {
 		if (strcmp(argv[ch], "--config") == 0 && ch + 1 < argc)
@@ -353,9 +408,10 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 				return -1;
 			break;
 		case 't':
-			if (copy_str(c->api_token, sizeof(c->api_token), optarg, "--api-token") < 0)
-				return -1;
-			break;
+			return bad("--api-token",
+				   "removed: a secret on the command line is visible to "
+				   "every local user; use api.token_file or "
+				   "CASCADE_API_TOKEN");
 		case 's':
 			if (copy_str(c->segment, sizeof(c->segment), optarg, "--segment") < 0)
 				return -1;
@@ -394,10 +450,10 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 				return -1;
 			break;
 		case 'x':
-			if (copy_str(c->cluster_secret, sizeof(c->cluster_secret), optarg,
-				     "--cluster-secret") < 0)
-				return -1;
-			break;
+			return bad("--cluster-secret",
+				   "removed: a secret on the command line is visible "
+				   "to every local user; use cluster.secret_file or "
+				   "CASCADE_CLUSTER_SECRET");
 		case 'P': {
 			unsigned int a;
 			char extra;
@@ -412,11 +468,15 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: cascade-cp [--config FILE] [--node-id ID] [--api-listen IP:PORT]\n"
-			       "       [--api-token TOKEN] [--segment NAME] [--redis-url URL]\n"
+			       "       [--segment NAME] [--redis-url URL]\n"
 			       "       [--media-ip IP]... [--port-range MIN-MAX] [--state-file PATH]\n"
-			       "       [--cluster-secret SECRET] [--pipe-port PORT]\n"
+			       "       [--pipe-port PORT]\n"
 			       "       [--pipe-srtp none|SUITE] [--media-interface IFNAME]\n"
-			       "Flags override the file; see controlplane/cascade-cp.example.json.\n");
+			       "Flags override the file; see controlplane/cascade-cp.example.json.\n"
+			       "Secrets are never flags: api.token_file, cluster.secret_file,\n"
+			       "redis.password_file, or CASCADE_API_TOKEN, CASCADE_CLUSTER_SECRET,\n"
+			       "CASCADE_REDIS_PASSWORD, or systemd credentials api-token,\n"
+			       "cluster-secret, redis-password ($CREDENTIALS_DIRECTORY).\n");
 			exit(0);
 		default:
 			fprintf(stderr, "cascade-cp: unknown option (see --help)\n");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cascade-cp's configuration: one JSON file per node, command-line flags that
- * override single fields, one validation pass. Loaded once at start and read
+ * override single fields, secrets from files or the environment (never a
+ * flag: cp_secret.h), one validation pass. Loaded once at start and read
  * only afterwards; every module gets a pointer to it at init.
  *
  * Layer: leaf.
@@ -28,14 +29,19 @@ struct cp_config {
 	char api_host[CP_IP_MAX];
 	uint16_t api_port;
 	char api_token[256];
-	bool metrics_auth; /* /metrics needs the token too */
+	char api_token_file[256];
+	bool metrics_auth; /* /metrics needs the token too (the default) */
 	char segment[CASCADE_SEG_NAME_MAX];
 	unsigned int reconcile_ms; /* how often the dataplane's tables are checked for orphans */
 	char redis_url[256];
 	char redis_host[CP_IP_MAX]; /* redis_url split (cluster mode) */
 	uint16_t redis_port;
 	char redis_prefix[64];
+	char redis_username[128];      /* an ACL user, or "" (AUTH with the password alone) */
+	char redis_password[256];      /* "" = no AUTH */
+	char redis_password_file[256]; /* where it came from, when from the configuration */
 	char cluster_secret[256];  /* inter-node calls carry it; required with redis_url */
+	char cluster_secret_file[256];
 	uint16_t pipe_port;        /* one UDP port for every pipe of this node */
 	unsigned int node_ttl_ms;  /* a node whose heartbeat is older than this is dead */
 	uint8_t pipe_srtp;         /* CASCADE_SUITE_* of every pipe stream; NONE = plain RTP */
@@ -44,7 +50,8 @@ struct cp_config {
 
 /*
  * Load the JSON file at --config (none: defaults only), then apply
- * command-line overrides, then validate. Returns 0, or -1 after printing one
+ * command-line overrides, then read the secrets (cp_secret_load: environment,
+ * systemd credential, *_file, inline), then validate. Returns 0, or -1 after printing one
  * line that names the bad field (config file key or flag). --help prints the
  * usage and exits.
  */

@@ -2,7 +2,8 @@
 /*
  * cascade-cp: the control plane, a plain process (no DPDK EAL) around one
  * libevent loop. main wires the layers together (cp.h): configuration at
- * start (a bad value stops it, naming the field), then leaves, the registry
+ * start (a bad value stops it, naming the field, and so does a Redis that
+ * refuses the node's credentials), then leaves, the registry
  * with what the state file holds, the services (each subscribes to what it
  * observes as it starts), the dataplane driver, and last the API, so no
  * request arrives before everything it may touch is there. SIGINT/SIGTERM end
@@ -10,6 +11,7 @@
  *
  * Layer: main.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +28,42 @@
 #include "cp_neigh.h"
 #include "cp_pipe.h"
 #include "cp_reconcile.h"
+#include "cp_redis.h"
 #include "cp_state.h"
+
+/*
+ * Redis' verdict on the credentials, asked once before anything starts: a
+ * wrong password is a configuration error, not an outage to ride out. Redis
+ * unreachable now is an outage: the connections keep trying.
+ */
+static int
+redis_login(const struct cp_config *cfg)
+{
+	char why[256];
+
+	if (cfg->redis_url[0] == '\0')
+		return 0;
+	cp_redis_set_auth(cfg->redis_username, cfg->redis_password);
+	if (cp_redis_probe(cfg->redis_host, cfg->redis_port, why, sizeof(why)) != -EACCES) {
+		if (why[0] != '\0')
+			fprintf(stderr,
+				"cascade-cp: redis: %s unreachable at start (%s); retrying\n",
+				cfg->redis_url, why);
+		return 0;
+	}
+	if (cfg->redis_password[0] == '\0')
+		fprintf(stderr,
+			"cascade-cp: config: redis.password_file: %s wants credentials and none are "
+			"set (redis.password_file, CASCADE_REDIS_PASSWORD or the credential "
+			"redis-password): %s\n",
+			cfg->redis_url, why);
+	else
+		fprintf(stderr, "cascade-cp: config: redis.password_file: %s refused the %s: %s\n",
+			cfg->redis_url,
+			cfg->redis_username[0] != '\0' ? "password of redis.username" : "password",
+			why);
+	return -1;
+}
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -53,7 +90,7 @@ main(int argc, char **argv)
 	struct event *sigint = NULL, *sigterm = NULL;
 	int rc = 1;
 
-	if (cp_config_load(&cfg, argc, argv) < 0)
+	if (cp_config_load(&cfg, argc, argv) < 0 || redis_login(&cfg) < 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	/* precise timers: the dataplane reply poll backs off in microseconds (cp_dp.c) */

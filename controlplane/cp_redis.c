@@ -7,6 +7,14 @@
  * the cluster is "down": cp_redis_cmd() refuses with -ENOTCONN and the callers
  * answer 503 where they need Redis. Media never waits for Redis.
  *
+ * With a password configured, AUTH is the first command of every connection
+ * and a connection counts as up only once Redis accepted it. A refusal is kept
+ * (cp_redis_auth_error, shown by GET /v1/node), logged when it starts or its
+ * text changes, and the connection is dropped and retried like any other
+ * failure: an operator who fixes the ACL needs no restart. At start,
+ * cp_redis_probe asks once, synchronously, so that a wrong password stops the
+ * process with a message instead of a retry loop.
+ *
  * When both connections are up again the owner's on_up callback runs (once per
  * recovery): that is where the node re-registers, re-publishes its producers
  * and re-subscribes to its rooms. Commands in flight when a connection drops
@@ -55,6 +63,9 @@ static struct {
 	cp_redis_msg_cb on_msg;
 	uint64_t down_since_ns;
 	bool stopping;
+	char user[128], password[256]; /* AUTH [user] password; "" = no AUTH */
+	char auth_error[160];          /* Redis' last refusal, "" once accepted */
+	uint64_t auth_failures;
 } rd;
 
 static void conn_start(struct conn *c);
@@ -112,6 +123,77 @@ conn_of(const redisAsyncContext *ac)
 	return NULL; /* an abandoned context */
 }
 
+/*
+ * The first command of a connection: AUTH [user] password, or PING without a
+ * password, so that a Redis that wants one (NOAUTH) is noticed the same way.
+ * Fills argv, returns argc.
+ */
+static int
+first_cmd(const char *argv[3])
+{
+	int n = 0;
+
+	if (rd.password[0] == '\0') {
+		argv[n++] = "PING";
+		return n;
+	}
+	argv[n++] = "AUTH";
+	if (rd.user[0] != '\0')
+		argv[n++] = rd.user;
+	argv[n++] = rd.password;
+	return n;
+}
+
+/* An error Redis gives while it cannot serve yet (loading, a busy script): an outage. */
+static bool
+is_transient(const char *err)
+{
+	return strncmp(err, "LOADING", 7) == 0 || strncmp(err, "BUSY", 4) == 0 ||
+	       strncmp(err, "MASTERDOWN", 10) == 0;
+}
+
+static void
+conn_ready(struct conn *c)
+{
+	evtimer_del(c->timeout);
+	c->up = true;
+	c->backoff_ms = BACKOFF_MIN_MS;
+	check_up();
+}
+
+/* Redis' answer to AUTH: up, or refused (kept, logged on change) and dropped to retry. */
+static void
+on_auth(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct conn *c = conn_of(ac);
+	redisReply *r = reply;
+
+	(void)priv;
+	if (c == NULL || r == NULL)
+		return; /* abandoned, or dropped: the disconnect callback retries */
+	if (r->type == REDIS_REPLY_ERROR && is_transient(r->str)) {
+		redisAsyncDisconnect(ac); /* not ready yet: retried after the backoff */
+		return;
+	}
+	if (r->type != REDIS_REPLY_ERROR) {
+		if (rd.auth_error[0] != '\0')
+			fprintf(stderr, "cascade-cp: redis: %s accepted the credentials again\n",
+				rd.url);
+		rd.auth_error[0] = '\0';
+		conn_ready(c);
+		return;
+	}
+	rd.auth_failures++;
+	if (strncmp(rd.auth_error, r->str, sizeof(rd.auth_error) - 1) != 0) {
+		snprintf(rd.auth_error, sizeof(rd.auth_error), "%s", r->str);
+		fprintf(stderr,
+			"cascade-cp: redis: %s refused the credentials (redis.username, "
+			"redis.password_file): %s; retrying\n",
+			rd.url, rd.auth_error);
+	}
+	redisAsyncDisconnect(ac); /* on_disconnect retries after the backoff */
+}
+
 static void
 on_connect(const redisAsyncContext *ac, int status)
 {
@@ -124,10 +206,7 @@ on_connect(const redisAsyncContext *ac, int status)
 		conn_lost(c);
 		return;
 	}
-	evtimer_del(c->timeout);
-	c->up = true;
-	c->backoff_ms = BACKOFF_MIN_MS;
-	check_up();
+	/* AUTH (or PING), queued at the start, answers in on_auth; the timeout still runs */
 }
 
 static void
@@ -179,7 +258,9 @@ on_sub_reply(redisAsyncContext *ac, void *reply, void *priv)
 static void
 conn_start(struct conn *c)
 {
+	const char *argv[3];
 	redisAsyncContext *ac;
+	int argc;
 
 	if (rd.stopping)
 		return;
@@ -200,7 +281,61 @@ conn_start(struct conn *c)
 	}
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	/* the first command, sent as soon as the connection is made */
+	argc = first_cmd(argv);
+	if (redisAsyncCommandArgv(ac, on_auth, NULL, argc, argv, NULL) != REDIS_OK) {
+		c->ac = NULL;
+		redisAsyncFree(ac);
+		conn_lost(c);
+		return;
+	}
 	arm(c->timeout, CONNECT_TIMEOUT_MS);
+}
+
+void
+cp_redis_set_auth(const char *user, const char *password)
+{
+	snprintf(rd.user, sizeof(rd.user), "%s", user != NULL ? user : "");
+	snprintf(rd.password, sizeof(rd.password), "%s", password != NULL ? password : "");
+}
+
+const char *
+cp_redis_auth_error(void)
+{
+	return rd.auth_error[0] != '\0' ? rd.auth_error : NULL;
+}
+
+uint64_t
+cp_redis_auth_failures(void)
+{
+	return rd.auth_failures;
+}
+
+int
+cp_redis_probe(const char *host, uint16_t port, char *why, size_t cap)
+{
+	struct timeval tv = {CONNECT_TIMEOUT_MS / 1000, (CONNECT_TIMEOUT_MS % 1000) * 1000};
+	redisContext *ctx = redisConnectWithTimeout(host, port, tv);
+	const char *argv[3];
+	redisReply *r;
+	int argc, rc = 0;
+
+	why[0] = '\0';
+	if (ctx == NULL || ctx->err) {
+		snprintf(why, cap, "%s", ctx != NULL ? ctx->errstr : "out of memory");
+		redisFree(ctx);
+		return 0; /* unreachable now: the loop keeps trying */
+	}
+	redisSetTimeout(ctx, tv);
+	argc = first_cmd(argv);
+	r = redisCommandArgv(ctx, argc, argv, NULL);
+	if (r == NULL)
+		snprintf(why, cap, "%s", ctx->errstr);
+	else if (r->type == REDIS_REPLY_ERROR)
+		snprintf(why, cap, "%s", r->str), rc = is_transient(r->str) ? 0 : -EACCES;
+	freeReplyObject(r);
+	redisFree(ctx);
+	return rc;
 }
 
 int

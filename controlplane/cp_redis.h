@@ -16,6 +16,26 @@
 
 #include <event2/event.h>
 
+/*
+ * The credentials every connection sends first (AUTH [user] password; user ""
+ * for a legacy requirepass, password "" for none). Copied; call before
+ * cp_redis_init and cp_redis_probe.
+ */
+void cp_redis_set_auth(const char *user, const char *password);
+/*
+ * At start, before the loop: connect to host:port once (blocking, 2 s at
+ * most) and authenticate, or PING without credentials. 0 when Redis accepts,
+ * or cannot be reached or cannot serve yet (LOADING, BUSY: the connections
+ * keep trying; why says what failed); -EACCES when Redis answers with
+ * another error (a refused password, or NOAUTH when it wants one and none is
+ * set), its answer in why.
+ */
+int cp_redis_probe(const char *host, uint16_t port, char *why, size_t cap);
+/* Redis' last refusal of the credentials, NULL once they are accepted. */
+const char *cp_redis_auth_error(void);
+/* How many times Redis refused the credentials since start. */
+uint64_t cp_redis_auth_failures(void);
+
 /* reply is a redisReply *, NULL when the connection dropped before the answer */
 typedef void (*cp_redis_cb)(void *ac, void *reply, void *arg);
 /* A message on a subscribed channel (payload len bytes, not NUL-terminated for JSON use). */

@@ -265,14 +265,25 @@ free_tcp_port() {
 	return 1
 }
 
+# secret_file FILE VALUE: VALUE on one line in FILE, readable by its owner only (how
+# cascade-cp takes its secrets: never on the command line, where any user can read them).
+secret_file() {
+	(umask 077 && printf '%s\n' "$2" >"$1") || fail "cannot write $1"
+}
+
 # cp_api_init: for tests of cascade-cp's API: a token, a free port, CASCADE_CP and
 # these, all set in the caller's shell:
 #   token port api auth(array)   the API's address and the curl arguments for the token
+#   token_file                   the token in a file (api.token_file); a cascade-cp started
+#                                with flags takes it from the environment instead:
+#                                  CASCADE_API_TOKEN=$token bg "$CASCADE_CP" ...
 #   call METHOD PATH [BODY]      status on stdout, the body in $TEST_TMP/body
 #   ok METHOD PATH [BODY]        call, failing the test unless the status is 200
 cp_api_init() {
 	CASCADE_CP=$BUILD_DIR/controlplane/cascade-cp
 	token=test-token-$RANDOM-0123456789
+	token_file=$TEST_TMP/api-token
+	secret_file "$token_file" "$token"
 	port=$(free_tcp_port) || fail "no free TCP port"
 	api=http://127.0.0.1:$port
 	auth=(-H "Authorization: Bearer $token")
@@ -298,13 +309,18 @@ null_node() {
 }
 
 # cp_config FILE [JSON]: a cascade-cp configuration for this test (after cp_api_init):
-# node-<id>, media 198.18.0.1 ports 40000-40999, the API on loopback, the test's segment;
-# JSON, when given, is merged over it (jq's *).
+# node-<id>, media 198.18.0.1 ports 40000-40999, the API on loopback with the token from
+# token_file, the test's segment, and after redis_start the Redis password's file; JSON,
+# when given, is merged over it (jq's *). The file is its owner's only: it may hold a
+# secret inline.
 cp_config() {
-	jq -n --arg id "node-$CASCADE_TEST_ID" --arg listen "127.0.0.1:$port" --arg tok "$token" \
-		--arg seg "$seg_name" --argjson extra "${2:-"{}"}" '{node_id: $id,
+	(umask 077 && jq -n --arg id "node-$CASCADE_TEST_ID" --arg listen "127.0.0.1:$port" \
+		--arg tokf "$token_file" --arg seg "$seg_name" --arg rpw "${REDIS_PASSWORD_FILE:-}" \
+		--argjson extra "${2:-"{}"}" '({node_id: $id,
 		media: {ips: ["198.18.0.1"], port_min: 40000, port_max: 40999},
-		api: {listen: $listen, token: $tok}, dataplane: {segment: $seg}} * $extra' >"$1"
+		api: {listen: $listen, token_file: $tokf}, dataplane: {segment: $seg}}
+		+ if $rpw != "" then {redis: {password_file: $rpw}} else {} end)
+		* $extra' >"$1") || fail "cannot write $1"
 }
 
 # cp_start CONFIG: cascade-cp on CONFIG (its log appended to TEST_TMP/cp.log); returns once
@@ -317,17 +333,30 @@ cp_start() {
 }
 
 # redis_start: a redis-server of the test's own on loopback (a free port, no persistence,
-# its log in TEST_TMP/redis.log); sets REDIS_PORT and REDIS_URL and defines
-#   rcli ARGS...   redis-cli against it
+# protected mode on, a password; its log in TEST_TMP/redis.log). The password is in a
+# file only (redis.conf holds it, not the command line); sets REDIS_PID, REDIS_PORT,
+# REDIS_URL, REDIS_PASSWORD and REDIS_PASSWORD_FILE (cp_config puts it in redis.password_file) and
+# defines
+#   rcli ARGS...   redis-cli against it, authenticated (REDISCLI_AUTH, not -a)
 redis_start() {
 	require_cmd redis-server redis-cli
 	REDIS_PORT=$(free_tcp_port) || fail "no free TCP port for redis"
 	[[ $REDIS_PORT != "${port:-}" ]] || REDIS_PORT=$(free_tcp_port) || fail "no free TCP port"
 	REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+	REDIS_PASSWORD=redis-pw-$RANDOM$RANDOM-0123456789
+	REDIS_PASSWORD_FILE=$TEST_TMP/redis-password
+	secret_file "$REDIS_PASSWORD_FILE" "$REDIS_PASSWORD"
 	mkdir -p "$TEST_TMP/redis"
-	bg redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-		--dir "$TEST_TMP/redis" >"$TEST_TMP/redis.log" 2>&1
-	rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+	secret_file "$TEST_TMP/redis.conf" "bind 127.0.0.1
+port $REDIS_PORT
+protected-mode yes
+requirepass $REDIS_PASSWORD
+save \"\"
+appendonly no
+dir $TEST_TMP/redis"
+	bg redis-server "$TEST_TMP/redis.conf" >"$TEST_TMP/redis.log" 2>&1
+	REDIS_PID=$BG_PID
+	rcli() { REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" "$@"; }
 	wait_for "[[ \$(rcli ping) == PONG ]]" 10 || fail "redis-server did not answer"
 }
 

@@ -9,6 +9,7 @@ again in one
 MULTI: its record (alive for 60 s), P:nodes, and its rooms index holding "back", and
 creates DIR/reregistered. When it sees NODE taken out of PREFIX:nodes it writes DIR/srem,
 "after" or "before" the re-registration, and ends. DIR/ready appears once it watches.
+Redis' password, if it has one, comes from REDISCLI_AUTH (as redis-cli takes it).
 """
 import os
 import socket
@@ -27,8 +28,13 @@ def resp(*args):
 
 mon = socket.create_connection(("127.0.0.1", port))
 cmd = socket.create_connection(("127.0.0.1", port))
-mon.sendall(resp("MONITOR"))
 f = mon.makefile("rb")
+if os.environ.get("REDISCLI_AUTH"):
+    for s in (mon, cmd):
+        s.sendall(resp("AUTH", os.environ["REDISCLI_AUTH"]))
+    assert f.readline().startswith(b"+OK")
+    assert cmd.makefile("rb").readline().startswith(b"+OK")
+mon.sendall(resp("MONITOR"))
 assert f.readline().startswith(b"+OK")
 open(os.path.join(d, "ready"), "w").close()
 index = ('"%s:node:{%s}:producers"' % (prefix, node)).encode()

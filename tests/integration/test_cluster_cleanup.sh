@@ -34,7 +34,7 @@ dead_node() {
 }
 # --- ghost comes back while it is being cleaned up -------------------------------------------------
 mkdir -p "$TEST_TMP/race"
-bg /usr/bin/python3 "$SRC_DIR/tests/integration/redisrace.py" "$REDIS_PORT" cascade ghost "$TEST_TMP/race"
+REDISCLI_AUTH=$REDIS_PASSWORD bg /usr/bin/python3 "$SRC_DIR/tests/integration/redisrace.py" "$REDIS_PORT" cascade ghost "$TEST_TMP/race"
 wait_for "[[ -f $TEST_TMP/race/ready ]]" 5 || fail "redisrace.py did not start"
 dead_node ghost 20000
 # the clean-up is over when ghost leaves P:nodes, or the node says it left ghost alone

@@ -20,9 +20,9 @@ ulimit -Hn 65536 2>/dev/null || true
 bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix" --vdev net_null0,no-rx=1 \
 	-- --segment "$seg_name" >"$TEST_TMP/dp.log" 2>&1
 # a soft limit of 1024, as a plain shell would give it: cascade-cp must raise its own
-bg bash -c 'ulimit -Sn 1024 && exec "$@"' cp "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" \
-	--media-ip 198.18.0.1 --port-range 40000-40999 --api-listen "127.0.0.1:$port" \
-	--api-token "$token" --segment "$seg_name"
+CASCADE_API_TOKEN=$token bg bash -c 'ulimit -Sn 1024 && exec "$@"' cp "$CASCADE_CP" \
+	--node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40999 \
+	--api-listen "127.0.0.1:$port" --segment "$seg_name"
 cp_pid=$BG_PID
 node_state() { curl -s "${auth[@]}" "$api/v1/node" | jq -r .dataplane.state; }
 wait_for "[[ \$(node_state) == running ]]" 15 || fail "cascade-cp never saw the dataplane"
@@ -59,9 +59,9 @@ ok GET /v1/node
 
 # --- out of descriptors --------------------------------------------------------------------
 port2=$(free_tcp_port) || fail "no free TCP port"
-bg bash -c 'ulimit -n 128 && exec "$@"' cp "$CASCADE_CP" --node-id "small-$CASCADE_TEST_ID" \
-	--media-ip 198.18.0.1 --port-range 40000-40999 --api-listen "127.0.0.1:$port2" \
-	--api-token "$token" --segment "$seg_name-none" 2>"$TEST_TMP/cp2.log"
+CASCADE_API_TOKEN=$token bg bash -c 'ulimit -n 128 && exec "$@"' cp "$CASCADE_CP" \
+	--node-id "small-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40999 \
+	--api-listen "127.0.0.1:$port2" --segment "$seg_name-none" 2>"$TEST_TMP/cp2.log"
 cp2_pid=$BG_PID
 wait_for "curl -s -o /dev/null http://127.0.0.1:$port2/v1/node" 10 || fail "second cascade-cp does not listen"
 hold "$port2" 1000

@@ -151,7 +151,7 @@ jq -e '[.transports[].id] | length == 2' "$TEST_TMP/body" >/dev/null || fail "ro
 log "the pipe transport, a piped-in producer and a pipe consumer answer 404; stats show them"
 
 # --- metrics: piped objects carry their room -------------------------------------------------------------
-curl -s "$api/metrics" >"$TEST_TMP/metrics"
+curl -s "${auth[@]}" "$api/metrics" >"$TEST_TMP/metrics"
 grep -q "^cascade_producer_rx_packets_total{node=\"$node\",room=\"R\",producer=\"p-good\",kind=\"video\"} " "$TEST_TMP/metrics" ||
 	fail "the piped-in producer's metrics: $(grep p-good "$TEST_TMP/metrics")"
 grep -q "^cascade_consumer_tx_packets_total{node=\"$node\",room=\"R\",consumer=\"$pcons\"," "$TEST_TMP/metrics" ||

@@ -22,8 +22,8 @@ bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix-dp" \
 	--vdev "net_memif0,role=server,socket=$sock,rsize=12" -- --segment "$seg_name" \
 	--peer-mac 02:00:00:00:00:02 >"$TEST_TMP/dp.log" 2>&1
 "$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 20000 wait || fail "cascade-dp did not start"
-bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --port-range 40000-40099 \
-	--api-listen "127.0.0.1:$port" --api-token "$token" --segment "$seg_name" \
+CASCADE_API_TOKEN=$token bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
+	--port-range 40000-40099 --api-listen "127.0.0.1:$port" --segment "$seg_name" \
 	>"$TEST_TMP/cp.log" 2>&1
 cp_pid=$BG_PID
 node_state() { curl -s "${auth[@]}" "$api/v1/node" | jq -r .dataplane.state; }
@@ -112,8 +112,10 @@ jq -e --argjson sent "$sent" '(.producers | length) == 1 and .producers[0].rxPac
 	(.consumers | length) == 10 and all(.consumers[]; .txPackets == $sent) and
 	.node.rtp_packets == $sent and .node.drops.no_transport >= 0' "$TEST_TMP/body" >/dev/null ||
 	fail "/v1/stats: $(head -c 600 "$TEST_TMP/body")"
-status=$(curl -s -o "$TEST_TMP/metrics" -w '%{http_code}' "$api/metrics")
-[[ $status == 200 ]] || fail "/metrics without a token (metrics_auth off): $status"
+status=$(curl -s -o /dev/null -w '%{http_code}' "$api/metrics")
+[[ $status == 401 ]] || fail "/metrics without a token (api.metrics_auth is on by default): $status"
+status=$(curl -s "${auth[@]}" -o "$TEST_TMP/metrics" -w '%{http_code}' "$api/metrics")
+[[ $status == 200 ]] || fail "/metrics with the token: $status"
 /usr/bin/python3 - "$TEST_TMP/metrics" "$sent" <<'PY' || fail "/metrics is not valid Prometheus text or is wrong"
 import re, sys
 from prometheus_client.parser import text_string_to_metric_families
@@ -139,7 +141,8 @@ print(f"metrics: {len(fams)} families parsed", file=sys.stderr)
 PY
 
 # --- cascadectl, the operator's CLI, on the same node ------------------------------------------
-ctl() { "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token "$token" "$@"; }
+# (the token from a file: --token would show it to every user of the host)
+ctl() { "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token-file "$token_file" "$@"; }
 ctl node >"$TEST_TMP/ctl.txt" || fail "cascadectl node failed"
 grep -q '^dataplane  running' "$TEST_TMP/ctl.txt" || fail "cascadectl node: $(cat "$TEST_TMP/ctl.txt")"
 ctl rooms | grep -q '^live ' || fail "cascadectl rooms does not list the room"
@@ -150,6 +153,10 @@ rc=0; ctl pause consumer no-such-id 2>"$TEST_TMP/ctl.err" || rc=$?
 ((rc == 1)) && grep -q 'not found' "$TEST_TMP/ctl.err" || fail "cascadectl on an unknown id: exit $rc"
 rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token wrong node 2>/dev/null || rc=$?
 ((rc == 1)) || fail "cascadectl with a wrong token: exit $rc, want 1"
+rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token-file "$TEST_TMP/none" node 2>/dev/null || rc=$?
+((rc == 2)) || fail "cascadectl with a missing token file: exit $rc, want 2"
+CASCADE_TOKEN=$token "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" node >/dev/null ||
+	fail "cascadectl with the token in CASCADE_TOKEN failed"
 rc=0; ctl frobnicate 2>/dev/null || rc=$?
 ((rc == 2)) || fail "cascadectl usage error: exit $rc, want 2"
 rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api http://127.0.0.1:9 node 2>/dev/null || rc=$?

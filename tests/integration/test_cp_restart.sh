@@ -26,8 +26,8 @@ start_dp() {
 	"$CASCADE_DPCTL" -s "$seg_name" --timeout-ms 20000 wait || fail "cascade-dp did not start"
 }
 start_cp() {
-	bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
-		--port-range 40000-40099 --api-listen "127.0.0.1:$port" --api-token "$token" \
+	CASCADE_API_TOKEN=$token bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
+		--port-range 40000-40099 --api-listen "127.0.0.1:$port" \
 		--segment "$seg_name" --state-file "$state" >>"$TEST_TMP/cp.log" 2>&1
 	cp_pid=$BG_PID
 	wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node 2>/dev/null | jq -r .dataplane.state) == running ]]" 15 ||

@@ -14,8 +14,8 @@ require_cmd curl jq
 
 dpctl() { "$CASCADE_DPCTL" -s "$seg_name" "$@"; }
 
-bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 --media-ip 198.18.0.9 --port-range 40000-40007 \
-	--api-listen "127.0.0.1:$port" --api-token "$token" --segment "$seg_name" \
+CASCADE_API_TOKEN=$token bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
+	--media-ip 198.18.0.9 --port-range 40000-40007 --api-listen "127.0.0.1:$port" --segment "$seg_name" \
 	>"$TEST_TMP/cp.log" 2>&1
 cp_pid=$BG_PID
 wait_for "curl -s -o /dev/null $api/v1/node" 10 || fail "cascade-cp does not listen"

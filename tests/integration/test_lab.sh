@@ -7,7 +7,8 @@
 # inside it does not (it goes to the dataplane); RTP from client 1 to an API-created
 # producer on node 1 reaches client 2 through net_af_xdp with zero loss and the right
 # SSRC, payload type, sequence, timestamps and payload at two receivers (connected
-# transports, next-hop MACs from the kernel, one copy and one in-place). `tools/lab down` then leaves no
+# transports, next-hop MACs from the kernel, one copy and one in-place). No process of the
+# lab has a secret on its command line. `tools/lab down` then leaves no
 # namespace, process, segment, DPDK runtime dir or hugepage file behind.
 . "$(dirname "$0")/lib.sh"
 
@@ -163,6 +164,18 @@ for ns in "${lab_ns[@]}"; do
 	mapfile -t -O "${#lab_pids[@]}" lab_pids < <(ip netns pids "$ns")
 done
 ((${#lab_pids[@]} >= 5)) || fail "expected redis + 2 x (cascade-dp, cascade-cp), found ${#lab_pids[@]} pids"
+# no secret on any lab process's command line (every user can read /proc/PID/cmdline)
+secrets=("$(cat "$CASCADE_LAB_DIR/redis-password")" "$(cat "$CASCADE_LAB_DIR/cluster-secret")")
+mapfile -t -O 2 secrets < <(jq -r '.nodes[].token' "$L")
+for p in "${lab_pids[@]}"; do
+	[[ -r /proc/$p/cmdline ]] || continue
+	for k in "${secrets[@]}"; do
+		[[ ${#k} -ge 16 ]] || fail "a lab secret is shorter than 16 characters"
+		! tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -- "$k" ||
+			fail "a secret is on the command line of pid $p ($(ps -o comm= -p "$p"))"
+	done
+done
+log "no token, cluster secret or Redis password on the command line of the lab's ${#lab_pids[@]} processes"
 "$LAB" down 2>"$TEST_TMP/down.log" || fail "tools/lab down: $(cat "$TEST_TMP/down.log")"
 left=$(ip netns list | awk -v p="$CASCADE_LAB_PREFIX-" 'index($1, p) == 1')
 [[ -z $left ]] || fail "namespaces left after down: $left"

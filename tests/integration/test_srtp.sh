@@ -35,8 +35,8 @@ SUITE=AES_CM_128_HMAC_SHA1_80
 media_node --tx-retry-us 5000
 state=$TEST_TMP/state.json
 start_cp() {
-	bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
-		--port-range 40000-40199 --api-listen "127.0.0.1:$port" --api-token "$token" \
+	CASCADE_API_TOKEN=$token bg "$CASCADE_CP" --node-id "node-$CASCADE_TEST_ID" --media-ip 198.18.0.1 \
+		--port-range 40000-40199 --api-listen "127.0.0.1:$port" \
 		--segment "$seg_name" --state-file "$state" >>"$TEST_TMP/cp.log" 2>&1
 	cp_pid=$!
 	wait_for "[[ \$(curl -s ${auth[*]@Q} $api/v1/node | jq -r .dataplane.state) == running ]]" 15 ||
@@ -229,7 +229,7 @@ log "a stranger's first packets taught the comedia transport nothing; tampered (
 # --- 4. keys stay private and survive a control-plane restart -------------------------------------
 [[ $(stat -c %a "$state") == 600 ]] || fail "state file mode $(stat -c %a "$state"), want 600"
 call GET /v1/stats >/dev/null; cp "$TEST_TMP/body" "$TEST_TMP/stats.json"
-curl -s "$api/metrics" >"$TEST_TMP/metrics.txt"
+curl -s "${auth[@]}" "$api/metrics" >"$TEST_TMP/metrics.txt"
 for k in "${keys[@]}"; do
 	for f in "$TEST_TMP/stats.json" "$TEST_TMP/metrics.txt" "$TEST_TMP/cp.log" "$TEST_TMP/dp.log"; do
 		! grep -qF -- "$k" "$f" || fail "a key appears in ${f##*/}"

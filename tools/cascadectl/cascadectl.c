@@ -5,7 +5,9 @@
  * with a status scripts can trust:
  *   0 success, 1 the API answered with an error (its message on stderr),
  *   2 usage, 3 the API could not be reached.
- * Address and token from --api/--token or CASCADE_API/CASCADE_TOKEN.
+ * Address and token from --api/--token or CASCADE_API/CASCADE_TOKEN; the
+ * token also from --token-file, so that it need not be in argv, where every
+ * user of the host can read it.
  *
  * In a cluster every node answers for the whole of it: `nodes` lists every live node
  * (GET /v1/cluster/nodes), `rooms` names the nodes each room is on, and `room R` the
@@ -25,6 +27,7 @@ enum { EXIT_API = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 
 static const char *api = "http://127.0.0.1:8480";
 static const char *token;
+static char token_buf[256];
 static bool as_json;
 
 struct buf {
@@ -440,11 +443,33 @@ cmd_object(const char *verb, const char *kind, const char *id)
 	return 0;
 }
 
+/* The token on the first line of path (a final newline dropped); false after saying why. */
+static bool
+token_from_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (f == NULL) {
+		perror(path);
+		return false;
+	}
+	ok = fgets(token_buf, sizeof(token_buf), f) != NULL;
+	fclose(f);
+	token_buf[strcspn(token_buf, "\r\n")] = '\0';
+	if (!ok || token_buf[0] == '\0') {
+		fprintf(stderr, "cascadectl: --token-file %s: empty\n", path);
+		return false;
+	}
+	token = token_buf;
+	return true;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: cascadectl [--api URL] [--token TOKEN] [--json] COMMAND\n"
+		"usage: cascadectl [--api URL] [--token-file FILE | --token TOKEN] [--json] COMMAND\n"
 		"  node                         this node and its dataplane\n"
 		"  nodes                        every live node of the cluster: load, rooms\n"
 		"  rooms                        rooms (in a cluster: all of them, with their nodes)\n"
@@ -453,8 +478,9 @@ usage(void)
 		"  stats [--watch [SECONDS]]    counters (refreshed every SECONDS with --watch)\n"
 		"  close transport|producer|consumer ID\n"
 		"  pause|resume producer|consumer ID\n"
-		"Environment: CASCADE_API, CASCADE_TOKEN. Exit: 0 ok, 1 API error, 2 usage, 3 "
-		"unreachable.\n");
+		"Environment: CASCADE_API, CASCADE_TOKEN. --token shows the token to every user\n"
+		"of the host (ps): prefer CASCADE_TOKEN or --token-file.\n"
+		"Exit: 0 ok, 1 API error, 2 usage, 3 unreachable.\n");
 }
 
 int
@@ -463,6 +489,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"api", required_argument, NULL, 'a'},
 		{"token", required_argument, NULL, 't'},
+		{"token-file", required_argument, NULL, 'T'},
 		{"json", no_argument, NULL, 'j'},
 		{"watch", optional_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
@@ -481,6 +508,10 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			token = optarg;
+			break;
+		case 'T':
+			if (!token_from_file(optarg))
+				return EXIT_USAGE;
 			break;
 		case 'j':
 			as_json = true;
