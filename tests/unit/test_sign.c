@@ -8,7 +8,9 @@
  * method, path, body and time; a time outside the window fails, and the
  * replay cache remembers a request once. The validator (cp_schema) refuses
  * an unsigned or tampered producer record, node record or room message with
- * -EACCES before looking at anything else.
+ * -EACCES before looking at anything else. Known answers pin the layout (the
+ * tests' tests/integration/cascadesign.py computes the same). And
+ * cluster.peer_networks' parser and matcher (cp_addr).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "cp_addr.h"
 #include "cp_schema.h"
 #include "cp_sign.h"
 
@@ -93,6 +96,26 @@ record_round_trip(void **state)
 	assert_true(json_equal(j, again));
 	json_decref(again);
 	json_decref(j);
+}
+
+/* The same signatures as cascadesign.py computes: the layout of cp_sign.h, pinned. */
+static void
+known_answers(void **state)
+{
+	struct cp_sign_peer_hdrs h;
+	json_t *j = signed_rec();
+	const char body[] =
+		"{\"producerId\":\"p1\",\"node\":\"n2\",\"ip\":\"198.18.0.2\",\"port\":7000,\"ssrc\":7}";
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(j, "sig")),
+			    "c02123d75c036d35b22825bde95218f5111a4a6e9ef33c9ab82e9164ffff7290");
+	json_decref(j);
+	assert_int_equal(cp_sign_peer_make(&pkey, "n2", "n1", "POST", "/v1/internal/pipes", body,
+					   strlen(body), 1764720000000LL, &h),
+			 0);
+	assert_string_equal(h.time, "1764720000000");
+	assert_string_equal(h.sig, "a5dce9cd43c556939d6f096a52f06f118273b2c7565ddd3f8325372ca4f9ff82");
 }
 
 static void
@@ -305,14 +328,14 @@ peer_window(void **state)
 			 0);
 	assert_int_equal(cp_sign_peer_check(&pkey, &p, "n1", "POST", "/v1/internal/pipes", BODY,
 					    strlen(BODY), NOW + w + 1, &err),
-			 -EACCES);
+			 -ESTALE);
 	assert_non_null(strstr(err.msg, "stale"));
 	assert_int_equal(cp_sign_peer_check(&pkey, &p, "n1", "POST", "/v1/internal/pipes", BODY,
 					    strlen(BODY), NOW - w, &err),
 			 0);
 	assert_int_equal(cp_sign_peer_check(&pkey, &p, "n1", "POST", "/v1/internal/pipes", BODY,
 					    strlen(BODY), NOW - w - 1, &err),
-			 -EACCES);
+			 -ESTALE);
 }
 
 static void
@@ -368,6 +391,45 @@ peer_parse(void **state)
 	assert_non_null(strstr(err.msg, CP_SIGN_HDR_SIG));
 }
 
+/* ---- cluster.peer_networks ---------------------------------------------------------------- */
+
+static void
+cidr(void **state)
+{
+	static const char *const bad[] = {"", "/8", "10.0.0.0/33", "::/129", "10.1.0.0/8", "10.0.0.0/",
+					  "10.0.0.0/-1", "10.0.0.0/8x", "example.com/8", "fc00::1/7",
+					  "10.0.0.0/0008"};
+	struct cp_cidr nets[4];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (cp_cidr_parse(bad[i], &nets[0]) == 0)
+			fail_msg("accepted %s", bad[i]);
+	assert_int_equal(cp_cidr_parse("198.18.0.0/15", &nets[0]), 0);
+	assert_int_equal(cp_cidr_parse("fc00::/7", &nets[1]), 0);
+	assert_int_equal(cp_cidr_parse("127.0.0.1", &nets[2]), 0);
+	assert_int_equal(nets[2].bits, 32);
+	assert_true(cp_cidr_match(nets, 3, "198.18.0.1"));
+	assert_true(cp_cidr_match(nets, 3, "198.19.255.255"));
+	assert_false(cp_cidr_match(nets, 3, "198.20.0.0"));
+	assert_false(cp_cidr_match(nets, 3, "198.17.255.255"));
+	assert_true(cp_cidr_match(nets, 3, "fd12:3456::1"));
+	assert_true(cp_cidr_match(nets, 3, "fc00::"));
+	assert_false(cp_cidr_match(nets, 3, "fe80::1"));
+	assert_false(cp_cidr_match(nets, 3, "2001:db8::1"));
+	assert_true(cp_cidr_match(nets, 3, "127.0.0.1"));
+	assert_false(cp_cidr_match(nets, 3, "127.0.0.2"));
+	/* an IPv4-mapped address is its IPv4 address */
+	assert_true(cp_cidr_match(nets, 3, "::ffff:198.18.0.7"));
+	assert_false(cp_cidr_match(nets, 3, "::ffff:8.8.8.8"));
+	assert_false(cp_cidr_match(nets, 3, "not an address"));
+	assert_false(cp_cidr_match(nets, 0, "198.18.0.1"));
+	assert_int_equal(cp_cidr_parse("0.0.0.0/0", &nets[3]), 0);
+	assert_true(cp_cidr_match(&nets[3], 1, "8.8.8.8"));
+	assert_false(cp_cidr_match(&nets[3], 1, "::1"));
+}
+
 int
 main(void)
 {
@@ -377,6 +439,7 @@ main(void)
 		cmocka_unit_test(record_sig_shape),   cmocka_unit_test(schema_signed),
 		cmocka_unit_test(peer_round_trip),    cmocka_unit_test(peer_window),
 		cmocka_unit_test(peer_replay),        cmocka_unit_test(peer_parse),
+		cmocka_unit_test(known_answers),      cmocka_unit_test(cidr),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
