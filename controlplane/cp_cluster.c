@@ -11,13 +11,15 @@
  * for half a TTL; twice per TTL/3 a round of cp_liveness.c looks at the other
  * nodes.
  *
- * Every message that arrives on a room channel is checked (cp_schema.c) before
- * anything is done with it; one that does not pass is dropped and logged.
+ * Every record it writes is signed with the record key (cp_sign.h), bound to
+ * the key and field it is written to. Every message that arrives on a room
+ * channel is checked (cp_schema.c: its producer's signature too) before
+ * anything is done with it; one that does not pass is dropped, counted and
+ * logged (cp_cluster_refused()).
  *
  * Layer: service.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@
 #include "cp_keys.h"
 #include "cp_liveness.h"
 #include "cp_map.h"
+#include "cp_peer.h"
 #include "cp_redis.h"
 #include "cp_registry.h"
 
@@ -55,7 +58,6 @@ static struct {
 	/* load */
 	uint64_t last_tx, last_polls, last_idle, last_ns;
 	double egress_pps, cpu;
-	uint64_t bad_msgs;
 } cl;
 
 static const char *
@@ -173,12 +175,12 @@ on_hb_answer(void *ac, void *reply, void *arg)
 		cl.hb_answered_ns = cascade_now_ns();
 }
 
-/* HSET the node record and refresh its lifetime. */
+/* HSET the node record (signed: cp_sign.h) and refresh its lifetime. */
 static void
 write_record(void)
 {
 	char k[CP_KEY_MAX], api[CP_URL_MAX], pipe[8], ttl[16];
-	json_t *load = load_json();
+	json_t *load = load_json(), *rec;
 	char *ls = json_dumps(load, JSON_COMPACT);
 
 	json_decref(load);
@@ -186,27 +188,51 @@ write_record(void)
 	snprintf(pipe, sizeof(pipe), "%u", cl.cfg->pipe_port);
 	snprintf(ttl, sizeof(ttl), "%u", cl.cfg->node_ttl_ms);
 	cp_key_node(k, prefix(), cl.cfg->node_id, "");
+	/* the hash's fields as the readers see them (strings), signed for this key */
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", cl.cfg->node_id, "api", api,
+			"media_ip", cl.cfg->media_ips[0], "pipe_port", pipe, "pipe_srtp",
+			cp_suite_name(cl.cfg->pipe_srtp), "draining", cl.draining ? "1" : "0", "load",
+			ls != NULL ? ls : "{}");
+	free(ls);
+	if (rec == NULL || cp_sign_record(cp_cluster_trust()->key, k, "", rec) < 0) {
+		fprintf(stderr, "cascade-cp: cluster: cannot sign the node record\n");
+		json_decref(rec);
+		return;
+	}
 	/* 0: our record had lapsed; the others may have declared us dead and removed our
 	 * rooms and producers: write everything again */
 	if (cl.registered)
 		cp_redis_cmd(on_lapse_check, NULL, "PEXPIRE %s %s", k, ttl);
+	/* one HSET: every field and the signature over them change together */
 	cp_redis_cmd(NULL, NULL,
-		     "HSET %s id %s api %s media_ip %s pipe_port %s pipe_srtp %s draining %s load %s",
+		     "HSET %s id %s api %s media_ip %s pipe_port %s pipe_srtp %s draining %s load %s "
+		     "sig %s",
 		     k, cl.cfg->node_id, api, cl.cfg->media_ips[0], pipe,
 		     cp_suite_name(cl.cfg->pipe_srtp), cl.draining ? "1" : "0",
-		     ls != NULL ? ls : "{}");
+		     json_string_value(json_object_get(rec, "load")),
+		     json_string_value(json_object_get(rec, "sig")));
 	if (cp_redis_cmd(on_hb_answer, NULL, "PEXPIRE %s %s", k, ttl) == 0 &&
 	    cl.hb_sent_ns <= cl.hb_answered_ns)
 		cl.hb_sent_ns = cascade_now_ns(); /* the oldest unanswered one */
-	free(ls);
+	json_decref(rec);
 }
 
+/* p's record, signed for its field of P:{ROOM}:producers (NULL: out of memory). */
 static json_t *
 producer_rec(const struct cp_producer *p)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:O,s:b}", "id", p->id, "node", cl.cfg->node_id, "room",
-			 p->room, "kind", cp_kind_name(p->kind), "rtpParameters", p->rtp, "paused",
-			 p->paused);
+	char k[CP_KEY_MAX];
+	json_t *rec = json_pack("{s:s,s:s,s:s,s:s,s:O,s:b}", "id", p->id, "node", cl.cfg->node_id,
+				"room", p->room, "kind", cp_kind_name(p->kind), "rtpParameters",
+				p->rtp, "paused", p->paused);
+
+	if (rec != NULL && cp_sign_record(cp_cluster_trust()->key,
+					  cp_key_room(k, prefix(), p->room, "producers"), p->id,
+					  rec) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	return rec;
 }
 
 static void
@@ -245,7 +271,7 @@ producer_write(const struct cp_producer *p, const char *event)
 {
 	char k[CP_KEY_MAX], member[CP_KEY_MAX];
 	json_t *rec = producer_rec(p);
-	char *s = json_dumps(rec, JSON_COMPACT);
+	char *s = rec != NULL ? json_dumps(rec, JSON_COMPACT) : NULL;
 
 	if (s != NULL) {
 		/* the record and its announcement together (one slot: the room's) */
@@ -558,12 +584,9 @@ on_message(const char *channel, const char *payload, size_t len)
 	struct cp_err err;
 	json_t *msg = cp_schema_load(payload, len, "message", &err);
 
-	if (msg == NULL || cp_schema_room_msg(msg, &m, &err) < 0) {
+	if (msg == NULL || cp_schema_room_msg_signed(msg, cp_cluster_trust(), channel, &m, &err) < 0) {
 		/* a record in Redis is input like any other: checked, and dropped when bad */
-		if (cl.bad_msgs++ % 1000 == 0)
-			fprintf(stderr, "cascade-cp: cluster: dropped a message on %s: %s (%" PRIu64
-					" so far)\n",
-				channel, err.msg, cl.bad_msgs);
+		cp_cluster_refused("a room channel message", &err);
 		json_decref(msg);
 		return;
 	}
@@ -657,9 +680,16 @@ cp_cluster_state_json(void)
 {
 	if (!cl.enabled)
 		return json_pack("{s:s,s:b}", "state", "standalone", "draining", cl.draining);
-	return json_pack("{s:s,s:b,s:i}", "state",
+	json_t *refused = json_object();
+	unsigned int i;
+
+	for (i = 0; i < CP_REFUSED_MAX; i++)
+		json_object_set_new(refused, cp_cluster_refusal_name(i),
+				    json_integer((json_int_t)cp_cluster_refused_count(i)));
+	return json_pack("{s:s,s:b,s:i,s:o,s:I}", "state",
 			 cp_cluster_ready() ? "connected" : "redis unreachable", "draining",
-			 cl.draining, "peers", (int)cp_liveness_count());
+			 cl.draining, "peers", (int)cp_liveness_count(), "recordsRefused", refused,
+			 "peerCallsRefused", (json_int_t)cp_peer_refused());
 }
 
 void
@@ -725,7 +755,8 @@ cp_cluster_init(struct event_base *base, const struct cp_config *cfg)
 	snprintf(cl.self.media_ip, sizeof(cl.self.media_ip), "%s", cfg->media_ips[0]);
 	cl.self.pipe_port = cfg->pipe_port;
 	cl.self.pipe_srtp = cfg->pipe_srtp;
-	cp_cluster_query_init(cfg);
+	if (cp_cluster_query_init(cfg) < 0)
+		return -1;
 	if (cfg->redis_url[0] == '\0')
 		return 0;
 	cl.enabled = true;

@@ -8,8 +8,21 @@
 #define CP_CLUSTER_INT_H
 
 #include "cp_config.h"
+#include "cp_err.h"
+#include "cp_schema.h"
 
-/* cp_cluster_query.c: reads the keys under cfg's prefix. */
-void cp_cluster_query_init(const struct cp_config *cfg);
+/*
+ * cp_cluster_query.c: reads the keys under cfg's prefix, and derives the
+ * record key from cfg's cluster secret. 0, or -1 (said why).
+ */
+int cp_cluster_query_init(const struct cp_config *cfg);
+/* The key and prefix every record written is signed for and every record read checked against. */
+const struct cp_rec_trust *cp_cluster_trust(void);
+/*
+ * A record (or room message) read from Redis was refused (err from the
+ * validator; -EACCES: its signature): counted by reason, and logged with what
+ * it was at most once a second per reason.
+ */
+void cp_cluster_refused(const char *what, const struct cp_err *err);
 
 #endif /* CP_CLUSTER_INT_H */

@@ -253,7 +253,7 @@ cp_sign_peer_check(const struct cp_sign_key *k, const struct cp_sign_peer *p, co
 
 	if (p->time_ms < now_ms - CP_SIGN_PEER_WINDOW_MS ||
 	    p->time_ms > now_ms + CP_SIGN_PEER_WINDOW_MS)
-		return cp_err_set(err, -EACCES,
+		return cp_err_set(err, -ESTALE,
 				  CP_SIGN_HDR_TIME ": stale (%lld ms from this node's clock; "
 						   "the window is %d ms)",
 				  (long long)(p->time_ms - now_ms), CP_SIGN_PEER_WINDOW_MS);

@@ -98,8 +98,8 @@ int cp_sign_peer_parse(const char *node, const char *time, const char *sig,
 		       struct cp_sign_peer *out, struct cp_err *err);
 /*
  * Whether p signs this request to node "to" and its time is within
- * CP_SIGN_PEER_WINDOW_MS of now_ms. 0, or -EACCES (err: "stale" or "does not
- * verify"), -ENOMEM.
+ * CP_SIGN_PEER_WINDOW_MS of now_ms. 0, or -ESTALE (its time is outside the
+ * window), -EACCES (the signature does not verify), -EIO; err says which.
  */
 int cp_sign_peer_check(const struct cp_sign_key *k, const struct cp_sign_peer *p, const char *to,
 		       const char *method, const char *path, const void *body, size_t body_len,
