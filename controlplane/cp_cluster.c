@@ -586,7 +586,7 @@ on_message(const char *channel, const char *payload, size_t len)
 
 	if (msg == NULL || cp_schema_room_msg_signed(msg, cp_cluster_trust(), channel, &m, &err) < 0) {
 		/* a record in Redis is input like any other: checked, and dropped when bad */
-		cp_cluster_refused("a room channel message", &err);
+		cp_cluster_refused(CP_SRC_MESSAGE, &err);
 		json_decref(msg);
 		return;
 	}

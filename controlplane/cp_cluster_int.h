@@ -18,11 +18,18 @@
 int cp_cluster_query_init(const struct cp_config *cfg);
 /* The key and prefix every record written is signed for and every record read checked against. */
 const struct cp_rec_trust *cp_cluster_trust(void);
+/* What was read from Redis. */
+enum cp_cluster_source {
+	CP_SRC_NODE,     /* a node record */
+	CP_SRC_PRODUCER, /* a producer record */
+	CP_SRC_MESSAGE,  /* a room channel message */
+	CP_SRC_MAX
+};
 /*
  * A record (or room message) read from Redis was refused (err from the
- * validator; -EACCES: its signature): counted by reason, and logged with what
- * it was at most once a second per reason.
+ * validator; -EACCES: its signature): counted by reason, and logged at most
+ * once a second per source and reason.
  */
-void cp_cluster_refused(const char *what, const struct cp_err *err);
+void cp_cluster_refused(enum cp_cluster_source src, const struct cp_err *err);
 
 #endif /* CP_CLUSTER_INT_H */

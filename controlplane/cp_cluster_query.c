@@ -28,7 +28,7 @@ static struct {
 	struct cp_sign_key key; /* the record key (cp_sign.h) */
 	struct cp_rec_trust trust;
 	uint64_t refused[CP_REFUSED_MAX];
-	uint64_t logged_ns[CP_REFUSED_MAX], logged_at[CP_REFUSED_MAX];
+	uint64_t logged_ns[CP_SRC_MAX][CP_REFUSED_MAX], logged_at[CP_SRC_MAX][CP_REFUSED_MAX];
 } q;
 
 int
@@ -70,18 +70,23 @@ cp_cluster_refused_count(enum cp_cluster_refusal r)
 }
 
 void
-cp_cluster_refused(const char *what, const struct cp_err *err)
+cp_cluster_refused(enum cp_cluster_source src, const struct cp_err *err)
 {
+	static const char *const what[] = {
+		[CP_SRC_NODE] = "a node record",
+		[CP_SRC_PRODUCER] = "a producer record",
+		[CP_SRC_MESSAGE] = "a room channel message",
+	};
 	enum cp_cluster_refusal r = err->code == -EACCES ? CP_REFUSED_SIGNATURE : CP_REFUSED_INVALID;
 
 	q.refused[r]++;
-	/* a Redis writer decides how often this happens: at most one line a second per reason */
-	if (cp_err_log_now(&q.logged_ns[r])) {
+	/* a Redis writer decides how often this happens: at most one line a second each */
+	if (src < CP_SRC_MAX && cp_err_log_now(&q.logged_ns[src][r])) {
 		fprintf(stderr, "cascade-cp: cluster: refused %s (%s): %s (%" PRIu64
-				" refused for this reason, %" PRIu64 " since the last line)\n",
-			what, cp_cluster_refusal_name(r), err->msg, q.refused[r],
-			q.refused[r] - q.logged_at[r]);
-		q.logged_at[r] = q.refused[r];
+				" refused for this reason, %" PRIu64 " of these since the last line)\n",
+			what[src], cp_cluster_refusal_name(r), err->msg, q.refused[r],
+			q.refused[r] - q.logged_at[src][r]);
+		q.logged_at[src][r] = q.refused[r];
 	}
 }
 
@@ -124,7 +129,7 @@ on_find(void *ac, void *reply, void *arg)
 		if (j != NULL && err.code == 0)
 			cp_err_set(&err, -EINVAL, "it names another room, id or this node");
 		cp_err_prefix(&err, "producer %s: its cluster record is not usable", f->id);
-		cp_cluster_refused("a producer record", &err);
+		cp_cluster_refused(CP_SRC_PRODUCER, &err);
 		err.code = -ENOENT;
 		f->cb(NULL, &err, f->arg);
 	} else {
@@ -190,7 +195,7 @@ on_room_producers(void *ac, void *reply, void *arg)
 			continue;
 		if (!cp_obj_id_ok(field->str)) {
 			cp_err_set(&err, -EINVAL, "a field that is not a producer id");
-			cp_cluster_refused("a producer record", &err);
+			cp_cluster_refused(CP_SRC_PRODUCER, &err);
 			continue;
 		}
 		j = cp_schema_load(value->str, value->len, "record", &err);
@@ -198,7 +203,7 @@ on_room_producers(void *ac, void *reply, void *arg)
 			       : cp_schema_producer_signed(j, &q.trust, lc->room, field->str, &rec, &err);
 		if (rc < 0) {
 			cp_err_prefix(&err, "producer %s", field->str);
-			cp_cluster_refused("a producer record", &err);
+			cp_cluster_refused(CP_SRC_PRODUCER, &err);
 		} else if (strcmp(rec.room, lc->room) == 0 && strcmp(rec.id, field->str) == 0 &&
 			   strcmp(rec.node, q.cfg->node_id) != 0) {
 			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:b}", "id", rec.id, "node",

@@ -220,7 +220,7 @@ record_seen(const char *id, const redisReply *r, struct cp_peer *p)
 	json_t *hash = hash_json(r);
 
 	if (cp_schema_node_signed(hash, id, cp_cluster_trust(), &rec, &err) < 0) {
-		cp_cluster_refused("a node record", &err);
+		cp_cluster_refused(CP_SRC_NODE, &err);
 		if (cp_map_get(&lv.unusable, id) == NULL) {
 			char *d = strdup(id);
 

@@ -10,7 +10,8 @@ cluster secret (cascadesign.py: headers, not the secret) the way DIR/mode says:
   garbage   a body that is not JSON
   refuse    409 {"error":{"code","message"}}
 and DELETE /v1/internal/pipes/... with 200 {}. Every request body goes, one line each,
-to DIR/requests; DIR/ready appears once it listens. It stops when its parent does.
+to DIR/requests, and every request's headers to DIR/headers; DIR/ready appears once
+it listens. It stops when its parent does.
 """
 import http.server
 import hmac
@@ -51,6 +52,8 @@ class Peer(http.server.BaseHTTPRequestHandler):
         raw = self.body()
         with open(os.path.join(DIR, "requests"), "ab") as f:
             f.write(raw + b"\n")
+        with open(os.path.join(DIR, "headers"), "a") as f:
+            f.write(str(self.headers) + "\n")
         if not self.signed(raw):
             return self.answer(401, {"error": {"code": "unauthorized", "message": "signature"}})
         mode = open(os.path.join(DIR, "mode")).read().strip()

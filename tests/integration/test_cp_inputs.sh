@@ -100,6 +100,8 @@ jq -e '.rtpParameters.headerExtensions == [{"uri":"urn:x","id":3}] and .rtpParam
 tail -1 "$TEST_TMP/peer/requests" | jq -e --arg n "$node" '.producerId == "p-good" and .node == $n and
 	.ip == "198.18.0.1" and .port == 7000 and .ssrc > 0' >/dev/null ||
 	fail "the pipe request: $(tail -1 "$TEST_TMP/peer/requests")"
+grep -q '^X-Cascade-Signature: [0-9a-f]\{64\}$' "$TEST_TMP/peer/headers" && ! grep -qF "$secret" "$TEST_TMP/peer/headers" ||
+	fail "the pipe requests' headers (signed, without the secret): $(cat "$TEST_TMP/peer/headers")"
 log "peer answers checked: another SSRC, not JSON and a refusal fail cleanly; a good one pipes"
 
 # --- inter-node bodies: the same validator -----------------------------------------------------------
