@@ -38,18 +38,21 @@ api_a=http://127.0.0.1:$port_a
 api_b=http://127.0.0.1:$port_b
 sign() { /usr/bin/python3 "$SRC_DIR/tests/integration/cascadesign.py" "$@"; }
 
-# node NAME ID PORT PIPE_PORT: a net_null dataplane and cascade-cp in the cluster
+# node NAME ID PORT PIPE_PORT [JSON]: a net_null dataplane and cascade-cp in the cluster
+# (JSON merged over its configuration)
 node() {
 	bg "$CASCADE_DP" -l 0-1 --no-pci --file-prefix "$dpdk_prefix-$1" --vdev net_null0,no-rx=1 \
 		-- --segment "$seg_name-$1" >>"$TEST_TMP/dp-$1.log" 2>&1
 	seg_track "$seg_name-$1"
 	"$CASCADE_DPCTL" -s "$seg_name-$1" --timeout-ms 20000 wait || fail "cascade-dp $1 did not start"
 	jq -n --arg id "$2" --arg listen "127.0.0.1:$3" --arg tok "$token" --arg seg "$seg_name-$1" \
-		--arg redis "$REDIS_URL" --arg secret "$secret" --argjson pipe "$4" '{node_id: $id,
+		--arg redis "$REDIS_URL" --arg secret "$secret" --argjson pipe "$4" \
+		--argjson extra "${5:-"{}"}" '{node_id: $id,
 		media: {ips: ["198.18.0.1"], port_min: 40000, port_max: 40999},
 		api: {listen: $listen, token: $tok}, dataplane: {segment: $seg},
 		redis: {url: $redis, prefix: "cascade"},
-		cluster: {secret: $secret, pipe_port: $pipe, node_ttl_ms: 1500}}' >"$TEST_TMP/cp-$1.json"
+		cluster: {secret: $secret, pipe_port: $pipe, node_ttl_ms: 1500}} * $extra' \
+		>"$TEST_TMP/cp-$1.json"
 	bg "$CASCADE_CP" --config "$TEST_TMP/cp-$1.json" >>"$TEST_TMP/cp-$1.log" 2>&1
 	cp_pids[$1]=$BG_PID
 }
@@ -61,7 +64,8 @@ on() {
 	api=$a call "${@:2}"
 }
 node a "$node_a" "$port_a" 7000
-node b "$node_b" "$port_b" 7001
+# b names its peer networks (a has the default): loopback only
+node b "$node_b" "$port_b" 7001 '{"cluster": {"peer_networks": ["127.0.0.0/8", "::1/128"]}}'
 for n in a b; do
 	wait_for "[[ \$(on $n GET /v1/cluster/nodes) == 200 ]] && jq -e '.nodes | length == 2' $TEST_TMP/body" 20 ||
 		fail "node $n does not see the other one (signed node records): $(cat "$TEST_TMP/body")"
