@@ -101,6 +101,15 @@ conn_for(const char *node, const char *host, uint16_t port)
 	return c->conn;
 }
 
+/* A body's text may hold a pipe's SRTP key: wiped before it goes back to the heap. */
+static void
+wipe_free(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 int
 cp_peer_call(const char *node, const char *host, uint16_t port, enum evhttp_cmd_type method,
 	     const char *path, const json_t *body, cp_peer_cb cb, void *arg)
@@ -108,7 +117,7 @@ cp_peer_call(const char *node, const char *host, uint16_t port, enum evhttp_cmd_
 	struct evhttp_connection *conn;
 	struct cp_sign_peer_hdrs sig;
 	struct evhttp_request *req;
-	struct peer_call *pc;
+	struct peer_call *pc = NULL;
 	struct evkeyvalq *h;
 	char hostport[CP_URL_MAX], *s = NULL;
 
@@ -127,7 +136,8 @@ cp_peer_call(const char *node, const char *host, uint16_t port, enum evhttp_cmd_
 	if (conn == NULL || (pc = calloc(1, sizeof(*pc))) == NULL ||
 	    cp_sign_peer_make(&peers.key, peers.cfg->node_id, node, method_name(method), path, s,
 			      s != NULL ? strlen(s) : 0, cp_sign_now_ms(), &sig) < 0) {
-		free(s);
+		free(pc);
+		wipe_free(s);
 		return -ENOMEM;
 	}
 	pc->cb = cb;
@@ -135,7 +145,7 @@ cp_peer_call(const char *node, const char *host, uint16_t port, enum evhttp_cmd_
 	req = evhttp_request_new(on_reply, pc);
 	if (req == NULL) {
 		free(pc);
-		free(s);
+		wipe_free(s);
 		return -ENOMEM;
 	}
 	h = evhttp_request_get_output_headers(req);
@@ -148,7 +158,7 @@ cp_peer_call(const char *node, const char *host, uint16_t port, enum evhttp_cmd_
 	if (s != NULL) {
 		evhttp_add_header(h, "Content-Type", "application/json");
 		evbuffer_add(evhttp_request_get_output_buffer(req), s, strlen(s));
-		free(s);
+		wipe_free(s);
 	}
 	/* a connection that fails calls back with NULL (status 0), like a peer that is down */
 	(void)evhttp_make_request(conn, req, method, path);
