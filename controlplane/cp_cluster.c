@@ -28,16 +28,12 @@
 
 #include "cp_cluster.h"
 #include "cp_cluster_int.h"
-#include "cp_dp.h"
 #include "cp_keys.h"
 #include "cp_liveness.h"
 #include "cp_map.h"
 #include "cp_peer.h"
 #include "cp_redis.h"
 #include "cp_registry.h"
-
-/* egress packets per second that count as a fully loaded node */
-#define EGRESS_PPS_FULL 5000000.0
 
 struct watcher {
 	void (*fn)(const struct cp_cluster_event *ev, void *arg);
@@ -55,9 +51,6 @@ static struct {
 	struct cp_node_rec self;
 	/* the heartbeat's answers: a command connection that stops answering is reset */
 	uint64_t hb_sent_ns, hb_answered_ns;
-	/* load */
-	uint64_t last_tx, last_polls, last_idle, last_ns;
-	double egress_pps, cpu;
 } cl;
 
 static const char *
@@ -101,55 +94,6 @@ announce(const struct cp_cluster_event *ev)
 		cl.watchers[i].fn(ev, cl.watchers[i].arg);
 }
 
-/* ---- load --------------------------------------------------------------------------------- */
-
-static void
-load_update(void)
-{
-	const struct cascade_seg *seg = cp_dp_seg();
-	struct cascade_lcore_stats s;
-	uint64_t now = cascade_now_ns(), polls, idle;
-	double dt;
-
-	if (seg == NULL) {
-		cl.egress_pps = cl.cpu = 0;
-		cl.last_ns = 0;
-		return;
-	}
-	cascade_seg_lcore_stats(seg, &s);
-	polls = s.ctr[CASCADE_LC_POLLS];
-	idle = s.ctr[CASCADE_LC_IDLE_POLLS];
-	if (cl.last_ns != 0 && now > cl.last_ns && s.ctr[CASCADE_LC_TX_PKTS] >= cl.last_tx &&
-	    polls >= cl.last_polls && idle >= cl.last_idle) {
-		dt = (double)(now - cl.last_ns) / 1e9;
-		cl.egress_pps = (double)(s.ctr[CASCADE_LC_TX_PKTS] - cl.last_tx) / dt;
-		/* share of polls that found packets: how busy the workers are */
-		cl.cpu = polls > cl.last_polls ? 1.0 - (double)(idle - cl.last_idle) /
-							 (double)(polls - cl.last_polls)
-					      : 0.0;
-	}
-	cl.last_tx = s.ctr[CASCADE_LC_TX_PKTS];
-	cl.last_polls = polls;
-	cl.last_idle = idle;
-	cl.last_ns = now;
-}
-
-static json_t *
-load_json(void)
-{
-	const struct cascade_seg *seg = cp_dp_seg();
-	double consumers = (double)cp_registry_n_consumers();
-	double max_c = seg != NULL ? (double)seg->lay.max_consumers : 131072.0;
-	double score = cl.cpu;
-
-	if (consumers / max_c > score)
-		score = consumers / max_c;
-	if (cl.egress_pps / EGRESS_PPS_FULL > score)
-		score = cl.egress_pps / EGRESS_PPS_FULL;
-	return json_pack("{s:I,s:I,s:f,s:f}", "egress_pps", (json_int_t)cl.egress_pps, "consumers",
-			 (json_int_t)consumers, "cpu", cl.cpu, "score", score);
-}
-
 /* ---- records ------------------------------------------------------------------------------ */
 
 static void on_redis_up(void);
@@ -180,7 +124,7 @@ static void
 write_record(void)
 {
 	char k[CP_KEY_MAX], api[CP_URL_MAX], pipe[8], ttl[16];
-	json_t *load = load_json(), *rec;
+	json_t *load = cp_cluster_load_json(), *rec;
 	char *ls = json_dumps(load, JSON_COMPACT);
 
 	json_decref(load);
@@ -652,7 +596,7 @@ self_json(void)
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:b,s:o,s:o,s:b}", "id", cl.cfg->node_id, "api", api,
 			 "media_ip", cl.cfg->media_ips[0], "pipe_port", (int)cl.cfg->pipe_port,
 			 "pipe_srtp", cp_suite_name(cl.cfg->pipe_srtp), "draining", cl.draining, "load",
-			 load_json(), "rooms", rooms, "self", 1);
+			 cp_cluster_load_json(), "rooms", rooms, "self", 1);
 }
 
 static void
@@ -727,7 +671,7 @@ on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	(void)fd, (void)what, (void)arg;
-	load_update();
+	cp_cluster_load_update();
 	if (cp_redis_up() && cl.hb_sent_ns > cl.hb_answered_ns &&
 	    cascade_now_ns() - cl.hb_sent_ns > (uint64_t)cl.cfg->node_ttl_ms * 1000000ull / 2) {
 		/* our record would lapse and the others would declare us dead: start over */

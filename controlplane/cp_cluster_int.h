@@ -7,6 +7,8 @@
 #ifndef CP_CLUSTER_INT_H
 #define CP_CLUSTER_INT_H
 
+#include <jansson.h>
+
 #include "cp_config.h"
 #include "cp_err.h"
 #include "cp_schema.h"
@@ -31,5 +33,10 @@ enum cp_cluster_source {
  * once a second per source and reason.
  */
 void cp_cluster_refused(enum cp_cluster_source src, const struct cp_err *err);
+
+/* cp_cluster_load.c: read the dataplane's counters (at each heartbeat). */
+void cp_cluster_load_update(void);
+/* {"egress_pps","consumers","cpu","score"} (a new reference). */
+json_t *cp_cluster_load_json(void);
 
 #endif /* CP_CLUSTER_INT_H */
