@@ -76,7 +76,7 @@ json_t *cp_cluster_nodes_json(void);
 /* This node's cluster state for GET /v1/node (new reference). */
 json_t *cp_cluster_state_json(void);
 /* Why records read from Redis were refused: the reason's name, the counter. */
-#define CP_CLUSTER_REFUSALS(X)                                                                      \
+#define CP_CLUSTER_REFUSALS(X)                                                                     \
 	X(SIGNATURE, "signature") /* unsigned, or not signed with the secret for its key */        \
 	X(INVALID, "invalid")     /* signed, but breaks a rule (not JSON, a bad field) */
 enum cp_cluster_refusal {

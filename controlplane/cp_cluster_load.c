@@ -43,9 +43,10 @@ cp_cluster_load_update(void)
 		dt = (double)(now - load.last_ns) / 1e9;
 		load.egress_pps = (double)(s.ctr[CASCADE_LC_TX_PKTS] - load.last_tx) / dt;
 		/* share of polls that found packets: how busy the workers are */
-		load.cpu = polls > load.last_polls ? 1.0 - (double)(idle - load.last_idle) /
-							 (double)(polls - load.last_polls)
-					      : 0.0;
+		load.cpu = polls > load.last_polls
+				   ? 1.0 - (double)(idle - load.last_idle) /
+						     (double)(polls - load.last_polls)
+				   : 0.0;
 	}
 	load.last_tx = s.ctr[CASCADE_LC_TX_PKTS];
 	load.last_polls = polls;
@@ -65,6 +66,6 @@ cp_cluster_load_json(void)
 		score = consumers / max_c;
 	if (load.egress_pps / EGRESS_PPS_FULL > score)
 		score = load.egress_pps / EGRESS_PPS_FULL;
-	return json_pack("{s:I,s:I,s:f,s:f}", "egress_pps", (json_int_t)load.egress_pps, "consumers",
-			 (json_int_t)consumers, "cpu", load.cpu, "score", score);
+	return json_pack("{s:I,s:I,s:f,s:f}", "egress_pps", (json_int_t)load.egress_pps,
+			 "consumers", (json_int_t)consumers, "cpu", load.cpu, "score", score);
 }

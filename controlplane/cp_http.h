@@ -49,7 +49,7 @@ void cp_http_hold(struct evhttp_request *req, struct evhttp_request **slot);
 void cp_http_release(struct evhttp_request *req);
 
 /* Why inter-node calls (CP_AUTH_PEER routes) were refused: the reason's name, the counter. */
-#define CP_PEER_AUTH_REFUSALS(X)                                                                    \
+#define CP_PEER_AUTH_REFUSALS(X)                                                                   \
 	X(MISSING, "missing")     /* no signature headers (a bearer token is not accepted) */      \
 	X(MALFORMED, "malformed") /* headers that do not parse */                                  \
 	X(STALE, "stale")         /* a time outside the window */                                  \

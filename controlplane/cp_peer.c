@@ -46,7 +46,10 @@ static struct {
 static const char *
 method_name(enum evhttp_cmd_type m)
 {
-	return m == EVHTTP_REQ_GET ? "GET" : m == EVHTTP_REQ_POST ? "POST" : m == EVHTTP_REQ_DELETE ? "DELETE" : "OTHER";
+	return m == EVHTTP_REQ_GET      ? "GET"
+	       : m == EVHTTP_REQ_POST   ? "POST"
+	       : m == EVHTTP_REQ_DELETE ? "DELETE"
+					: "OTHER";
 }
 
 uint64_t
@@ -125,8 +128,9 @@ cp_peer_call(const char *node, const char *host, uint16_t port, enum evhttp_cmd_
 		/* Redis said so, or a record that verifies but is wrong: never connect */
 		peers.refused++;
 		if (cp_err_log_now(&peers.refused_logged_ns))
-			fprintf(stderr, "cascade-cp: peers: not calling node %s at %s: outside "
-					"cluster.peer_networks (%" PRIu64 " calls refused so far)\n",
+			fprintf(stderr,
+				"cascade-cp: peers: not calling node %s at %s: outside "
+				"cluster.peer_networks (%" PRIu64 " calls refused so far)\n",
 				node, host, peers.refused);
 		return -EACCES;
 	}

@@ -113,8 +113,8 @@ cp_sign_now_ms(void)
 
 /* The MAC of rec (without "sig") as stored under redis_key / field. */
 static int
-record_mac(const struct cp_sign_key *k, const char *redis_key, const char *field,
-	   const json_t *rec, uint8_t out[CP_SIGN_BYTES])
+record_mac(const struct cp_sign_key *k, const char *redis_key, const char *field, const json_t *rec,
+	   uint8_t out[CP_SIGN_BYTES])
 {
 	json_t *copy = json_copy((json_t *)rec); /* shallow: dumping changes nothing */
 	char *canon;
@@ -163,7 +163,8 @@ cp_sign_record_check(const struct cp_sign_key *k, const char *redis_key, const c
 	if (!json_is_object(rec))
 		return cp_err_set(err, -EACCES, "record: not an object");
 	if (!json_is_string(sig))
-		return cp_err_set(err, -EACCES, "sig: missing (not written by a node of this cluster)");
+		return cp_err_set(err, -EACCES,
+				  "sig: missing (not written by a node of this cluster)");
 	if (unhex(json_string_value(sig), got, sizeof(got)) < 0)
 		return cp_err_set(err, -EACCES, "sig: not 64 lowercase hex digits");
 	rc = record_mac(k, redis_key, field, rec, want);
@@ -200,9 +201,9 @@ peer_mac(const struct cp_sign_key *k, const char *from, const char *to, const ch
 }
 
 int
-cp_sign_peer_make(const struct cp_sign_key *k, const char *from, const char *to,
-		  const char *method, const char *path, const void *body, size_t body_len,
-		  int64_t time_ms, struct cp_sign_peer_hdrs *out)
+cp_sign_peer_make(const struct cp_sign_key *k, const char *from, const char *to, const char *method,
+		  const char *path, const void *body, size_t body_len, int64_t time_ms,
+		  struct cp_sign_peer_hdrs *out)
 {
 	uint8_t mac[CP_SIGN_BYTES];
 	int rc;
@@ -230,7 +231,8 @@ cp_sign_peer_parse(const char *node, const char *time, const char *sig, struct c
 	snprintf(out->node, sizeof(out->node), "%s", node);
 	n = strlen(time);
 	if (n == 0 || n > 15 || (time[0] == '0' && n > 1))
-		return cp_err_set(err, -EACCES, CP_SIGN_HDR_TIME ": ms since the epoch, in decimal");
+		return cp_err_set(err, -EACCES,
+				  CP_SIGN_HDR_TIME ": ms since the epoch, in decimal");
 	for (i = 0; i < n; i++) {
 		if (time[i] < '0' || time[i] > '9')
 			return cp_err_set(err, -EACCES,

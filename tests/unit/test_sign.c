@@ -29,9 +29,9 @@
 
 #define SECRET "cluster-secret-0123456789"
 #define RKEY "cascade:{r1}:producers"
-#define REC                                                                                       \
-	"{\"id\":\"p1\",\"node\":\"node-1\",\"room\":\"r1\",\"kind\":\"video\",\"paused\":false,"   \
-	"\"rtpParameters\":{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,"            \
+#define REC                                                                                        \
+	"{\"id\":\"p1\",\"node\":\"node-1\",\"room\":\"r1\",\"kind\":\"video\",\"paused\":false,"  \
+	"\"rtpParameters\":{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,"           \
 	"\"clockRate\":90000}],\"encodings\":[{\"ssrc\":4096}]}}"
 
 static struct cp_sign_key rkey, pkey;
@@ -115,7 +115,8 @@ known_answers(void **state)
 					   strlen(body), 1764720000000LL, &h),
 			 0);
 	assert_string_equal(h.time, "1764720000000");
-	assert_string_equal(h.sig, "a5dce9cd43c556939d6f096a52f06f118273b2c7565ddd3f8325372ca4f9ff82");
+	assert_string_equal(h.sig,
+			    "a5dce9cd43c556939d6f096a52f06f118273b2c7565ddd3f8325372ca4f9ff82");
 }
 
 static void
@@ -125,12 +126,14 @@ record_bound_to_key(void **state)
 	struct cp_err err = {0};
 
 	(void)state;
-	assert_int_equal(cp_sign_record_check(&rkey, "cascade:{r2}:producers", "p1", j, &err), -EACCES);
+	assert_int_equal(cp_sign_record_check(&rkey, "cascade:{r2}:producers", "p1", j, &err),
+			 -EACCES);
 	assert_non_null(strstr(err.msg, "does not verify"));
 	assert_int_equal(cp_sign_record_check(&rkey, RKEY, "p2", j, &err), -EACCES);
 	assert_int_equal(cp_sign_record_check(&rkey, RKEY "x", "p1", j, &err), -EACCES);
 	/* the key and the field are separated: moving a byte across the boundary fails */
-	assert_int_equal(cp_sign_record_check(&rkey, "cascade:{r1}:producersp", "1", j, &err), -EACCES);
+	assert_int_equal(cp_sign_record_check(&rkey, "cascade:{r1}:producersp", "1", j, &err),
+			 -EACCES);
 	/* the peer key is not the record key */
 	assert_int_equal(cp_sign_record_check(&pkey, RKEY, "p1", j, &err), -EACCES);
 	json_decref(j);
@@ -152,10 +155,10 @@ record_tampered(void **state)
 		json_decref(j);
 	}
 	j = signed_rec(); /* deep inside */
-	json_object_set_new(json_array_get(json_object_get(json_object_get(j, "rtpParameters"),
-							    "encodings"),
-					   0),
-			    "ssrc", json_integer(4097));
+	json_object_set_new(
+		json_array_get(json_object_get(json_object_get(j, "rtpParameters"), "encodings"),
+			       0),
+		"ssrc", json_integer(4097));
 	assert_int_equal(cp_sign_record_check(&rkey, RKEY, "p1", j, &err), -EACCES);
 	json_decref(j);
 	j = signed_rec(); /* a member added */
@@ -222,9 +225,11 @@ schema_signed(void **state)
 	msg = json_pack("{s:s,s:s,s:o}", "type", "producer.add", "node", "node-1", "producer",
 			signed_rec());
 	assert_int_equal(cp_schema_room_msg_signed(msg, &t, "cascade:{r1}:events", &m, &err), 0);
-	assert_int_equal(cp_schema_room_msg_signed(msg, &t, "cascade:{r2}:events", &m, &err), -EINVAL);
+	assert_int_equal(cp_schema_room_msg_signed(msg, &t, "cascade:{r2}:events", &m, &err),
+			 -EINVAL);
 	json_object_del(json_object_get(msg, "producer"), "sig");
-	assert_int_equal(cp_schema_room_msg_signed(msg, &t, "cascade:{r1}:events", &m, &err), -EACCES);
+	assert_int_equal(cp_schema_room_msg_signed(msg, &t, "cascade:{r1}:events", &m, &err),
+			 -EACCES);
 	assert_non_null(strstr(err.msg, "producer: sig"));
 	json_decref(msg);
 	msg = J("{\"type\":\"producer.close\",\"node\":\"node-1\",\"producer\":{\"id\":\"p1\","
@@ -245,7 +250,8 @@ schema_signed(void **state)
 
 /* ---- inter-node requests ------------------------------------------------------------------ */
 
-#define BODY "{\"producerId\":\"p1\",\"node\":\"n2\",\"ip\":\"198.18.0.2\",\"port\":7000,\"ssrc\":7}"
+#define BODY                                                                                       \
+	"{\"producerId\":\"p1\",\"node\":\"n2\",\"ip\":\"198.18.0.2\",\"port\":7000,\"ssrc\":7}"
 #define NOW 1764720000000LL
 
 static void
@@ -304,8 +310,8 @@ peer_round_trip(void **state)
 	{
 		struct cp_sign_peer_hdrs h;
 
-		assert_int_equal(cp_sign_peer_make(&pkey, "n2", "n1", "DELETE", "/v1/internal/pipes/p/n2",
-						   NULL, 0, NOW, &h),
+		assert_int_equal(cp_sign_peer_make(&pkey, "n2", "n1", "DELETE",
+						   "/v1/internal/pipes/p/n2", NULL, 0, NOW, &h),
 				 0);
 		assert_int_equal(cp_sign_peer_parse("n2", h.time, h.sig, &p, &err), 0);
 		assert_int_equal(cp_sign_peer_check(&pkey, &p, "n1", "DELETE",
@@ -369,7 +375,8 @@ peer_replay(void **state)
 static void
 peer_parse(void **state)
 {
-	static const char sig[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	static const char sig[] =
+		"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 	struct cp_sign_peer p;
 	struct cp_err err = {0};
 
@@ -396,8 +403,16 @@ peer_parse(void **state)
 static void
 cidr(void **state)
 {
-	static const char *const bad[] = {"", "/8", "10.0.0.0/33", "::/129", "10.1.0.0/8", "10.0.0.0/",
-					  "10.0.0.0/-1", "10.0.0.0/8x", "example.com/8", "fc00::1/7",
+	static const char *const bad[] = {"",
+					  "/8",
+					  "10.0.0.0/33",
+					  "::/129",
+					  "10.1.0.0/8",
+					  "10.0.0.0/",
+					  "10.0.0.0/-1",
+					  "10.0.0.0/8x",
+					  "example.com/8",
+					  "fc00::1/7",
 					  "10.0.0.0/0008"};
 	struct cp_cidr nets[4];
 	unsigned int i;
@@ -434,12 +449,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(keys_differ),        cmocka_unit_test(record_round_trip),
+		cmocka_unit_test(keys_differ),         cmocka_unit_test(record_round_trip),
 		cmocka_unit_test(record_bound_to_key), cmocka_unit_test(record_tampered),
-		cmocka_unit_test(record_sig_shape),   cmocka_unit_test(schema_signed),
-		cmocka_unit_test(peer_round_trip),    cmocka_unit_test(peer_window),
-		cmocka_unit_test(peer_replay),        cmocka_unit_test(peer_parse),
-		cmocka_unit_test(known_answers),      cmocka_unit_test(cidr),
+		cmocka_unit_test(record_sig_shape),    cmocka_unit_test(schema_signed),
+		cmocka_unit_test(peer_round_trip),     cmocka_unit_test(peer_window),
+		cmocka_unit_test(peer_replay),         cmocka_unit_test(peer_parse),
+		cmocka_unit_test(known_answers),       cmocka_unit_test(cidr),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
