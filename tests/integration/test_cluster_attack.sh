@@ -5,7 +5,8 @@
 #   - plants a node record "evil" whose API address is a listener the test controls
 #     (trap.py on loopback), with rooms, and a producer of evil in room R; publishes a
 #     producer.add of it on R's channel; copies node a's genuine record under another
-#     node's key, and a's genuine producer record under another producer id.
+#     node's key, and a's genuine producer record under another producer id; points
+#     a's own record at the listener.
 # Then:
 #   - consuming the fake producers on node b fails cleanly (404, JSON error), evil is
 #     not among the cluster's nodes, and the refusals are counted
@@ -121,7 +122,9 @@ for p in p-evil p-copy; do
 	[[ $s == 404 ]] && jq -e '.error.code == "not_found" and (.error.message | test("not usable"))' \
 		"$TEST_TMP/body" >/dev/null || fail "consume of $p on b: $s $(cat "$TEST_TMP/body")"
 done
-# the genuine one still works: b pipes a's producer in (a signed request to a)
+# the genuine one still works: b pipes a's producer in (a signed request to a), even with
+# a's own record tampered with (b keeps to what last verified, or a has rewritten it)
+rcli HSET "cascade:node:{$node_a}" api "http://127.0.0.1:$trap_port" >/dev/null
 [[ $(on b POST "/v1/transports/$tb/consumers" "{\"producerId\":\"$pa\"}") == 200 ]] ||
 	fail "consume of a's real producer on b: $(cat "$TEST_TMP/body")"
 kb=$(jq -r .id "$TEST_TMP/body")
