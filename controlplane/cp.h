@@ -16,7 +16,8 @@
  *     RtpCapabilities, negotiation), cp_schema (every input from outside),
  *     cp_keys (Redis keys), cp_dp (the dataplane driver), cp_neigh (next-hop
  *     MACs), cp_redis (the Redis connections), cp_peer (calls to other
- *     nodes).
+ *     nodes), cp_sign (what the cluster secret signs: records and inter-node
+ *     calls).
  *   - The registry owns rooms, transports, producers and consumers, their
  *     lifecycle and nothing else, and announces every change: cp_registry
  *     (the objects), cp_install (their changes through the dataplane).

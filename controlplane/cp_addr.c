@@ -123,3 +123,78 @@ cp_hostport_parse(const char *s, char *host, size_t cap, uint16_t *port)
 	*port = (uint16_t)p;
 	return 0;
 }
+
+/* ---- networks ------------------------------------------------------------------------------ */
+
+int
+cp_cidr_parse(const char *s, struct cp_cidr *out)
+{
+	char ip[CP_IP_MAX], *end;
+	const char *slash = strchr(s, '/');
+	size_t len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	unsigned int max, i;
+	long bits;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, len);
+	ip[len] = '\0';
+	if (inet_pton(AF_INET, ip, out->addr) == 1) {
+		out->family = CASCADE_AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, ip, out->addr) == 1) {
+		out->family = CASCADE_AF_INET6;
+		max = 128;
+	} else {
+		return -EINVAL;
+	}
+	bits = max;
+	if (slash != NULL) {
+		if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
+			return -EINVAL;
+		bits = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || bits > (long)max)
+			return -EINVAL;
+	}
+	out->bits = (uint8_t)bits;
+	for (i = (unsigned int)bits; i < max; i++) /* "10.1.0.0/8" is a typo, not 10/8 */
+		if (out->addr[i / 8] & (0x80 >> (i % 8)))
+			return -EINVAL;
+	return 0;
+}
+
+static bool
+prefix_eq(const uint8_t *a, const uint8_t *net, unsigned int bits)
+{
+	unsigned int full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, net, full) != 0)
+		return false;
+	return rest == 0 || ((a[full] ^ net[full]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
+bool
+cp_cidr_match(const struct cp_cidr *nets, unsigned int n, const char *ip)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	uint8_t a[16];
+	uint8_t family;
+	unsigned int i;
+
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		family = CASCADE_AF_INET;
+	} else if (inet_pton(AF_INET6, ip, a) == 1) {
+		family = CASCADE_AF_INET6;
+		if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+			memmove(a, a + 12, 4);
+			family = CASCADE_AF_INET;
+		}
+	} else {
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		if (nets[i].family == family && prefix_eq(a, nets[i].addr, nets[i].bits))
+			return true;
+	return false;
+}

@@ -41,4 +41,21 @@ int cp_url_parse(const char *url, const char *scheme, char *host, size_t cap, ui
 /* Split "HOST:PORT" or "[IPv6]:PORT" (HOST an IP literal). 0, or -EINVAL. */
 int cp_hostport_parse(const char *s, char *host, size_t cap, uint16_t *port);
 
+/* A network: an IPv4 or IPv6 prefix. */
+struct cp_cidr {
+	uint8_t family; /* CASCADE_AF_INET or CASCADE_AF_INET6 */
+	uint8_t bits;
+	uint8_t addr[16]; /* network order; bits past the prefix are zero */
+};
+/*
+ * "ADDR/BITS" (BITS 0..32 or 0..128; without "/BITS" the one address), with
+ * no bit set past the prefix. 0, or -EINVAL.
+ */
+int cp_cidr_parse(const char *s, struct cp_cidr *out);
+/*
+ * Whether ip (a literal) lies in one of the n networks; an IPv4-mapped IPv6
+ * address (::ffff:a.b.c.d) counts as its IPv4 address.
+ */
+bool cp_cidr_match(const struct cp_cidr *nets, unsigned int n, const char *ip);
+
 #endif /* CP_ADDR_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Node to node (cluster secret, never the application's token):
+ * Node to node (requests signed with the peer key derived from the cluster
+ * secret, cp_sign.h; never the application's token nor the secret itself):
  * POST /v1/internal/pipes adds this node's end of a pipe (a pipe consumer
  * towards the asking node) and answers {"consumerId","ssrc"};
  * DELETE /v1/internal/pipes/{producer}/{node} removes it. Bodies are checked

@@ -20,6 +20,7 @@
 #include "cp_cluster.h"
 #include "cp_dp.h"
 #include "cp_http.h"
+#include "cp_peer.h"
 #include "cp_pipe.h"
 #include "cp_redis.h"
 
@@ -236,6 +237,34 @@ metric_kf(struct cp_producer *p, void *arg)
 				    w->node, p->room, p->id, cp_kind_name(p->kind), type[i], n[i]);
 }
 
+/* What the cluster refused to trust: records from Redis, calls out and in. */
+static void
+metrics_trust(struct evbuffer *b, const char *node_id)
+{
+	unsigned int i;
+
+	family(b, "cascade_cluster_records_refused_total", "counter",
+	       "records and room messages read from Redis and refused, by reason");
+	for (i = 0; i < CP_REFUSED_MAX; i++)
+		evbuffer_add_printf(b,
+				    "cascade_cluster_records_refused_total{node=\"%s\",reason=\"%s\"} "
+				    "%" PRIu64 "\n",
+				    node_id, cp_cluster_refusal_name(i), cp_cluster_refused_count(i));
+	family(b, "cascade_peer_calls_refused_total", "counter",
+	       "calls to other nodes not made, by reason (network: outside cluster.peer_networks)");
+	evbuffer_add_printf(b,
+			    "cascade_peer_calls_refused_total{node=\"%s\",reason=\"network\"} %" PRIu64
+			    "\n",
+			    node_id, cp_peer_refused());
+	family(b, "cascade_peer_auth_refused_total", "counter",
+	       "inter-node calls refused (401), by reason");
+	for (i = 0; i < CP_PEER_AUTH_MAX; i++)
+		evbuffer_add_printf(b,
+				    "cascade_peer_auth_refused_total{node=\"%s\",reason=\"%s\"} %" PRIu64
+				    "\n",
+				    node_id, cp_http_peer_refusal_name(i), cp_http_peer_refused(i));
+}
+
 static void
 get_metrics(struct evhttp_request *req, const struct cp_args *args)
 {
@@ -309,6 +338,7 @@ get_metrics(struct evhttp_request *req, const struct cp_args *args)
 				    "\n",
 				    node_id, cp_dp_events(), node_id, cp_dp_bad_events());
 	}
+	metrics_trust(b, node_id);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", b);

@@ -11,13 +11,15 @@
  * for half a TTL; twice per TTL/3 a round of cp_liveness.c looks at the other
  * nodes.
  *
- * Every message that arrives on a room channel is checked (cp_schema.c) before
- * anything is done with it; one that does not pass is dropped and logged.
+ * Every record it writes is signed with the record key (cp_sign.h), bound to
+ * the key and field it is written to. Every message that arrives on a room
+ * channel is checked (cp_schema.c: its producer's signature too) before
+ * anything is done with it; one that does not pass is dropped, counted and
+ * logged (cp_cluster_refused()).
  *
  * Layer: service.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +28,12 @@
 
 #include "cp_cluster.h"
 #include "cp_cluster_int.h"
-#include "cp_dp.h"
 #include "cp_keys.h"
 #include "cp_liveness.h"
 #include "cp_map.h"
+#include "cp_peer.h"
 #include "cp_redis.h"
 #include "cp_registry.h"
-
-/* egress packets per second that count as a fully loaded node */
-#define EGRESS_PPS_FULL 5000000.0
 
 struct watcher {
 	void (*fn)(const struct cp_cluster_event *ev, void *arg);
@@ -52,10 +51,6 @@ static struct {
 	struct cp_node_rec self;
 	/* the heartbeat's answers: a command connection that stops answering is reset */
 	uint64_t hb_sent_ns, hb_answered_ns;
-	/* load */
-	uint64_t last_tx, last_polls, last_idle, last_ns;
-	double egress_pps, cpu;
-	uint64_t bad_msgs;
 } cl;
 
 static const char *
@@ -99,55 +94,6 @@ announce(const struct cp_cluster_event *ev)
 		cl.watchers[i].fn(ev, cl.watchers[i].arg);
 }
 
-/* ---- load --------------------------------------------------------------------------------- */
-
-static void
-load_update(void)
-{
-	const struct cascade_seg *seg = cp_dp_seg();
-	struct cascade_lcore_stats s;
-	uint64_t now = cascade_now_ns(), polls, idle;
-	double dt;
-
-	if (seg == NULL) {
-		cl.egress_pps = cl.cpu = 0;
-		cl.last_ns = 0;
-		return;
-	}
-	cascade_seg_lcore_stats(seg, &s);
-	polls = s.ctr[CASCADE_LC_POLLS];
-	idle = s.ctr[CASCADE_LC_IDLE_POLLS];
-	if (cl.last_ns != 0 && now > cl.last_ns && s.ctr[CASCADE_LC_TX_PKTS] >= cl.last_tx &&
-	    polls >= cl.last_polls && idle >= cl.last_idle) {
-		dt = (double)(now - cl.last_ns) / 1e9;
-		cl.egress_pps = (double)(s.ctr[CASCADE_LC_TX_PKTS] - cl.last_tx) / dt;
-		/* share of polls that found packets: how busy the workers are */
-		cl.cpu = polls > cl.last_polls ? 1.0 - (double)(idle - cl.last_idle) /
-							 (double)(polls - cl.last_polls)
-					      : 0.0;
-	}
-	cl.last_tx = s.ctr[CASCADE_LC_TX_PKTS];
-	cl.last_polls = polls;
-	cl.last_idle = idle;
-	cl.last_ns = now;
-}
-
-static json_t *
-load_json(void)
-{
-	const struct cascade_seg *seg = cp_dp_seg();
-	double consumers = (double)cp_registry_n_consumers();
-	double max_c = seg != NULL ? (double)seg->lay.max_consumers : 131072.0;
-	double score = cl.cpu;
-
-	if (consumers / max_c > score)
-		score = consumers / max_c;
-	if (cl.egress_pps / EGRESS_PPS_FULL > score)
-		score = cl.egress_pps / EGRESS_PPS_FULL;
-	return json_pack("{s:I,s:I,s:f,s:f}", "egress_pps", (json_int_t)cl.egress_pps, "consumers",
-			 (json_int_t)consumers, "cpu", cl.cpu, "score", score);
-}
-
 /* ---- records ------------------------------------------------------------------------------ */
 
 static void on_redis_up(void);
@@ -173,12 +119,12 @@ on_hb_answer(void *ac, void *reply, void *arg)
 		cl.hb_answered_ns = cascade_now_ns();
 }
 
-/* HSET the node record and refresh its lifetime. */
+/* HSET the node record (signed: cp_sign.h) and refresh its lifetime. */
 static void
 write_record(void)
 {
 	char k[CP_KEY_MAX], api[CP_URL_MAX], pipe[8], ttl[16];
-	json_t *load = load_json();
+	json_t *load = cp_cluster_load_json(), *rec;
 	char *ls = json_dumps(load, JSON_COMPACT);
 
 	json_decref(load);
@@ -186,27 +132,51 @@ write_record(void)
 	snprintf(pipe, sizeof(pipe), "%u", cl.cfg->pipe_port);
 	snprintf(ttl, sizeof(ttl), "%u", cl.cfg->node_ttl_ms);
 	cp_key_node(k, prefix(), cl.cfg->node_id, "");
+	/* the hash's fields as the readers see them (strings), signed for this key */
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", cl.cfg->node_id, "api", api,
+			"media_ip", cl.cfg->media_ips[0], "pipe_port", pipe, "pipe_srtp",
+			cp_suite_name(cl.cfg->pipe_srtp), "draining", cl.draining ? "1" : "0", "load",
+			ls != NULL ? ls : "{}");
+	free(ls);
+	if (rec == NULL || cp_sign_record(cp_cluster_trust()->key, k, "", rec) < 0) {
+		fprintf(stderr, "cascade-cp: cluster: cannot sign the node record\n");
+		json_decref(rec);
+		return;
+	}
 	/* 0: our record had lapsed; the others may have declared us dead and removed our
 	 * rooms and producers: write everything again */
 	if (cl.registered)
 		cp_redis_cmd(on_lapse_check, NULL, "PEXPIRE %s %s", k, ttl);
+	/* one HSET: every field and the signature over them change together */
 	cp_redis_cmd(NULL, NULL,
-		     "HSET %s id %s api %s media_ip %s pipe_port %s pipe_srtp %s draining %s load %s",
+		     "HSET %s id %s api %s media_ip %s pipe_port %s pipe_srtp %s draining %s load %s "
+		     "sig %s",
 		     k, cl.cfg->node_id, api, cl.cfg->media_ips[0], pipe,
 		     cp_suite_name(cl.cfg->pipe_srtp), cl.draining ? "1" : "0",
-		     ls != NULL ? ls : "{}");
+		     json_string_value(json_object_get(rec, "load")),
+		     json_string_value(json_object_get(rec, "sig")));
 	if (cp_redis_cmd(on_hb_answer, NULL, "PEXPIRE %s %s", k, ttl) == 0 &&
 	    cl.hb_sent_ns <= cl.hb_answered_ns)
 		cl.hb_sent_ns = cascade_now_ns(); /* the oldest unanswered one */
-	free(ls);
+	json_decref(rec);
 }
 
+/* p's record, signed for its field of P:{ROOM}:producers (NULL: out of memory). */
 static json_t *
 producer_rec(const struct cp_producer *p)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:O,s:b}", "id", p->id, "node", cl.cfg->node_id, "room",
-			 p->room, "kind", cp_kind_name(p->kind), "rtpParameters", p->rtp, "paused",
-			 p->paused);
+	char k[CP_KEY_MAX];
+	json_t *rec = json_pack("{s:s,s:s,s:s,s:s,s:O,s:b}", "id", p->id, "node", cl.cfg->node_id,
+				"room", p->room, "kind", cp_kind_name(p->kind), "rtpParameters",
+				p->rtp, "paused", p->paused);
+
+	if (rec != NULL && cp_sign_record(cp_cluster_trust()->key,
+					  cp_key_room(k, prefix(), p->room, "producers"), p->id,
+					  rec) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	return rec;
 }
 
 static void
@@ -245,7 +215,7 @@ producer_write(const struct cp_producer *p, const char *event)
 {
 	char k[CP_KEY_MAX], member[CP_KEY_MAX];
 	json_t *rec = producer_rec(p);
-	char *s = json_dumps(rec, JSON_COMPACT);
+	char *s = rec != NULL ? json_dumps(rec, JSON_COMPACT) : NULL;
 
 	if (s != NULL) {
 		/* the record and its announcement together (one slot: the room's) */
@@ -558,12 +528,9 @@ on_message(const char *channel, const char *payload, size_t len)
 	struct cp_err err;
 	json_t *msg = cp_schema_load(payload, len, "message", &err);
 
-	if (msg == NULL || cp_schema_room_msg(msg, &m, &err) < 0) {
+	if (msg == NULL || cp_schema_room_msg_signed(msg, cp_cluster_trust(), channel, &m, &err) < 0) {
 		/* a record in Redis is input like any other: checked, and dropped when bad */
-		if (cl.bad_msgs++ % 1000 == 0)
-			fprintf(stderr, "cascade-cp: cluster: dropped a message on %s: %s (%" PRIu64
-					" so far)\n",
-				channel, err.msg, cl.bad_msgs);
+		cp_cluster_refused(CP_SRC_MESSAGE, &err);
 		json_decref(msg);
 		return;
 	}
@@ -629,7 +596,7 @@ self_json(void)
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:b,s:o,s:o,s:b}", "id", cl.cfg->node_id, "api", api,
 			 "media_ip", cl.cfg->media_ips[0], "pipe_port", (int)cl.cfg->pipe_port,
 			 "pipe_srtp", cp_suite_name(cl.cfg->pipe_srtp), "draining", cl.draining, "load",
-			 load_json(), "rooms", rooms, "self", 1);
+			 cp_cluster_load_json(), "rooms", rooms, "self", 1);
 }
 
 static void
@@ -657,9 +624,16 @@ cp_cluster_state_json(void)
 {
 	if (!cl.enabled)
 		return json_pack("{s:s,s:b}", "state", "standalone", "draining", cl.draining);
-	return json_pack("{s:s,s:b,s:i}", "state",
+	json_t *refused = json_object();
+	unsigned int i;
+
+	for (i = 0; i < CP_REFUSED_MAX; i++)
+		json_object_set_new(refused, cp_cluster_refusal_name(i),
+				    json_integer((json_int_t)cp_cluster_refused_count(i)));
+	return json_pack("{s:s,s:b,s:i,s:o,s:I}", "state",
 			 cp_cluster_ready() ? "connected" : "redis unreachable", "draining",
-			 cl.draining, "peers", (int)cp_liveness_count());
+			 cl.draining, "peers", (int)cp_liveness_count(), "recordsRefused", refused,
+			 "peerCallsRefused", (json_int_t)cp_peer_refused());
 }
 
 void
@@ -697,7 +671,7 @@ on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	(void)fd, (void)what, (void)arg;
-	load_update();
+	cp_cluster_load_update();
 	if (cp_redis_up() && cl.hb_sent_ns > cl.hb_answered_ns &&
 	    cascade_now_ns() - cl.hb_sent_ns > (uint64_t)cl.cfg->node_ttl_ms * 1000000ull / 2) {
 		/* our record would lapse and the others would declare us dead: start over */
@@ -725,7 +699,8 @@ cp_cluster_init(struct event_base *base, const struct cp_config *cfg)
 	snprintf(cl.self.media_ip, sizeof(cl.self.media_ip), "%s", cfg->media_ips[0]);
 	cl.self.pipe_port = cfg->pipe_port;
 	cl.self.pipe_srtp = cfg->pipe_srtp;
-	cp_cluster_query_init(cfg);
+	if (cp_cluster_query_init(cfg) < 0)
+		return -1;
 	if (cfg->redis_url[0] == '\0')
 		return 0;
 	cl.enabled = true;

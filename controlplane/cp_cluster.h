@@ -15,6 +15,7 @@
 #define CP_CLUSTER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -74,6 +75,19 @@ const struct cp_node_rec *cp_cluster_node(const char *id);
 json_t *cp_cluster_nodes_json(void);
 /* This node's cluster state for GET /v1/node (new reference). */
 json_t *cp_cluster_state_json(void);
+/* Why records read from Redis were refused: the reason's name, the counter. */
+#define CP_CLUSTER_REFUSALS(X)                                                                     \
+	X(SIGNATURE, "signature") /* unsigned, or not signed with the secret for its key */        \
+	X(INVALID, "invalid")     /* signed, but breaks a rule (not JSON, a bad field) */
+enum cp_cluster_refusal {
+#define X(e, name) CP_REFUSED_##e,
+	CP_CLUSTER_REFUSALS(X)
+#undef X
+	CP_REFUSED_MAX
+};
+const char *cp_cluster_refusal_name(enum cp_cluster_refusal r);
+uint64_t cp_cluster_refused_count(enum cp_cluster_refusal r);
+
 /* Stop / resume new assignments to this node. */
 void cp_cluster_set_draining(bool drain);
 bool cp_cluster_draining(void);

@@ -2,13 +2,16 @@
 /*
  * Asking the cluster (part of the cluster service, cp_cluster.c): a
  * producer's record by id, a room's producers on the other nodes. Every record
- * read is checked (cp_schema_producer_rec()) before anything uses it; a record
- * that does not pass is "not usable", said in the log and in the error, and
- * never reaches the negotiation or the dataplane.
+ * read is checked (cp_schema_producer_signed(): its signature for the key and
+ * field it was read from, then its content) before anything uses it; a record
+ * that does not pass is "not usable", said in the log and in the error, counted
+ * (cp_cluster_refused()), and never reaches the negotiation or the dataplane.
+ * The record key and the refusal counters live here.
  *
  * Layer: service.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +25,69 @@
 
 static struct {
 	const struct cp_config *cfg;
+	struct cp_sign_key key; /* the record key (cp_sign.h) */
+	struct cp_rec_trust trust;
+	uint64_t refused[CP_REFUSED_MAX];
+	uint64_t logged_ns[CP_SRC_MAX][CP_REFUSED_MAX], logged_at[CP_SRC_MAX][CP_REFUSED_MAX];
 } q;
 
-void
+int
 cp_cluster_query_init(const struct cp_config *cfg)
 {
 	q.cfg = cfg;
+	q.trust.key = &q.key;
+	q.trust.prefix = cfg->redis_prefix;
+	if (cfg->cluster_secret[0] != '\0' &&
+	    cp_sign_derive(cfg->cluster_secret, CP_SIGN_RECORDS, &q.key) < 0) {
+		fprintf(stderr, "cascade-cp: cluster: cannot derive the record key\n");
+		return -1;
+	}
+	return 0;
+}
+
+const struct cp_rec_trust *
+cp_cluster_trust(void)
+{
+	return &q.trust;
+}
+
+const char *
+cp_cluster_refusal_name(enum cp_cluster_refusal r)
+{
+	static const char *const names[] = {
+#define X(e, name) [CP_REFUSED_##e] = name,
+		CP_CLUSTER_REFUSALS(X)
+#undef X
+	};
+
+	return r < CP_REFUSED_MAX ? names[r] : "?";
+}
+
+uint64_t
+cp_cluster_refused_count(enum cp_cluster_refusal r)
+{
+	return r < CP_REFUSED_MAX ? q.refused[r] : 0;
+}
+
+void
+cp_cluster_refused(enum cp_cluster_source src, const struct cp_err *err)
+{
+	static const char *const what[] = {
+		[CP_SRC_NODE] = "a node record",
+		[CP_SRC_PRODUCER] = "a producer record",
+		[CP_SRC_MESSAGE] = "a room channel message",
+	};
+	enum cp_cluster_refusal r = err->code == -EACCES ? CP_REFUSED_SIGNATURE : CP_REFUSED_INVALID;
+
+	q.refused[r]++;
+	/* a Redis writer decides how often this happens: at most one line a second each */
+	if (src < CP_SRC_MAX && cp_err_log_now(&q.logged_ns[src][r])) {
+		fprintf(stderr, "cascade-cp: cluster: refused %s (%s): %s (%" PRIu64
+				" refused for this reason, %" PRIu64 " of these since the last line)\n",
+			what[src], cp_cluster_refusal_name(r), err->msg, q.refused[r],
+			q.refused[r] - q.logged_at[src][r]);
+		q.logged_at[src][r] = q.refused[r];
+	}
 }
 
 static const char *
@@ -63,12 +123,13 @@ on_find(void *ac, void *reply, void *arg)
 			   f->room);
 		f->cb(NULL, &err, f->arg);
 	} else if ((j = cp_schema_load(r->str, r->len, "record", &err)) == NULL ||
-		   cp_schema_producer_rec(j, &rec, &err) < 0 || strcmp(rec.room, f->room) != 0 ||
-		   strcmp(rec.id, f->id) != 0 || strcmp(rec.node, q.cfg->node_id) == 0) {
+		   cp_schema_producer_signed(j, &q.trust, f->room, f->id, &rec, &err) < 0 ||
+		   strcmp(rec.room, f->room) != 0 || strcmp(rec.id, f->id) != 0 ||
+		   strcmp(rec.node, q.cfg->node_id) == 0) {
 		if (j != NULL && err.code == 0)
 			cp_err_set(&err, -EINVAL, "it names another room, id or this node");
 		cp_err_prefix(&err, "producer %s: its cluster record is not usable", f->id);
-		fprintf(stderr, "cascade-cp: cluster: %s\n", err.msg);
+		cp_cluster_refused(CP_SRC_PRODUCER, &err);
 		err.code = -ENOENT;
 		f->cb(NULL, &err, f->arg);
 	} else {
@@ -117,6 +178,7 @@ on_room_producers(void *ac, void *reply, void *arg)
 	struct cp_err err;
 	json_t *list, *j;
 	size_t i;
+	int rc;
 
 	(void)ac;
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
@@ -127,14 +189,27 @@ on_room_producers(void *ac, void *reply, void *arg)
 	}
 	list = json_array();
 	for (i = 0; list != NULL && i + 1 < r->elements; i += 2) {
-		if (r->element[i + 1]->type != REDIS_REPLY_STRING)
+		const redisReply *field = r->element[i], *value = r->element[i + 1];
+
+		if (field->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING)
 			continue;
-		j = cp_schema_load(r->element[i + 1]->str, r->element[i + 1]->len, "record", NULL);
-		if (j != NULL && cp_schema_producer_rec(j, &rec, NULL) == 0 &&
-		    strcmp(rec.room, lc->room) == 0 && strcmp(rec.node, q.cfg->node_id) != 0)
+		if (!cp_obj_id_ok(field->str)) {
+			cp_err_set(&err, -EINVAL, "a field that is not a producer id");
+			cp_cluster_refused(CP_SRC_PRODUCER, &err);
+			continue;
+		}
+		j = cp_schema_load(value->str, value->len, "record", &err);
+		rc = j == NULL ? err.code
+			       : cp_schema_producer_signed(j, &q.trust, lc->room, field->str, &rec, &err);
+		if (rc < 0) {
+			cp_err_prefix(&err, "producer %s", field->str);
+			cp_cluster_refused(CP_SRC_PRODUCER, &err);
+		} else if (strcmp(rec.room, lc->room) == 0 && strcmp(rec.id, field->str) == 0 &&
+			   strcmp(rec.node, q.cfg->node_id) != 0) {
 			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:b}", "id", rec.id, "node",
 							      rec.node, "kind", cp_kind_name(rec.kind),
 							      "paused", rec.paused));
+		}
 		json_decref(j);
 	}
 	lc->cb(list, NULL, lc->arg);

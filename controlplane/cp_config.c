@@ -135,6 +135,37 @@ pipe_srtp_parse(const char *s, const char *field, struct cp_config *c)
 	return 0;
 }
 
+/*
+ * The networks other nodes' API addresses may be in; a node never calls an
+ * address outside them, whatever Redis says. The default: loopback, the
+ * private ranges (RFC 1918, RFC 4193 ULA) and the benchmarking ranges the lab
+ * uses (RFC 2544's 198.18.0.0/15, RFC 5180's 2001:2::/48).
+ */
+static const char *const default_peer_nets[] = {
+	"127.0.0.0/8",    "::1/128",      "10.0.0.0/8",    "172.16.0.0/12",
+	"192.168.0.0/16", "fc00::/7",     "198.18.0.0/15", "2001:2::/48",
+};
+
+static int
+peer_nets_parse(json_t *v, struct cp_config *c)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > CP_MAX_PEER_NETS)
+		return bad("cluster.peer_networks", "must be an array of 1 to 32 networks");
+	c->n_peer_nets = 0;
+	json_array_foreach(v, i, e)
+	{
+		if (!json_is_string(e) || cp_cidr_parse(json_string_value(e), &c->peer_nets[i]) < 0)
+			return bad("cluster.peer_networks",
+				   "every entry must be ADDR/BITS (IPv4 or IPv6, no bits set past "
+				   "the prefix)");
+		c->n_peer_nets++;
+	}
+	return 0;
+}
+
 static int
 load_file(struct cp_config *c, const char *path)
 {
@@ -145,8 +176,8 @@ load_file(struct cp_config *c, const char *path)
 	static const char *const api_k[] = {"listen", "token", "token_file", "metrics_auth", NULL};
 	static const char *const dp_k[] = {"segment", "reconcile_ms", NULL};
 	static const char *const redis_k[] = {"url", "prefix", "username", "password_file", NULL};
-	static const char *const cluster_k[] = {"secret",      "secret_file", "pipe_port",
-						"node_ttl_ms", "pipe_srtp",   NULL};
+	static const char *const cluster_k[] = {"secret",    "secret_file", "pipe_port", "node_ttl_ms",
+						"pipe_srtp", "peer_networks", NULL};
 	json_t *root, *media, *api, *dpl, *redis, *cluster, *state, *v;
 	json_error_t err;
 	int rc = -1;
@@ -277,6 +308,9 @@ load_file(struct cp_config *c, const char *path)
 		    (!json_is_string(v) ||
 		     pipe_srtp_parse(json_string_value(v), "cluster.pipe_srtp", c) < 0))
 			goto out;
+		v = json_object_get(cluster, "peer_networks");
+		if (v != NULL && peer_nets_parse(v, c) < 0)
+			goto out;
 	}
 	rc = 0;
 out:
@@ -384,6 +418,8 @@ cp_config_load(struct cp_config *c, int argc, char **argv)
 	c->node_ttl_ms = 3000;
 	c->reconcile_ms = 10000;
 	c->metrics_auth = true; /* open only when the configuration says so */
+	for (ch = 0; ch < (int)(sizeof(default_peer_nets) / sizeof(default_peer_nets[0])); ch++)
+		(void)cp_cidr_parse(default_peer_nets[ch], &c->peer_nets[c->n_peer_nets++]);
 	/* the file first, wherever --config stands, so that flags override it */
 	for (ch = 1; ch < argc; ch++) {
 		if (strcmp(argv[ch], "--config") == 0 && ch + 1 < argc)

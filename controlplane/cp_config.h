@@ -19,6 +19,7 @@
 #include "cp_ids.h"
 
 #define CP_MAX_MEDIA_IPS 8
+#define CP_MAX_PEER_NETS 32
 
 struct cp_config {
 	char node_id[CP_ID_MAX];
@@ -45,6 +46,9 @@ struct cp_config {
 	uint16_t pipe_port;        /* one UDP port for every pipe of this node */
 	unsigned int node_ttl_ms;  /* a node whose heartbeat is older than this is dead */
 	uint8_t pipe_srtp;         /* CASCADE_SUITE_* of every pipe stream; NONE = plain RTP */
+	/* the only networks other nodes' API addresses may be in (cluster.peer_networks) */
+	struct cp_cidr peer_nets[CP_MAX_PEER_NETS];
+	unsigned int n_peer_nets;
 	char state_file[256]; /* where the registry is kept across restarts; "" = nowhere */
 };
 

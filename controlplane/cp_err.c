@@ -7,8 +7,23 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cp_err.h"
+
+bool
+cp_err_log_now(uint64_t *last_ns)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (*last_ns != 0 && now - *last_ns < 1000000000ull)
+		return false;
+	*last_ns = now;
+	return true;
+}
 
 int
 cp_err_set(struct cp_err *err, int code, const char *fmt, ...)

@@ -10,6 +10,9 @@
 #ifndef CP_ERR_H
 #define CP_ERR_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #define CP_ERR_MSG_MAX 240
 
 struct cp_err {
@@ -26,5 +29,12 @@ int cp_err_set(struct cp_err *err, int code, const char *fmt, ...)
 
 /* Put "prefix: " (formatted) in front of err's message; err's code is kept. */
 void cp_err_prefix(struct cp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Whether a line about something outsiders decide the rate of (bad records,
+ * refused calls) may be logged now: at most once a second per *last_ns,
+ * which it updates when it says yes.
+ */
+bool cp_err_log_now(uint64_t *last_ns);
 
 #endif /* CP_ERR_H */

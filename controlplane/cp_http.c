@@ -2,8 +2,11 @@
 /*
  * The API's HTTP plumbing. A request is routed first (cp_route.c) and then
  * authenticated with the credential its route names: the application's
- * bearer token, the cluster secret for /v1/internal, or nothing for /metrics
- * unless api.metrics_auth. A path no route has needs the application's token
+ * bearer token, a request signed with the peer key for /v1/internal (cp_sign.h:
+ * within the time window, once; the cluster secret itself is never accepted
+ * as a credential, since it never crosses the wire), or nothing for /metrics
+ * unless api.metrics_auth. Refused inter-node calls are counted by reason and
+ * logged at most once a second. A path no route has needs the application's token
  * before it is told 404, so the route table is no secret for strangers either.
  * Every answer is JSON; every error is {"error":{"code","message"}} with the
  * status from one table.
@@ -37,6 +40,7 @@
 
 #include "cp_http.h"
 #include "cp_schema.h"
+#include "cp_sign.h"
 
 /* evhttp's own limit is higher than the JSON limit, so that bodies between the two get
  * our JSON 413 rather than evhttp's HTML one; past it evhttp closes the connection. */
@@ -51,6 +55,10 @@ static struct {
 	struct event *resume;  /* re-enables the listener after a descriptor shortage */
 	uint64_t last_warn_ns; /* the shortage is logged at most once a second */
 	uint64_t shortages;
+	struct cp_sign_key peer_key;     /* inter-node requests are signed with it */
+	struct cp_sign_replay *replay;   /* the signatures seen lately */
+	uint64_t peer_refused[CP_PEER_AUTH_MAX];
+	uint64_t peer_logged_ns;
 } h;
 
 /* The error table: -errno -> status and stable code. */
@@ -196,17 +204,89 @@ token_ok(struct evhttp_request *req, const char *want)
 	return diff == 0;
 }
 
+const char *
+cp_http_peer_refusal_name(enum cp_peer_auth_refusal r)
+{
+	static const char *const names[] = {
+#define X(e, name) [CP_PEER_AUTH_##e] = name,
+		CP_PEER_AUTH_REFUSALS(X)
+#undef X
+	};
+
+	return r < CP_PEER_AUTH_MAX ? names[r] : "?";
+}
+
+uint64_t
+cp_http_peer_refused(enum cp_peer_auth_refusal r)
+{
+	return r < CP_PEER_AUTH_MAX ? h.peer_refused[r] : 0;
+}
+
+static void
+peer_refuse(struct evhttp_request *req, enum cp_peer_auth_refusal r, const struct cp_err *err)
+{
+	h.peer_refused[r]++;
+	/* anyone who reaches the port decides how often: at most one line a second */
+	if (cp_err_log_now(&h.peer_logged_ns))
+		fprintf(stderr, "cascade-cp: api: refused an inter-node call (%s): %s (%" PRIu64
+				" for this reason so far)\n",
+			cp_http_peer_refusal_name(r), err->msg, h.peer_refused[r]);
+	cp_http_fail_err(req, err);
+}
+
+/*
+ * A node's request: signed with the peer key by the node it names, for this
+ * node, method, path (the request target as sent), body and a time within
+ * the window, and not seen before.
+ */
+static bool
+peer_ok(struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(body);
+	struct cp_sign_peer p;
+	struct cp_err err = {0};
+	int64_t now = cp_sign_now_ms();
+	const char *node = evhttp_find_header(in, CP_SIGN_HDR_NODE);
+	const char *time = evhttp_find_header(in, CP_SIGN_HDR_TIME);
+	const char *sig = evhttp_find_header(in, CP_SIGN_HDR_SIG);
+	int rc;
+
+	if (h.cfg->cluster_secret[0] == '\0' || h.replay == NULL) {
+		cp_err_set(&err, -EACCES, "this node is not in a cluster");
+		peer_refuse(req, CP_PEER_AUTH_MISSING, &err);
+		return false;
+	}
+	if (cp_sign_peer_parse(node, time, sig, &p, &err) < 0) {
+		peer_refuse(req, node == NULL && time == NULL && sig == NULL ? CP_PEER_AUTH_MISSING
+									 : CP_PEER_AUTH_MALFORMED,
+			    &err);
+		return false;
+	}
+	rc = cp_sign_peer_check(&h.peer_key, &p, h.cfg->node_id,
+				cp_method_name(evhttp_request_get_command(req)),
+				evhttp_request_get_uri(req),
+				len > 0 ? evbuffer_pullup(body, (ssize_t)len) : NULL, len, now, &err);
+	if (rc < 0) {
+		err.code = -EACCES;
+		peer_refuse(req, rc == -ESTALE ? CP_PEER_AUTH_STALE : CP_PEER_AUTH_SIGNATURE, &err);
+		return false;
+	}
+	if (cp_sign_replay_seen(h.replay, p.mac, now)) {
+		cp_err_set(&err, -EACCES, "inter-node call already seen (a replay)");
+		peer_refuse(req, CP_PEER_AUTH_REPLAY, &err);
+		return false;
+	}
+	return true;
+}
+
 /* Whether req carries what auth needs; answers 401 when it does not. */
 static bool
 authenticated(struct evhttp_request *req, enum cp_auth auth)
 {
-	if (auth == CP_AUTH_PEER) {
-		/* node to node: the cluster secret, never the application's token */
-		if (token_ok(req, h.cfg->cluster_secret))
-			return true;
-		cp_http_fail(req, -EACCES, "inter-node call without the cluster secret");
-		return false;
-	}
+	if (auth == CP_AUTH_PEER)
+		return peer_ok(req); /* node to node: never the application's token */
 	if ((auth == CP_AUTH_METRICS && !h.cfg->metrics_auth) || token_ok(req, h.cfg->api_token))
 		return true;
 	evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer");
@@ -344,6 +424,13 @@ cp_http_init(struct event_base *base, const struct cp_config *cfg, const struct 
 
 	h.cfg = cfg;
 	h.router = router;
+	if (cfg->cluster_secret[0] != '\0') {
+		h.replay = calloc(1, sizeof(*h.replay));
+		if (h.replay == NULL || cp_sign_derive(cfg->cluster_secret, CP_SIGN_PEERS, &h.peer_key) < 0) {
+			fprintf(stderr, "cascade-cp: api: cannot derive the peer key\n");
+			return -1;
+		}
+	}
 	raise_fd_limit();
 	h.http = evhttp_new(base);
 	h.resume = evtimer_new(base, on_resume, NULL);
@@ -380,4 +467,7 @@ cp_http_fini(void)
 	h.http = NULL;
 	h.resume = NULL;
 	h.listener = NULL;
+	free(h.replay);
+	h.replay = NULL;
+	explicit_bzero(&h.peer_key, sizeof(h.peer_key));
 }

@@ -48,4 +48,20 @@ json_t *cp_http_body(struct evhttp_request *req);
 void cp_http_hold(struct evhttp_request *req, struct evhttp_request **slot);
 void cp_http_release(struct evhttp_request *req);
 
+/* Why inter-node calls (CP_AUTH_PEER routes) were refused: the reason's name, the counter. */
+#define CP_PEER_AUTH_REFUSALS(X)                                                                   \
+	X(MISSING, "missing")     /* no signature headers (a bearer token is not accepted) */      \
+	X(MALFORMED, "malformed") /* headers that do not parse */                                  \
+	X(STALE, "stale")         /* a time outside the window */                                  \
+	X(SIGNATURE, "signature") /* a signature that does not verify */                           \
+	X(REPLAY, "replay")       /* a request already seen */
+enum cp_peer_auth_refusal {
+#define X(e, name) CP_PEER_AUTH_##e,
+	CP_PEER_AUTH_REFUSALS(X)
+#undef X
+	CP_PEER_AUTH_MAX
+};
+const char *cp_http_peer_refusal_name(enum cp_peer_auth_refusal r);
+uint64_t cp_http_peer_refused(enum cp_peer_auth_refusal r);
+
 #endif /* CP_HTTP_H */

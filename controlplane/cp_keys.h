@@ -4,12 +4,14 @@
  * node keys by node, so that a Redis Cluster can hold them and each MULTI
  * stays in one slot):
  *   P:nodes                     set of registered node ids
- *   P:node:{ID}                 hash: id, api, media_ip, pipe_port, pipe_srtp, draining, load
- *                               (expires after cluster.node_ttl_ms unless refreshed)
+ *   P:node:{ID}                 hash: id, api, media_ip, pipe_port, pipe_srtp, draining, load,
+ *                               sig (cp_sign.h) (expires after cluster.node_ttl_ms unless
+ *                               refreshed)
  *   P:node:{ID}:rooms           set of the rooms the node has participants in
  *   P:node:{ID}:producers       set of "ROOM/PRODUCER" the node owns
  *   P:{ROOM}:nodes              set of node ids with participants in ROOM
- *   P:{ROOM}:producers          hash: producer id -> its record (cp_schema_producer_rec)
+ *   P:{ROOM}:producers          hash: producer id -> its signed record
+ *                               (cp_schema_producer_signed)
  *   P:{ROOM}:events             channel: {"type","node","via"?,"producer"?}
  *
  * Layer: leaf.

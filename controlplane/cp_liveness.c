@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The watch over the other nodes. A round reads P:nodes, then each node's
- * record and rooms; a record is checked like every input (cp_schema.c), and a
+ * record and rooms; a record is checked like every input (cp_schema.c: its
+ * signature first, then its content; a refusal is counted), and a
  * node whose record does not pass is not called (it is not dead either: its
  * record exists). A registered node whose record lapsed is dead: on_down runs,
  * and its entries are removed from Redis by one Lua script that first checks
@@ -24,6 +25,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "cp_cluster_int.h"
 #include "cp_keys.h"
 #include "cp_liveness.h"
 #include "cp_map.h"
@@ -217,7 +219,8 @@ record_seen(const char *id, const redisReply *r, struct cp_peer *p)
 	struct cp_err err;
 	json_t *hash = hash_json(r);
 
-	if (cp_schema_node_hash(hash, id, &rec, &err) < 0) {
+	if (cp_schema_node_signed(hash, id, cp_cluster_trust(), &rec, &err) < 0) {
+		cp_cluster_refused(CP_SRC_NODE, &err);
 		if (cp_map_get(&lv.unusable, id) == NULL) {
 			char *d = strdup(id);
 

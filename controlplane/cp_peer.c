@@ -8,6 +8,7 @@
  * Layer: leaf.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "cp_map.h"
 #include "cp_peer.h"
 #include "cp_schema.h"
+#include "cp_sign.h"
 
 struct peer_conn {
 	char key[CP_ID_MAX + CP_IP_MAX + 8];
@@ -34,10 +36,27 @@ struct peer_call {
 
 static struct {
 	struct event_base *base;
-	char auth[300];
+	const struct cp_config *cfg;
+	struct cp_sign_key key; /* the peer key (cp_sign.h), never the secret itself */
 	unsigned int timeout_s;
 	struct cp_map conns; /* key -> struct peer_conn */
+	uint64_t refused, refused_logged_ns;
 } peers;
+
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	return m == EVHTTP_REQ_GET      ? "GET"
+	       : m == EVHTTP_REQ_POST   ? "POST"
+	       : m == EVHTTP_REQ_DELETE ? "DELETE"
+					: "OTHER";
+}
+
+uint64_t
+cp_peer_refused(void)
+{
+	return peers.refused;
+}
 
 static void
 on_reply(struct evhttp_request *req, void *arg)
@@ -85,36 +104,65 @@ conn_for(const char *node, const char *host, uint16_t port)
 	return c->conn;
 }
 
+/* A body's text may hold a pipe's SRTP key: wiped before it goes back to the heap. */
+static void
+wipe_free(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 int
 cp_peer_call(const char *node, const char *host, uint16_t port, enum evhttp_cmd_type method,
 	     const char *path, const json_t *body, cp_peer_cb cb, void *arg)
 {
-	struct evhttp_connection *conn = conn_for(node, host, port);
+	struct evhttp_connection *conn;
+	struct cp_sign_peer_hdrs sig;
 	struct evhttp_request *req;
-	struct peer_call *pc;
+	struct peer_call *pc = NULL;
 	struct evkeyvalq *h;
-	char hostport[CP_URL_MAX], *s;
+	char hostport[CP_URL_MAX], *s = NULL;
 
-	if (conn == NULL || (pc = calloc(1, sizeof(*pc))) == NULL)
+	if (!cp_cidr_match(peers.cfg->peer_nets, peers.cfg->n_peer_nets, host)) {
+		/* Redis said so, or a record that verifies but is wrong: never connect */
+		peers.refused++;
+		if (cp_err_log_now(&peers.refused_logged_ns))
+			fprintf(stderr,
+				"cascade-cp: peers: not calling node %s at %s: outside "
+				"cluster.peer_networks (%" PRIu64 " calls refused so far)\n",
+				node, host, peers.refused);
+		return -EACCES;
+	}
+	if (body != NULL && (s = json_dumps(body, JSON_COMPACT)) == NULL)
 		return -ENOMEM;
+	conn = conn_for(node, host, port);
+	if (conn == NULL || (pc = calloc(1, sizeof(*pc))) == NULL ||
+	    cp_sign_peer_make(&peers.key, peers.cfg->node_id, node, method_name(method), path, s,
+			      s != NULL ? strlen(s) : 0, cp_sign_now_ms(), &sig) < 0) {
+		free(pc);
+		wipe_free(s);
+		return -ENOMEM;
+	}
 	pc->cb = cb;
 	pc->arg = arg;
 	req = evhttp_request_new(on_reply, pc);
 	if (req == NULL) {
 		free(pc);
+		wipe_free(s);
 		return -ENOMEM;
 	}
 	h = evhttp_request_get_output_headers(req);
 	/* Host: the URL's authority, without the scheme */
 	cp_url_format(hostport, sizeof(hostport), "http", host, port);
 	evhttp_add_header(h, "Host", hostport + strlen("http://"));
-	evhttp_add_header(h, "Authorization", peers.auth);
-	if (body != NULL) {
-		s = json_dumps(body, JSON_COMPACT);
+	evhttp_add_header(h, CP_SIGN_HDR_NODE, peers.cfg->node_id);
+	evhttp_add_header(h, CP_SIGN_HDR_TIME, sig.time);
+	evhttp_add_header(h, CP_SIGN_HDR_SIG, sig.sig);
+	if (s != NULL) {
 		evhttp_add_header(h, "Content-Type", "application/json");
-		if (s != NULL)
-			evbuffer_add(evhttp_request_get_output_buffer(req), s, strlen(s));
-		free(s);
+		evbuffer_add(evhttp_request_get_output_buffer(req), s, strlen(s));
+		wipe_free(s);
 	}
 	/* a connection that fails calls back with NULL (status 0), like a peer that is down */
 	(void)evhttp_make_request(conn, req, method, path);
@@ -122,11 +170,16 @@ cp_peer_call(const char *node, const char *host, uint16_t port, enum evhttp_cmd_
 }
 
 int
-cp_peer_init(struct event_base *base, const char *secret, unsigned int timeout_s)
+cp_peer_init(struct event_base *base, const struct cp_config *cfg, unsigned int timeout_s)
 {
 	peers.base = base;
+	peers.cfg = cfg;
 	peers.timeout_s = timeout_s;
-	snprintf(peers.auth, sizeof(peers.auth), "Bearer %s", secret);
+	if (cfg->cluster_secret[0] != '\0' &&
+	    cp_sign_derive(cfg->cluster_secret, CP_SIGN_PEERS, &peers.key) < 0) {
+		fprintf(stderr, "cascade-cp: peers: cannot derive the peer key\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -145,5 +198,5 @@ cp_peer_fini(void)
 {
 	cp_map_each(&peers.conns, free_conn, NULL);
 	cp_map_free(&peers.conns);
-	explicit_bzero(peers.auth, sizeof(peers.auth));
+	explicit_bzero(&peers.key, sizeof(peers.key));
 }

@@ -248,6 +248,7 @@ call_far_end(struct ensure *e)
 	if (body != NULL && node != NULL)
 		rc = cp_peer_call(p->node, node->api_host, node->api_port, EVHTTP_REQ_POST,
 				  "/v1/internal/pipes", body, on_far_end, e);
+
 	if (body != NULL) {
 		/* the body held the key: wipe its text before it goes */
 		json_t *srtp = json_object_get(body, "srtp");
@@ -255,7 +256,10 @@ call_far_end(struct ensure *e)
 			json_object_set_new(srtp, "keyBase64", json_string(""));
 	}
 	json_decref(body);
-	if (rc < 0)
+	if (rc == -EACCES)
+		fail(e, -ENOTCONN, "producer %s: node %s is at %s, outside cluster.peer_networks", p->id,
+		     p->node, node->api_host);
+	else if (rc < 0)
 		on_far_end(0, NULL, e);
 }
 
@@ -663,7 +667,7 @@ cp_pipe_init(struct event_base *base, const struct cp_config *cfg)
 	if (!cp_cluster_enabled())
 		return 0;
 	pp.sweep = evtimer_new(base, on_sweep, NULL);
-	if (pp.sweep == NULL || cp_peer_init(base, cfg->cluster_secret, PEER_TIMEOUT_S) < 0 ||
+	if (pp.sweep == NULL || cp_peer_init(base, cfg, PEER_TIMEOUT_S) < 0 ||
 	    cp_registry_watch(CP_EV_CONSUMER_CLOSED, on_registry, NULL) < 0 ||
 	    cp_cluster_watch(on_cluster, NULL) < 0)
 		return -1;

@@ -13,6 +13,7 @@
 
 #include "cascade_srtp.h"
 #include "cp_json.h"
+#include "cp_keys.h"
 #include "cp_schema.h"
 
 #define SUITES "AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM"
@@ -287,6 +288,45 @@ bad:
 	return -EINVAL;
 }
 
+int
+cp_schema_producer_signed(const json_t *rec, const struct cp_rec_trust *t, const char *room,
+			  const char *id, struct cp_producer_rec *out, struct cp_err *err)
+{
+	char k[CP_KEY_MAX];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = cp_sign_record_check(t->key, cp_key_room(k, t->prefix, room, "producers"), id, rec, err);
+	if (rc < 0)
+		return rc;
+	return cp_schema_producer_rec(rec, out, err);
+}
+
+int
+cp_schema_room_msg_signed(const json_t *msg, const struct cp_rec_trust *t, const char *channel,
+			  struct cp_room_msg *out, struct cp_err *err)
+{
+	char k[CP_KEY_MAX];
+	int rc = cp_schema_room_msg(msg, out, err);
+
+	if (rc < 0)
+		return rc;
+	if (out->type == CP_MSG_NODE_DOWN)
+		return 0; /* names no room: the channel it came on is the one it is about */
+	if (strcmp(channel, cp_key_room(k, t->prefix, out->producer.room, "events")) != 0)
+		return cp_err_set(err, -EINVAL, "producer.room: %s is not the channel's room",
+				  out->producer.room);
+	if (out->type == CP_MSG_PRODUCER_CLOSE)
+		return 0;
+	rc = cp_sign_record_check(t->key, cp_key_room(k, t->prefix, out->producer.room, "producers"),
+				  out->producer.id, json_object_get(msg, "producer"), err);
+	if (rc < 0) {
+		cp_err_prefix(err, "producer");
+		return rc;
+	}
+	return 0;
+}
+
 /* A decimal integer in [lo, hi] spelled without sign, spaces or leading zeros. */
 static int
 decimal(const char *s, long lo, long hi, long *out)
@@ -381,6 +421,22 @@ cp_schema_node_hash(const json_t *hash, const char *id, struct cp_node_rec *out,
 	if (out->json == NULL)
 		return cp_err_set(err, -ENOMEM, "out of memory");
 	return 0;
+}
+
+int
+cp_schema_node_signed(const json_t *hash, const char *id, const struct cp_rec_trust *t,
+		      struct cp_node_rec *out, struct cp_err *err)
+{
+	char k[CP_KEY_MAX];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!cp_node_id_ok(id))
+		return cp_err_set(err, -EINVAL, "id: %s is not a node id", id);
+	rc = cp_sign_record_check(t->key, cp_key_node(k, t->prefix, id, ""), "", hash, err);
+	if (rc < 0)
+		return rc;
+	return cp_schema_node_hash(hash, id, out, err);
 }
 
 /* ---- inter-node calls ----------------------------------------------------------------- */

@@ -29,6 +29,7 @@
 #include "cp_err.h"
 #include "cp_ids.h"
 #include "cp_rtp.h"
+#include "cp_sign.h"
 
 /*
  * An event from the dataplane's event ring (shared memory: input like any
@@ -118,6 +119,30 @@ struct cp_room_msg {
 };
 int cp_schema_room_msg(const json_t *msg, struct cp_room_msg *out, struct cp_err *err);
 
+/*
+ * Records are signed (cp_sign.h): what a node reads from Redis must verify
+ * under the record key for the key it was read from before anything else is
+ * checked or used. t names the key and the prefix of the keys (redis.prefix).
+ * A record that does not verify is refused with -EACCES; one that verifies
+ * but breaks a rule with -EINVAL, as above.
+ */
+struct cp_rec_trust {
+	const struct cp_sign_key *key;
+	const char *prefix;
+};
+/* A producer record read from field id of P:{room}:producers. */
+int cp_schema_producer_signed(const json_t *rec, const struct cp_rec_trust *t, const char *room,
+			      const char *id, struct cp_producer_rec *out, struct cp_err *err);
+/*
+ * A message read from channel: cp_schema_room_msg(), and then the channel must
+ * be the producer's room's (P:{ROOM}:events) and the producer of an add, a
+ * pause or a resume must be its signed record (as stored under
+ * P:{ROOM}:producers). Closes and node.down carry no record: they only take
+ * away, which a Redis writer can do anyway by deleting records.
+ */
+int cp_schema_room_msg_signed(const json_t *msg, const struct cp_rec_trust *t, const char *channel,
+			      struct cp_room_msg *out, struct cp_err *err);
+
 /* A node record P:node:{ID} (a Redis hash: every value a string). */
 struct cp_node_rec {
 	char id[CP_ID_MAX];
@@ -133,6 +158,9 @@ struct cp_node_rec {
 /* hash: field -> string; id: the node the key names. out->json must be decref'd on success. */
 int cp_schema_node_hash(const json_t *hash, const char *id, struct cp_node_rec *out,
 			struct cp_err *err);
+/* The same, read from P:node:{ID} (field ""): its signature first (-EACCES), then the rest. */
+int cp_schema_node_signed(const json_t *hash, const char *id, const struct cp_rec_trust *t,
+			  struct cp_node_rec *out, struct cp_err *err);
 
 /* ---- inter-node calls ---- */
 

@@ -42,6 +42,8 @@ bad_cfg "cluster.secret" "{\"node_id\": \"n\", $good, \"redis\": {\"url\": \"red
 bad_cfg "cluster.pipe_port" "{\"node_id\": \"n\", $good, \"redis\": {\"url\": \"redis://127.0.0.1:1\"}, \"cluster\": {\"secret\": \"0123456789abcdef\"}}"
 bad_cfg "cluster.pipe_port" "{\"node_id\": \"n\", $good, \"cluster\": {\"pipe_port\": 40500}}"
 bad_cfg "cluster.node_ttl_ms" "{\"node_id\": \"n\", $good, \"cluster\": {\"node_ttl_ms\": 10}}"
+bad_cfg "cluster.peer_networks" "{\"node_id\": \"n\", $good, \"cluster\": {\"peer_networks\": [\"10.1.0.0/8\"]}}"
+bad_cfg "cluster.peer_networks" "{\"node_id\": \"n\", $good, \"cluster\": {\"peer_networks\": []}}"
 bad_cfg "bad.json:1" '{"node_id": '
 bad_cfg "--port-range" "{\"node_id\": \"n\", $good}" --port-range 9-x
 

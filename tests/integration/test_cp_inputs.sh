@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What cascade-cp reads from outside, and who may ask what. One node in cluster mode
-# (its own Redis, a net_null dataplane) and a fake second node (fakepeer.py) whose
-# records the test writes into Redis:
+# (its own Redis, a net_null dataplane) and a fake second node (fakepeer.py, which has
+# the cluster secret) whose records the test writes into Redis, signed (cascadesign.py):
 #   - producer records from Redis go through the API's validator: an extension id of 300
 #     or a codec without mimeType is refused with 404 naming the field, nothing is left
 #     in the dataplane, and the node lives on; a peer's answer that is not a good answer
@@ -35,9 +35,11 @@ mkdir -p "$TEST_TMP/peer"
 echo ok >"$TEST_TMP/peer/mode"
 bg /usr/bin/python3 "$SRC_DIR/tests/integration/fakepeer.py" 127.0.0.1 "$peer_port" "$secret" "$TEST_TMP/peer"
 wait_for "[[ -f $TEST_TMP/peer/ready ]]" 10 || fail "the fake peer did not start"
-rcli HSET 'cascade:node:{ghost}' id ghost api "http://127.0.0.1:$peer_port" media_ip 127.0.0.1 \
-	pipe_port 7999 pipe_srtp none draining 0 \
-	load '{"egress_pps":0,"consumers":0,"cpu":0,"score":0}' >/dev/null
+sign() { /usr/bin/python3 "$SRC_DIR/tests/integration/cascadesign.py" "$@"; }
+mapfile -t ghost < <(sign hash "$secret" 'cascade:node:{ghost}' id ghost api "http://127.0.0.1:$peer_port" \
+	media_ip 127.0.0.1 pipe_port 7999 pipe_srtp none draining 0 \
+	load '{"egress_pps":0,"consumers":0,"cpu":0,"score":0}')
+rcli HSET 'cascade:node:{ghost}' "${ghost[@]}" >/dev/null
 rcli SADD cascade:nodes ghost >/dev/null
 rcli SADD 'cascade:node:{ghost}:rooms' R >/dev/null
 
@@ -60,8 +62,8 @@ dp_producers() { "$CASCADE_DPCTL" -s "$seg_name" dump | grep -c '^producer' || t
 
 vp8='{"mimeType":"video/VP8","payloadType":96,"clockRate":90000}'
 record() { # record ID RTPPARAMETERS: a producer of the fake node in room R
-	rcli HSET 'cascade:{R}:producers' "$1" \
-		"{\"id\":\"$1\",\"node\":\"ghost\",\"room\":\"R\",\"kind\":\"video\",\"rtpParameters\":$2,\"paused\":false}" >/dev/null
+	rcli HSET 'cascade:{R}:producers' "$1" "$(sign record "$secret" 'cascade:{R}:producers' "$1" \
+		"{\"id\":\"$1\",\"node\":\"ghost\",\"room\":\"R\",\"kind\":\"video\",\"rtpParameters\":$2,\"paused\":false}")" >/dev/null
 }
 record p-ext300 "{\"codecs\":[$vp8],\"headerExtensions\":[{\"uri\":\"urn:x\",\"id\":300}],\"encodings\":[{\"ssrc\":4096}]}"
 record p-nomime '{"codecs":[{"payloadType":96,"clockRate":90000}],"encodings":[{"ssrc":4096}]}'
@@ -98,15 +100,23 @@ jq -e '.rtpParameters.headerExtensions == [{"uri":"urn:x","id":3}] and .rtpParam
 tail -1 "$TEST_TMP/peer/requests" | jq -e --arg n "$node" '.producerId == "p-good" and .node == $n and
 	.ip == "198.18.0.1" and .port == 7000 and .ssrc > 0' >/dev/null ||
 	fail "the pipe request: $(tail -1 "$TEST_TMP/peer/requests")"
+grep -q '^X-Cascade-Signature: [0-9a-f]\{64\}$' "$TEST_TMP/peer/headers" && ! grep -qF "$secret" "$TEST_TMP/peer/headers" ||
+	fail "the pipe requests' headers (signed, without the secret): $(cat "$TEST_TMP/peer/headers")"
 log "peer answers checked: another SSRC, not JSON and a refusal fail cleanly; a good one pipes"
 
 # --- inter-node bodies: the same validator -----------------------------------------------------------
-peer() { curl -s -o "$TEST_TMP/body" -w '%{http_code}' -H "Authorization: Bearer $secret" "$@"; }
-[[ $(peer -X POST "$api/v1/internal/pipes" -d '{"producerId":"x","node":"n 2","ip":"1.2.3.4","port":1,"ssrc":1}') == 400 ]] &&
+# peer METHOD PATH BODY: a call signed as the fake node would sign it
+peer() {
+	local -a h
+	mapfile -t h < <(sign peer "$secret" ghost "$node" "$1" "$2" "$3")
+	curl -s -o "$TEST_TMP/body" -w '%{http_code}' -H "${h[0]}" -H "${h[1]}" -H "${h[2]}" \
+		-X "$1" "$api$2" -d "$3"
+}
+[[ $(peer POST /v1/internal/pipes '{"producerId":"x","node":"n 2","ip":"1.2.3.4","port":1,"ssrc":1}') == 400 ]] &&
 	msg | grep -q '^node' || fail "internal body, bad node: $(cat "$TEST_TMP/body")"
-[[ $(peer -X POST "$api/v1/internal/pipes" -d '{"producerId":"x","node":"n2","ip":"1.2.3.4","port":70000,"ssrc":1}') == 400 ]] &&
+[[ $(peer POST /v1/internal/pipes '{"producerId":"x","node":"n2","ip":"1.2.3.4","port":70000,"ssrc":1}') == 400 ]] &&
 	msg | grep -q '^port' || fail "internal body, bad port: $(cat "$TEST_TMP/body")"
-[[ $(peer -X POST "$api/v1/internal/pipes" -d '{"producerId":"x","node":"n2","ip":"1.2.3.4","port":1,"ssrc":1,"srtp":{"cryptoSuite":"AES_CM_128_HMAC_SHA1_80","keyBase64":"AA=="}}') == 400 ]] &&
+[[ $(peer POST /v1/internal/pipes '{"producerId":"x","node":"n2","ip":"1.2.3.4","port":1,"ssrc":1,"srtp":{"cryptoSuite":"AES_CM_128_HMAC_SHA1_80","keyBase64":"AA=="}}') == 400 ]] &&
 	msg | grep -q 'srtp.keyBase64' || fail "internal body, bad key: $(cat "$TEST_TMP/body")"
 log "/v1/internal bodies refused naming the field"
 
@@ -122,6 +132,8 @@ for path in /v1//internal/pipes //v1/internal/pipes /v1/internal//pipes /v1/inte
 	[[ $s == 404 ]] || fail "POST $path with the application token: $s $(cat "$TEST_TMP/body")"
 done
 [[ $(call POST /v1/internal/pipes "$evil") == 401 ]] || fail "the application token on /v1/internal: $(cat "$TEST_TMP/body")"
+[[ $(curl -s -o "$TEST_TMP/body" -w '%{http_code}' -H "Authorization: Bearer $secret" -X POST \
+	"$api/v1/internal/pipes" -d "$evil") == 401 ]] || fail "the cluster secret as a bearer token: $(cat "$TEST_TMP/body")"
 [[ $(curl -s -o /dev/null -w '%{http_code}' -X POST "$api/v1//internal/pipes") == 401 ]] ||
 	fail "no token for an unknown path must be 401, not 404"
 ok GET /v1/stats
@@ -136,7 +148,7 @@ answer 404 "not found" POST "/v1/transports/$pipe_t/connect" '{"ip":"198.18.0.2"
 answer 404 "not found" POST /v1/producers/p-good/pause
 answer 404 "not found" DELETE /v1/producers/p-good
 # a pipe consumer (this node's end towards the fake node), made as the fake node would
-[[ $(peer -X POST "$api/v1/internal/pipes" -d "{\"producerId\":\"$prod\",\"node\":\"ghost\",\"ip\":\"127.0.0.1\",\"port\":7999,\"ssrc\":777}") == 200 ]] ||
+[[ $(peer POST /v1/internal/pipes "{\"producerId\":\"$prod\",\"node\":\"ghost\",\"ip\":\"127.0.0.1\",\"port\":7999,\"ssrc\":777}") == 200 ]] ||
 	fail "the fake node's pipe request: $(cat "$TEST_TMP/body")"
 pcons=$(jq -r .consumerId "$TEST_TMP/body")
 answer 404 "not found" DELETE "/v1/consumers/$pcons"

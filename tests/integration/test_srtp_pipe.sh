@@ -187,8 +187,8 @@ sys.exit(0 if d[1] == 200 and struct.unpack("!I", d[4:8])[0] == int(sys.argv[2])
 	log "$suite: the producer's RTCP sender report crossed the pipe as SRTCP"
 
 	# a pipe request in another suite, or plain, is refused with 409
-	local secret other key
-	secret=$(jq -r .cluster.secret "$CASCADE_LAB_DIR/n1-cp.json")
+	local secret other key hdr
+	secret=$(cat "$CASCADE_LAB_DIR/cluster-secret")
 	# a well-formed request of a node piping in another suite (a key of that suite's length)
 	other=AEAD_AES_256_GCM
 	key=$(head -c 44 /dev/zero | base64 -w0)
@@ -198,8 +198,11 @@ sys.exit(0 if d[1] == 200 and struct.unpack("!I", d[4:8])[0] == int(sys.argv[2])
 	fi
 	for body in "{\"producerId\":\"$prod\",\"node\":\"node-2\",\"ip\":\"$(nq 2 media_ip)\",\"port\":$pipe_port,\"ssrc\":77}" \
 		"{\"producerId\":\"$prod\",\"node\":\"node-2\",\"ip\":\"$(nq 2 media_ip)\",\"port\":$pipe_port,\"ssrc\":77,\"srtp\":{\"cryptoSuite\":\"$other\",\"keyBase64\":\"$key\"}}"; do
+		# signed as node 2 signs its calls (cascadesign.py), a fresh signature each time
+		mapfile -t hdr < <(/usr/bin/python3 "$SRC_DIR/tests/integration/cascadesign.py" peer \
+			"$secret" node-2 node-1 POST /v1/internal/pipes "$body")
 		s=$(ip netns exec "$c1" curl -s -m 10 -o "$TEST_TMP/body" -w '%{http_code}' \
-			-H "Authorization: Bearer $secret" -X POST "$(nq 1 api)/v1/internal/pipes" -d "$body")
+			-H "${hdr[0]}" -H "${hdr[1]}" -H "${hdr[2]}" -X POST "$(nq 1 api)/v1/internal/pipes" -d "$body")
 		[[ $s == 409 ]] && jq -e '.error.message | test("cluster.pipe_srtp")' "$TEST_TMP/body" >/dev/null ||
 			fail "pipe request in another suite: $s $(cat "$TEST_TMP/body")"
 	done
