@@ -491,6 +491,7 @@ cp_consumer_create(struct cp_transport *t, struct cp_producer *p, const struct c
 {
 	struct cascade_cmd cmd;
 	struct cp_consumer *c;
+	uint32_t rtx_ssrc;
 
 	/* rooms isolate: a consumer only ever consumes a producer of its own room */
 	if (t->pipe || strcmp(t->room, p->room) != 0)
@@ -505,8 +506,11 @@ cp_consumer_create(struct cp_transport *t, struct cp_producer *p, const struct c
 		return cp_err_set(err, -ENOMEM, "out of memory");
 	memset(&cmd, 0, sizeof(cmd));
 	c->ssrc = cp_random_ssrc();
-	if (cp_rtp_negotiate(p->rtp, p->kind, rq->caps, c->ssrc, t->rtcp_mux, &cmd.u.consumer,
-			     &c->rtp, err) < 0) {
+	do
+		rtx_ssrc = cp_random_ssrc(); /* for RTX, if the receiver can take it */
+	while (rtx_ssrc == c->ssrc);
+	if (cp_rtp_negotiate(p->rtp, p->kind, rq->caps, c->ssrc, rtx_ssrc, t->rtcp_mux,
+			     &cmd.u.consumer, &c->rtp, err) < 0) {
 		free(c);
 		return err->code;
 	}

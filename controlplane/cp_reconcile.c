@@ -98,18 +98,22 @@ table_geometry(const struct cascade_seg *seg, enum table tb, uint64_t *off, uint
 static uint64_t
 dir_id(const struct cascade_seg *seg, enum table tb, uint32_t i)
 {
-	uint8_t buf[sizeof(struct cascade_dir_transport)];
-	const struct cascade_dir_head *h = (const void *)buf;
+	union { /* room for the largest record */
+		struct cascade_dir_transport t;
+		struct cascade_dir_producer p;
+		struct cascade_dir_consumer c;
+	} buf;
+	const struct cascade_dir_head *h = &buf.t.h;
 	uint64_t off, id;
 	uint32_t max;
 	size_t size;
 
 	table_geometry(seg, tb, &off, &max, &size);
-	cascade_dir_read((const uint8_t *)cascade_seg_at(seg, off) + (size_t)i * size, buf, size);
+	cascade_dir_read((const uint8_t *)cascade_seg_at(seg, off) + (size_t)i * size, &buf, size);
 	if (!h->in_use)
 		return 0;
 	/* every record's body starts with its object id right after the head */
-	memcpy(&id, buf + sizeof(*h), sizeof(id));
+	memcpy(&id, (const uint8_t *)&buf + sizeof(*h), sizeof(id));
 	return id;
 }
 

@@ -149,7 +149,7 @@ check_codec(const json_t *c, const char *where, uint8_t want_kind, uint8_t *kind
 int
 cp_rtp_check(const json_t *rtp, uint8_t kind, struct cp_rtp *out, struct cp_err *err)
 {
-	const json_t *codecs, *encs = NULL, *exts = NULL, *rtcp = NULL, *c, *enc;
+	const json_t *codecs, *encs = NULL, *exts = NULL, *rtcp = NULL, *rtx = NULL, *c, *enc;
 	bool seen_pt[128] = {false}, seen_id[CASCADE_MAX_EXT_ID + 1] = {false};
 	bool media_pt[128] = {false};
 	char where[WHERE_MAX];
@@ -210,6 +210,19 @@ cp_rtp_check(const json_t *rtp, uint8_t kind, struct cp_rtp *out, struct cp_err 
 	if (cp_json_int(enc, "ssrc", "rtpParameters.encodings[0]", 0, UINT32_MAX, true, &x, err) < 0)
 		return -EINVAL;
 	out->ssrc = (uint32_t)x;
+	/* mediasoup's encodings[0].rtx: {"ssrc"}, the RTX stream's (RFC 4588) */
+	out->rtx_ssrc = 0;
+	if (cp_json_obj(enc, "rtx", "rtpParameters.encodings[0]", false, &rtx, err) < 0)
+		return -EINVAL;
+	if (rtx != NULL) {
+		if (cp_json_int(rtx, "ssrc", "rtpParameters.encodings[0].rtx", 0, UINT32_MAX, true, &x,
+				err) < 0)
+			return -EINVAL;
+		if ((uint32_t)x == out->ssrc)
+			return cp_err_set(err, -EINVAL, "rtpParameters.encodings[0].rtx.ssrc: must "
+							"differ from the encoding's ssrc");
+		out->rtx_ssrc = (uint32_t)x;
+	}
 	if (cp_json_arr(rtp, "headerExtensions", "rtpParameters", 0, CASCADE_MAX_EXT_ID, false,
 			&exts, err) < 0)
 		return -EINVAL;
@@ -359,6 +372,45 @@ h264_profile(const char *plid)
 	return -1;
 }
 
+/*
+ * The receiver's RTX codec for its media payload type pt (RFC 4588 8.6: apt),
+ * if it has one whose payload type is still free: appended to codecs after
+ * the media codec mc (mediasoup's shape: "video/rtx", the clock rate, apt,
+ * no feedback), its payload type in *rtx_pt (0: none). 0, or -ENOMEM.
+ */
+static int
+rtx_codec(const json_t *caps, json_int_t pt, const json_t *mc, bool out_pt[128], uint8_t *rtx_pt,
+	  json_t *codecs, struct cp_err *err)
+{
+	const json_t *cap;
+	json_int_t rpt;
+	size_t j;
+
+	*rtx_pt = 0;
+	json_array_foreach(json_object_get(caps, "codecs"), j, cap)
+	{
+		const json_t *apt = json_object_get(json_object_get(cap, "parameters"), "apt");
+
+		if (!is_rtx(json_string_value(json_object_get(cap, "mimeType"))) ||
+		    !json_is_integer(apt) || json_integer_value(apt) != pt)
+			continue;
+		rpt = json_integer_value(json_object_get(cap, "preferredPayloadType"));
+		if (out_pt[rpt])
+			return 0; /* its payload type is taken: no RTX for this codec */
+		if (json_array_append_new(
+			    codecs, json_pack("{s:s,s:I,s:O,s:{s:I},s:[]}", "mimeType",
+					      json_string_value(json_object_get(cap, "mimeType")),
+					      "payloadType", rpt, "clockRate",
+					      json_object_get(mc, "clockRate"), "parameters", "apt", pt,
+					      "rtcpFeedback")) < 0)
+			return cp_err_set(err, -ENOMEM, "out of memory");
+		out_pt[rpt] = true;
+		*rtx_pt = (uint8_t)rpt;
+		return 0;
+	}
+	return 0;
+}
+
 /* mediasoup's matchCodecs(strict): whether capability cap can receive producer codec pc. */
 static bool
 codec_match(const json_t *pc, const json_t *cap, uint8_t kind)
@@ -476,7 +528,8 @@ ext_permutation(uint8_t map[CASCADE_MAX_EXT_ID + 2])
 
 int
 cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t ssrc,
-		 bool rtcp_mux, struct cascade_cmd_consumer *cc, json_t **out, struct cp_err *err)
+		 uint32_t rtx_ssrc, bool rtcp_mux, struct cascade_cmd_consumer *cc, json_t **out,
+		 struct cp_err *err)
 {
 	json_t *codecs = NULL, *exts = NULL, *pc, *pe, *cap, *oc;
 	const json_t *cname;
@@ -496,6 +549,8 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 		goto out;
 	}
 	cc->n_pt_map = 0;
+	cc->rtx_ssrc = 0;
+	memset(cc->rtx_pt, 0, sizeof(cc->rtx_pt));
 	json_array_foreach(json_object_get(rtp, "codecs"), i, pc)
 	{
 		json_int_t pt = json_integer_value(json_object_get(pc, "payloadType"));
@@ -530,6 +585,13 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 		cc->pt_map[cc->n_pt_map].in_pt =
 			(uint8_t)json_integer_value(json_object_get(pc, "payloadType"));
 		cc->pt_map[cc->n_pt_map].out_pt = (uint8_t)pt;
+		if (rtx_ssrc != 0 &&
+		    rtx_codec(caps, pt, oc, out_pt, &cc->rtx_pt[cc->n_pt_map], codecs, err) < 0) {
+			rc = err->code;
+			goto out;
+		}
+		if (cc->rtx_pt[cc->n_pt_map] != 0)
+			cc->rtx_ssrc = rtx_ssrc;
 		cc->n_pt_map++;
 	}
 	if (json_array_size(codecs) == 0) {
@@ -569,6 +631,10 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 			 exts, "encodings", "ssrc", (json_int_t)ssrc, "rtcp", "cname",
 			 json_is_string(cname) ? json_string_value(cname) : "", "reducedSize", 1,
 			 "mux", rtcp_mux);
+	/* mediasoup's shape: encodings[0].rtx.ssrc */
+	if (*out != NULL && cc->rtx_ssrc != 0)
+		json_object_set_new(json_array_get(json_object_get(*out, "encodings"), 0), "rtx",
+				    json_pack("{s:I}", "ssrc", (json_int_t)cc->rtx_ssrc));
 	codecs = exts = NULL; /* stolen by json_pack, even when it fails */
 	if (*out == NULL)
 		return cp_err_set(err, -ENOMEM, "out of memory");

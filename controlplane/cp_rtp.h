@@ -63,6 +63,7 @@
 struct cp_rtp {
 	uint32_t ssrc;       /* encodings[0].ssrc */
 	uint32_t clock_rate; /* of the first media codec */
+	uint32_t rtx_ssrc;   /* encodings[0].rtx.ssrc, 0 without */
 };
 
 /*
@@ -78,14 +79,16 @@ int cp_rtp_caps_check(const json_t *caps, struct cp_err *err);
  * Negotiate a consumer of a producer with RtpParameters rtp of kind, for a
  * receiver with RtpCapabilities caps (NULL: the producer's parameters as they
  * are, payload types and ids kept), its SSRC being ssrc, on a transport with
- * or without rtcp-mux. Fills cc's ssrc, pt_map, n_pt_map and ext_map (the rest
- * of cc untouched) and *out with the consumer's RtpParameters (a new
- * reference). 0, or -EINVAL with err: a bad rtp or caps (named), or no codec
- * in common.
+ * or without rtcp-mux. A codec whose capability has an RTX codec bound to it
+ * (apt) gets RTX (RFC 4588) as mediasoup gives it: the RTX codec after the
+ * media codec, and encodings[0].rtx.ssrc = rtx_ssrc (0: never RTX). Fills cc's
+ * ssrc, pt_map, n_pt_map, ext_map, rtx_ssrc and rtx_pt (the rest of cc
+ * untouched) and *out with the consumer's RtpParameters (a new reference).
+ * 0, or -EINVAL with err: a bad rtp or caps (named), or no codec in common.
  */
 int cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t ssrc,
-		     bool rtcp_mux, struct cascade_cmd_consumer *cc, json_t **out,
-		     struct cp_err *err);
+		     uint32_t rtx_ssrc, bool rtcp_mux, struct cascade_cmd_consumer *cc,
+		     json_t **out, struct cp_err *err);
 
 /*
  * The RTCP feedback a producer's sender negotiated (CASCADE_FB_*), from its

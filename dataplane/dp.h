@@ -216,6 +216,7 @@ struct dp_consumer {
 	struct cascade_srtp *_Atomic srtp;
 	/* worker-owned, off the per-packet lines: its retransmission budget (dp_nack.c) */
 	int64_t rtx_tokens; /* bytes it may still be sent again */
+	uint16_t rtx_seq;   /* its RTX stream's next sequence number (cfg.rtx_ssrc) */
 	uint64_t rtx_seen;  /* the producer's received bytes when the budget was last filled */
 	/* main lcore only, pipe consumers: the key PIPE_SRTP gave (retry or re-key) */
 	uint8_t has_key;

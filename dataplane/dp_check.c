@@ -194,6 +194,21 @@ dp_check_consumer(const struct cascade_cmd_consumer *k, char *msg, size_t len)
 			return bad(msg, len, "consumer.ext_map[%u]: ids are 1..14", i);
 	if (k->paused > 1)
 		return bad(msg, len, "consumer.paused: must be 0 or 1");
+	for (i = 0; i < CASCADE_MAX_PT_MAP; i++) {
+		unsigned int j;
+
+		if (k->rtx_pt[i] == 0)
+			continue;
+		if (k->rtx_ssrc == 0 || i >= k->n_pt_map || k->rtx_pt[i] > 127)
+			return bad(msg, len, "consumer.rtx_pt[%u]: a payload type 1..127 of a mapped "
+					     "codec, with rtx_ssrc", i);
+		for (j = 0; j < k->n_pt_map; j++)
+			if (k->pt_map[j].out_pt == k->rtx_pt[i])
+				return bad(msg, len, "consumer.rtx_pt[%u]: %u is a media payload type",
+					   i, k->rtx_pt[i]);
+	}
+	if (k->rtx_ssrc != 0 && k->rtx_ssrc == k->ssrc)
+		return bad(msg, len, "consumer.rtx_ssrc: must differ from ssrc");
 	return 0;
 }
 
@@ -223,6 +238,7 @@ dp_consumer_norm(struct cascade_cmd_consumer *k)
 {
 	memset(k->pad0, 0, sizeof(k->pad0));
 	memset(k->pad1, 0, sizeof(k->pad1));
+	memset(k->pad2, 0, sizeof(k->pad2));
 	k->remote = dp_addr_norm(&k->remote);
 }
 
@@ -234,5 +250,6 @@ dp_consumer_same(const struct cascade_cmd_consumer *a, const struct cascade_cmd_
 	       a->n_pt_map == b->n_pt_map && memcmp(a->pt_map, b->pt_map, sizeof(a->pt_map)) == 0 &&
 	       memcmp(a->ext_map, b->ext_map, sizeof(a->ext_map)) == 0 &&
 	       memcmp(&a->remote, &b->remote, sizeof(a->remote)) == 0 &&
-	       memcmp(a->remote_mac, b->remote_mac, sizeof(a->remote_mac)) == 0;
+	       memcmp(a->remote_mac, b->remote_mac, sizeof(a->remote_mac)) == 0 &&
+	       a->rtx_ssrc == b->rtx_ssrc && memcmp(a->rtx_pt, b->rtx_pt, sizeof(a->rtx_pt)) == 0;
 }

@@ -56,11 +56,17 @@ struct fan {
 	bool in_had_cksum;
 };
 
-/* What one consumer's copy says in its RTP header. */
+/*
+ * What one consumer's copy says in its RTP header; an RTX copy (RFC 4588 4)
+ * puts the original sequence number (osn) in front of the payload.
+ */
 struct out {
 	uint16_t seq;
 	uint32_t ts;
+	uint32_t ssrc;
 	uint8_t pt;
+	uint8_t rtx;
+	uint16_t osn;
 };
 
 static void
@@ -134,7 +140,7 @@ fanout_in_place(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct d
 
 	if (in_off < e && rte_pktmbuf_headroom(m) < e - in_off)
 		return false; /* no room in front: use a header mbuf */
-	if (unlikely(dp_rtp_rewrite(rtp_io, f->rtp_hdr_len, o->pt, o->seq, o->ts, k->cfg.ssrc,
+	if (unlikely(dp_rtp_rewrite(rtp_io, f->rtp_hdr_len, o->pt, o->seq, o->ts, o->ssrc,
 				    k->cfg.ext_map) < 0)) {
 		w->cstats[cslot].drop_pkts++;
 		dp_drop(w, m, CASCADE_DROP_RTP_EXT);
@@ -177,7 +183,8 @@ fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_co
 	/* pairs with the main lcore's release store of srtp */
 	struct cascade_srtp *s = atomic_load_explicit(&k->srtp, memory_order_acquire);
 	uint16_t port = tp->cfg.port_id, off = dp_l2l4_len(port, tp->cfg.local.family);
-	size_t len = (size_t)f->rtp_hdr_len + f->tail_len, cap;
+	uint16_t osn_len = o->rtx ? 2 : 0;
+	size_t len = (size_t)f->rtp_hdr_len + osn_len + f->tail_len, cap;
 	enum cascade_drop why;
 	struct rte_mbuf *h;
 	uint8_t *hp, *out;
@@ -200,12 +207,16 @@ fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_co
 	hp = rte_pktmbuf_mtod(h, uint8_t *);
 	out = hp + off;
 	memcpy(out, f->rtp, f->rtp_hdr_len);
-	if (unlikely(dp_rtp_rewrite(out, f->rtp_hdr_len, o->pt, o->seq, o->ts, k->cfg.ssrc,
+	if (unlikely(dp_rtp_rewrite(out, f->rtp_hdr_len, o->pt, o->seq, o->ts, o->ssrc,
 				    k->cfg.ext_map) < 0)) {
 		why = CASCADE_DROP_RTP_EXT;
 		goto drop;
 	}
-	memcpy(out + f->rtp_hdr_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),
+	if (o->rtx) {
+		out[f->rtp_hdr_len] = (uint8_t)(o->osn >> 8);
+		out[f->rtp_hdr_len + 1] = (uint8_t)o->osn;
+	}
+	memcpy(out + f->rtp_hdr_len + osn_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),
 	       f->tail_len);
 	rc = cascade_srtp_protect_rtp(s, out, &len, cap);
 	if (unlikely(rc < 0)) {
@@ -241,7 +252,7 @@ fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_c
 	     const struct out *o, uint32_t *sent)
 {
 	uint16_t port = tp->cfg.port_id, l2l4 = dp_l2l4_len(port, tp->cfg.local.family);
-	uint16_t hl, pay_in_hdr;
+	uint16_t hl, pay_in_hdr, osn_len = o->rtx ? 2 : 0, rtp_len = f->rtp_hdr_len + osn_len;
 	struct rte_mbuf *h, *clone;
 	uint32_t body_sum;
 	enum cascade_drop why;
@@ -255,7 +266,7 @@ fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_c
 	/* a port that sends one segment only gets the whole packet in one full-size mbuf */
 	linear = dp.tx_linear[port];
 	pay_in_hdr = linear || f->tail_len <= dp.opt.copy_below ? f->tail_len : 0;
-	hl = (uint16_t)(l2l4 + f->rtp_hdr_len + pay_in_hdr);
+	hl = (uint16_t)(l2l4 + rtp_len + pay_in_hdr);
 	h = rte_pktmbuf_alloc(linear ? dp.pkt_pool : dp.hdr_pool);
 	if (unlikely(h == NULL)) {
 		consumer_drop(w, cslot, CASCADE_DROP_NO_MBUF);
@@ -273,21 +284,26 @@ fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_c
 	hp = rte_pktmbuf_mtod(h, uint8_t *);
 	rtp_out = hp + l2l4;
 	memcpy(rtp_out, f->rtp, f->rtp_hdr_len);
-	if (unlikely(dp_rtp_rewrite(rtp_out, f->rtp_hdr_len, o->pt, o->seq, o->ts, k->cfg.ssrc,
+	if (unlikely(dp_rtp_rewrite(rtp_out, f->rtp_hdr_len, o->pt, o->seq, o->ts, o->ssrc,
 				    k->cfg.ext_map) < 0)) {
 		why = CASCADE_DROP_RTP_EXT;
 		goto drop;
 	}
+	if (o->rtx) {
+		rtp_out[f->rtp_hdr_len] = (uint8_t)(o->osn >> 8);
+		rtp_out[f->rtp_hdr_len + 1] = (uint8_t)o->osn;
+	}
 	if (pay_in_hdr != 0)
-		memcpy(rtp_out + f->rtp_hdr_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),
+		memcpy(rtp_out + rtp_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),
 		       pay_in_hdr);
 	body_sum = 0;
 	if (f->in_had_cksum || tp->cfg.local.family == CASCADE_AF_INET6) {
+		/* the header (and OSN) is an even number of bytes: the payload's sum holds */
 		fan_psum(f, m);
-		body_sum = __rte_raw_cksum(rtp_out, f->rtp_hdr_len, f->psum);
+		body_sum = __rte_raw_cksum(rtp_out, rtp_len, f->psum);
 	}
 	rc = dp_write_l2l4(hp, port, peer, &tp->cfg.local, &peer->remote,
-			   (uint16_t)(f->rtp_hdr_len + f->tail_len), body_sum, f->in_had_cksum);
+			   (uint16_t)(rtp_len + f->tail_len), body_sum, f->in_had_cksum);
 	if (rc < 0) {
 		why = dp_l2l4_drop(rc);
 		goto drop;
@@ -326,7 +342,7 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 {
 	const struct dp_transport *tp = &dp.transports[k->transport];
 	const struct dp_peer *peer = consumer_peer(k, tp);
-	struct out o = {.pt = (uint8_t)pt};
+	struct out o = {.pt = (uint8_t)pt, .ssrc = k->cfg.ssrc};
 	uint32_t sent;
 
 	if (peer == NULL) {
@@ -343,6 +359,24 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 		return false;
 	}
 	return fanout_plain(w, m, f, k, cslot, last, tp, peer, &o, &sent);
+}
+
+/*
+ * The RTX payload type consumer k negotiated for its payload type pt, or 0:
+ * none (no RTX stream, or none for that codec; and not on SRTP yet: its
+ * outbound session is for its own SSRC only).
+ */
+static uint8_t
+consumer_rtx_pt(const struct dp_consumer *k, uint8_t pt)
+{
+	unsigned int i;
+
+	if (k->cfg.rtx_ssrc == 0 || k->is_srtp)
+		return 0;
+	for (i = 0; i < k->cfg.n_pt_map && i < CASCADE_MAX_PT_MAP; i++)
+		if (k->cfg.pt_map[i].out_pt == pt)
+			return k->cfg.rtx_pt[i];
+	return 0;
 }
 
 /* The longest RTP header (with CSRCs and extensions) a buffered packet may have. */
@@ -493,6 +527,7 @@ dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_pro
 	struct fan f;
 	struct out o;
 	uint32_t sent;
+	uint8_t rtx_pt;
 	int pt;
 
 	RTE_SET_USED(p);
@@ -512,9 +547,20 @@ dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_pro
 	f.has_psum = r->has_psum;
 	f.in_had_cksum = r->in_had_cksum;
 	/* as it went the first time: its number, the timestamp offset of that time */
+	memset(&o, 0, sizeof(o));
 	o.seq = out_seq;
 	o.ts = r->ts + k->st.ts_off;
 	o.pt = (uint8_t)pt;
+	o.ssrc = k->cfg.ssrc;
+	rtx_pt = consumer_rtx_pt(k, o.pt);
+	if (rtx_pt != 0) {
+		/* RFC 4588 4: the RTX stream's SSRC, payload type and own numbering, OSN first */
+		o.rtx = 1;
+		o.osn = out_seq;
+		o.seq = k->rtx_seq++;
+		o.pt = rtx_pt;
+		o.ssrc = k->cfg.rtx_ssrc;
+	}
 	if (k->is_srtp)
 		return fanout_srtp(w, held, &f, k, cslot, tp, peer, &o);
 	fanout_plain(w, held, &f, k, cslot, false, tp, peer, &o, &sent);

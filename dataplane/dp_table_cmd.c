@@ -22,6 +22,7 @@
 #include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "dp.h"
 #include "dp_check.h"
@@ -505,6 +506,7 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 	memset(&k->st, 0, sizeof(k->st));
 	k->rtx_tokens = 0; /* its retransmission budget starts with its first NACK */
 	k->rtx_seen = 0;
+	k->rtx_seq = (uint16_t)rte_rand(); /* RFC 4588 4: a random first RTX sequence number */
 	k->seen_epoch = atomic_load_explicit(&k->resume_epoch, memory_order_relaxed);
 	atomic_store_explicit(&k->paused, cfg.paused, memory_order_relaxed);
 	k->in_use = 1;

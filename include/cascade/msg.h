@@ -177,9 +177,17 @@ struct cascade_cmd_consumer {
 	 */
 	struct cascade_addr remote;
 	uint8_t remote_mac[6]; /* next hop towards remote; zero = the port's --peer-mac */
-	uint8_t pad1[6];
+	uint8_t pad1[2];
+	/*
+	 * RTX (RFC 4588) for what NACKs make the dataplane send again: the RTX
+	 * stream's SSRC (0: none; packets go again under their own SSRC) and, for
+	 * pt_map[i], the RTX payload type bound to its out_pt (0: none).
+	 */
+	uint32_t rtx_ssrc;
+	uint8_t rtx_pt[CASCADE_MAX_PT_MAP];
+	uint8_t pad2[8];
 };
-static_assert(sizeof(struct cascade_cmd_consumer) == 96, "consumer cmd layout");
+static_assert(sizeof(struct cascade_cmd_consumer) == 112, "consumer cmd layout");
 static_assert(offsetof(struct cascade_cmd_consumer, remote) == 64, "consumer cmd layout");
 static_assert(offsetof(struct cascade_cmd_consumer, remote_mac) == 84, "consumer cmd layout");
 

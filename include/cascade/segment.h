@@ -39,7 +39,7 @@
 /* 4: SRTP pipes (srtp_suite on a PIPE transport, CASCADE_CMD_PIPE_SRTP) */
 /* 5: a producer's owning worker (lcore in the directory), hand-off counters, drop reasons */
 /* 6: producers' negotiated feedback (fb), keyframe-request events, keyframe counters */
-#define CASCADE_ABI_VERSION 6
+#define CASCADE_ABI_VERSION 7
 #define CASCADE_SEG_NAME_MAX 64
 
 enum cascade_dp_state {
@@ -106,7 +106,7 @@ struct cascade_dir_consumer {
 static_assert(sizeof(struct cascade_dir_head) == 16, "dir head layout");
 static_assert(sizeof(struct cascade_dir_transport) == 120, "dir transport layout");
 static_assert(sizeof(struct cascade_dir_producer) == 48, "dir producer layout");
-static_assert(sizeof(struct cascade_dir_consumer) == 112, "dir consumer layout");
+static_assert(sizeof(struct cascade_dir_consumer) == 128, "dir consumer layout");
 
 /* Capacities chosen at dataplane start; ring sizes are powers of two. */
 struct cascade_seg_geometry {

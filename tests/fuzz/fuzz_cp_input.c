@@ -79,7 +79,7 @@ negotiate(const json_t *rtp, uint8_t kind, const json_t *caps)
 	unsigned int i;
 
 	memset(&cc, 0xa5, sizeof(cc));
-	if (cp_rtp_negotiate(rtp, kind, caps, 0x1234, true, &cc, &out, &err) < 0) {
+	if (cp_rtp_negotiate(rtp, kind, caps, 0x1234, 0x5678, true, &cc, &out, &err) < 0) {
 		check(out == NULL && err.code < 0 && memchr(err.msg, '\0', sizeof(err.msg)) != NULL);
 		return;
 	}

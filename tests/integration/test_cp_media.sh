@@ -162,6 +162,21 @@ rc=0; ctl frobnicate 2>/dev/null || rc=$?
 rc=0; "$BUILD_DIR/tools/cascadectl/cascadectl" --api http://127.0.0.1:9 node 2>/dev/null || rc=$?
 ((rc == 3)) || fail "cascadectl against nothing: exit $rc, want 3"
 
+# --- RTX (RFC 4588): a receiver that has it gets it, mediasoup's shape, down to the dataplane -----
+ok POST /v1/rooms/live/transports '{}'
+trtx=$(jq -r .id "$TEST_TMP/body")
+rtxcaps=$(jq -c '.codecs += [{"kind":"video","mimeType":"video/rtx","preferredPayloadType":101,
+	"clockRate":90000,"parameters":{"apt":100}}]' <<<"$caps")
+ok POST "/v1/transports/$trtx/consumers" "{\"producerId\":\"$prod\",\"rtpCapabilities\":$rtxcaps}"
+jq -e '.rtpParameters.codecs[1] == {"mimeType":"video/rtx","payloadType":101,"clockRate":90000,
+	"parameters":{"apt":100},"rtcpFeedback":[]} and
+	(.rtpParameters.encodings[0].rtx.ssrc | type) == "number"' "$TEST_TMP/body" >/dev/null ||
+	fail "an RTX consumer's rtpParameters: $(cat "$TEST_TMP/body")"
+rtx_ssrc=$(jq -r '.rtpParameters.encodings[0].rtx.ssrc' "$TEST_TMP/body")
+"$CASCADE_DPCTL" -s "$seg_name" dump | grep -q " rtx=$rtx_ssrc:101\$" ||
+	fail "the RTX SSRC and payload type did not reach the dataplane: $("$CASCADE_DPCTL" -s "$seg_name" dump | grep consumer)"
+ok DELETE "/v1/transports/$trtx"
+
 # --- pause, resume, delete -----------------------------------------------------------------------
 ok GET /v1/rooms/live
 c0=$(jq -r '.consumers[0].id' "$TEST_TMP/body")

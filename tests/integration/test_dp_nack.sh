@@ -19,6 +19,10 @@
 # SSRC, media 0x10101010, to where the sender's RTCP goes) and again every 100 ms; the
 # sender sends 1107 again (recovered, forwarded late) and 1110 twice (the second is a
 # duplicate: dropped, not forwarded).
+# Last, C35 negotiated RTX (RFC 4588: SSRC 0xD0000035, payload type 101 for its 100): its
+# NACK for 1095 is answered with an RTX packet: the RTX SSRC and payload type, a sequence
+# number of the RTX stream's own, the original timestamp and marker, and the original
+# sequence number in front of the original payload.
 # Every NACKed number counts (nacked_packets_in), sent or not (retransmissions_out,
 # _missing, _limited). In out.pcap each packet sent again is byte for byte the packet the
 # consumer got the first time (sequence number, timestamp, SSRC, payload, checksum), and
@@ -49,6 +53,7 @@ transport-add 22 198.18.0.1:20002 --mux --remote 198.18.2.2:30002 --mac 02:00:c6
 consumer-add 31 10 21 0xC0000031
 consumer-add 32 10 22 0xC0000032
 consumer-add 33 11 21 0xC0000033
+consumer-add 35 10 22 0xC0000035 --pt 96:100 --rtx 0xD0000035:101
 EOF
 
 # inject WHAT: frames from the sender or the receivers on b0 (see the script)
@@ -86,6 +91,8 @@ elif what == "nack1":
 elif what == "nack2":
     frames.append(frame(r1, t21, nack(0xAAAA0001, 0xC0000031, [(1095, 0), (1102, 0)])))
     frames.append(frame(r2, t22, nack(0xAAAA0002, 0xC0000032, [(1095, 0)])))
+elif what == "nack_rtx":
+    frames.append(frame(r2, t22, nack(0xAAAA0002, 0xC0000035, [(1095, 0)])))
 elif what == "storm":
     entries = [(1041 + 17 * k, 0xFFFF) for k in range(4)]  # 1041-1108: the 64 held and 4 more
     for _ in range(40):
@@ -138,6 +145,11 @@ expect rtp_packets 127
 wait_for "(( \$(stat nacks_out) >= 2 ))" 10 || fail "no second NACK: $(dpctl stats | grep -E 'nack' | tr '\n' ' ')"
 log "the sender's gap NACKed: $(dpctl stats | grep -E '^nack' | tr '\n' ' ')"
 
+out=$(stat retransmissions_out)
+inject nack_rtx || fail "cannot send the NACK"
+expect retransmissions_out $((out + 1))
+[[ $(obj consumer 35 retransmitted_packets) == 1 ]] || fail "C35 got $(obj consumer 35 retransmitted_packets) packets again, want 1"
+
 dp_sigint "$dp_pid" # its pcap files are complete once it has exited
 
 python3 - "$SRC_DIR/tests/integration" "$TEST_TMP/out.pcap" "$again" <<'EOF' ||
@@ -163,12 +175,26 @@ for key, copies in sorted(by.items()):
         errs.append(f"{key[0]:#x} seq {key[1]}: copies differ")
     if key in twice and len(copies) != 2:
         errs.append(f"{key[0]:#x} seq {key[1]}: {len(copies)} copies, want 2 (sent again once)")
-    if key[0] != 0xC0000032 and key not in twice and len(copies) != 1:
+    if key[0] not in (0xC0000032, 0xD0000035) and key not in twice and len(copies) != 1:
         errs.append(f"{key[0]:#x} seq {key[1]}: {len(copies)} copies, want 1")
+rtx = [c for k, v in by.items() if k[0] == 0xD0000035 for c in v]
+orig = by.get((0xC0000035, 1095), [b""])[0][8:]
+if len(rtx) != 1:
+    errs.append(f"{len(rtx)} RTX packets for C35, want 1")
+elif not orig:
+    errs.append("C35's packet 1095 is not in the capture")
+else:
+    r = rtx[0][8:]
+    if r[1] & 0x7F != 101 or r[1] >> 7 != orig[1] >> 7 or r[4:8] != orig[4:8]:
+        errs.append(f"RTX header {r[:12].hex()}, want PT 101, the marker and timestamp of {orig[:12].hex()}")
+    if r[12:14] != struct.pack("!H", 1095) or r[14:] != orig[12:]:
+        errs.append("the RTX payload is not the OSN 1095 and the original payload")
+if any(k[0] == 0xC0000035 and len(v) != 1 for k, v in by.items()):
+    errs.append("C35 got a media packet twice (its retransmission must be RTX)")
 c32 = sum(len(v) - 1 for k, v in by.items() if k[0] == 0xC0000032)
 if c32 != int(sys.argv[3]):
     errs.append(f"C32 got {c32} packets again in the capture, the counter says {sys.argv[3]}")
-for ssrc, n in ((0xC0000031, 107), (0xC0000032, 107), (0xC0000033, 20)):
+for ssrc, n in ((0xC0000031, 107), (0xC0000032, 107), (0xC0000033, 20), (0xC0000035, 107)):
     got = len({k for k in by if k[0] == ssrc})
     if got != n:
         errs.append(f"{ssrc:#x}: {got} distinct packets, want {n}")

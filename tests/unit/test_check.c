@@ -414,6 +414,25 @@ test_consumer_fields(void **state)
 	k = consumer();
 	k.paused = 2;
 	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.paused");
+
+	/* RTX: a payload type per mapped codec, with an SSRC of its own */
+	k = consumer();
+	k.n_pt_map = 1;
+	k.pt_map[0].in_pt = 96;
+	k.pt_map[0].out_pt = 100;
+	k.rtx_ssrc = 7;
+	k.rtx_pt[0] = 101;
+	assert_int_equal(dp_check_consumer(&k, msg, sizeof(msg)), 0);
+	k.rtx_pt[0] = 100; /* the media payload type itself */
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.rtx_pt[0]");
+	k.rtx_pt[0] = 101;
+	k.rtx_pt[1] = 102; /* no codec mapped there */
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.rtx_pt[1]");
+	k.rtx_pt[1] = 0;
+	k.rtx_ssrc = 0; /* a payload type without an SSRC */
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.rtx_pt[0]");
+	k.rtx_ssrc = k.ssrc;
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.rtx_ssrc");
 }
 
 static void
@@ -496,7 +515,8 @@ test_consumer_same(void **state)
 	b = a;
 	/* padding and the bytes an IPv4 address leaves unused do not make it different */
 	b.pad0[1] = 0xaa;
-	b.pad1[5] = 0xbb;
+	b.pad1[1] = 0xbb;
+	b.pad2[7] = 0xee;
 	b.remote.pad = 0xcc;
 	b.remote.ip[9] = 0xdd;
 	b.paused = 1; /* pause has its own command */
@@ -504,7 +524,8 @@ test_consumer_same(void **state)
 	dp_consumer_norm(&b);
 	assert_true(dp_consumer_same(&a, &b));
 	assert_int_equal(b.pad0[1], 0);
-	assert_int_equal(b.pad1[5], 0);
+	assert_int_equal(b.pad1[1], 0);
+	assert_int_equal(b.pad2[7], 0);
 	assert_int_equal(b.remote.pad, 0);
 	assert_int_equal(b.remote.ip[9], 0);
 	assert_int_equal(b.remote.ip[0], 198);
@@ -525,6 +546,12 @@ test_consumer_same(void **state)
 	assert_false(dp_consumer_same(&a, &b));
 	b = a;
 	b.ext_map[2] = 3;
+	assert_false(dp_consumer_same(&a, &b));
+	b = a;
+	b.rtx_ssrc = 5;
+	assert_false(dp_consumer_same(&a, &b));
+	b = a;
+	b.rtx_pt[0] = 97;
 	assert_false(dp_consumer_same(&a, &b));
 
 	/* IPv6 keeps all 16 bytes */
@@ -550,15 +577,17 @@ test_addr_norm(void **state)
 	assert_false(dp_mac_is_zero((const uint8_t[6]){0, 0, 0, 0, 0, 1}));
 }
 
-/* The wire layout the control plane and the dataplane share (msg.h, ABI 2). */
+/* The wire layout the control plane and the dataplane share (msg.h, ABI 7). */
 static void
 test_consumer_layout(void **state)
 {
 	(void)state;
-	assert_int_equal(sizeof(struct cascade_cmd_consumer), 96);
+	assert_int_equal(sizeof(struct cascade_cmd_consumer), 112);
 	assert_int_equal(offsetof(struct cascade_cmd_consumer, remote), 64);
 	assert_int_equal(offsetof(struct cascade_cmd_consumer, remote_mac), 84);
 	assert_int_equal(offsetof(struct cascade_cmd_consumer, pad1), 90);
+	assert_int_equal(offsetof(struct cascade_cmd_consumer, rtx_ssrc), 92);
+	assert_int_equal(offsetof(struct cascade_cmd_consumer, rtx_pt), 96);
 	assert_true(sizeof(struct cascade_cmd_consumer) <=
 		    sizeof(((struct cascade_cmd *)0)->u.raw));
 	assert_int_equal(CASCADE_TRANSPORT_PIPE &

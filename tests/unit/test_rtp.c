@@ -300,7 +300,8 @@ negotiate(struct nego *n, uint8_t kind, const char *rtp, const char *caps)
 	json_t *r = J(rtp), *c = caps != NULL ? J(caps) : NULL;
 
 	memset(n, 0, sizeof(*n));
-	n->rc = cp_rtp_negotiate(r, kind, c, 0xabcdef01u, true, &n->cc, &n->out, &n->err);
+	n->rc = cp_rtp_negotiate(r, kind, c, 0xabcdef01u, 0x5eed0001u, true, &n->cc, &n->out,
+				 &n->err);
 	json_decref(r);
 	json_decref(c);
 }
@@ -422,6 +423,67 @@ test_nego_codecs(void **state)
 	assert_int_equal(n.cc.n_pt_map, 1);
 	assert_int_equal(n.cc.pt_map[0].in_pt, 96);
 	nego_free(&n);
+}
+
+/* the producer's RTX codec, bound to its VP8 */
+#define RTX97 "{\"mimeType\":\"video/rtx\",\"payloadType\":97,\"clockRate\":90000,\"parameters\":{\"apt\":96}}"
+
+/* RTX (RFC 4588) as mediasoup gives it: the receiver's RTX codec bound to the chosen one */
+static void
+test_nego_rtx(void **state)
+{
+	struct nego n;
+
+	(void)state;
+	negotiate(&n, CASCADE_KIND_VIDEO,
+		  RTP_WITH(VP8 "," RTX97, ""),
+		  "{\"codecs\":[{\"mimeType\":\"video/VP8\",\"preferredPayloadType\":100,"
+		  "\"clockRate\":90000},{\"mimeType\":\"video/rtx\",\"preferredPayloadType\":101,"
+		  "\"clockRate\":90000,\"parameters\":{\"apt\":100}}]}");
+	expect_out(&n, CASCADE_KIND_VIDEO,
+		   "{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":100,\"clockRate\":90000},"
+		   "{\"mimeType\":\"video/rtx\",\"payloadType\":101,\"clockRate\":90000,"
+		   "\"parameters\":{\"apt\":100},\"rtcpFeedback\":[]}],\"headerExtensions\":[],"
+		   "\"encodings\":[{\"ssrc\":2882400001,\"rtx\":{\"ssrc\":1592590337}}],"
+		   "\"rtcp\":{\"cname\":\"\",\"reducedSize\":true,\"mux\":true}}");
+	assert_int_equal(n.cc.rtx_ssrc, 0x5eed0001u);
+	assert_int_equal(n.cc.rtx_pt[0], 101);
+	nego_free(&n);
+
+	/* a receiver without RTX gets none, whatever the producer has */
+	negotiate(&n, CASCADE_KIND_VIDEO,
+		  RTP_WITH(VP8 "," RTX97, ""),
+		  "{\"codecs\":[{\"mimeType\":\"video/VP8\",\"preferredPayloadType\":100,"
+		  "\"clockRate\":90000},{\"mimeType\":\"video/rtx\",\"preferredPayloadType\":101,"
+		  "\"clockRate\":90000,\"parameters\":{\"apt\":102}}]}");
+	assert_int_equal(n.rc, 0);
+	assert_int_equal(n.cc.rtx_ssrc, 0);
+	assert_int_equal(n.cc.rtx_pt[0], 0);
+	assert_int_equal(json_array_size(json_object_get(n.out, "codecs")), 1);
+	assert_null(json_object_get(json_array_get(json_object_get(n.out, "encodings"), 0), "rtx"));
+	nego_free(&n);
+}
+
+/* A producer's encodings[0].rtx.ssrc is read and checked. */
+static void
+test_rtp_rtx_ssrc(void **state)
+{
+	struct cp_rtp info;
+	struct cp_err err;
+	json_t *r;
+
+	(void)state;
+	r = J("{\"codecs\":[" VP8 "],\"encodings\":[{\"ssrc\":1,\"rtx\":{\"ssrc\":2}}]}");
+	assert_int_equal(cp_rtp_check(r, CASCADE_KIND_VIDEO, &info, &err), 0);
+	assert_int_equal(info.rtx_ssrc, 2);
+	json_decref(r);
+	r = J("{\"codecs\":[" VP8 "],\"encodings\":[{\"ssrc\":1,\"rtx\":{\"ssrc\":1}}]}");
+	assert_int_equal(cp_rtp_check(r, CASCADE_KIND_VIDEO, &info, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "encodings[0].rtx.ssrc"));
+	json_decref(r);
+	r = J("{\"codecs\":[" VP8 "],\"encodings\":[{\"ssrc\":1,\"rtx\":{}}]}");
+	assert_int_equal(cp_rtp_check(r, CASCADE_KIND_VIDEO, &info, &err), -EINVAL);
+	json_decref(r);
 }
 
 static void
@@ -674,6 +736,8 @@ main(void)
 		cmocka_unit_test(test_caps_fields),
 		cmocka_unit_test(test_nego_no_caps),
 		cmocka_unit_test(test_nego_codecs),
+		cmocka_unit_test(test_nego_rtx),
+		cmocka_unit_test(test_rtp_rtx_ssrc),
 		cmocka_unit_test(test_nego_audio_channels),
 		cmocka_unit_test(test_nego_h264_vp9),
 		cmocka_unit_test(test_nego_extensions),

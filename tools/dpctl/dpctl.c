@@ -61,6 +61,8 @@ usage(void)
 		"  consumer-add ID PRODUCER TRANSPORT SSRC [--pt IN:OUT]... [--ext IN:OUT]... "
 		"[--paused]\n"
 		"               [--remote ADDR [--mac MAC]]  on a pipe transport: the peer's pipe\n"
+		"               [--rtx SSRC:PT[,PT...]]  NACKed packets go again as RTX (an RTX\n"
+		"               payload type per --pt, in order; 0: none for that one)\n"
 		"  consumer-del|consumer-pause|consumer-resume ID\n"
 		"  flush                                 delete everything\n"
 		"  raw TYPE                              a command of any type number (testing)\n"
@@ -408,6 +410,8 @@ run_dump(void)
 		if (d.c.remote.port_be != 0) /* a pipe consumer's own destination */
 			printf(" remote=%s mac=%s", addr_str(&d.c.remote, a, sizeof(a)),
 			       mac_str(d.c.remote_mac, b, sizeof(b)));
+		if (d.c.rtx_ssrc != 0) /* RTX: its SSRC and the payload type of the first codec */
+			printf(" rtx=%u:%u", d.c.rtx_ssrc, d.c.rtx_pt[0]);
 		putchar('\n');
 	}
 	return 0;

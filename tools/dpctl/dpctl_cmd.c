@@ -100,6 +100,29 @@ parse_pair(const char *s, uint8_t *a, uint8_t *b)
 	return 0;
 }
 
+/* "SSRC:PT[,PT...]": the RTX SSRC and payload types, one per --pt map entry in order. */
+static int
+parse_rtx(const char *s, struct cascade_cmd_consumer *k)
+{
+	unsigned long long v;
+	unsigned int i = 0, pt;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || end == s || *end != ':' || v == 0 || v > UINT32_MAX)
+		return -EINVAL;
+	k->rtx_ssrc = (uint32_t)v;
+	s = end + 1;
+	do {
+		if (i == CASCADE_MAX_PT_MAP || sscanf(s, "%u", &pt) != 1 || pt > 255)
+			return -EINVAL;
+		k->rtx_pt[i++] = (uint8_t)pt;
+		s = strchr(s, ',');
+	} while (s != NULL && *++s != '\0');
+	return 0;
+}
+
 /* The ABI's suite numbers (CASCADE_SUITE_*) are the wrapper's enum + 1, in the same order. */
 static const char *const suite_names[] = {
 #define SUITE_NAME(e, name, key, salt, rtp, rtcp) name,
@@ -395,6 +418,9 @@ dpctl_build_cmd(int argc, char **argv, struct cascade_cmd *c, uint64_t req_id)
 				continue;
 			}
 			if (strcmp(o, "--remote") == 0 && dpctl_parse_addr(val, &k->remote) == 0)
+				continue;
+			/* --rtx SSRC:PT,...: the RTX SSRC, an RTX payload type per --pt given, in order */
+			if (strcmp(o, "--rtx") == 0 && parse_rtx(val, k) == 0)
 				continue;
 			if (strcmp(o, "--mac") == 0 && parse_mac(val, k->remote_mac) == 0)
 				continue;
