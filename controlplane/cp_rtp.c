@@ -152,6 +152,7 @@ cp_rtp_check(const json_t *rtp, uint8_t kind, struct cp_rtp *out, struct cp_err 
 	const json_t *codecs, *encs = NULL, *exts = NULL, *rtcp = NULL, *rtx = NULL, *c, *enc;
 	bool seen_pt[128] = {false}, seen_id[CASCADE_MAX_EXT_ID + 1] = {false};
 	bool media_pt[128] = {false};
+	unsigned int n_rtx;
 	char where[WHERE_MAX];
 	const char *s;
 	json_int_t x, pt;
@@ -185,10 +186,14 @@ cp_rtp_check(const json_t *rtp, uint8_t kind, struct cp_rtp *out, struct cp_err 
 	if (out->clock_rate == 0)
 		return cp_err_set(err, -EINVAL, "rtpParameters.codecs: no media codec (only RTX/RED/FEC)");
 	/* RFC 4588 8.6: an RTX codec is bound to the media codec whose payload type is apt */
+	n_rtx = 0;
 	json_array_foreach((json_t *)codecs, i, c)
 	{
 		if (!is_rtx(json_string_value(json_object_get(c, "mimeType"))))
 			continue;
+		if (++n_rtx > CASCADE_MAX_RTX_MAP)
+			return cp_err_set(err, -EINVAL, "rtpParameters.codecs: at most %u RTX codecs",
+					  CASCADE_MAX_RTX_MAP);
 		cp_json_index(where, sizeof(where), "rtpParameters.codecs", i);
 		x = json_integer_value(json_object_get(json_object_get(c, "parameters"), "apt"));
 		if (!json_is_integer(json_object_get(json_object_get(c, "parameters"), "apt")) ||
@@ -643,6 +648,33 @@ out:
 	json_decref(codecs);
 	json_decref(exts);
 	return rc;
+}
+
+void
+cp_rtp_rtx(const json_t *rtp, struct cascade_cmd_producer *cmd)
+{
+	const json_t *rtx = json_object_get(json_array_get(json_object_get(rtp, "encodings"), 0), "rtx");
+	const json_t *c;
+	size_t i;
+
+	cmd->rtx_ssrc = 0;
+	cmd->n_rtx = 0;
+	memset(cmd->rtx_map, 0, sizeof(cmd->rtx_map));
+	if (!json_is_integer(json_object_get(rtx, "ssrc")))
+		return; /* RTX codecs without an RTX stream: nothing comes on one */
+	json_array_foreach(json_object_get(rtp, "codecs"), i, c)
+	{
+		if (!is_rtx(json_string_value(json_object_get(c, "mimeType"))) ||
+		    cmd->n_rtx == CASCADE_MAX_RTX_MAP)
+			continue;
+		cmd->rtx_map[cmd->n_rtx].pt =
+			(uint8_t)json_integer_value(json_object_get(c, "payloadType"));
+		cmd->rtx_map[cmd->n_rtx].apt = (uint8_t)json_integer_value(
+			json_object_get(json_object_get(c, "parameters"), "apt"));
+		cmd->n_rtx++;
+	}
+	if (cmd->n_rtx != 0)
+		cmd->rtx_ssrc = (uint32_t)json_integer_value(json_object_get(rtx, "ssrc"));
 }
 
 uint8_t

@@ -91,6 +91,13 @@ int cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32
 		     json_t **out, struct cp_err *err);
 
 /*
+ * A producer's RTX stream (RFC 4588) from its checked RtpParameters rtp, into
+ * cmd: encodings[0].rtx.ssrc and each RTX codec's payload type with the one
+ * it repairs (apt); none without an RTX SSRC.
+ */
+void cp_rtp_rtx(const json_t *rtp, struct cascade_cmd_producer *cmd);
+
+/*
  * The RTCP feedback a producer's sender negotiated (CASCADE_FB_*), from its
  * codecs' rtcpFeedback in mediasoup's shape {"type","parameter"}: "nack pli",
  * "ccm fir", "nack". Other entries are not feedback the dataplane sends.

@@ -258,6 +258,7 @@ struct dp_meta {
 	uint8_t rtcp_port;
 	uint8_t learn; /* DP_LEARN_* */
 	uint8_t kind;  /* DP_META_* */
+	uint8_t rtx;   /* a packet of the producer's RTX stream */
 };
 
 enum {
@@ -349,7 +350,7 @@ struct dp_ctx {
 	struct dp_producer *producers;
 	struct dp_consumer *consumers;
 	struct rte_hash *tp_by_addr;  /* struct cascade_addr (local) -> slot | DP_TP_RTCP */
-	struct rte_hash *prod_by_ssrc; /* struct dp_prod_key -> producer slot */
+	struct rte_hash *prod_by_ssrc; /* struct dp_prod_key -> producer slot | DP_PROD_RTX */
 	struct rte_hash *tp_by_id;     /* obj id -> slot; main lcore only */
 	struct rte_hash *prod_by_id;
 	struct rte_hash *cons_by_id;
@@ -372,6 +373,8 @@ dp_meta_of(struct rte_mbuf *m, int off)
 }
 
 #define DP_TP_RTCP 0x80000000u
+/* In prod_by_ssrc: the key is the producer's RTX SSRC (its packets are unwrapped). */
+#define DP_PROD_RTX 0x80000000u
 
 /*
  * The transport table's key: a local address padded to 32 bytes, a size
@@ -566,6 +569,15 @@ dp_rtx_nackgen(struct dp_rtxbuf *b)
  */
 void dp_nack_rtp(struct dp_worker *w, struct dp_producer *p, uint32_t pslot, struct dp_rtxbuf *rtx,
 		 uint16_t seq);
+/*
+ * Producer p's RTX packet m (RFC 4588 4; l4 and rtp parsed from it), on its
+ * owning lcore: made the media packet it repairs, in place (the original
+ * sequence number taken out, the media SSRC and payload type (apt) put in;
+ * l4 and rtp follow). False when it was dropped: padding only, or a payload
+ * type p did not declare as RTX (counted).
+ */
+bool dp_rtx_unwrap(struct dp_worker *w, const struct dp_producer *p, struct rte_mbuf *m,
+		   struct dp_l4 *l4, struct dp_rtp *rtp);
 /* NACK the senders whose missing packets are due. Worker lcore; when nack_poll_tsc passed. */
 void dp_nack_poll(struct dp_worker *w);
 

@@ -213,6 +213,44 @@ dp_check_consumer(const struct cascade_cmd_consumer *k, char *msg, size_t len)
 }
 
 int
+dp_check_producer_rtx(const struct cascade_cmd_producer *p, char *msg, size_t len)
+{
+	unsigned int i, j;
+
+	if (p->n_rtx > CASCADE_MAX_RTX_MAP)
+		return bad(msg, len, "producer.n_rtx: %u > %u", p->n_rtx, CASCADE_MAX_RTX_MAP);
+	if ((p->rtx_ssrc == 0) != (p->n_rtx == 0))
+		return bad(msg, len, "producer.rtx_ssrc: required with RTX payload types, and only then");
+	if (p->rtx_ssrc != 0 && p->rtx_ssrc == p->ssrc)
+		return bad(msg, len, "producer.rtx_ssrc: must differ from ssrc");
+	for (i = 0; i < CASCADE_MAX_RTX_MAP; i++) {
+		if (i >= p->n_rtx) {
+			if (p->rtx_map[i].pt != 0 || p->rtx_map[i].apt != 0)
+				return bad(msg, len, "producer.rtx_map[%u]: past n_rtx, must be zero", i);
+			continue;
+		}
+		if (p->rtx_map[i].pt > 127 || p->rtx_map[i].apt > 127 ||
+		    p->rtx_map[i].pt == p->rtx_map[i].apt)
+			return bad(msg, len, "producer.rtx_map[%u]: payload types 0..127, RTX and the "
+					     "one it repairs (apt) differ", i);
+		for (j = 0; j < i; j++)
+			if (p->rtx_map[j].pt == p->rtx_map[i].pt)
+				return bad(msg, len, "producer.rtx_map[%u].pt: %u given twice", i,
+					   p->rtx_map[i].pt);
+	}
+	if (!is_zero(p->pad, sizeof(p->pad)) || !is_zero(p->pad2, sizeof(p->pad2)))
+		return bad(msg, len, "producer.pad: must be zero");
+	return 0;
+}
+
+bool
+dp_producer_rtx_same(const struct cascade_cmd_producer *a, const struct cascade_cmd_producer *b)
+{
+	return a->rtx_ssrc == b->rtx_ssrc && a->n_rtx == b->n_rtx &&
+	       memcmp(a->rtx_map, b->rtx_map, sizeof(a->rtx_map)) == 0;
+}
+
+int
 dp_check_consumer_dest(const struct cascade_cmd_consumer *k, const struct cascade_cmd_transport *tp,
 		       char *msg, size_t len)
 {

@@ -54,6 +54,16 @@ int dp_check_pipe_srtp(const struct cascade_cmd_pipe_srtp *s, const struct casca
 int dp_check_consumer(const struct cascade_cmd_consumer *k, char *msg, size_t len);
 
 /*
+ * A producer's RTX fields: n_rtx entries of distinct RTX payload types, each
+ * bound to another payload type (0..127), with an RTX SSRC that is not the
+ * media SSRC exactly when there are entries; the rest zero. 0, or -EINVAL
+ * with msg naming the field.
+ */
+int dp_check_producer_rtx(const struct cascade_cmd_producer *p, char *msg, size_t len);
+/* Whether two checked producers' RTX fields are the same. */
+bool dp_producer_rtx_same(const struct cascade_cmd_producer *a, const struct cascade_cmd_producer *b);
+
+/*
  * Check a consumer's destination against the transport it sends on (tp, the
  * transport's installed config): on a PIPE transport, remote is required with
  * the transport's local family and a non-zero port; on any other transport,

@@ -302,6 +302,8 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 			dp_drop(w, m, why);
 			return;
 		}
+		if (mt->rtx && !dp_rtx_unwrap(w, p, m, l4, &rtp))
+			return;
 		count_accepted(w, tslot, m);
 		if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
 			note_pipe_source(p, m, l4);
@@ -330,9 +332,11 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 	w->stats->ctr[CASCADE_LC_RTCP_PKTS]++;
 	w->tstats[tslot].rtcp_pkts++;
 	w->pstats[mt->pslot].rtcp_pkts++;
-	if (rtcp.first_pt == 200)
+	/* the RTX stream's own reports describe no media a consumer gets */
+	if (rtcp.first_pt == 200 && !mt->rtx)
 		dp_sender_sr(p, frame + l4->payload_off, w->now_ns);
-	if (rtcp.first_pt == 200 && !atomic_load_explicit(&p->paused, memory_order_acquire)) {
+	if (rtcp.first_pt == 200 && !mt->rtx &&
+	    !atomic_load_explicit(&p->paused, memory_order_acquire)) {
 		dp_fanout_rtcp(w, m, l4, p, mt->pslot);
 		return;
 	}
@@ -519,10 +523,11 @@ dp_classify(struct dp_worker *w, struct rte_mbuf *m)
 			dp_drop(w, m, CASCADE_DROP_UNKNOWN_SSRC); /* before any crypto */
 		return;
 	}
-	ps = (uint32_t)(uintptr_t)data;
+	ps = (uint32_t)(uintptr_t)data & ~DP_PROD_RTX;
 	p = &dp.producers[ps];
 	mt = dp_meta_of(m, dp.meta_off);
 	mt->pslot = ps;
+	mt->rtx = ((uint32_t)(uintptr_t)data & DP_PROD_RTX) != 0;
 	/* pairs with the main lcore's release store of gen at delete */
 	mt->pgen = atomic_load_explicit(&p->gen, memory_order_acquire);
 	mt->is_rtcp = cls == DP_CLASS_RTCP;

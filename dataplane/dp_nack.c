@@ -33,11 +33,19 @@
  * old; a gap too long to repair packet by packet asks for a keyframe
  * instead. What comes late takes its number off (nack_recovered); a packet
  * the buffer holds already is a duplicate and goes no further
- * (rtp_duplicate). On a pipe the sender is the source node, whose pipe
+ * (rtp_duplicate). A sender that negotiated RTX sends them again on its RTX
+ * stream: its packets are unwrapped into the media stream first (the
+ * original sequence number out, the media SSRC and payload type in), so the
+ * buffer, the NACK list and the consumers see the packet it repairs; RTX
+ * with padding only (libwebrtc's bandwidth probes) goes no further. On a
+ * pipe the sender is the source node, whose pipe
  * consumer answers from its own buffer: loss between nodes is repaired the
  * same way.
  */
 #include <stdatomic.h>
+#include <string.h>
+
+#include <rte_udp.h>
 
 #include "dp.h"
 #include "dp_bytes.h"
@@ -238,4 +246,49 @@ dp_nack_poll(struct dp_worker *w)
 		}
 		i++;
 	}
+}
+
+bool
+dp_rtx_unwrap(struct dp_worker *w, const struct dp_producer *p, struct rte_mbuf *m,
+	      struct dp_l4 *l4, struct dp_rtp *rtp)
+{
+	uint8_t *frame, *hdr, apt = 0;
+	struct rte_udp_hdr *udp;
+	unsigned int i;
+	uint16_t osn;
+
+	for (i = 0; i < p->cfg.n_rtx && i < CASCADE_MAX_RTX_MAP; i++)
+		if (p->cfg.rtx_map[i].pt == rtp->pt)
+			break;
+	if (i == p->cfg.n_rtx || i == CASCADE_MAX_RTX_MAP) {
+		dp_drop(w, m, CASCADE_DROP_RTX_PT);
+		return false;
+	}
+	apt = p->cfg.rtx_map[i].apt;
+	if (rtp->payload_len < 2) {
+		dp_drop(w, m, CASCADE_DROP_RTX_EMPTY);
+		return false;
+	}
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+	hdr = frame + l4->payload_off;
+	osn = (uint16_t)(hdr[rtp->hdr_len] << 8 | hdr[rtp->hdr_len + 1]);
+	/* the headers move up over the OSN: shorter than the payload they would move past */
+	memmove(frame + 2, frame, (size_t)l4->payload_off + rtp->hdr_len);
+	rte_pktmbuf_adj(m, 2);
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+	hdr = frame + l4->payload_off;
+	hdr[1] = (uint8_t)((hdr[1] & 0x80) | apt); /* the marker stays */
+	hdr[2] = (uint8_t)(osn >> 8);
+	hdr[3] = (uint8_t)osn;
+	wr32(hdr + 8, p->cfg.ssrc);
+	/* its IP and UDP lengths are stale now: fan-out writes fresh ones, but no checksum
+	 * can be derived from the old one */
+	udp = (struct rte_udp_hdr *)(frame + l4->l4_off);
+	udp->dgram_cksum = 0;
+	l4->payload_len = (uint16_t)(l4->payload_len - 2);
+	rtp->payload_len = (uint16_t)(rtp->payload_len - 2);
+	rtp->pt = apt;
+	rtp->seq = osn;
+	rtp->ssrc = p->cfg.ssrc;
+	return true;
 }

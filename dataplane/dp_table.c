@@ -131,8 +131,9 @@ dp_tables_init(struct dp_ctx *c)
 	}
 	c->tp_by_addr = hash_make("dp_tp_addr", o->max_transports * 2, sizeof(struct dp_addr_key),
 				  true);
+	/* a media SSRC and an RTX SSRC per producer */
 	c->prod_by_ssrc =
-		hash_make("dp_prod_ssrc", o->max_producers, sizeof(struct dp_prod_key), true);
+		hash_make("dp_prod_ssrc", o->max_producers * 2, sizeof(struct dp_prod_key), true);
 	c->tp_by_id = hash_make("dp_tp_id", o->max_transports, sizeof(uint64_t), false);
 	c->prod_by_id = hash_make("dp_prod_id", o->max_producers, sizeof(uint64_t), false);
 	c->cons_by_id = hash_make("dp_cons_id", o->max_consumers, sizeof(uint64_t), false);

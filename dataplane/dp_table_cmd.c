@@ -268,7 +268,7 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	struct dp_srtp_rx *rx = NULL;
 	struct cascade_srtp *rtcp_tx = NULL;
 	const struct dp_transport *tp;
-	struct dp_prod_key key;
+	struct dp_prod_key key, rtx_key;
 	struct dp_producer *p;
 	uint32_t slot, tslot, rtcp_ssrc;
 	int rc;
@@ -284,6 +284,11 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 		return dp_tbl_fail(r, EINVAL, "producer.paused: must be 0 or 1");
 	if (cfg->fb & ~(CASCADE_FB_PLI | CASCADE_FB_FIR | CASCADE_FB_NACK))
 		return dp_tbl_fail(r, EINVAL, "producer.fb: unknown feedback bits 0x%x", cfg->fb);
+	rc = dp_check_producer_rtx(cfg, r->message, sizeof(r->message));
+	if (rc < 0) {
+		r->status = rc;
+		return rc;
+	}
 	if (dp_tbl_id_lookup(c->tp_by_id, cfg->transport_id, &tslot) < 0)
 		return dp_tbl_fail(r, ENOENT,
 				   "producer.transport_id: transport 0x%" PRIx64 " not found",
@@ -291,7 +296,8 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	if (dp_tbl_id_lookup(c->prod_by_id, cfg->obj_id, &slot) == 0) {
 		const struct cascade_cmd_producer *h = &c->producers[slot].cfg;
 		if (h->transport_id == cfg->transport_id && h->ssrc == cfg->ssrc &&
-		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind && h->fb == cfg->fb) {
+		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind && h->fb == cfg->fb &&
+		    dp_producer_rtx_same(h, cfg)) {
 			dp_tbl_ok(r, slot, atomic_load(&c->producers[slot].gen));
 			return 0;
 		}
@@ -304,6 +310,11 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	if (rte_hash_lookup(c->prod_by_ssrc, &key) >= 0)
 		return dp_tbl_fail(r, EEXIST,
 				   "producer.ssrc: %u already produced on this transport", cfg->ssrc);
+	rtx_key = key;
+	rtx_key.ssrc = cfg->rtx_ssrc;
+	if (cfg->rtx_ssrc != 0 && rte_hash_lookup(c->prod_by_ssrc, &rtx_key) >= 0)
+		return dp_tbl_fail(r, EEXIST, "producer.rtx_ssrc: %u already produced on this transport",
+				   cfg->rtx_ssrc);
 	tp = &c->transports[tslot];
 	rtcp_ssrc = dp_tbl_rtcp_ssrc(tp);
 	rc = dp_tbl_producer_srtp(tp, cfg->ssrc, rtcp_ssrc, &rx, &rtcp_tx, r);
@@ -358,6 +369,15 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 		rc = dp_tbl_fail(r, ENOSPC, "producers: ssrc table full");
 		goto undo;
 	}
+	if (cfg->rtx_ssrc != 0 &&
+	    rte_hash_add_key_data(c->prod_by_ssrc, &rtx_key,
+				  (void *)(uintptr_t)(slot | DP_PROD_RTX)) < 0) {
+		/* published a moment: what a worker may have seen goes after the grace period */
+		rte_hash_del_key(c->prod_by_id, &cfg->obj_id);
+		p->cfg.rtx_ssrc = 0;
+		producer_remove(c, slot);
+		return dp_tbl_fail(r, ENOSPC, "producers: ssrc table full (rtx_ssrc)");
+	}
 	dp_dir_write_producer(c, slot);
 	dp_tbl_ok(r, slot, atomic_load_explicit(&p->gen, memory_order_relaxed));
 	return 0;
@@ -389,6 +409,10 @@ producer_remove(struct dp_ctx *c, uint32_t ps)
 	while ((cons = dp_lists_get(l, DP_REL_PROD_CONS, ps, &n)), n > 0)
 		consumer_remove(c, cons[n - 1]);
 	dp_tbl_defer_key(c->prod_by_ssrc, &key);
+	if (p->cfg.rtx_ssrc != 0) {
+		key.ssrc = p->cfg.rtx_ssrc;
+		dp_tbl_defer_key(c->prod_by_ssrc, &key);
+	}
 	rte_hash_del_key(c->prod_by_id, &p->cfg.obj_id);
 	dp_lists_del(l, DP_REL_TP_PROD, p->transport, ps);
 	p->in_use = 0;

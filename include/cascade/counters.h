@@ -50,6 +50,8 @@
 	X(SRTP_ERROR, "srtp_error", "SRTP/SRTCP failed otherwise (malformed, no keys yet, key expired)") \
 	X(VLAN, "vlan", "VLAN tag missing, extra, or not the port's")                              \
 	X(NO_CONSUMER, "no_consumer", "a producer's packet with no consumer to send it to")       \
+	X(RTX_EMPTY, "rtx_empty", "a producer's RTX packet without an original sequence number (padding only: bandwidth probing)") \
+	X(RTX_PT, "rtx_pt", "a producer's RTX packet of a payload type it did not declare as RTX") \
 	X(RTP_DUPLICATE, "rtp_duplicate", "RTP packet received already (in the retransmission buffer): a duplicate, or a retransmission after all") \
 	X(RTCP_TERMINATED, "rtcp_terminated", "RTCP that ends here: receiver reports, feedback, a paused producer's report") \
 	X(SEQ_LATE, "seq_late", "a consumer's copy of a packet from before its resync (number already used)") \

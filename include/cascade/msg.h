@@ -135,6 +135,8 @@ enum {
 	CASCADE_FB_NACK = 1 << 2, /* "nack" */
 };
 
+#define CASCADE_MAX_RTX_MAP 4
+
 struct cascade_cmd_producer {
 	uint64_t obj_id;
 	uint64_t transport_id;
@@ -148,9 +150,20 @@ struct cascade_cmd_producer {
 	 */
 	uint16_t lcore;
 	uint8_t fb; /* CASCADE_FB_*: the RTCP feedback its sender negotiated */
-	uint8_t pad[3];
+	uint8_t n_rtx; /* entries of rtx_map in use */
+	uint8_t pad[2];
+	/*
+	 * RTX (RFC 4588) from its sender: the RTX stream's SSRC (0: none) and, per
+	 * RTX payload type, the media payload type it repairs (apt). Its packets
+	 * are unwrapped into the media stream.
+	 */
+	uint32_t rtx_ssrc;
+	struct {
+		uint8_t pt, apt;
+	} rtx_map[CASCADE_MAX_RTX_MAP];
+	uint8_t pad2[4];
 };
-static_assert(sizeof(struct cascade_cmd_producer) == 32, "producer cmd layout");
+static_assert(sizeof(struct cascade_cmd_producer) == 48, "producer cmd layout");
 
 #define CASCADE_MAX_PT_MAP 8
 #define CASCADE_MAX_EXT_ID 14 /* RFC 8285 one-byte ids 1..14 */

@@ -105,7 +105,7 @@ struct cascade_dir_consumer {
 };
 static_assert(sizeof(struct cascade_dir_head) == 16, "dir head layout");
 static_assert(sizeof(struct cascade_dir_transport) == 120, "dir transport layout");
-static_assert(sizeof(struct cascade_dir_producer) == 48, "dir producer layout");
+static_assert(sizeof(struct cascade_dir_producer) == 64, "dir producer layout");
 static_assert(sizeof(struct cascade_dir_consumer) == 128, "dir consumer layout");
 
 /* Capacities chosen at dataplane start; ring sizes are powers of two. */

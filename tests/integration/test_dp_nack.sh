@@ -17,8 +17,11 @@
 # Then the first hop: the sender skips 1105-1109 (sends 1110). P10 negotiated NACK, so
 # Cascade NACKs the sender for them (RTPFB FMT 1 after an empty RR, from the node's RTCP
 # SSRC, media 0x10101010, to where the sender's RTCP goes) and again every 100 ms; the
-# sender sends 1107 again (recovered, forwarded late) and 1110 twice (the second is a
-# duplicate: dropped, not forwarded).
+# sender sends 1107 again on its RTX stream (RFC 4588: SSRC 0xE0101010, payload type 97
+# for 96, the OSN first): unwrapped, recovered, forwarded late as the media packet it
+# repairs; 1110 twice (the second is a duplicate: dropped, not forwarded); and two RTX
+# packets that go no further: padding only (a bandwidth probe), and an undeclared
+# payload type.
 # Last, C35 negotiated RTX (RFC 4588: SSRC 0xD0000035, payload type 101 for its 100): its
 # NACK for 1095 is answered with an RTX packet: the RTX SSRC and payload type, a sequence
 # number of the RTX stream's own, the original timestamp and marker, and the original
@@ -46,7 +49,7 @@ ns=$NETNS
 pcap_dp --rtcp-report-ms 0 --keyframe-interval-ms 0 --rtx-depth 64 --rtx-ms 10000
 dpctl batch >"$TEST_TMP/setup.log" 2>&1 <<EOF || fail "setup: $(cat "$TEST_TMP/setup.log")"
 transport-add 1 198.18.0.1:10000 --mux --remote 198.18.0.2:5000 --mac 02:00:c6:12:10:02
-producer-add 10 1 0x10101010 --kind video --fb pli,nack
+producer-add 10 1 0x10101010 --kind video --fb pli,nack --rtx 0xE0101010:97/96
 producer-add 11 1 0x11111111 --kind audio
 transport-add 21 198.18.0.1:20000 --mux --remote 198.18.2.1:30000 --mac 02:00:c6:12:10:0f
 transport-add 22 198.18.0.1:20002 --mux --remote 198.18.2.2:30002 --mac 02:00:c6:12:10:0f
@@ -91,6 +94,12 @@ elif what == "nack1":
 elif what == "nack2":
     frames.append(frame(r1, t21, nack(0xAAAA0001, 0xC0000031, [(1095, 0), (1102, 0)])))
     frames.append(frame(r2, t22, nack(0xAAAA0002, 0xC0000032, [(1095, 0)])))
+elif what == "rtx":
+    def rtx(pt, seq, body, pad=0):
+        return frame(snd, tp1, rtpwire.rtp(pt, seq, 90000 + 3000 * 1107, 0xE0101010, body, pad=pad))
+    frames.append(rtx(97, 5000, struct.pack("!H", 1107) + bytes([1107 & 0xFF]) * 1000))
+    frames.append(rtx(97, 5001, b"", pad=200))
+    frames.append(rtx(98, 5002, struct.pack("!H", 1108) + bytes(10)))
 elif what == "nack_rtx":
     frames.append(frame(r2, t22, nack(0xAAAA0002, 0xC0000035, [(1095, 0)])))
 elif what == "storm":
@@ -137,9 +146,11 @@ log "storm: C32 got $again packets ($sent bytes) again; $limited refused (produc
 inject media 1110 1 || fail "cannot send the media"
 expect rtp_packets 126
 wait_for "(( \$(stat nacked_packets_out) >= 5 ))" 10 || fail "no NACK to the sender: $(dpctl stats | grep -E 'nack' | tr '\n' ' ')"
-inject media 1107 1 && inject media 1110 1 || fail "cannot send the media"
+inject rtx && inject media 1110 1 || fail "cannot send the media"
 expect nack_recovered 1
 expect drop_rtp_duplicate 1
+expect drop_rtx_empty 1
+expect drop_rtx_pt 1
 expect rtp_packets 127
 # the four still missing are asked for again (a retry covers fewer numbers than the first)
 wait_for "(( \$(stat nacks_out) >= 2 ))" 10 || fail "no second NACK: $(dpctl stats | grep -E 'nack' | tr '\n' ' ')"
@@ -189,6 +200,15 @@ else:
         errs.append(f"RTX header {r[:12].hex()}, want PT 101, the marker and timestamp of {orig[:12].hex()}")
     if r[12:14] != struct.pack("!H", 1095) or r[14:] != orig[12:]:
         errs.append("the RTX payload is not the OSN 1095 and the original payload")
+# 1107 came as RTX: the consumers got the media packet it repairs
+for ssrc in (0xC0000031, 0xC0000032):
+    got = by.get((ssrc, 1107), [b""])[0][8:]
+    nxt = by.get((ssrc, 1110), [b""])[0][8:]
+    ts = lambda r: struct.unpack("!I", r[4:8])[0] if len(r) >= 8 else -1
+    if got[1:2] != b"\x60" or (ts(nxt) - ts(got)) % (1 << 32) != 9000 or \
+            got[12:] != bytes([1107 & 0xFF]) * 1000:
+        errs.append(f"{ssrc:#x} seq 1107 (from RTX): {got[:16].hex()}..., want PT 96, "
+                    "its timestamp (3 frames before 1110's) and payload")
 if any(k[0] == 0xC0000035 and len(v) != 1 for k, v in by.items()):
     errs.append("C35 got a media packet twice (its retransmission must be RTX)")
 c32 = sum(len(v) - 1 for k, v in by.items() if k[0] == 0xC0000032)

@@ -435,6 +435,45 @@ test_consumer_fields(void **state)
 	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.rtx_ssrc");
 }
 
+/* A producer's RTX: payload types bound to others, an SSRC of its own exactly with them. */
+static void
+test_producer_rtx(void **state)
+{
+	struct cascade_cmd_producer p, q;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.ssrc = 1;
+	assert_int_equal(dp_check_producer_rtx(&p, msg, sizeof(msg)), 0);
+	p.rtx_ssrc = 2;
+	expect_bad(dp_check_producer_rtx(&p, msg, sizeof(msg)), "producer.rtx_ssrc");
+	p.n_rtx = 2;
+	p.rtx_map[0].pt = 97;
+	p.rtx_map[0].apt = 96;
+	p.rtx_map[1].pt = 99;
+	p.rtx_map[1].apt = 98;
+	assert_int_equal(dp_check_producer_rtx(&p, msg, sizeof(msg)), 0);
+	q = p;
+	assert_true(dp_producer_rtx_same(&p, &q));
+	q.rtx_map[1].apt = 96;
+	assert_false(dp_producer_rtx_same(&p, &q));
+	q = p;
+	q.rtx_ssrc = 1; /* the media SSRC */
+	expect_bad(dp_check_producer_rtx(&q, msg, sizeof(msg)), "producer.rtx_ssrc");
+	q = p;
+	q.rtx_map[1].pt = 97; /* twice */
+	expect_bad(dp_check_producer_rtx(&q, msg, sizeof(msg)), "producer.rtx_map[1].pt");
+	q = p;
+	q.rtx_map[0].apt = 97; /* itself */
+	expect_bad(dp_check_producer_rtx(&q, msg, sizeof(msg)), "producer.rtx_map[0]");
+	q = p;
+	q.rtx_map[2].pt = 101; /* past n_rtx */
+	expect_bad(dp_check_producer_rtx(&q, msg, sizeof(msg)), "producer.rtx_map[2]");
+	q = p;
+	q.n_rtx = CASCADE_MAX_RTX_MAP + 1;
+	expect_bad(dp_check_producer_rtx(&q, msg, sizeof(msg)), "producer.n_rtx");
+}
+
 static void
 test_consumer_dest_pipe(void **state)
 {
@@ -609,6 +648,7 @@ main(void)
 		cmocka_unit_test(test_pipe_srtp),
 		cmocka_unit_test(test_srtp_layout),
 		cmocka_unit_test(test_consumer_fields),
+		cmocka_unit_test(test_producer_rtx),
 		cmocka_unit_test(test_consumer_dest_pipe),
 		cmocka_unit_test(test_consumer_dest_ordinary),
 		cmocka_unit_test(test_consumer_same),

@@ -468,6 +468,7 @@ test_nego_rtx(void **state)
 static void
 test_rtp_rtx_ssrc(void **state)
 {
+	struct cascade_cmd_producer cmd;
 	struct cp_rtp info;
 	struct cp_err err;
 	json_t *r;
@@ -483,6 +484,22 @@ test_rtp_rtx_ssrc(void **state)
 	json_decref(r);
 	r = J("{\"codecs\":[" VP8 "],\"encodings\":[{\"ssrc\":1,\"rtx\":{}}]}");
 	assert_int_equal(cp_rtp_check(r, CASCADE_KIND_VIDEO, &info, &err), -EINVAL);
+	json_decref(r);
+	/* into the producer's command: the RTX SSRC and what each RTX payload type repairs */
+	r = J("{\"codecs\":[" VP8 "," RTX97 "],\"encodings\":[{\"ssrc\":1,\"rtx\":{\"ssrc\":2}}]}");
+	assert_int_equal(cp_rtp_check(r, CASCADE_KIND_VIDEO, &info, &err), 0);
+	memset(&cmd, 0, sizeof(cmd));
+	cp_rtp_rtx(r, &cmd);
+	assert_int_equal(cmd.rtx_ssrc, 2);
+	assert_int_equal(cmd.n_rtx, 1);
+	assert_int_equal(cmd.rtx_map[0].pt, 97);
+	assert_int_equal(cmd.rtx_map[0].apt, 96);
+	json_decref(r);
+	/* RTX codecs without an RTX stream: nothing to unwrap */
+	r = J("{\"codecs\":[" VP8 "," RTX97 "],\"encodings\":[{\"ssrc\":1}]}");
+	cp_rtp_rtx(r, &cmd);
+	assert_int_equal(cmd.rtx_ssrc, 0);
+	assert_int_equal(cmd.n_rtx, 0);
 	json_decref(r);
 }
 

@@ -57,6 +57,7 @@ usage(void)
 		"  transport-del ID\n"
 		"  producer-add ID TRANSPORT SSRC [--clock HZ] [--kind audio|video] [--paused]\n"
 		"               [--fb pli,fir,nack]  the RTCP feedback its sender negotiated\n"
+		"               [--rtx SSRC:PT/APT[,...]]  its sender's RTX stream (RFC 4588)\n"
 		"  producer-del|producer-pause|producer-resume ID\n"
 		"  consumer-add ID PRODUCER TRANSPORT SSRC [--pt IN:OUT]... [--ext IN:OUT]... "
 		"[--paused]\n"
@@ -391,11 +392,14 @@ run_dump(void)
 		cascade_dir_read((const uint8_t *)cascade_seg_at(&seg, h->dir_producer_off) +
 				 (size_t)i * sizeof(d),
 			 &d, sizeof(d));
-		if (d.h.in_use)
-			printf("producer id=0x%" PRIx64 " slot=%u transport=0x%" PRIx64
-			       " ssrc=%u lcore=%u fb=%u paused=%u\n",
-			       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.lcore, d.p.fb,
-			       d.p.paused);
+		if (!d.h.in_use)
+			continue;
+		printf("producer id=0x%" PRIx64 " slot=%u transport=0x%" PRIx64
+		       " ssrc=%u lcore=%u fb=%u paused=%u",
+		       d.p.obj_id, i, d.p.transport_id, d.p.ssrc, d.p.lcore, d.p.fb, d.p.paused);
+		if (d.p.rtx_ssrc != 0) /* RTX: its SSRC and the first payload type's binding */
+			printf(" rtx=%u:%u/%u", d.p.rtx_ssrc, d.p.rtx_map[0].pt, d.p.rtx_map[0].apt);
+		putchar('\n');
 	}
 	for (i = 0; i < h->max_consumers; i++) {
 		struct cascade_dir_consumer d;

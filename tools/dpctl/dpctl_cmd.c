@@ -123,6 +123,32 @@ parse_rtx(const char *s, struct cascade_cmd_consumer *k)
 	return 0;
 }
 
+/* "SSRC:PT/APT[,PT/APT...]": a producer's RTX SSRC and what each RTX payload type repairs. */
+static int
+parse_producer_rtx(const char *s, struct cascade_cmd_producer *p)
+{
+	unsigned long long v;
+	unsigned int pt, apt;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || end == s || *end != ':' || v == 0 || v > UINT32_MAX)
+		return -EINVAL;
+	p->rtx_ssrc = (uint32_t)v;
+	s = end + 1;
+	do {
+		if (p->n_rtx == CASCADE_MAX_RTX_MAP || sscanf(s, "%u/%u", &pt, &apt) != 2 ||
+		    pt > 255 || apt > 255)
+			return -EINVAL;
+		p->rtx_map[p->n_rtx].pt = (uint8_t)pt;
+		p->rtx_map[p->n_rtx].apt = (uint8_t)apt;
+		p->n_rtx++;
+		s = strchr(s, ',');
+	} while (s != NULL && *++s != '\0');
+	return 0;
+}
+
 /* The ABI's suite numbers (CASCADE_SUITE_*) are the wrapper's enum + 1, in the same order. */
 static const char *const suite_names[] = {
 #define SUITE_NAME(e, name, key, salt, rtp, rtcp) name,
@@ -361,6 +387,9 @@ dpctl_build_cmd(int argc, char **argv, struct cascade_cmd *c, uint64_t req_id)
 				p->kind = val[0] == 'a' ? CASCADE_KIND_AUDIO : CASCADE_KIND_VIDEO;
 				continue;
 			}
+			/* --rtx SSRC:PT/APT[,PT/APT...]: the sender's RTX stream and payload types */
+			if (strcmp(o, "--rtx") == 0 && parse_producer_rtx(val, p) == 0)
+				continue;
 			if (strcmp(o, "--fb") == 0) {
 				/* comma-separated: pli, fir, nack (the sender's rtcpFeedback) */
 				char buf[64], *tok, *save = NULL;
