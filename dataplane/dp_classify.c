@@ -316,11 +316,12 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 			dp_drop(w, m, CASCADE_DROP_PRODUCER_PAUSED);
 			return;
 		}
+		w->stats->ctr[CASCADE_LC_RTP_PKTS]++;
 		if (!rtx_in(w, p, mt->pslot, &rtp)) {
+			/* accepted, and dropped after: it came already */
 			dp_drop(w, m, CASCADE_DROP_RTP_DUPLICATE);
 			return;
 		}
-		w->stats->ctr[CASCADE_LC_RTP_PKTS]++;
 		dp_fanout_rtp(w, m, l4, &rtp, p, mt->pslot);
 		return;
 	}
@@ -342,6 +343,15 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 	}
 	/* anything else from the sender (RR, SDES, BYE), or a paused producer's SR */
 	dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED);
+}
+
+/* A receiver's RTCP packet m on transport tslot, taken: counted. */
+static void
+rtcp_accepted(struct dp_worker *w, uint32_t tslot, const struct rte_mbuf *m)
+{
+	count_accepted(w, tslot, m);
+	w->stats->ctr[CASCADE_LC_RTCP_PKTS]++;
+	w->tstats[tslot].rtcp_pkts++;
 }
 
 /* The first feedback a consumer acts on (PLI, a FIR entry, a NACK entry) of a compound. */
@@ -390,9 +400,6 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	}
 	if (learn != 0)
 		post_learn(w, tp, tslot, m, l4, (uint8_t)learn);
-	count_accepted(w, tslot, m);
-	w->stats->ctr[CASCADE_LC_RTCP_PKTS]++;
-	w->tstats[tslot].rtcp_pkts++;
 	if (!ask.found)
 		goto end;
 	memset(&ck, 0, sizeof(ck));
@@ -406,9 +413,11 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	w->cstats[cs].rtcp_pkts++;
 	p = &dp.producers[dp.consumers[cs].producer];
 	if (p->owner == w->idx) {
+		rtcp_accepted(w, tslot, m);
 		dp_nack_feedback(w, m, l4, dp.consumers[cs].producer, cs);
 		return;
 	}
+	/* accepted (and counted) where it is acted on */
 	mt = dp_meta_of(m, dp.meta_off);
 	memset(mt, 0, sizeof(*mt));
 	mt->kind = DP_META_FEEDBACK;
@@ -420,6 +429,7 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	dp_handoff(w, m, p->owner);
 	return;
 end:
+	rtcp_accepted(w, tslot, m);
 	dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED);
 }
 
@@ -582,9 +592,10 @@ dp_classify_owned(struct dp_worker *w, struct rte_mbuf *m)
 		if (mt->cslot >= dp.opt.max_consumers || !dp.consumers[mt->cslot].in_use ||
 		    dp.consumers[mt->cslot].gen != mt->cgen ||
 		    dp.consumers[mt->cslot].producer != mt->pslot) {
-			dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED);
+			dp_drop(w, m, CASCADE_DROP_PRODUCER_GONE);
 			return;
 		}
+		rtcp_accepted(w, dp.consumers[mt->cslot].transport, m);
 		dp_nack_feedback(w, m, &l4, mt->pslot, mt->cslot);
 		return;
 	}

@@ -56,7 +56,7 @@
 	X(RTCP_TERMINATED, "rtcp_terminated", "RTCP that ends here: receiver reports, feedback, a paused producer's report") \
 	X(SEQ_LATE, "seq_late", "a consumer's copy of a packet from before its resync (number already used)") \
 	X(HANDOFF_FULL, "handoff_full", "the owning lcore's hand-off ring was full")              \
-	X(PRODUCER_GONE, "producer_gone", "producer deleted while its packet waited for its lcore")
+	X(PRODUCER_GONE, "producer_gone", "producer (or the consumer a feedback packet names) deleted while its packet waited for its lcore")
 
 enum cascade_drop {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_DROP_##e,

@@ -244,7 +244,8 @@ acct_take(const struct dp_worker *w, struct acct *a)
 	a->staged = ctr[CASCADE_LC_HANDOFF_OUT] + a->full;
 	for (i = 0; i < FUZZ_WORKERS; i++)
 		a->staged += w->ho[i].n;
-	a->after_accept = drop[CASCADE_DROP_NO_CONSUMER] + drop[CASCADE_DROP_RTCP_TERMINATED];
+	a->after_accept = drop[CASCADE_DROP_NO_CONSUMER] + drop[CASCADE_DROP_RTCP_TERMINATED] +
+			  drop[CASCADE_DROP_RTP_DUPLICATE];
 	for (i = 0; i < dp.opt.max_consumers; i++)
 		a->after_accept += w->cstats[i].drop_pkts;
 	for (i = 0; i < dp.opt.max_transports; i++)
@@ -405,7 +406,7 @@ op_frame(struct in *in)
 		ssrc = PROD_SSRC((t + 1 + (c >> 3)) % N_TP);
 		break;
 	case 3:
-		ssrc = 0x9999;
+		ssrc = (c & 1) ? PROD_RTX_SSRC(t) : 0x9999; /* its RTX stream, or nobody's */
 		break;
 	default:
 		ssrc = 0;

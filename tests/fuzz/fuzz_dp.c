@@ -330,7 +330,7 @@ check_producers(void)
 {
 	const struct cascade_dir_producer *dir =
 		cascade_seg_at(&dp.seg, dp.seg.lay.dir_producer_off);
-	uint32_t s, n = 0;
+	uint32_t s, n = 0, n_rtx = 0;
 
 	for (s = 0; s < dp.opt.max_producers; s++) {
 		const struct dp_producer *p = &dp.producers[s];
@@ -350,6 +350,13 @@ check_producers(void)
 		fuzz_check(fuzz_dp_slot(dp.prod_by_id, p->cfg.obj_id) == s);
 		fuzz_check(rte_hash_lookup_data(dp.prod_by_ssrc, &key, &data) >= 0 &&
 			   (uint32_t)(uintptr_t)data == s);
+		if (p->cfg.rtx_ssrc != 0) {
+			/* its RTX stream finds it too, marked */
+			key.ssrc = p->cfg.rtx_ssrc;
+			fuzz_check(rte_hash_lookup_data(dp.prod_by_ssrc, &key, &data) >= 0 &&
+				   (uint32_t)(uintptr_t)data == (s | DP_PROD_RTX));
+			n_rtx++;
+		}
 		/* inbound sessions only on SRTP transports, from their keys or a pipe stream's */
 		if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE)
 			fuzz_check(atomic_load(&p->srtp_rx) == NULL);
@@ -359,7 +366,7 @@ check_producers(void)
 			fuzz_check((atomic_load(&p->srtp_rx) != NULL) == (p->has_key != 0));
 	}
 	fuzz_check(hash_entries(dp.prod_by_id) == n);
-	fuzz_check(hash_entries(dp.prod_by_ssrc) == n);
+	fuzz_check(hash_entries(dp.prod_by_ssrc) == n + n_rtx);
 }
 
 static void

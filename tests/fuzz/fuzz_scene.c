@@ -174,6 +174,16 @@ add_producer(uint32_t t)
 	cmd.u.producer.ssrc = PROD_SSRC(t);
 	cmd.u.producer.clock_rate = 90000;
 	cmd.u.producer.kind = CASCADE_KIND_VIDEO;
+	/*
+	 * its sender takes NACKs and repairs on an RTX stream (payload type 97 for
+	 * 96); no PLI, so that adding a consumer posts no keyframe message (which
+	 * the accounting of a drain could not tell from a packet)
+	 */
+	cmd.u.producer.fb = CASCADE_FB_NACK;
+	cmd.u.producer.rtx_ssrc = PROD_RTX_SSRC(t);
+	cmd.u.producer.n_rtx = 1;
+	cmd.u.producer.rtx_map[0].pt = 97;
+	cmd.u.producer.rtx_map[0].apt = 96;
 	apply_ok(&cmd);
 	pipe_key(t, PROD_ID(t), CASCADE_PIPE_SRTP_PRODUCER, KEY_PIPE_PROD);
 }
@@ -193,9 +203,12 @@ add_consumer(uint32_t j)
 	cmd.u.consumer.ssrc = CONS_SSRC(j);
 	cmd.u.consumer.paused = j == C_PAUSED;
 	if (j == C_PT_MAP) {
+		/* and RTX: what its NACKs make the dataplane send again goes as RTX */
 		cmd.u.consumer.n_pt_map = 1;
 		cmd.u.consumer.pt_map[0].in_pt = 96;
 		cmd.u.consumer.pt_map[0].out_pt = 100;
+		cmd.u.consumer.rtx_ssrc = CONS_RTX_SSRC(j);
+		cmd.u.consumer.rtx_pt[0] = 101;
 	}
 	if (scene_tps[to].flags & PIPE) {
 		cmd.u.consumer.remote = scene_pipe_peer();
@@ -263,8 +276,15 @@ scene_rtx_clear(void)
 	for (i = 0; i < dp.opt.max_producers; i++) {
 		struct dp_rtxbuf *b = atomic_load(&dp.producers[i].rtx);
 
-		if (dp.producers[i].in_use && b != NULL)
+		if (dp.producers[i].in_use && b != NULL) {
 			dp_rtxbuf_flush(b, rtx_release, NULL);
+			dp_nackgen_init(dp_rtx_nackgen(b)); /* nothing missing: no NACK carries over */
+		}
+		dp.producers[i].nack_listed = 0;
+	}
+	for (i = 0; i < dp.n_workers; i++) {
+		dp.workers[i]->n_nack = 0;
+		dp.workers[i]->nack_poll_tsc = 0;
 	}
 }
 

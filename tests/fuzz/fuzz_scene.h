@@ -56,6 +56,8 @@ extern const struct scene_tp scene_tps[N_TP];
 #define CONS_ID(j) (0x300u + (j))
 #define PROD_SSRC(t) (0x1000u + (t))
 #define CONS_SSRC(j) (0xc000u + (j))
+#define PROD_RTX_SSRC(t) (0x2000u + (t))
+#define CONS_RTX_SSRC(j) (0xd000u + (j))
 
 /* Whose key: a transport's rx (what its remote protects with) and tx, a pipe stream's. */
 enum {
