@@ -48,10 +48,11 @@ transport-add 21 198.18.0.1:20000 --mux --remote 198.18.2.1:30000 --mac 02:00:c6
 consumer-add 31 10 21 0xC0000031
 EOF
 
-ip netns exec "$ns" python3 - "$SRC_DIR/tests/integration" "$CASCADE_DPCTL" "$seg_name" <<'EOF' ||
+ip netns exec "$ns" python3 - "$SRC_DIR/tests/integration" "$CASCADE_DPCTL" "$seg_name" \
+	"$dpdk_prefix" <<'EOF' ||
 import select, socket, struct, subprocess, sys, time
 sys.path.insert(0, sys.argv[1])
-import rtpwire
+import rtptool, rtpwire
 
 dpctl = [sys.argv[2], "-s", sys.argv[3]]
 errs = []
@@ -160,6 +161,13 @@ from_receiver(rr(block(0xC0000031, 25, 8, 0x10040, 90, lsr - 1, 100)))
 wait_stat("receiver_reports_in", 3)
 o = obj()
 want(o, rtcp_reports=3, fraction_lost=25, packets_lost=8, ext_max_seq=0x10040, rtts=1, rtt_us=rtt)
+# DPDK telemetry says the same (ids in hex there: consumer 31 is 1f)
+tel = rtptool.telemetry(sys.argv[4], "/cascade/consumer,1f")["/cascade/consumer,1f"]
+tel = tel.get("/cascade/consumer") or {}
+for k, v in (("rtcp_reports", 3), ("fraction_lost", 25), ("packets_lost", 8),
+             ("ext_max_seq", 0x10040), ("rtts", 1), ("rtt_us", rtt)):
+    if tel.get(k) != v:
+        errs.append(f"telemetry /cascade/consumer,1f {k} {tel.get(k)}, want {v}")
 print(f"round trip {rtt} us (at most {bound:.0f}), hold {dlsr / 65536 * 1000:.1f} ms; "
       f"handed over: {stat('handoff_out')}")
 for e in errs:
