@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 
@@ -79,6 +80,36 @@ stats_p(struct cp_producer *p, void *arg)
 	json_array_append_new(w->list, o);
 }
 
+/* Milliseconds since the Unix epoch of a CLOCK_MONOTONIC instant (cascade_now_ns) in the past. */
+static json_int_t
+epoch_ms(uint64_t mono_ns)
+{
+	uint64_t now = cascade_now_ns(), age = now > mono_ns ? now - mono_ns : 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - (json_int_t)(age / 1000000);
+}
+
+/*
+ * What the consumer's receiver last reported (its RR's report block, read by
+ * the dataplane): null before the first report; rttMs null until a report
+ * echoed an SR Cascade sent it.
+ */
+static json_t *
+consumer_rtcp(const struct cascade_seg *seg, uint32_t slot)
+{
+	struct cascade_consumer_rtcp r;
+
+	if (!cascade_seg_consumer_rtcp(seg, slot, &r))
+		return json_null();
+	return json_pack("{s:f,s:I,s:f,s:o,s:I}", "fractionLost", r.fraction_lost / 256.0,
+			 "packetsLost", (json_int_t)r.cum_lost, "jitterMs",
+			 (double)cascade_jitter_us(r.jitter, r.clock_rate) / 1000.0, "rttMs",
+			 r.rtts != 0 ? json_real(r.rtt_us / 1000.0) : json_null(), "reportedAt",
+			 epoch_ms(r.reported_ns));
+}
+
 static void
 stats_c(struct cp_consumer *c, void *arg)
 {
@@ -91,6 +122,7 @@ stats_c(struct cp_consumer *c, void *arg)
 	json_object_set_new(o, "room", json_string(c->p->room));
 	if (c->pipe_node[0] != '\0')
 		json_object_set_new(o, "pipeTo", json_string(c->pipe_node));
+	json_object_set_new(o, "rtcp", consumer_rtcp(w->seg, c->slot));
 	json_array_append_new(w->list, o);
 }
 
@@ -222,6 +254,54 @@ metric_c(struct cp_consumer *c, void *arg)
 			    pick(&s, w->family));
 }
 
+/* What consumers' receivers report (RFC 3550 6.4.1), for those that have reported. */
+enum { R_FRACTION, R_JITTER, R_RTT, R_LOST, R_MAX };
+
+static const struct {
+	const char *name, *type, *help;
+} rtcp_families[R_MAX] = {
+	[R_FRACTION] = {"cascade_consumer_fraction_lost", "gauge",
+			"fraction of packets lost in the receiver's last report interval (0-1)"},
+	[R_JITTER] = {"cascade_consumer_jitter_seconds", "gauge",
+		      "interarrival jitter the receiver last reported"},
+	[R_RTT] = {"cascade_consumer_rtt_seconds", "gauge",
+		   "round trip to the receiver, from its last report that echoed a sender report"},
+	[R_LOST] = {"cascade_consumer_packets_lost_total", "counter",
+		    "packets the receiver reports lost in all (its cumulative count)"},
+};
+
+static void
+metric_rtcp(struct cp_consumer *c, void *arg)
+{
+	struct walk *w = arg;
+	struct cascade_consumer_rtcp r;
+	char v[32];
+
+	if (!cascade_seg_consumer_rtcp(w->seg, c->slot, &r))
+		return;
+	switch (w->family) {
+	case R_FRACTION:
+		snprintf(v, sizeof(v), "%.6g", r.fraction_lost / 256.0);
+		break;
+	case R_JITTER:
+		snprintf(v, sizeof(v), "%.6g",
+			 (double)cascade_jitter_us(r.jitter, r.clock_rate) / 1e6);
+		break;
+	case R_RTT:
+		if (r.rtts == 0)
+			return;
+		snprintf(v, sizeof(v), "%.6g", r.rtt_us / 1e6);
+		break;
+	default:
+		/* RFC 3550 A.3: duplicates can make it negative; a counter is not */
+		snprintf(v, sizeof(v), "%" PRId32, r.cum_lost > 0 ? r.cum_lost : 0);
+		break;
+	}
+	evbuffer_add_printf(w->buf,
+			    "%s{node=\"%s\",room=\"%s\",consumer=\"%s\",producer=\"%s\"} %s\n",
+			    rtcp_families[w->family].name, w->node, c->p->room, c->id, c->p->id, v);
+}
+
 static void
 metric_kf(struct cp_producer *p, void *arg)
 {
@@ -325,6 +405,12 @@ get_metrics(struct evhttp_request *req, const struct cp_args *args)
 				family(b, name, "counter", obj_families[f].help);
 				cp_registry_each_consumer(metric_c, &w);
 			}
+		}
+		for (f = 0; f < R_MAX; f++) {
+			w.family = f;
+			family(b, rtcp_families[f].name, rtcp_families[f].type,
+			       rtcp_families[f].help);
+			cp_registry_each_consumer(metric_rtcp, &w);
 		}
 		family(b, "cascade_producer_keyframe_requests_total", "counter",
 		       "keyframe requests sent to the producer's sender (merged), by type");

@@ -218,6 +218,9 @@ struct dp_consumer {
 	int64_t rtx_tokens; /* bytes it may still be sent again */
 	uint16_t rtx_seq;   /* its RTX stream's next sequence number (cfg.rtx_ssrc) */
 	uint64_t rtx_seen;  /* the producer's received bytes when the budget was last filled */
+	/* worker-owned (dp_rtcp.c): the last SR sent to it, for its receiver's LSR (RTT) */
+	uint32_t sr_mid; /* the middle 32 bits of its NTP time */
+	uint64_t sr_tsc; /* when it went; 0: none yet */
 	/* main lcore only, pipe consumers: the key PIPE_SRTP gave (retry or re-key) */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
@@ -360,6 +363,8 @@ struct dp_ctx {
 	struct dp_rtxbuf **rtx_free;
 	uint32_t n_rtx_free;
 	uint32_t rtcp_ssrc; /* the SSRC this node's own RTCP goes out with (random, non-zero) */
+	/* consumers' receiver reports, in the segment (set by dp_tables_init; dp_rtcp.c) */
+	struct cascade_consumer_rtcp *consumer_rtcp;
 	uint64_t tsc_hz;
 	uint64_t tx_retry_tsc;
 	volatile bool quit;
@@ -589,11 +594,22 @@ void dp_nack_poll(struct dp_worker *w);
 void dp_nack_feedback(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		      uint32_t pslot, uint32_t cslot);
 
-/* ---- dp_rtcp.c: RTCP towards consumers (the producer's owning lcore) ---- */
+/* ---- dp_rtcp.c: RTCP towards consumers and their reports (the producer's owning lcore) ---- */
 
 /* Send producer p's sender report m to each consumer as a single SR; consumes m. */
 void dp_fanout_rtcp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		    const struct dp_producer *p, uint32_t pslot);
+
+struct dp_rtcp_report; /* dp_rtcp_fb.h */
+/*
+ * Report block rb, in a receiver's RTCP that arrived on transport tslot (l4:
+ * its addresses; a pipe's consumers are found by the peer too) and was handed
+ * to this lcore: when rb names a consumer whose producer this lcore owns, its
+ * figures and the round trip go to the consumer's RTCP record in the segment
+ * (receiver_reports_in). Anything else is left alone. Worker lcore.
+ */
+void dp_rtcp_report(struct dp_worker *w, uint32_t tslot, const struct dp_l4 *l4,
+		    const struct dp_rtcp_report *rb);
 
 /* ---- dp_sender.c: RTCP towards producers' senders (the producer's owning lcore) ---- */
 

@@ -354,38 +354,56 @@ rtcp_accepted(struct dp_worker *w, uint32_t tslot, const struct rte_mbuf *m)
 	w->tstats[tslot].rtcp_pkts++;
 }
 
-/* The first feedback a consumer acts on (PLI, a FIR entry, a NACK entry) of a compound. */
+/*
+ * Whom a compound is about: the first feedback a consumer acts on (PLI, a FIR
+ * entry, a NACK entry), else the first report block (RR, or a receiver's SR)
+ * that names one of the transport's consumers (a block about a stream that is
+ * none, such as the receiver's other senders', does not decide). ck is the
+ * consumer key with the transport and, on a pipe, the peer filled in.
+ */
 struct fb_ask {
+	struct dp_cons_key ck;
 	uint32_t media;
 	bool found;
+	bool is_report; /* found only a report block so far: feedback takes precedence */
 };
 
 static void
 on_feedback(void *ctx, const struct dp_rtcp_item *it)
 {
 	struct fb_ask *a = ctx;
+	void *data;
 
-	if (!a->found &&
+	if ((!a->found || a->is_report) &&
 	    (it->kind == DP_RTCP_PLI || it->kind == DP_RTCP_FIR || it->kind == DP_RTCP_NACK)) {
 		a->media = it->media;
 		a->found = true;
+		a->is_report = false;
+	} else if (!a->found && it->kind == DP_RTCP_REPORT) {
+		a->ck.ssrc = it->media;
+		if (rte_hash_lookup_data(dp.cons_by_ssrc, &a->ck, &data) < 0)
+			return;
+		a->media = it->media;
+		a->found = true;
+		a->is_report = true;
 	}
 }
 
 /*
  * RTCP of no producer on a plain transport: a receiver's reports and feedback.
- * They are counted and end here (rtcp_terminated), but feedback naming one of
- * the transport's consumers first goes to its producer's owning lcore (handed
- * there with the packet): PLI or FIR become a keyframe request, NACKs are
- * answered from the retransmission buffer (dp_nack.c).
+ * They are counted and end here (rtcp_terminated), but feedback or a report
+ * block naming one of the transport's consumers first goes to its producer's
+ * owning lcore (handed there with the packet): PLI or FIR become a keyframe
+ * request, NACKs are answered from the retransmission buffer (dp_nack.c),
+ * report blocks become the consumer's loss, jitter and round trip (dp_rtcp.c;
+ * on that lcore, those about consumers of producers it owns).
  */
 static void
 rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	       struct dp_transport *tp, uint32_t tslot, int learn)
 {
 	const uint8_t *pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, l4->payload_off);
-	struct fb_ask ask = {0, false};
-	struct dp_cons_key ck;
+	struct fb_ask ask;
 	struct dp_producer *p;
 	struct dp_meta *mt;
 	struct dp_rtcp rtcp;
@@ -393,6 +411,10 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 	uint32_t cs;
 	void *data;
 
+	memset(&ask, 0, sizeof(ask));
+	ask.ck.transport = tslot;
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+		addr_from(&ask.ck.peer, l4->family, l4->src_ip, l4->src_port_be);
 	if (dp_parse_rtcp(pl, l4->payload_len, true, &rtcp, &why) < 0 ||
 	    dp_rtcp_walk(pl, l4->payload_len, on_feedback, &ask, &why) < 0) {
 		dp_drop(w, m, why);
@@ -402,12 +424,8 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		post_learn(w, tp, tslot, m, l4, (uint8_t)learn);
 	if (!ask.found)
 		goto end;
-	memset(&ck, 0, sizeof(ck));
-	ck.transport = tslot;
-	ck.ssrc = ask.media;
-	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
-		addr_from(&ck.peer, l4->family, l4->src_ip, l4->src_port_be);
-	if (rte_hash_lookup_data(dp.cons_by_ssrc, &ck, &data) < 0)
+	ask.ck.ssrc = ask.media;
+	if (rte_hash_lookup_data(dp.cons_by_ssrc, &ask.ck, &data) < 0)
 		goto end; /* about no consumer of ours */
 	cs = (uint32_t)(uintptr_t)data;
 	w->cstats[cs].rtcp_pkts++;

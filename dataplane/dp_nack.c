@@ -23,7 +23,8 @@
  * (retransmissions_missing); every NACKed number counts as nacked_packets_in.
  * A feedback item about an SSRC other than this consumer's (a compound about
  * several) is left alone: classify hands each packet over for the first
- * consumer it names.
+ * consumer it names. Report blocks (RR, or a receiver's SR) go to dp_rtcp.c,
+ * which reads those about any consumer whose producer this lcore owns.
  *
  * The first hop is repaired before the fan-out: for a producer that
  * negotiated NACK and has a buffer, the owner notes the sequence numbers its
@@ -65,6 +66,7 @@ struct fb_ctx {
 	struct dp_producer *p;
 	struct dp_consumer *k;
 	struct dp_rtxbuf *rtx; /* the producer's (NULL: none), read once */
+	const struct dp_l4 *l4;
 	uint32_t pslot, cslot;
 	bool keyframe;
 };
@@ -119,6 +121,11 @@ on_item(void *ctx, const struct dp_rtcp_item *it)
 	uint16_t seqs[17];
 	unsigned int i, n;
 
+	if (it->kind == DP_RTCP_REPORT) {
+		/* about this consumer or another whose producer this lcore owns (dp_rtcp.c) */
+		dp_rtcp_report(c->w, c->k->transport, c->l4, &it->u.rb);
+		return;
+	}
 	if (it->media != c->k->cfg.ssrc)
 		return;
 	switch (it->kind) {
@@ -144,6 +151,7 @@ dp_nack_feedback(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4
 		.w = w,
 		.p = &dp.producers[pslot],
 		.k = &dp.consumers[cslot],
+		.l4 = l4,
 		.pslot = pslot,
 		.cslot = cslot,
 	};

@@ -181,3 +181,21 @@ dp_rtcp_nack_seqs(uint16_t pid, uint16_t blp, uint16_t out[17])
 			out[n++] = (uint16_t)(pid + i + 1);
 	return n;
 }
+
+int64_t
+dp_rtcp_rtt_us(uint32_t sent_mid, uint64_t sent_tsc, uint64_t arrival_tsc, uint64_t tsc_hz,
+	       uint32_t lsr, uint32_t dlsr)
+{
+	uint64_t elapsed, elapsed_us, dlsr_us;
+
+	/* RFC 3550 6.4.1: LSR 0 means no SR has been received */
+	if (lsr == 0 || sent_tsc == 0 || lsr != sent_mid || arrival_tsc < sent_tsc || tsc_hz == 0)
+		return -1;
+	elapsed = arrival_tsc - sent_tsc;
+	/* in two parts, so a long gap times 10^6 cannot overflow */
+	elapsed_us = elapsed / tsc_hz * 1000000u + elapsed % tsc_hz * 1000000u / tsc_hz;
+	dlsr_us = (uint64_t)dlsr * 1000000u / 65536u;
+	if (dlsr_us > elapsed_us)
+		return -1;
+	return (int64_t)(elapsed_us - dlsr_us);
+}

@@ -112,4 +112,24 @@ int dp_rtcp_walk(const uint8_t *p, uint32_t len,
  */
 unsigned int dp_rtcp_nack_seqs(uint16_t pid, uint16_t blp, uint16_t out[17]);
 
+/* RFC 3550 6.4.1: the middle 32 bits of a 64-bit NTP timestamp (what LSR echoes). */
+static inline uint32_t
+dp_ntp_mid(uint64_t ntp)
+{
+	return (uint32_t)(ntp >> 16);
+}
+
+/*
+ * The round trip a report block measures (RFC 3550 6.4.1, A - LSR - DLSR),
+ * for an SR whose NTP middle was sent_mid, sent at sent_tsc: the report
+ * arrived at arrival_tsc (TSC at tsc_hz) and says lsr and dlsr (1/65536 s).
+ * No clock is shared with the receiver: A - LSR is the time since the SR went,
+ * on this host's clock. Returns the round trip in microseconds, or -1 when the
+ * report measures none: LSR 0 (no SR received yet), an LSR that is not the SR
+ * sent (an older one; sent_tsc 0: none sent), or a DLSR longer than the time
+ * since it was sent (a bogus or reordered report). Pure, any thread.
+ */
+int64_t dp_rtcp_rtt_us(uint32_t sent_mid, uint64_t sent_tsc, uint64_t arrival_tsc, uint64_t tsc_hz,
+		       uint32_t lsr, uint32_t dlsr);
+
 #endif /* DP_RTCP_FB_H */

@@ -125,6 +125,8 @@ dp_tables_init(struct dp_ctx *c)
 				   RTE_CACHE_LINE_SIZE);
 	c->consumers = rte_zmalloc("dp_consumers", sizeof(*c->consumers) * o->max_consumers,
 				   RTE_CACHE_LINE_SIZE);
+	/* in the segment, laid out already (zeroed: no consumer has a report) */
+	c->consumer_rtcp = cascade_seg_at(&c->seg, c->seg.lay.consumer_rtcp_off);
 	if (c->transports == NULL || c->producers == NULL || c->consumers == NULL) {
 		DP_LOG(ERR, "tables: out of hugepage memory (lower --max-* or reserve more)");
 		return -ENOMEM;
@@ -252,6 +254,8 @@ defer_run(void *ctx, struct dp_defer_ent *d)
 		break;
 	case DEFER_SLOT_CONS:
 		zero_obj_stats(c, c->seg.lay.consumer_stats_off, c->opt.max_consumers, d->slot);
+		/* no worker writes it any more: the next consumer starts with no report */
+		memset(&c->consumer_rtcp[d->slot], 0, sizeof(c->consumer_rtcp[d->slot]));
 		slot_put(&tbl.cons, d->slot);
 		break;
 	case DEFER_CALL:

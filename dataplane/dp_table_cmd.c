@@ -531,6 +531,8 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 	k->rtx_tokens = 0; /* its retransmission budget starts with its first NACK */
 	k->rtx_seen = 0;
 	k->rtx_seq = (uint16_t)rte_rand(); /* RFC 4588 4: a random first RTX sequence number */
+	k->sr_tsc = 0; /* no SR sent to it yet: its receiver's LSR measures no round trip */
+	k->sr_mid = 0;
 	k->seen_epoch = atomic_load_explicit(&k->resume_epoch, memory_order_relaxed);
 	atomic_store_explicit(&k->paused, cfg.paused, memory_order_relaxed);
 	k->in_use = 1;

@@ -199,6 +199,26 @@ put_obj(struct rte_tel_data *d, uint64_t base, uint32_t max, uint32_t slot, uint
 	rte_tel_data_add_dict_u64(d, "drop_packets", s.drop_pkts);
 }
 
+/* A consumer's receiver's last report (its RTCP record): nothing but rtcp_reports before one. */
+static void
+put_consumer_rtcp(struct rte_tel_data *d, uint32_t slot)
+{
+	struct cascade_consumer_rtcp r;
+	bool has = cascade_seg_consumer_rtcp(&dp.seg, slot, &r);
+
+	rte_tel_data_add_dict_u64(d, "rtcp_reports", r.reports);
+	if (!has)
+		return;
+	rte_tel_data_add_dict_u64(d, "fraction_lost", r.fraction_lost);
+	rte_tel_data_add_dict_int(d, "packets_lost", r.cum_lost);
+	rte_tel_data_add_dict_u64(d, "ext_max_seq", r.ext_max_seq);
+	rte_tel_data_add_dict_u64(d, "jitter", r.jitter);
+	rte_tel_data_add_dict_u64(d, "jitter_us", cascade_jitter_us(r.jitter, r.clock_rate));
+	rte_tel_data_add_dict_u64(d, "rtts", r.rtts);
+	if (r.rtts != 0)
+		rte_tel_data_add_dict_u64(d, "rtt_us", r.rtt_us);
+}
+
 static int
 parse_id(const char *params, uint64_t *id)
 {
@@ -228,6 +248,8 @@ cmd_obj(enum obj_kind k, const char *params, struct rte_tel_data *d)
 		put_obj(d, obj_stats_off(k), obj_max(k), i, gen);
 		if (k != OBJ_TRANSPORT)
 			rte_tel_data_add_dict_u64(d, "ssrc", ssrc);
+		if (k == OBJ_CONSUMER)
+			put_consumer_rtcp(d, i);
 		return 0;
 	}
 	return -ENOENT;

@@ -85,6 +85,7 @@ enum cascade_drop {
 	X(KEYFRAME_REQS_UNSENT, "keyframe_requests_unsent", "keyframe requests for senders that negotiated none, or cannot be reached") \
 	X(RECEIVER_REPORTS_OUT, "receiver_reports_out", "receiver reports sent to producers' senders") \
 	X(RECEIVER_REPORTS_UNSENT, "receiver_reports_unsent", "receiver reports due for senders Cascade cannot reach (yet)") \
+	X(RECEIVER_REPORTS_IN, "receiver_reports_in", "report blocks of consumers' receivers read (in their RR or SR), each about one consumer") \
 	X(NACKED_IN, "nacked_packets_in", "packets consumers reported lost (generic NACK entries, expanded)") \
 	X(RTX_OUT, "retransmissions_out", "packets sent again to consumers from retransmission buffers") \
 	X(RTX_MISSING, "retransmissions_missing", "NACKed packets not sent again: not in the buffer (too old, never received, no buffer) or not sent under the consumer's current numbering") \

@@ -8,11 +8,17 @@
  *
  * Layout (offsets in the header, each cache-line aligned):
  *   header | rings cmd, reply, event, slow, inject | lcore stats[n_lcores] |
- *   transport, producer, consumer stats[n_lcores][max] | directories
+ *   transport, producer, consumer stats[n_lcores][max] | directories |
+ *   consumer RTCP[max_consumers]
  *
  * The directories mirror the dataplane's tables: one record per slot, written
  * only by the dataplane's main lcore under a per-record sequence lock, so a
  * control plane that restarts can re-read what is installed.
+ *
+ * Consumer RTCP records: what each consumer's receiver last reported about it
+ * (RFC 3550 6.4.1 report blocks) and the round trip measured from them, one
+ * record per consumer slot, written by the worker that owns the consumer's
+ * producer under the record's own sequence lock.
  */
 #ifndef CASCADE_SEGMENT_H
 #define CASCADE_SEGMENT_H
@@ -21,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +46,8 @@
 /* 4: SRTP pipes (srtp_suite on a PIPE transport, CASCADE_CMD_PIPE_SRTP) */
 /* 5: a producer's owning worker (lcore in the directory), hand-off counters, drop reasons */
 /* 6: producers' negotiated feedback (fb), keyframe-request events, keyframe counters */
+/* 7: RTX and retransmission figures (consumer rtx_ssrc/rtx_pt, producer rtx_map, rtx_pkts),
+ *    consumers' receiver reports (consumer RTCP records), receiver_reports_in */
 #define CASCADE_ABI_VERSION 7
 #define CASCADE_SEG_NAME_MAX 64
 
@@ -81,6 +90,10 @@ struct cascade_seg_hdr {
 	uint64_t inject_drops;     /* ... refused: bad transport, no route, TX full */
 	char version[32];
 	char srtp_backend[32];
+	/* at the end, so the fields above keep the offsets older ABIs gave them */
+	uint32_t consumer_rtcp_size;
+	uint32_t pad2;
+	uint64_t consumer_rtcp_off;
 };
 
 /* A directory record's common head; seq is odd while the record changes. */
@@ -107,6 +120,29 @@ static_assert(sizeof(struct cascade_dir_head) == 16, "dir head layout");
 static_assert(sizeof(struct cascade_dir_transport) == 120, "dir transport layout");
 static_assert(sizeof(struct cascade_dir_producer) == 64, "dir producer layout");
 static_assert(sizeof(struct cascade_dir_consumer) == 128, "dir consumer layout");
+
+/*
+ * What a consumer's receiver last reported about it (RFC 3550 6.4.1: one
+ * report block of its RR or SR naming the consumer's SSRC) and the round trip
+ * measured from it. One per consumer slot; written only by the worker lcore
+ * that owns the consumer's producer, seq odd while it writes (read it with
+ * cascade_seg_consumer_rtcp); zeroed by the dataplane's main lcore when the
+ * slot is freed, after a grace period. reports == 0: nothing reported yet.
+ */
+struct cascade_consumer_rtcp {
+	_Atomic uint32_t seq;
+	uint32_t clock_rate;   /* the producer's RTP clock (Hz): jitter / clock_rate is seconds */
+	uint64_t reports;      /* report blocks read about the consumer */
+	uint64_t reported_ns;  /* CLOCK_MONOTONIC (cascade_now_ns) when the last one arrived */
+	uint64_t rtts;         /* reports that measured a round trip (LSR of an SR sent to it) */
+	uint32_t ext_max_seq;  /* extended highest sequence number received */
+	int32_t cum_lost;      /* cumulative packets lost (24-bit signed, sign-extended) */
+	uint32_t jitter;       /* interarrival jitter, RTP timestamp units */
+	uint32_t rtt_us;       /* the last round trip measured, when rtts != 0 */
+	uint8_t fraction_lost; /* of the last interval, fixed point /256 */
+	uint8_t pad[11];
+};
+static_assert(sizeof(struct cascade_consumer_rtcp) == 64, "consumer RTCP record is one cache line");
 
 /* Capacities chosen at dataplane start; ring sizes are powers of two. */
 struct cascade_seg_geometry {
@@ -154,6 +190,7 @@ cascade_seg_layout(struct cascade_seg_hdr *h, const struct cascade_seg_geometry 
 	h->dir_transport_size = sizeof(struct cascade_dir_transport);
 	h->dir_producer_size = sizeof(struct cascade_dir_producer);
 	h->dir_consumer_size = sizeof(struct cascade_dir_consumer);
+	h->consumer_rtcp_size = sizeof(struct cascade_consumer_rtcp);
 	h->n_lcores = g->n_lcores;
 	h->max_transports = g->max_transports;
 	h->max_producers = g->max_producers;
@@ -183,6 +220,8 @@ cascade_seg_layout(struct cascade_seg_hdr *h, const struct cascade_seg_geometry 
 			  (uint64_t)g->max_producers * sizeof(struct cascade_dir_producer));
 	CASCADE_SEG_PLACE(dir_consumer_off,
 			  (uint64_t)g->max_consumers * sizeof(struct cascade_dir_consumer));
+	CASCADE_SEG_PLACE(consumer_rtcp_off,
+			  (uint64_t)g->max_consumers * sizeof(struct cascade_consumer_rtcp));
 #undef CASCADE_SEG_PLACE
 	h->seg_size = off;
 	return off;
@@ -267,6 +306,7 @@ cascade_seg_open(struct cascade_seg *s, struct cascade_seg_hdr *h, size_t size, 
 	    lay.dir_transport_size != sizeof(struct cascade_dir_transport) ||
 	    lay.dir_producer_size != sizeof(struct cascade_dir_producer) ||
 	    lay.dir_consumer_size != sizeof(struct cascade_dir_consumer) ||
+	    lay.consumer_rtcp_size != sizeof(struct cascade_consumer_rtcp) ||
 	    lay.seg_size > size) {
 		snprintf(err, errlen,
 			 "ABI mismatch (segment abi %u, this program abi %u, or message sizes "
@@ -306,7 +346,8 @@ cascade_seg_open(struct cascade_seg *s, struct cascade_seg_hdr *h, size_t size, 
 	    want.consumer_stats_off != lay.consumer_stats_off ||
 	    want.dir_transport_off != lay.dir_transport_off ||
 	    want.dir_producer_off != lay.dir_producer_off ||
-	    want.dir_consumer_off != lay.dir_consumer_off) {
+	    want.dir_consumer_off != lay.dir_consumer_off ||
+	    want.consumer_rtcp_off != lay.consumer_rtcp_off) {
 		snprintf(err, errlen, "header inconsistent with its own capacities");
 		return -EPROTO;
 	}
@@ -426,6 +467,41 @@ cascade_seg_obj_stats(const struct cascade_seg *s, uint64_t base, uint32_t max, 
 		if (o->last_rx_tsc > out->last_rx_tsc)
 			out->last_rx_tsc = o->last_rx_tsc;
 	}
+}
+
+/*
+ * Copy consumer slot's RTCP record into out consistently (the sequence lock's
+ * reader side, retried while its worker writes it). Returns true when its
+ * receiver has reported (out->reports != 0); false and out zeroed otherwise,
+ * or for a slot past the segment's consumers. Any thread.
+ */
+static inline bool
+cascade_seg_consumer_rtcp(const struct cascade_seg *s, uint32_t slot,
+			  struct cascade_consumer_rtcp *out)
+{
+	const struct cascade_consumer_rtcp *r;
+	uint32_t s1, s2;
+
+	memset(out, 0, sizeof(*out));
+	if (slot >= s->lay.max_consumers)
+		return false;
+	r = (const struct cascade_consumer_rtcp *)cascade_seg_at(s, s->lay.consumer_rtcp_off) +
+	    slot;
+	do {
+		/* pairs with the worker's release store of seq when it finishes */
+		s1 = atomic_load_explicit((_Atomic uint32_t *)&r->seq, memory_order_acquire);
+		memcpy(out, (const void *)r, sizeof(*out));
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit((_Atomic uint32_t *)&r->seq, memory_order_relaxed);
+	} while ((s1 & 1) != 0 || s1 != s2);
+	return out->reports != 0;
+}
+
+/* A report's jitter (RTP units, RFC 3550 A.8) in microseconds at clock_rate Hz; 0 without one. */
+static inline uint64_t
+cascade_jitter_us(uint32_t jitter, uint32_t clock_rate)
+{
+	return clock_rate == 0 ? 0 : (uint64_t)jitter * 1000000u / clock_rate;
 }
 
 /* Sum the per-lcore totals and drops of all workers into out. */

@@ -302,7 +302,7 @@ struct fake_hash {
 	} e[2 * FAKE_SLOTS];
 };
 
-static struct fake_hash tp_hash, prod_hash;
+static struct fake_hash tp_hash, prod_hash, cons_hash;
 
 static void
 hash_add(struct fake_hash *h, const void *key, uintptr_t data)
@@ -341,6 +341,7 @@ static struct {
 	struct cascade_obj_stats tstats[FAKE_WORKERS][FAKE_SLOTS];
 	struct cascade_obj_stats pstats[FAKE_WORKERS][FAKE_SLOTS];
 	struct cascade_obj_stats cstats[FAKE_WORKERS][FAKE_SLOTS];
+	struct cascade_consumer_rtcp crtcp[FAKE_SLOTS];
 	struct dp_srtp_rx *rx[FAKE_SLOTS]; /* inbound pairs the helpers made */
 } ctx;
 
@@ -458,10 +459,15 @@ fake_dp_init(void)
 	dp.consumers = zalloc_aligned(sizeof(*dp.consumers) * FAKE_SLOTS);
 	memset(&tp_hash, 0, sizeof(tp_hash));
 	memset(&prod_hash, 0, sizeof(prod_hash));
+	memset(&cons_hash, 0, sizeof(cons_hash));
 	tp_hash.key_len = sizeof(struct dp_addr_key);
 	prod_hash.key_len = sizeof(struct dp_prod_key);
+	cons_hash.key_len = sizeof(struct dp_cons_key);
 	dp.tp_by_addr = (struct rte_hash *)(void *)&tp_hash;
 	dp.prod_by_ssrc = (struct rte_hash *)(void *)&prod_hash;
+	dp.cons_by_ssrc = (struct rte_hash *)(void *)&cons_hash;
+	memset(ctx.crtcp, 0, sizeof(ctx.crtcp));
+	dp.consumer_rtcp = ctx.crtcp;
 	dp.meta_off = offsetof(struct rte_mbuf, dynfield1);
 	dp.tsc_hz = 1000000000ull;
 	dp.tx_retry_tsc = 0;
@@ -626,6 +632,7 @@ struct dp_consumer *
 fake_consumer(uint32_t cslot, uint32_t pslot, uint32_t tslot, uint32_t ssrc)
 {
 	struct dp_consumer *k = &dp.consumers[cslot];
+	struct dp_cons_key ck;
 
 	memset(&k->cfg, 0, sizeof(k->cfg));
 	k->cfg.obj_id = 0x300 + cslot;
@@ -638,7 +645,14 @@ fake_consumer(uint32_t cslot, uint32_t pslot, uint32_t tslot, uint32_t ssrc)
 	k->has_peer = (dp.transports[tslot].cfg.flags & CASCADE_TRANSPORT_PIPE) != 0;
 	k->is_srtp = dp.transports[tslot].cfg.srtp_suite != CASCADE_SUITE_NONE;
 	memset(&k->st, 0, sizeof(k->st));
+	k->sr_mid = 0;
+	k->sr_tsc = 0;
 	k->in_use = 1;
+	/* found by SSRC on its transport (a pipe's peer is not modelled: zero) */
+	memset(&ck, 0, sizeof(ck));
+	ck.transport = tslot;
+	ck.ssrc = ssrc;
+	hash_add(&cons_hash, &ck, cslot);
 	return k;
 }
 

@@ -6,8 +6,9 @@
  * padding, the port's VLAN tag; sender reports rewritten to one 28-byte SR
  * with the consumer's SSRC and timestamp offset, padding cleared, sent to the
  * RTCP port without rtcp-mux, skipped for consumers not started or paused,
- * protected for an SRTP consumer, no_route counted. Each test ends with every
- * mbuf back in its pool.
+ * protected for an SRTP consumer, no_route counted; consumers' receiver
+ * reports read into their records, the round trip from the SR each was sent.
+ * Each test ends with every mbuf back in its pool.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "dp_rtcp_fb.h"
 #include "fanout_env.h"
 
 /* ---- headers and checksums ----------------------------------------------------------------- */
@@ -293,6 +295,96 @@ test_sr_no_route_counted(void **state)
 	assert_int_equal(w->cstats[1].rtcp_pkts, 1);
 }
 
+/* ---- consumers' receiver reports ---------------------------------------------------------- */
+
+/* A report block of a receiver on transport t about ssrc, as dp_nack.c hands it on. */
+static void
+report(uint32_t t, uint32_t ssrc, uint32_t lsr, uint32_t dlsr)
+{
+	struct dp_rtcp_report rb = {
+		.source = ssrc,
+		.fraction_lost = 64,
+		.cum_lost = -2,
+		.ext_max_seq = 0x10005,
+		.jitter = 900,
+		.lsr = lsr,
+		.dlsr = dlsr,
+	};
+	struct dp_l4 l4;
+
+	memset(&l4, 0, sizeof(l4));
+	dp_rtcp_report(w, t, &l4, &rb);
+}
+
+static void
+advance_ms(uint64_t ms)
+{
+	w->now_tsc += dp.tsc_hz / 1000 * ms;
+	w->now_ns += ms * 1000000;
+}
+
+/*
+ * Each SR sent leaves its NTP middle and time with the consumer; a report
+ * block echoing it measures the round trip (250 ms since, held 100 ms: 150
+ * ms); without an SR (LSR 0) or on an older one the figures change and the
+ * round trip does not; reports about strangers, consumers of another
+ * transport or of a producer another lcore owns change nothing.
+ */
+static void
+test_consumer_reports_and_rtt(void **state)
+{
+	const struct cascade_consumer_rtcp *a = &dp.consumer_rtcp[0], *b = &dp.consumer_rtcp[1];
+	uint64_t *in = &w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_IN];
+	struct dp_consumer *k;
+
+	RTE_SET_USED(state);
+	k = consumer(0, T_A, A_SSRC);
+	started(k, 0);
+	started(consumer(1, T_B, B_SSRC), 0);
+	publish(2, 0, 1);
+	w->now_tsc = 5 * dp.tsc_hz;
+	w->now_ns = 5000000000ull;
+	send_sr(1000, false);
+	assert_int_equal(fake_n_tx, 2);
+	/* NTP 0xe1000000.80000000: its middle 32 bits */
+	assert_int_equal(k->sr_mid, 0x00008000u);
+	assert_int_equal(k->sr_tsc, 5 * dp.tsc_hz);
+	assert_int_equal(a->reports, 0);
+
+	advance_ms(250);
+	report(T_A, A_SSRC, 0x8000, 6579); /* held 6579/65536 s: 100.387 ms */
+	assert_int_equal(*in, 1);
+	assert_int_equal(a->reports, 1);
+	assert_int_equal(a->rtts, 1);
+	assert_int_equal(a->rtt_us, 250000 - 100387);
+	assert_int_equal(a->fraction_lost, 64);
+	assert_int_equal(a->cum_lost, -2);
+	assert_int_equal(a->ext_max_seq, 0x10005);
+	assert_int_equal(a->jitter, 900);
+	assert_int_equal(a->clock_rate, 90000);
+	assert_int_equal(a->reported_ns, w->now_ns);
+	assert_int_equal(atomic_load((_Atomic uint32_t *)&a->seq) & 1, 0);
+
+	report(T_B, B_SSRC, 0, 0); /* its receiver has no SR yet */
+	assert_int_equal(b->reports, 1);
+	assert_int_equal(b->rtts, 0);
+	advance_ms(1000);
+	report(T_A, A_SSRC, 0x7fff, 0); /* an older SR: no new round trip */
+	assert_int_equal(a->reports, 2);
+	assert_int_equal(a->rtts, 1);
+	assert_int_equal(a->rtt_us, 250000 - 100387);
+	assert_int_equal(*in, 3);
+
+	report(T_A, C_SSRC, 0x8000, 0); /* no consumer of ours */
+	report(T_B, A_SSRC, 0x8000, 0); /* A's SSRC, on another transport */
+	dp.producers[0].owner = 1;      /* the record has one writer: the producer's owner */
+	report(T_A, A_SSRC, 0x8000, 0);
+	dp.producers[0].owner = 0;
+	assert_int_equal(*in, 3);
+	assert_int_equal(a->reports, 2);
+	assert_int_equal(dp.consumer_rtcp[2].reports, 0);
+}
+
 int
 main(void)
 {
@@ -309,6 +401,7 @@ main(void)
 		T(test_sr_skips_consumers_not_started_or_paused),
 		T(test_sr_to_srtp_consumer_protected),
 		T(test_sr_no_route_counted),
+		T(test_consumer_reports_and_rtt),
 #undef T
 	};
 

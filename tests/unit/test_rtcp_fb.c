@@ -413,6 +413,52 @@ test_fuzz_inputs(void **state)
 	fuzz_replay_target(CASCADE_FUZZ_DIR, "fuzz_rtcp", LLVMFuzzerTestOneInput);
 }
 
+/*
+ * RFC 3550 6.4.1's round trip, A - LSR - DLSR, with A on this host's clock:
+ * the time since the SR was sent less the receiver's hold (DLSR, 1/65536 s);
+ * no round trip without an SR (LSR 0), for another SR than the one sent, for
+ * a DLSR longer than the time since; LSRs near the wrap of the NTP middle;
+ * long gaps on a fast TSC without overflow.
+ */
+static void
+test_rtt(void **state)
+{
+	const uint64_t hz = 3000000000ull; /* a 3 GHz TSC */
+	const uint64_t t0 = 1000 * hz;     /* the SR went at 1000 s */
+
+	(void)state;
+	/* the middle 32 bits of NTP 0xE1234567_89ABCDEF (what test_dp_rr sends) */
+	assert_int_equal(dp_ntp_mid(0xE123456789ABCDEFull), 0x456789AB);
+	/* 150 ms later, held 100 ms (6553.6 units: 6554 rounds to 100.006 ms): 49.994 ms */
+	assert_int_equal(dp_rtcp_rtt_us(0x456789AB, t0, t0 + hz / 1000 * 150, hz, 0x456789AB, 6554),
+			 150000 - 100006);
+	/* held for 0: the whole gap */
+	assert_int_equal(dp_rtcp_rtt_us(0x456789AB, t0, t0 + hz / 1000 * 20, hz, 0x456789AB, 0),
+			 20000);
+	/* exactly the hold: 0 */
+	assert_int_equal(dp_rtcp_rtt_us(7, t0, t0 + hz / 2, hz, 7, 32768), 0);
+	/* RFC 3550 6.4.1: LSR 0, no SR received yet */
+	assert_int_equal(dp_rtcp_rtt_us(0x456789AB, t0, t0 + hz, hz, 0, 100), -1);
+	/* an older SR than the last one sent, or none sent */
+	assert_int_equal(dp_rtcp_rtt_us(0x456789AB, t0, t0 + hz, hz, 0x456789AA, 100), -1);
+	assert_int_equal(dp_rtcp_rtt_us(0, 0, t0 + hz, hz, 0x456789AB, 100), -1);
+	/* a receiver that says it held the SR longer than it has been gone */
+	assert_int_equal(dp_rtcp_rtt_us(9, t0, t0 + hz / 10, hz, 9, 65536 / 5), -1);
+	/* a report that arrived before the SR went (TSCs of two sockets): none */
+	assert_int_equal(dp_rtcp_rtt_us(9, t0, t0 - 1, hz, 9, 0), -1);
+	/* the NTP middle wraps every 65536 s: the last values before and the first after */
+	assert_int_equal(dp_rtcp_rtt_us(0xFFFFFFFFu, t0, t0 + hz / 100, hz, 0xFFFFFFFFu, 0), 10000);
+	assert_int_equal(dp_rtcp_rtt_us(1, t0, t0 + hz / 100, hz, 1, 0), 10000);
+	assert_int_equal(dp_rtcp_rtt_us(0xFFFFFFFFu, t0, t0 + hz / 100, hz, 1, 0), -1);
+	/* 30 days later at 3 GHz: 7.8e15 ticks, no overflow on the way to microseconds */
+	assert_int_equal(dp_rtcp_rtt_us(5, t0, t0 + 30ull * 86400 * hz, hz, 5, 0xFFFFFFFFu),
+			 30ll * 86400 * 1000000 - 0xFFFFFFFFll * 1000000 / 65536);
+	/* the largest DLSR, 65536 s less one unit, against a gap just longer */
+	assert_int_equal(dp_rtcp_rtt_us(5, t0, t0 + 65536 * hz, hz, 5, 0xFFFFFFFFu), 16);
+	/* a TSC that is not a whole number of MHz */
+	assert_int_equal(dp_rtcp_rtt_us(5, 1, 1 + 2494357 * 3, 2494357000ull, 5, 0), 3000);
+}
+
 int
 main(void)
 {
@@ -425,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_remb_saturates),
 		cmocka_unit_test(test_short_packets),
 		cmocka_unit_test(test_nack_seqs),
+		cmocka_unit_test(test_rtt),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_fuzz_inputs),
 	};

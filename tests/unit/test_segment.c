@@ -18,7 +18,7 @@
 
 #include <cascade/segment.h>
 
-#define N_REGIONS 12
+#define N_REGIONS 13
 
 struct region {
 	const char *name;
@@ -88,6 +88,8 @@ regions_of(const struct cascade_seg_hdr *h, const struct cascade_seg_geometry *g
 				 (uint64_t)g->max_producers * sizeof(struct cascade_dir_producer)};
 	r[i++] = (struct region){"dir_consumer", h->dir_consumer_off,
 				 (uint64_t)g->max_consumers * sizeof(struct cascade_dir_consumer)};
+	r[i++] = (struct region){"consumer_rtcp", h->consumer_rtcp_off,
+				 (uint64_t)g->max_consumers * sizeof(struct cascade_consumer_rtcp)};
 	assert_int_equal(i, N_REGIONS);
 }
 
@@ -112,6 +114,7 @@ test_layout_sizes(void **state)
 	assert_int_equal(h.dir_transport_size, sizeof(struct cascade_dir_transport));
 	assert_int_equal(h.dir_producer_size, sizeof(struct cascade_dir_producer));
 	assert_int_equal(h.dir_consumer_size, sizeof(struct cascade_dir_consumer));
+	assert_int_equal(h.consumer_rtcp_size, sizeof(struct cascade_consumer_rtcp));
 	assert_int_equal(h.n_lcores, 2);
 	assert_int_equal(h.max_transports, 16);
 	assert_int_equal(h.max_producers, 32);
@@ -289,6 +292,42 @@ test_attach_ok(void **state)
 	cascade_seg_detach(&s2);
 }
 
+/*
+ * A consumer's RTCP record as peers read it: nothing before a report, the
+ * record whole after one, nothing for a slot past the consumers; jitter from
+ * RTP units to microseconds at the producer's clock rate.
+ */
+static void
+test_consumer_rtcp_read(void **state)
+{
+	struct cascade_consumer_rtcp *w, r;
+	struct cascade_seg s;
+	char err[256];
+
+	(void)state;
+	seg_create(&geometries[1], 0, NULL);
+	assert_int_equal(cascade_seg_attach(&s, seg_name, err, sizeof(err)), 0);
+	assert_false(cascade_seg_consumer_rtcp(&s, 3, &r));
+	assert_int_equal(r.reports, 0);
+	w = (struct cascade_consumer_rtcp *)cascade_seg_at(&s, s.lay.consumer_rtcp_off) + 3;
+	w->clock_rate = 90000;
+	w->reports = 2;
+	w->jitter = 450;
+	w->cum_lost = -3;
+	w->fraction_lost = 64;
+	atomic_store(&w->seq, 2);
+	assert_true(cascade_seg_consumer_rtcp(&s, 3, &r));
+	assert_int_equal(r.reports, 2);
+	assert_int_equal(r.cum_lost, -3);
+	assert_int_equal(r.fraction_lost, 64);
+	assert_int_equal(cascade_jitter_us(r.jitter, r.clock_rate), 5000); /* 450 / 90 kHz */
+	assert_false(cascade_seg_consumer_rtcp(&s, s.lay.max_consumers, &r));
+	assert_int_equal(cascade_jitter_us(480, 48000), 10000);
+	assert_int_equal(cascade_jitter_us(0xffffffffu, 8000), 0xffffffffull * 125);
+	assert_int_equal(cascade_jitter_us(100, 0), 0); /* no clock rate: no figure */
+	cascade_seg_detach(&s);
+}
+
 static void
 test_attach_missing(void **state)
 {
@@ -339,6 +378,12 @@ bad_dir_size(struct cascade_seg_hdr *h)
 }
 
 static void
+bad_rtcp_size(struct cascade_seg_hdr *h)
+{
+	h->consumer_rtcp_size = 32;
+}
+
+static void
 bad_seg_size(struct cascade_seg_hdr *h)
 {
 	h->seg_size += 64;
@@ -355,6 +400,12 @@ static void
 bad_dir_off(struct cascade_seg_hdr *h)
 {
 	h->dir_consumer_off = h->dir_producer_off;
+}
+
+static void
+bad_rtcp_off(struct cascade_seg_hdr *h)
+{
+	h->consumer_rtcp_off = h->dir_consumer_off;
 }
 
 static void
@@ -398,6 +449,7 @@ test_attach_wrong_abi(void **state)
 	check_refused(bad_cmd_size, "ABI mismatch");
 	check_refused(bad_pkt_size, "ABI mismatch");
 	check_refused(bad_dir_size, "ABI mismatch");
+	check_refused(bad_rtcp_size, "ABI mismatch");
 	check_refused(bad_seg_size, "ABI mismatch");
 }
 
@@ -419,6 +471,7 @@ test_attach_inconsistent(void **state)
 	(void)state;
 	check_refused(bad_cmd_off, "inconsistent");
 	check_refused(bad_dir_off, "inconsistent");
+	check_refused(bad_rtcp_off, "inconsistent");
 	check_refused(bad_capacity, "inconsistent");
 	check_refused(bad_lcores, "inconsistent");
 
@@ -516,6 +569,7 @@ main(void)
 		cmocka_unit_test(test_layout_regions),
 		cmocka_unit_test_setup_teardown(test_attach_ok, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_missing, seg_setup, seg_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_rtcp_read, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_wrong_abi, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_too_small, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_inconsistent, seg_setup, seg_teardown),

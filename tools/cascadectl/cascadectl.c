@@ -354,6 +354,25 @@ cmd_room(const char *room, const char *only)
 	return 0;
 }
 
+/* A consumer's receiver report columns: "-" before its first report, RTT before an SR echo. */
+static void
+print_rtcp(const json_t *r)
+{
+	const json_t *rtt = json_object_get(r, "rttMs");
+
+	if (!json_is_object(r)) {
+		printf(" %6s %8s %10s %8s\n", "-", "-", "-", "-");
+		return;
+	}
+	printf(" %6.1f %8lld %10.1f", 100.0 * json_number_value(json_object_get(r, "fractionLost")),
+	       (long long)json_integer_value(json_object_get(r, "packetsLost")),
+	       json_number_value(json_object_get(r, "jitterMs")));
+	if (json_is_number(rtt))
+		printf(" %8.1f\n", json_number_value(rtt));
+	else
+		printf(" %8s\n", "-");
+}
+
 static int
 stats_once(void)
 {
@@ -383,12 +402,15 @@ stats_once(void)
 		printf("%-36s %14lld %14lld\n", str(o, "id"),
 		       (long long)json_integer_value(json_object_get(o, "rxPackets")),
 		       (long long)json_integer_value(json_object_get(o, "rxBytes")));
-	printf("%-36s %14s %14s %8s\n", "CONSUMER", "TX PACKETS", "TX BYTES", "DROPS");
-	json_array_foreach(json_object_get(j, "consumers"), i, o)
-		printf("%-36s %14lld %14lld %8lld\n", str(o, "id"),
+	printf("%-36s %14s %14s %8s %6s %8s %10s %8s\n", "CONSUMER", "TX PACKETS", "TX BYTES",
+	       "DROPS", "LOSS%", "LOST", "JITTER MS", "RTT MS");
+	json_array_foreach(json_object_get(j, "consumers"), i, o) {
+		printf("%-36s %14lld %14lld %8lld", str(o, "id"),
 		       (long long)json_integer_value(json_object_get(o, "txPackets")),
 		       (long long)json_integer_value(json_object_get(o, "txBytes")),
 		       (long long)json_integer_value(json_object_get(o, "dropPackets")));
+		print_rtcp(json_object_get(o, "rtcp"));
+	}
 	json_decref(j);
 	return 0;
 }

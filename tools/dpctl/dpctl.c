@@ -421,6 +421,30 @@ run_dump(void)
 	return 0;
 }
 
+/*
+ * A consumer's receiver's last report as the dataplane read it: rtcp_reports
+ * 0 and nothing else before the first; rtt_us "-" until one echoed an SR.
+ */
+static void
+print_consumer_rtcp(uint32_t slot)
+{
+	struct cascade_consumer_rtcp r;
+
+	if (!cascade_seg_consumer_rtcp(&seg, slot, &r)) {
+		printf("rtcp_reports 0\n");
+		return;
+	}
+	printf("rtcp_reports %" PRIu64 "\nfraction_lost %u\npackets_lost %" PRId32
+	       "\next_max_seq %" PRIu32 "\njitter %" PRIu32 "\njitter_us %" PRIu64
+	       "\nclock_rate %" PRIu32 "\nrtts %" PRIu64 "\n",
+	       r.reports, r.fraction_lost, r.cum_lost, r.ext_max_seq, r.jitter,
+	       cascade_jitter_us(r.jitter, r.clock_rate), r.clock_rate, r.rtts);
+	if (r.rtts != 0)
+		printf("rtt_us %" PRIu32 "\n", r.rtt_us);
+	else
+		printf("rtt_us -\n");
+}
+
 static int
 run_obj(int argc, char **argv)
 {
@@ -465,6 +489,8 @@ run_obj(int argc, char **argv)
 		       "\nretransmitted_packets %" PRIu64 "\n",
 		       i, s.rx_pkts, s.rx_bytes, s.tx_pkts, s.tx_bytes, s.rtcp_pkts, s.drop_pkts,
 		       s.rtx_pkts);
+		if (strcmp(argv[1], "consumer") == 0)
+			print_consumer_rtcp(i);
 		return 0;
 	}
 	fprintf(stderr, "cascade-dpctl: obj: %s 0x%" PRIx64 " not found\n", argv[1], id);
