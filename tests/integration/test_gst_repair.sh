@@ -11,10 +11,12 @@
 # 5% of the packets are dropped at random by the kernel of a client namespace (iptables'
 # statistic match, which needs no sch_netem in the kernel), in two rounds:
 #   down  Cascade -> receiver: every RTP packet (and RTX) arriving at the receiver's port;
-#         Cascade answers the receiver's NACKs from its buffer (retransmissions_out)
+#         Cascade answers the receiver's NACKs from its buffer (retransmissions_out), as
+#         RTX that rtprtxreceive takes (num-rtx-assoc-packets)
 #   up    sender -> Cascade: every packet leaving the sender's RTP port; Cascade NACKs the
-#         sender (nacks_out), whose RTX is unwrapped and fills the gaps (nack_recovered)
-#         before the fan-out, and the receiver sees no loss it must repair itself
+#         sender (nacks_out), and rtprtxsend's RTX (num-rtx-packets) is unwrapped and fills
+#         the gaps (nack_recovered). The gaps reach the receiver first, whose NACKs Cascade
+#         answers once the packet is in its buffer.
 # The encoder makes one keyframe unless one is asked for, so every unrepaired loss costs
 # frames. Each round, the receiver must decode at least 99% of the frames sent, each
 # byte-identical to the sender's own decoding of what it encoded and in order; the
@@ -55,6 +57,12 @@ compare() {
 	awk 'NR == FNR { ref[++m] = $1; next }
 		{ n++; for (k = j + 1; k <= m && ref[k] != $1; k++) ; if (k <= m) { j = k; same++ } }
 		END { print n + 0, same + 0, m + 0 }' "$1" "$2"
+}
+# gst_count NAME COUNT: COUNT as gstrtx.py printed it at its end in NAME.log (0 if not)
+gst_count() {
+	local v
+	v=$(grep -o "$2=[0-9]*" "$TEST_TMP/$1.log" | cut -d= -f2)
+	echo "${v:-0}"
 }
 # dropped NETNS CHAIN: the packets the loss rule of CHAIN in NETNS dropped
 dropped() {
@@ -143,8 +151,11 @@ round() {
 	((same * 100 >= sent * 99)) || fail "$name: $same of $sent frames decoded identical"
 	if [[ $name == down ]]; then
 		((after[0] > before[0])) || fail "$name: no retransmission"
+		(($(gst_count "$name-recv" num-rtx-assoc-packets) > 0)) ||
+			fail "$name: rtprtxreceive took none of Cascade's RTX"
 	else
 		((after[2] > before[2])) || fail "$name: no NACK to the sender"
+		(($(gst_count "$name-send" num-rtx-packets) > 0)) || fail "$name: the sender sent no RTX"
 		((after[4] > before[4])) || fail "$name: nothing recovered from the sender"
 	fi
 }
