@@ -21,6 +21,13 @@
 # frames. Each round, the receiver must decode at least 99% of the frames sent, each
 # byte-identical to the sender's own decoding of what it encoded and in order; the
 # figures are logged; no lab process may report a sanitizer error.
+#
+# Known: the down round failed 2 of 12 runs (both builds, NACKs every 50 ms): the jitter
+# buffer gives up 2 packets (num-lost=2) and every later frame differs. A capture of one
+# such run showed each NACK for the lost packet answered by Cascade within 1 ms with RTX
+# of the right original sequence number and a good UDP checksum, yet the RTX never
+# reached the jitter buffer; whether rtprtxreceive refused it or the loss rule took it
+# every time is not known yet. The up round passed every time once NACKs went out often.
 . "$(dirname "$0")/lib.sh"
 
 need_lab 64 iptables
@@ -50,6 +57,9 @@ caps='{"codecs":[{"kind":"video","mimeType":"video/VP8","preferredPayloadType":1
 	"rtcpFeedback":[{"type":"nack"},{"type":"nack","parameter":"pli"}]},
 	{"kind":"video","mimeType":"video/rtx","preferredPayloadType":101,"clockRate":90000,
 	"parameters":{"apt":100}}]}'
+# node 1's counters of the repair, logged for each round; the first five are checked
+COUNTERS=(retransmissions_out nacked_packets_in nacks_out nacked_packets_out nack_recovered
+	retransmissions_missing retransmissions_limited drop_rtp_duplicate)
 stat() { lab_dpctl 1 stats | awk -v k="$1" '$1 == k { print $2 }'; }
 # compare REF GOT: "decoded identical sent": GOT's frames, how many of them are REF's frames
 # in REF's order (a greedy match of GOT as a subsequence of REF), and REF's frames
@@ -83,7 +93,7 @@ transport() {
 # client 2's RPORT, 5% loss on the way NAME says (down or up)
 round() {
 	local name=$1 sport=$2 rport=$3 room=r-$1 t tport trtcp prod pt rtx_pt cssrc crtx
-	local spid rpid before=() after=() k sent decoded same total lost
+	local spid rpid before=() after=() k sent decoded same total lost line
 	transport "$c1ip" "$sport"
 	ok 1 POST "/v1/transports/$t/producers" "{\"kind\":\"video\",\"rtpParameters\":$producer_rtp}"
 	prod=$(jq -r .id "$TEST_TMP/body")
@@ -98,15 +108,8 @@ round() {
 	[[ -n $rtx_pt && -n $crtx ]] || fail "$name: the consumer got no RTX: $(cat "$TEST_TMP/body")"
 	log "$name: producer SSRC $SSRC (RTX $RTX_SSRC), consumer SSRC $cssrc PT $pt (RTX $crtx PT $rtx_pt)"
 
-	if [[ $name == down ]]; then
-		ip netns exec "$c2" iptables -A INPUT -p udp --dport "$rport" \
-			-m statistic --mode random --probability "$LOSS" -j DROP
-	else
-		ip netns exec "$c1" iptables -A OUTPUT -p udp --sport "$sport" \
-			-m statistic --mode random --probability "$LOSS" -j DROP
-	fi
-	for k in retransmissions_out nacked_packets_in nacks_out nacked_packets_out nack_recovered; do
-		before+=("$(stat $k)")
+	for k in "${COUNTERS[@]}"; do
+		before+=("$(stat "$k")")
 	done
 
 	bg ip netns exec "$c2" "$PY" "$GST" recv "$c2ip" "$rport" "$n1ip" "$trtcp" "$pt" "$rtx_pt" \
@@ -116,21 +119,35 @@ round() {
 	bg ip netns exec "$c1" "$PY" "$GST" send "$c1ip" "$sport" "$n1ip" "${send_to[@]}" \
 		"$SSRC" "$RTX_SSRC" "$FRAMES" "$TEST_TMP/$name-ref.md5" >"$TEST_TMP/$name-send.log" 2>&1
 	spid=$BG_PID
+	# the loss starts once the first frames are out: no NACK can ask for the first packets
+	# of a stream (a receiver knows of a packet only from a later one), and without its
+	# first keyframe a decoder decodes nothing
+	wait_for "(( \$(wc -l <$TEST_TMP/$name-ref.md5) >= 3 ))" 20 ||
+		fail "$name: the sender did not start: $(tail -3 "$TEST_TMP/$name-send.log")"
+	if [[ $name == down ]]; then
+		ip netns exec "$c2" iptables -A INPUT -p udp --dport "$rport" \
+			-m statistic --mode random --probability "$LOSS" -j DROP
+	else
+		ip netns exec "$c1" iptables -A OUTPUT -p udp --sport "$sport" \
+			-m statistic --mode random --probability "$LOSS" -j DROP
+	fi
 	# the sender has encoded every frame (10 s of them) ...
 	wait_for "grep -q '^sent ' $TEST_TMP/$name-send.log" 60 ||
 		fail "$name: the sender did not finish: $(tail -3 "$TEST_TMP/$name-send.log")"
 	sent=$(awk '/^sent / { print $2 }' "$TEST_TMP/$name-send.log")
 	# ... and the receiver has decoded them all, or stopped decoding (the jitter buffer
-	# holds a second)
+	# holds 2 s)
 	wait_for "(( \$(wc -l <$TEST_TMP/$name-recv.md5) >= sent ))" 10 ||
 		log "$name: the receiver has decoded $(wc -l <"$TEST_TMP/$name-recv.md5") of $sent frames"
 	stop "$rpid"
 	((STOP_RC == 0)) || fail "$name: the receiver exited $STOP_RC: $(tail -3 "$TEST_TMP/$name-recv.log")"
 	stop "$spid"
 	((STOP_RC == 0)) || fail "$name: the sender exited $STOP_RC: $(tail -3 "$TEST_TMP/$name-send.log")"
-	for k in retransmissions_out nacked_packets_in nacks_out nacked_packets_out nack_recovered; do
-		after+=("$(stat $k)")
+	for k in "${COUNTERS[@]}"; do
+		after+=("$(stat "$k")")
 	done
+	# the node's counters whole, for a failure's log
+	lab_dpctl 1 stats | grep -vw 0 >"$TEST_TMP/$name-stats.log" || true
 	if [[ $name == down ]]; then
 		lost=$(dropped "$c2" INPUT)
 		ip netns exec "$c2" iptables -F INPUT
@@ -142,10 +159,12 @@ round() {
 	read -r decoded same total < <(compare "$TEST_TMP/$name-ref.md5" "$TEST_TMP/$name-recv.md5")
 	log "$name: $sent frames sent, $decoded decoded, $same of them identical to a sent frame" \
 		"in order; $lost packets dropped"
-	log "$name: node 1: retransmissions_out +$((after[0] - before[0]))," \
-		"nacked_packets_in +$((after[1] - before[1])), nacks_out +$((after[2] - before[2]))," \
-		"nacked_packets_out +$((after[3] - before[3])), nack_recovered +$((after[4] - before[4]))"
-	log "$name: $(grep -h '^rtprtx' "$TEST_TMP/$name-send.log" "$TEST_TMP/$name-recv.log" | tr '\n' ' ')"
+	line=
+	for k in "${!COUNTERS[@]}"; do
+		line+=" ${COUNTERS[k]} +$((after[k] - before[k]))"
+	done
+	log "$name: node 1:$line"
+	log "$name: $(grep -h '^rtp[a-z]*:' "$TEST_TMP/$name-send.log" "$TEST_TMP/$name-recv.log" | tr '\n' ' ')"
 	((total == sent && sent == FRAMES)) || fail "$name: the reference holds $total frames, $sent sent"
 	((lost > 0)) || fail "$name: no packet was dropped"
 	((same * 100 >= sent * 99)) || fail "$name: $same of $sent frames decoded identical"
