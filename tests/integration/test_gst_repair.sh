@@ -22,7 +22,7 @@
 # byte-identical to the sender's own decoding of what it encoded and in order; the
 # figures are logged; no lab process may report a sanitizer error.
 #
-# Known: the down round failed 2 of 12 runs (both builds, NACKs every 50 ms): the jitter
+# Known: the down round failed 2 of 12 runs (6 per build, both in the release one): the jitter
 # buffer gives up 2 packets (num-lost=2) and every later frame differs. A capture of one
 # such run showed each NACK for the lost packet answered by Cascade within 1 ms with RTX
 # of the right original sequence number and a good UDP checksum, yet the RTX never
