@@ -547,13 +547,13 @@ void dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *
 		   const struct dp_rtp *rtp, const struct dp_producer *p, uint32_t pslot);
 
 /*
- * Send consumer k (slot cslot) of producer p the packet it was sent as out_seq
- * again, from p's retransmission buffer: held is the buffered ingress mbuf
+ * Send consumer k (slot cslot) the packet it was sent as out_seq again, from
+ * its producer's retransmission buffer: held is the buffered ingress mbuf
  * (left to the buffer). Returns the bytes sent, or 0 with nothing sent (the
  * packet is not one of its payload types, or the copy failed: counted).
  */
-uint32_t dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_producer *p,
-			  struct dp_consumer *k, uint32_t cslot, uint16_t out_seq);
+uint32_t dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, struct dp_consumer *k,
+			  uint32_t cslot, uint16_t out_seq);
 
 /* ---- dp_nack.c: consumers' feedback, NACKs to senders (the producer's owning lcore) ---- */
 

@@ -518,8 +518,8 @@ dp_fanout_rtp(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 }
 
 uint32_t
-dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_producer *p,
-		 struct dp_consumer *k, uint32_t cslot, uint16_t out_seq)
+dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, struct dp_consumer *k,
+		 uint32_t cslot, uint16_t out_seq)
 {
 	const struct dp_transport *tp = &dp.transports[k->transport];
 	const struct dp_peer *peer = consumer_peer(k, tp);
@@ -530,7 +530,6 @@ dp_fanout_resend(struct dp_worker *w, struct rte_mbuf *held, const struct dp_pro
 	uint8_t rtx_pt;
 	int pt;
 
-	RTE_SET_USED(p);
 	pt = dp_pt_map(&k->cfg, r->pt);
 	if (pt < 0)
 		return 0; /* never sent to this consumer */

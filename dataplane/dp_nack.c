@@ -71,15 +71,13 @@ struct fb_ctx {
 	bool keyframe;
 };
 
-/* Fill k's budget with its share of what p received since the last time; cap it. */
+/* Fill k's budget with its share of what producer pslot received since the last time; cap it. */
 static void
-budget_fill(struct dp_worker *w, const struct dp_producer *p, struct dp_consumer *k,
-	    uint32_t pslot)
+budget_fill(struct dp_worker *w, struct dp_consumer *k, uint32_t pslot)
 {
 	uint64_t rx = w->pstats[pslot].rx_bytes; /* the owner counts every packet it takes */
 	int64_t add;
 
-	RTE_SET_USED(p);
 	if (rx < k->rtx_seen)
 		k->rtx_seen = rx; /* a new stream in a reused slot */
 	add = (int64_t)((rx - k->rtx_seen) * dp.opt.rtx_share / 100);
@@ -106,7 +104,7 @@ resend(struct fb_ctx *c, uint16_t out_seq)
 		w->stats->ctr[CASCADE_LC_RTX_LIMITED]++;
 		return;
 	}
-	sent = dp_fanout_resend(w, held, c->p, k, c->cslot, out_seq);
+	sent = dp_fanout_resend(w, held, k, c->cslot, out_seq);
 	if (sent == 0)
 		return; /* counted as the consumer's drop, or never its payload type */
 	k->rtx_tokens -= sent;
@@ -159,7 +157,7 @@ dp_nack_feedback(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4
 
 	/* main clears it at the producer's delete; the buffer itself lives until the grace period */
 	c.rtx = atomic_load_explicit(&c.p->rtx, memory_order_relaxed);
-	budget_fill(w, c.p, c.k, pslot);
+	budget_fill(w, c.k, pslot);
 	/* classify walked it whole already: the walk cannot fail here */
 	(void)dp_rtcp_walk(rte_pktmbuf_mtod_offset(m, const uint8_t *, l4->payload_off),
 			   l4->payload_len, on_item, &c, &why);
