@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Keyframes on request with independent endpoints, across nodes: the GStreamer sender of
+# gst_repair (gstrtx.py: rtpbin in the AVPF profile, VP8 with one keyframe unless asked
+# for: vp8enc's keyframe-max-dist is beyond the stream; rtpbin turns a PLI or FIR into a
+# force-key-unit event that vp8enc answers) publishes on node 1 of a 2-node lab. Six
+# GStreamer receivers (rtpbin, AVPF; rtpvp8depay waits for a keyframe and, for every frame
+# it cannot use until then, asks for one: a PLI from rtpsession) listen on client 2, each
+# on a connected transport of its own, three on node 1 and three on node 2 (which pipes the
+# producer in). Once the sender has encoded 5 s of video they join: their consumers are
+# made, one after another. Each receiver must decode its first frame (a keyframe made on
+# request: the sender's only natural one is 5 s old), and the next 30 frames, each
+# identical to the sender's own decoding of what it encoded and in order.
+#
+# The time from a consumer's creation (the API call) to its receiver's first decoded frame
+# is printed for each; the issue asks for 1 s. The test fails only beyond 3 s (GST_JOIN_MAX):
+# a build with ASan, or a loaded host, may be slower, and what the test checks is that the
+# picture comes at once rather than never (without a request it would come never).
+#
+# Merging: the receivers' PLIs and FIRs (their rtpsession's count), node 1's and node 2's
+# keyframe requests in and out (dataplane counters), and the requests the sender's
+# rtpsession received are printed; the sender must have received at least one, and no
+# more than half of what the receivers sent (Cascade's own asks for the new consumers come
+# on top); no lab process may report a sanitizer error.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gstlib.sh"
+
+need_lab 96
+need_gst
+
+lab_use
+lab_up 2
+lab_cluster_formed 2
+
+GST_JOIN_MAX=${GST_JOIN_MAX:-3}
+FRAMES=900 # 30 s at most: the sender is stopped once the receivers are done
+# the payload types the receivers expect: what the consumers' rtpCapabilities prefer
+PT=100
+RTX_PT=101
+room=kf
+sport=21030
+gst_producer 1
+bg ip netns exec "$c1" "$PY" "$GST" send "$c1ip" "$sport" "$(nq 1 media_ip)" "${send_to[@]}" \
+	"$GST_SSRC" "$GST_RTX_SSRC" "$FRAMES" "$TEST_TMP/ref.md5" >"$TEST_TMP/send.log" 2>&1
+spid=$BG_PID
+
+# the receivers, listening before they join: receiver i on client 2's port 22030 + 10 i,
+# towards node (i < 3 ? 1 : 2)
+rnode=() rport=() rtp=() rpid=()
+for i in 0 1 2 3 4 5; do
+	rnode[i]=$((i < 3 ? 1 : 2))
+	rport[i]=$((22030 + 10 * i))
+	gst_transport "${rnode[i]}" "$c2ip" "${rport[i]}"
+	rtp[i]=$t
+	bg ip netns exec "$c2" "$PY" "$GST" recv "$c2ip" "${rport[i]}" "$(nq "${rnode[i]}" media_ip)" \
+		"$trtcp" "$PT" "$RTX_PT" "$TEST_TMP/recv$i.md5" kf >"$TEST_TMP/recv$i.log" 2>&1
+	rpid[i]=$BG_PID
+done
+for i in 0 1 2 3 4 5; do
+	wait_for "udp_bound $c2 ${rport[i]} $((rport[i] + 1))" 10 || fail "receiver $i did not start"
+done
+wait_for "(( \$(wc -l <$TEST_TMP/ref.md5) >= 150 ))" 30 ||
+	fail "the sender did not encode 5 s of video: $(tail -3 "$TEST_TMP/send.log")"
+kf_in=() kf_out=()
+for n in 1 2; do
+	kf_in[n]=$(gst_stat "$n" keyframe_requests_in)
+	kf_out[n]=$(gst_stat "$n" keyframe_requests_out)
+done
+
+# they join
+t0=() t1=()
+for i in 0 1 2 3 4 5; do
+	t0[i]=$(date +%s.%N)
+	ok "${rnode[i]}" POST "/v1/transports/${rtp[i]}/consumers" \
+		"{\"producerId\":\"$prod\",\"rtpCapabilities\":$GST_CAPS}"
+	[[ $(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body") == "$PT" ]] ||
+		fail "consumer $i: not payload type $PT: $(cat "$TEST_TMP/body")"
+	t1[i]=$(date +%s.%N)
+done
+log "6 consumers made in $(awk -v a="${t0[0]}" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }') s"
+
+first() { awk '/^first-frame / { print $2 }' "$TEST_TMP/recv$1.log"; }
+for i in 0 1 2 3 4 5; do
+	wait_for "[[ -n \$(first $i) ]]" 15 ||
+		fail "receiver $i (node ${rnode[i]}) decoded nothing: $(tail -3 "$TEST_TMP/recv$i.log")"
+done
+for i in 0 1 2 3 4 5; do
+	wait_for "(( \$(wc -l <$TEST_TMP/recv$i.md5) >= 31 ))" 15 ||
+		fail "receiver $i decoded $(wc -l <"$TEST_TMP/recv$i.md5") frames, not 31"
+done
+for i in 0 1 2 3 4 5; do
+	stop "${rpid[i]}"
+	((STOP_RC == 0)) || fail "receiver $i exited $STOP_RC: $(tail -3 "$TEST_TMP/recv$i.log")"
+done
+stop "$spid"
+((STOP_RC == 0)) || fail "the sender exited $STOP_RC: $(tail -3 "$TEST_TMP/send.log")"
+
+sent_req=0
+for i in 0 1 2 3 4 5; do
+	dt=$(awk -v a="${t0[i]}" -v b="$(first "$i")" 'BEGIN { printf "%.3f", b - a }')
+	api_dt=$(awk -v a="${t0[i]}" -v b="${t1[i]}" 'BEGIN { printf "%.3f", b - a }')
+	read -r decoded same _ < <(gst_compare "$TEST_TMP/ref.md5" "$TEST_TMP/recv$i.md5")
+	plis=$(gst_count "recv$i" sent-pli-count)
+	firs=$(gst_count "recv$i" sent-fir-count)
+	sent_req=$((sent_req + plis + firs))
+	log "receiver $i on node ${rnode[i]}: first frame ${dt} s after joining (the API answered in $api_dt s); $decoded frames" \
+		"decoded, $same identical to sent ones; $plis PLIs and $firs FIRs sent"
+	((same == decoded)) || fail "receiver $i: $((decoded - same)) of $decoded frames differ from the sender's"
+	since=$(awk -v a="${t1[i]}" -v b="$(first "$i")" 'BEGIN { printf "%.3f", b - a }')
+	awk -v d="$since" -v m="$GST_JOIN_MAX" 'BEGIN { exit !(d <= m) }' ||
+		fail "receiver $i on node ${rnode[i]}: its first frame came $since s after its consumer was made (more than $GST_JOIN_MAX s)"
+done
+got_pli=$(gst_count send recv-pli-count)
+got_fir=$(gst_count send recv-fir-count)
+keyframes=$(gst_count send keyframes)
+for n in 1 2; do
+	log "node $n: keyframe requests in +$(($(gst_stat "$n" keyframe_requests_in) - kf_in[n]))," \
+		"out +$(($(gst_stat "$n" keyframe_requests_out) - kf_out[n]))"
+done
+log "the receivers sent $sent_req keyframe requests; the sender received $got_pli PLIs and" \
+	"$got_fir FIRs and encoded $keyframes keyframes"
+((got_pli + got_fir >= 1)) || fail "the sender received no keyframe request"
+((2 * (got_pli + got_fir) <= sent_req)) ||
+	fail "not merged: the sender received $((got_pli + got_fir)) requests, the receivers sent $sent_req"
+lab_sanitizers_quiet
+pass "6 GStreamer receivers joining on two nodes decoded at once; $sent_req requests of theirs" \
+	"reached the sender as $((got_pli + got_fir))"
