@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # c1, c1ip, c2, c2ip: set by lab_up
 # gstlib.sh: what the tests with GStreamer endpoints (gstrtx.py) share, sourced after lib.sh
 # by a test on a tools/lab lab (after need_lab, lab_use and lab_up):
 #   need_gst                     fail unless GStreamer, python3-gi and the good plugins are
@@ -144,15 +145,15 @@ gst_loss_rule() {
 
 gst_round() {
 	local name=$1 sport=$2 rport=$3 room=r-$1 t tport trtcp prod pt rtx_pt cssrc crtx send_to
-	local spid rpid sent decoded same total lost cnode=1 n loss_ns loss_chain loss_match=()
-	local before=() after=()
-	[[ $name != pipe ]] || cnode=2
+	local spid rpid sent decoded same total lost cnode=1 n nodes=(1) loss_ns loss_chain
+	local loss_match=() before=() after=()
+	[[ $name != pipe ]] || cnode=2 nodes=(1 2)
 	gst_producer 1
 	gst_consumer "$cnode" "$c2ip" "$rport"
 	[[ -n $rtx_pt && -n $crtx ]] || fail "$name: the consumer got no RTX: $(cat "$TEST_TMP/body")"
 	log "$name: producer SSRC $GST_SSRC (RTX $GST_RTX_SSRC) on node 1, consumer on node" \
 		"$cnode SSRC $cssrc PT $pt (RTX $crtx PT $rtx_pt)"
-	for n in 1 "$cnode"; do
+	for n in "${nodes[@]}"; do
 		before[n]=$(gst_counters "$n")
 	done
 
@@ -184,7 +185,7 @@ gst_round() {
 	((STOP_RC == 0)) || fail "$name: the receiver exited $STOP_RC: $(tail -3 "$TEST_TMP/$name-recv.log")"
 	stop "$spid"
 	((STOP_RC == 0)) || fail "$name: the sender exited $STOP_RC: $(tail -3 "$TEST_TMP/$name-send.log")"
-	for n in 1 "$cnode"; do
+	for n in "${nodes[@]}"; do
 		after[n]=$(gst_counters "$n")
 		# the node's counters whole, for a failure's log
 		lab_dpctl "$n" stats | grep -vw 0 >"$TEST_TMP/$name-n$n-stats.log" || true
@@ -195,7 +196,7 @@ gst_round() {
 	read -r decoded same total < <(gst_compare "$TEST_TMP/$name-ref.md5" "$TEST_TMP/$name-recv.md5")
 	log "$name: $sent frames sent, $decoded decoded, $same of them identical to a sent frame" \
 		"in order; $lost packets dropped"
-	for n in 1 "$cnode"; do
+	for n in "${nodes[@]}"; do
 		log "$name: node $n:$(awk -v b="${before[n]}" '{ split(b, x, " ")
 			for (i = 1; i < NF; i += 2) printf " %s +%d", $i, $(i + 1) - x[i + 1] }' <<<"${after[n]}")"
 	done

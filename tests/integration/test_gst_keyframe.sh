@@ -6,21 +6,29 @@
 # GStreamer receivers (rtpbin, AVPF; rtpvp8depay waits for a keyframe and, for every frame
 # it cannot use until then, asks for one: a PLI from rtpsession) listen on client 2, each
 # on a connected transport of its own, three on node 1 and three on node 2 (which pipes the
-# producer in). Once the sender has encoded 5 s of video they join: their consumers are
-# made, one after another. Each receiver must decode its first frame (a keyframe made on
-# request: the sender's only natural one is 5 s old), and the next 30 frames, each
-# identical to the sender's own decoding of what it encoded and in order.
+# producer in). Once the sender has encoded 5 s of video they join at once, as a room's
+# viewers do: the six consumers are made by parallel API calls. Each receiver must decode
+# its first frame (a keyframe made on request: the sender's only natural one is 5 s old),
+# and the next 30 frames, each identical to the sender's own decoding of what it encoded
+# and in order.
 #
-# The time from a consumer's creation (the API call) to its receiver's first decoded frame
-# is printed for each; the issue asks for 1 s. The test fails only beyond 3 s (GST_JOIN_MAX):
-# a build with ASan, or a loaded host, may be slower, and what the test checks is that the
-# picture comes at once rather than never (without a request it would come never).
+# For each receiver the time from the joins' start (the API calls) to its first decoded
+# frame is printed, and the time from its consumer's API answer; the issue asks for 1 s.
+# The test fails only when the second is over 3 s (GST_JOIN_MAX): the API calls themselves
+# take up to a second or more when six run at once on a small host, a build with ASan or
+# a loaded host is slower, and what the test checks is that the picture comes at once
+# rather than never (without a request it would come never).
 #
 # Merging: the receivers' PLIs and FIRs (their rtpsession's count), node 1's and node 2's
 # keyframe requests in and out (dataplane counters), and the requests the sender's
-# rtpsession received are printed; the sender must have received at least one, and no
-# more than half of what the receivers sent (Cascade's own asks for the new consumers come
-# on top); no lab process may report a sanitizer error.
+# rtpsession received are printed. The sender must have received at least one, at most
+# one per keyframe_request_interval (500 ms) from the joins to its end and one more (the
+# first goes at once), and fewer than the receivers sent (Cascade's own asks for the new
+# consumers come on top). Measured: 9 or 10 PLIs from the receivers became 4 at the sender
+# in the release build (the six API calls are answered one after another over about 3 s,
+# so the joins span several intervals); in the ASan build, where the receivers lose
+# packets to the jitter buffer's 200 ms and ask again, 60 to 166 became 17 to 20. No lab
+# process may report a sanitizer error.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gstlib.sh"
 
@@ -36,7 +44,7 @@ FRAMES=900 # 30 s at most: the sender is stopped once the receivers are done
 # the payload types the receivers expect: what the consumers' rtpCapabilities prefer
 PT=100
 RTX_PT=101
-room=kf
+room=kf # (gst_producer's and gst_transport's room)
 sport=21030
 gst_producer 1
 bg ip netns exec "$c1" "$PY" "$GST" send "$c1ip" "$sport" "$(nq 1 media_ip)" "${send_to[@]}" \
@@ -66,17 +74,29 @@ for n in 1 2; do
 	kf_out[n]=$(gst_stat "$n" keyframe_requests_out)
 done
 
-# they join
-t0=() t1=()
+# join I: receiver I's consumer, made in the background (API answer in join$I/body, and
+# the time of the answer in join$I/answered)
+join() {
+	local TEST_TMP=$TEST_TMP/join$1
+	mkdir -p "$TEST_TMP"
+	[[ $(api "${rnode[$1]}" POST "/v1/transports/${rtp[$1]}/consumers" \
+		"{\"producerId\":\"$prod\",\"rtpCapabilities\":$GST_CAPS}") == 200 ]] || return 1
+	date +%s.%N >"$TEST_TMP/answered"
+}
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+t0=$(date +%s.%N)
+jpid=() t1=()
 for i in 0 1 2 3 4 5; do
-	t0[i]=$(date +%s.%N)
-	ok "${rnode[i]}" POST "/v1/transports/${rtp[i]}/consumers" \
-		"{\"producerId\":\"$prod\",\"rtpCapabilities\":$GST_CAPS}"
-	[[ $(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body") == "$PT" ]] ||
-		fail "consumer $i: not payload type $PT: $(cat "$TEST_TMP/body")"
-	t1[i]=$(date +%s.%N)
+	join "$i" &
+	jpid[i]=$!
 done
-log "6 consumers made in $(awk -v a="${t0[0]}" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }') s"
+for i in 0 1 2 3 4 5; do
+	wait "${jpid[i]}" || fail "consumer $i: $(cat "$TEST_TMP/join$i/body")"
+	[[ $(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/join$i/body") == "$PT" ]] ||
+		fail "consumer $i: not payload type $PT: $(cat "$TEST_TMP/join$i/body")"
+	t1[i]=$(cat "$TEST_TMP/join$i/answered")
+done
+log "6 consumers made in $(elapsed "$t0" "$(date +%s.%N)") s"
 
 first() { awk '/^first-frame / { print $2 }' "$TEST_TMP/recv$1.log"; }
 for i in 0 1 2 3 4 5; do
@@ -91,21 +111,21 @@ for i in 0 1 2 3 4 5; do
 	stop "${rpid[i]}"
 	((STOP_RC == 0)) || fail "receiver $i exited $STOP_RC: $(tail -3 "$TEST_TMP/recv$i.log")"
 done
+t_end=$(date +%s.%N)
 stop "$spid"
 ((STOP_RC == 0)) || fail "the sender exited $STOP_RC: $(tail -3 "$TEST_TMP/send.log")"
 
 sent_req=0
 for i in 0 1 2 3 4 5; do
-	dt=$(awk -v a="${t0[i]}" -v b="$(first "$i")" 'BEGIN { printf "%.3f", b - a }')
-	api_dt=$(awk -v a="${t0[i]}" -v b="${t1[i]}" 'BEGIN { printf "%.3f", b - a }')
+	dt=$(elapsed "$t0" "$(first "$i")")
+	since=$(elapsed "${t1[i]}" "$(first "$i")")
 	read -r decoded same _ < <(gst_compare "$TEST_TMP/ref.md5" "$TEST_TMP/recv$i.md5")
 	plis=$(gst_count "recv$i" sent-pli-count)
 	firs=$(gst_count "recv$i" sent-fir-count)
 	sent_req=$((sent_req + plis + firs))
-	log "receiver $i on node ${rnode[i]}: first frame ${dt} s after joining (the API answered in $api_dt s); $decoded frames" \
+	log "receiver $i on node ${rnode[i]}: first frame ${dt} s after the joins began, $since s after its consumer's API answer; $decoded frames" \
 		"decoded, $same identical to sent ones; $plis PLIs and $firs FIRs sent"
 	((same == decoded)) || fail "receiver $i: $((decoded - same)) of $decoded frames differ from the sender's"
-	since=$(awk -v a="${t1[i]}" -v b="$(first "$i")" 'BEGIN { printf "%.3f", b - a }')
 	awk -v d="$since" -v m="$GST_JOIN_MAX" 'BEGIN { exit !(d <= m) }' ||
 		fail "receiver $i on node ${rnode[i]}: its first frame came $since s after its consumer was made (more than $GST_JOIN_MAX s)"
 done
@@ -119,7 +139,10 @@ done
 log "the receivers sent $sent_req keyframe requests; the sender received $got_pli PLIs and" \
 	"$got_fir FIRs and encoded $keyframes keyframes"
 ((got_pli + got_fir >= 1)) || fail "the sender received no keyframe request"
-((2 * (got_pli + got_fir) <= sent_req)) ||
+intervals=$(awk -v d="$(elapsed "$t0" "$t_end")" 'BEGIN { printf "%d", d / 0.5 + 1 }')
+((got_pli + got_fir <= intervals + 1)) ||
+	fail "the sender received $((got_pli + got_fir)) requests in $intervals intervals of 500 ms"
+((got_pli + got_fir < sent_req)) ||
 	fail "not merged: the sender received $((got_pli + got_fir)) requests, the receivers sent $sent_req"
 lab_sanitizers_quiet
 pass "6 GStreamer receivers joining on two nodes decoded at once; $sent_req requests of theirs" \
