@@ -276,9 +276,15 @@ def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out, mode=""):
     # one early packet (RFC 4585 3.5.2) between regular ones, which by default are 5 s
     # apart; measured here, that left about two NACKs per lost packet within the jitter
     # buffer's latency, and with 5% loss on the RTX too a packet went unrepaired now and
-    # then. A regular interval of 50 ms (the RTCP bandwidth keeps it a little longer)
-    # gives a packet a dozen asks.
+    # then. A regular interval of 50 ms gives a packet a dozen asks, but only if RTCP's
+    # bandwidth allows it: 5% of the session's, which rtpsession takes as 64 kbit/s until
+    # it has estimated the stream's, so the first seconds' RTCP went about every 0.6 s
+    # (the NACKs came in bursts that far apart). A packet lost then whose RTX was lost too
+    # was asked for again only after Cascade's buffer had let it go (--rtx-ms, 1 s), and
+    # the jitter buffer gave it up: the down round's known failure. The session's
+    # bandwidth is the stream's from the start (what SDP's b=AS would say), 1 Mbit/s.
     session = rtpbin.emit("get-internal-session", 0)
+    session.set_property("bandwidth", 1000000.0)
     session.set_property("rtcp-immediate-feedback-threshold", 100)
     session.set_property("rtcp-min-interval", 50 * Gst.MSECOND)
     rtcp_in.get_static_pad("src").link(rtpbin.request_pad_simple("recv_rtcp_sink_0"))
