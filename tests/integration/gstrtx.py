@@ -11,18 +11,25 @@ request-aux-receiver signals, which put rtprtxsend and rtprtxreceive in, need co
       encoded stream is also decoded here: the MD5 of each decoded frame, one a line, goes
       to REF, which is complete when "sent N" appears on stdout. It then goes on answering
       NACKs (the end of the stream never reaches rtpbin) until SIGTERM, and prints
-      rtprtxsend's counts.
-  recv IP PORT DST_IP DST_RTCP_PORT PT RTX_PT OUT
+      rtprtxsend's counts, the keyframes it encoded and the keyframe requests its rtpsession
+      received (PLI and FIR).
+  recv IP PORT DST_IP DST_RTCP_PORT PT RTX_PT OUT [kf]
       rtpbin (AVPF, RTCP at least every 50 ms, rtpjitterbuffer with do-retransmission and
       2 s of latency, rtprtxreceive for RTX_PT of PT) on IP:PORT (RTP) and IP:PORT+1
       (RTCP, sent from there to DST_IP:DST_RTCP_PORT, where the NACKs go); the MD5 of each
-      decoded frame, one a line, flushed, to OUT; runs until SIGTERM and prints
-      rtprtxreceive's and the jitter buffer's counts.
+      decoded frame, one a line, flushed, to OUT, and "first-frame T" on stdout when the
+      first is decoded (T: the Unix time in seconds). With kf it joins as a receiver of a
+      stream already under way does: rtpvp8depay waits for a keyframe and asks for one
+      (rtpsession sends a PLI) for every frame it cannot use until then; and the jitter
+      buffer's latency is 200 ms (a browser's is as short), since every frame, the first
+      one too, waits that long in it. Runs until SIGTERM
+      and prints rtprtxreceive's, the jitter buffer's and rtpsession's counts (the PLIs
+      and FIRs it sent).
 
 Each socket is made here and shared by a udpsrc and a udpsink, so that RTCP leaves from the
 port it is read on (Cascade takes a connected transport's RTCP from its RTCP port only).
 """
-import hashlib, signal, sys
+import hashlib, signal, sys, time
 
 import gi
 
@@ -85,6 +92,18 @@ def md5_sink(out, on_frame=None):
 
     s.connect("new-sample", new_sample)
     return s
+
+
+def fb_counts(session, way):
+    """rtpsession's keyframe requests of every source of session, way "sent" or "recv":
+    "way-pli-count=N way-fir-count=N" """
+    n = {"pli": 0, "fir": 0}
+    for src in session.get_property("sources"):
+        st = src.get_property("stats")
+        for k in n:
+            ok, v = st.get_uint("%s-%s-count" % (way, k))
+            n[k] += v if ok else 0
+    return "%s-pli-count=%d %s-fir-count=%d" % (way, n["pli"], way, n["fir"])
 
 
 def run(pipe, stop, report):
@@ -184,27 +203,49 @@ def cmd_send(src, port, dst, dport, drtcp, ssrc, rtx_ssrc, frames, ref):
         print("sent %d" % count[0], flush=True)
 
     refsink.connect("eos", on_eos)
+    keyframes = [0]
+
+    def on_encoded(_pad, info):
+        if not info.get_buffer().has_flags(Gst.BufferFlags.DELTA_UNIT):
+            keyframes[0] += 1
+        return Gst.PadProbeReturn.OK
+
+    enc.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_encoded)
+    session = rtpbin.emit("get-internal-session", 0)
     rc = [0]
     run(pipe, lambda r: rc.__setitem__(0, r),
-        lambda: "rtprtxsend: num-rtx-requests=%d num-rtx-packets=%d"
-        % (rtx.get_property("num-rtx-requests"), rtx.get_property("num-rtx-packets")))
+        lambda: "rtprtxsend: num-rtx-requests=%d num-rtx-packets=%d\nrtpsession: keyframes=%d %s"
+        % (rtx.get_property("num-rtx-requests"), rtx.get_property("num-rtx-packets"),
+           keyframes[0], fb_counts(session, "recv")))
     return rc[0]
 
 
-def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out):
+def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out, mode=""):
     port, drtcp, pt, rtx_pt = map(int, (port, drtcp, pt, rtx_pt))
+    kf = mode == "kf"
+    # with kf the caps say the sender takes PLIs (RFC 4585's "nack pli"), so that rtpsession
+    # turns the depayloader's requests into PLIs
+    rtp_caps = RTP_CAPS % pt + (",rtcp-fb-nack-pli=(boolean)true" if kf else "")
     rtp_sock, rtcp_sock = sock(ip, port), sock(ip, port + 1)
     pipe = Gst.Pipeline.new("recv")
-    rtpbin = make("rtpbin", rtp_profile="avpf", do_retransmission=True, latency=2000)
+    rtpbin = make("rtpbin", rtp_profile="avpf", do_retransmission=True,
+                  latency=200 if kf else 2000)
     rtp_in = make("udpsrc", socket=rtp_sock, close_socket=False,
-                  caps=Gst.Caps.from_string(RTP_CAPS % pt))
+                  caps=Gst.Caps.from_string(rtp_caps))
     rtcp_in = make("udpsrc", socket=rtcp_sock, close_socket=False,
                    caps=Gst.Caps.from_string("application/x-rtcp"))
     rtcp_out = make("udpsink", socket=rtcp_sock, close_socket=False, host=dst, port=drtcp,
                     sync=False, async_=False)
-    depay = make("rtpvp8depay")
+    depay = make("rtpvp8depay", wait_for_keyframe=kf, request_keyframe=kf)
     dec = make("vp8dec", threads=1)
-    sink = md5_sink(open(out, "w"))
+    first = []
+
+    def on_frame():
+        if not first:
+            first.append(time.time())
+            print("first-frame %.6f" % first[0], flush=True)
+
+    sink = md5_sink(open(out, "w"), on_frame)
     for e in (rtpbin, rtp_in, rtcp_in, rtcp_out, depay, dec, sink):
         pipe.add(e)
     depay.link(dec)
@@ -216,7 +257,7 @@ def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out):
 
     def caps_of(_b, _sid, p):
         if p == pt:
-            return Gst.Caps.from_string(RTP_CAPS % pt)
+            return Gst.Caps.from_string(rtp_caps)
         if p == rtx_pt:
             return Gst.Caps.from_string("application/x-rtp,media=video,clock-rate=90000,"
                                         "encoding-name=RTX,payload=%d,apt=%d" % (rtx_pt, pt))
@@ -235,9 +276,15 @@ def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out):
     # one early packet (RFC 4585 3.5.2) between regular ones, which by default are 5 s
     # apart; measured here, that left about two NACKs per lost packet within the jitter
     # buffer's latency, and with 5% loss on the RTX too a packet went unrepaired now and
-    # then. A regular interval of 50 ms (the RTCP bandwidth keeps it a little longer)
-    # gives a packet a dozen asks.
+    # then. A regular interval of 50 ms gives a packet a dozen asks, but only if RTCP's
+    # bandwidth allows it: 5% of the session's, which rtpsession takes as 64 kbit/s until
+    # it has estimated the stream's, so the first seconds' RTCP went about every 0.6 s
+    # (the NACKs came in bursts that far apart). A packet lost then whose RTX was lost too
+    # was asked for again only after Cascade's buffer had let it go (--rtx-ms, 1 s), and
+    # the jitter buffer gave it up: the down round's known failure. The session's
+    # bandwidth is the stream's from the start (what SDP's b=AS would say), 1 Mbit/s.
     session = rtpbin.emit("get-internal-session", 0)
+    session.set_property("bandwidth", 1000000.0)
     session.set_property("rtcp-immediate-feedback-threshold", 100)
     session.set_property("rtcp-min-interval", 50 * Gst.MSECOND)
     rtcp_in.get_static_pad("src").link(rtpbin.request_pad_simple("recv_rtcp_sink_0"))
@@ -255,6 +302,7 @@ def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out):
                 "%s=%s" % (k, st.get_value(k)) for k in
                 ("num-pushed", "num-lost", "num-late", "num-duplicates", "rtx-count",
                  "rtx-success-count", "rtx-rtt")))
+        stats.append("rtpsession: " + fb_counts(session, "sent"))
         return "\n".join(stats)
 
     rc = [0]
@@ -264,10 +312,11 @@ def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out):
 
 def main():
     Gst.init(None)
-    cmds = {"send": (cmd_send, 9), "recv": (cmd_recv, 7)}
-    if len(sys.argv) < 2 or sys.argv[1] not in cmds or len(sys.argv) != 2 + cmds[sys.argv[1]][1]:
+    cmds = {"send": (cmd_send, 9, 9), "recv": (cmd_recv, 7, 8)}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
+            not cmds[sys.argv[1]][1] <= len(sys.argv) - 2 <= cmds[sys.argv[1]][2]:
         sys.exit(__doc__)
-    fn, _ = cmds[sys.argv[1]]
+    fn = cmds[sys.argv[1]][0]
     sys.exit(fn(*sys.argv[2:]))
 
 
