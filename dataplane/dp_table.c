@@ -186,8 +186,10 @@ dp_tables_free(struct dp_ctx *c)
 		memset(c->transports[i].tx_master, 0, sizeof(c->transports[i].tx_master));
 	}
 	for (i = 0; i < c->opt.max_consumers && c->consumers != NULL; i++) {
-		if (c->consumers[i].in_use)
+		if (c->consumers[i].in_use) {
 			dp_srtp_tx_free(atomic_load(&c->consumers[i].srtp));
+			dp_srtp_tx_free(atomic_load(&c->consumers[i].fb_rx));
+		}
 		memset(c->consumers[i].master, 0, sizeof(c->consumers[i].master));
 	}
 	dp_tbl_rtx_fini(c);

@@ -316,7 +316,7 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 		return dp_tbl_fail(r, EEXIST, "producer.rtx_ssrc: %u already produced on this transport",
 				   cfg->rtx_ssrc);
 	tp = &c->transports[tslot];
-	rtcp_ssrc = dp_tbl_rtcp_ssrc(tp);
+	rtcp_ssrc = dp_tbl_rtcp_ssrc(tp, cfg->ssrc);
 	rc = dp_tbl_producer_srtp(tp, cfg->ssrc, rtcp_ssrc, &rx, &rtcp_tx, r);
 	if (rc < 0)
 		return rc;
@@ -573,7 +573,7 @@ consumer_remove(struct dp_ctx *c, uint32_t cs)
 	k->in_use = 0;
 	/* a worker may still be protecting with it: destroyed after the grace period,
 	 * and left in place until then (consumer_add resets the reused slot) */
-	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&k->srtp, memory_order_relaxed));
+	dp_tbl_consumer_srtp_release(k);
 	k->has_key = 0;
 	memset(k->master, 0, sizeof(k->master));
 	dp_tbl_defer_slot(DP_TBL_CONSUMER, cs);

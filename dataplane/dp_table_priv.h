@@ -101,9 +101,15 @@ dp_tbl_id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
  * on a plain transport; on an SRTP one a fresh value for each producer this
  * dataplane ever installs (the node's, moved by a counter through an odd
  * multiplier: unique for 2^32 installs), so two SRTCP sessions under one key
- * never share an SSRC. Main lcore.
+ * never share an SSRC; on an SRTP pipe the stream's feedback SSRC
+ * (cascade_pipe_fb_ssrc(ssrc), under the stream's own key). Main lcore.
  */
-uint32_t dp_tbl_rtcp_ssrc(const struct dp_transport *tp);
+uint32_t dp_tbl_rtcp_ssrc(const struct dp_transport *tp, uint32_t ssrc);
+/*
+ * A consumer's sessions (its outbound one, a pipe consumer's feedback
+ * session) go after a grace period: at its delete. Main lcore.
+ */
+void dp_tbl_consumer_srtp_release(struct dp_consumer *k);
 /*
  * A new producer's sessions on an SRTP transport that has its keys: its
  * inbound pair for ssrc, and the outbound SRTCP session for the node's own

@@ -34,13 +34,15 @@ session_fail(struct cascade_reply *r, int err, const char *what)
 }
 
 uint32_t
-dp_tbl_rtcp_ssrc(const struct dp_transport *tp)
+dp_tbl_rtcp_ssrc(const struct dp_transport *tp, uint32_t ssrc)
 {
 	static uint32_t installs;
 	uint32_t s;
 
-	if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
+	if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE)
 		return dp.rtcp_ssrc;
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+		return cascade_pipe_fb_ssrc(ssrc); /* under the stream's own key (msg.h) */
 	do
 		s = dp.rtcp_ssrc + ++installs * 2654435761u; /* odd: a bijection of 2^32 */
 	while (s == 0 || s == dp.rtcp_ssrc);
@@ -95,6 +97,14 @@ rx_install(uint32_t ps, struct dp_producer *p, struct dp_srtp_rx *rx)
 	}
 	/* pairs with the owning worker's acquire load of srtp_rx in srtp_in() */
 	atomic_store_explicit(&p->srtp_rx, rx, memory_order_release);
+}
+
+void
+dp_tbl_consumer_srtp_release(struct dp_consumer *k)
+{
+	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&k->srtp, memory_order_relaxed));
+	dp_tbl_defer_call(dp_srtp_tx_free,
+			  atomic_exchange_explicit(&k->fb_rx, NULL, memory_order_relaxed));
 }
 
 /*
@@ -206,9 +216,19 @@ out:
 	return rc;
 }
 
+/* Publish s in *slot (release: pairs with the worker's acquire load); the old one after a grace period. */
+static void
+session_swap(struct cascade_srtp *_Atomic *slot, struct cascade_srtp *s)
+{
+	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(slot, memory_order_relaxed));
+	atomic_store_explicit(slot, s, memory_order_release);
+}
+
 /*
  * PIPE_SRTP: one pipe stream's key. A pipe producer gets its inbound pair (its
- * SSRC only), a pipe consumer its outbound session.
+ * SSRC only) and the outbound SRTCP session for its feedback SSRC (its
+ * rtcp_ssrc), a pipe consumer its outbound session and the inbound SRTCP
+ * session for that feedback SSRC.
  */
 int
 dp_tbl_pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd,
@@ -218,7 +238,7 @@ dp_tbl_pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd,
 	struct dp_producer *p = NULL;
 	struct dp_consumer *k = NULL;
 	struct dp_srtp_rx *rx = NULL;
-	struct cascade_srtp *tx = NULL;
+	struct cascade_srtp *tx = NULL, *fb = NULL;
 	const struct dp_transport *tp;
 	uint8_t *have_key, *master;
 	unsigned int mb;
@@ -254,19 +274,28 @@ dp_tbl_pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd,
 		dp_tbl_ok(r, slot, gen);
 		return 0; /* a retry */
 	}
-	if (is_prod)
+	if (is_prod) {
 		rx = dp_srtp_rx_make_ssrc(cmd->suite, cmd->master, p->cfg.ssrc);
-	else
+		if (rx != NULL)
+			fb = dp_srtp_tx_make(cmd->suite, cmd->master, p->rtcp_ssrc);
+	} else {
 		tx = dp_srtp_tx_make(cmd->suite, cmd->master, k->cfg.ssrc);
-	if (rx == NULL && tx == NULL)
-		return session_fail(r, errno, "pipe session");
+		if (tx != NULL)
+			fb = dp_srtp_rtcp_rx_make(cmd->suite, cmd->master,
+						  cascade_pipe_fb_ssrc(k->cfg.ssrc));
+	}
+	if (fb == NULL) {
+		rc = errno;
+		dp_srtp_rx_free(rx);
+		dp_srtp_tx_free(tx);
+		return session_fail(r, rc, "pipe session");
+	}
 	if (is_prod) {
 		rx_install(slot, p, rx);
+		session_swap(&p->rtcp_tx, fb);
 	} else {
-		dp_tbl_defer_call(dp_srtp_tx_free,
-				  atomic_load_explicit(&k->srtp, memory_order_relaxed));
-		/* pairs with the owning worker's acquire load of srtp */
-		atomic_store_explicit(&k->srtp, tx, memory_order_release);
+		session_swap(&k->srtp, tx);
+		session_swap(&k->fb_rx, fb);
 	}
 	memset(master, 0, CASCADE_SRTP_MASTER_MAX);
 	memcpy(master, cmd->master, mb);

@@ -228,8 +228,11 @@ keep_sessions(void)
 			keep(atomic_load(&dp.producers[i].rtcp_tx));
 	}
 	for (i = 0; i < dp.opt.max_consumers; i++)
-		if (dp.consumers[i].in_use)
+		if (dp.consumers[i].in_use) {
 			keep(atomic_load(&dp.consumers[i].srtp));
+			/* an SRTP pipe consumer's inbound session for its feedback */
+			keep(atomic_load(&dp.consumers[i].fb_rx));
+		}
 }
 
 void
