@@ -94,6 +94,16 @@ dp_tbl_id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
 	return 0;
 }
 
+/* ---- dp_table_cons.c: consumers (main lcore) ---- */
+
+/* CONSUMER_ADD and PAUSE/RESUME of a consumer (see msg.h). Return r->status. */
+int dp_tbl_consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd,
+			struct cascade_reply *r);
+int dp_tbl_consumer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o,
+			  struct cascade_reply *r);
+/* Delete consumer slot cs (its producer's, its transport's or its own delete). */
+void dp_tbl_consumer_remove(struct dp_ctx *c, uint32_t cs);
+
 /* ---- dp_table_srtp.c: SRTP keys (main lcore) ---- */
 
 /*
