@@ -156,6 +156,12 @@ struct dp_producer {
 	 * known (its packets are dropped as srtp_error).
 	 */
 	struct dp_srtp_rx *_Atomic srtp_rx;
+	/*
+	 * The same for its RTX stream (cfg.rtx_ssrc) on an SRTP transport: the
+	 * transport's rx key, made and replaced with srtp_rx (a re-key keeps no
+	 * previous key for it: only repairs in flight are lost). NULL without.
+	 */
+	struct dp_srtp_rx *_Atomic srtp_rtx_rx;
 	/* main lcore only: the key PIPE_SRTP gave, to tell a retry from a re-key */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];

@@ -213,10 +213,12 @@ unprotect_either(const struct dp_srtp_rx *rx, const struct dp_srtp_rx *old, uint
  */
 static bool
 srtp_in(struct dp_worker *w, const struct dp_producer *p, uint32_t tslot, struct rte_mbuf *m,
-	struct dp_l4 *l4, bool is_rtcp)
+	struct dp_l4 *l4, const struct dp_meta *mt)
 {
-	/* pairs with the main lcore's release store of srtp_rx */
-	const struct dp_srtp_rx *rx = atomic_load_explicit(&p->srtp_rx, memory_order_acquire);
+	/* pairs with the main lcore's release store of srtp_rx or srtp_rtx_rx (its RTX stream) */
+	const struct dp_srtp_rx *rx =
+		atomic_load_explicit(mt->rtx ? &p->srtp_rtx_rx : &p->srtp_rx, memory_order_acquire);
+	bool is_rtcp = mt->is_rtcp;
 	const struct dp_srtp_rx *old;
 	uint8_t *pkt = rte_pktmbuf_mtod_offset(m, uint8_t *, l4->payload_off);
 	size_t len = l4->payload_len;
@@ -294,8 +296,7 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 	struct dp_rtcp rtcp;
 	struct dp_rtp rtp;
 
-	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE &&
-	    !srtp_in(w, p, tslot, m, l4, mt->is_rtcp))
+	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE && !srtp_in(w, p, tslot, m, l4, mt))
 		return;
 	if (unlikely(mt->learn != 0))
 		post_learn(w, tp, tslot, m, l4, mt->learn);

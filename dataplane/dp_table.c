@@ -175,6 +175,7 @@ dp_tables_free(struct dp_ctx *c)
 		rte_free(atomic_load(&c->producers[i].clist));
 		if (c->producers[i].in_use) {
 			dp_srtp_rx_free(atomic_load(&c->producers[i].srtp_rx));
+			dp_srtp_rx_free(atomic_load(&c->producers[i].srtp_rtx_rx));
 			dp_srtp_tx_free(atomic_load(&c->producers[i].rtcp_tx));
 		}
 		memset(c->producers[i].master, 0, sizeof(c->producers[i].master));

@@ -225,8 +225,7 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 static int
 producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct cascade_reply *r)
 {
-	struct dp_srtp_rx *rx = NULL;
-	struct cascade_srtp *rtcp_tx = NULL;
+	struct dp_producer_srtp ss;
 	const struct dp_transport *tp;
 	struct dp_prod_key key, rtx_key;
 	struct dp_producer *p;
@@ -277,18 +276,16 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 				   cfg->rtx_ssrc);
 	tp = &c->transports[tslot];
 	rtcp_ssrc = dp_tbl_rtcp_ssrc(tp, cfg->ssrc);
-	rc = dp_tbl_producer_srtp(tp, cfg->ssrc, rtcp_ssrc, &rx, &rtcp_tx, r);
+	rc = dp_tbl_producer_srtp(tp, cfg, rtcp_ssrc, &ss, r);
 	if (rc < 0)
 		return rc;
 	if (dp_tbl_slot_get(DP_TBL_PRODUCER, &slot) < 0) {
-		dp_srtp_rx_free(rx);
-		dp_srtp_tx_free(rtcp_tx);
+		dp_tbl_producer_srtp_free(&ss);
 		return dp_tbl_fail(r, ENOSPC, "producers: table full (%u, see --max-producers)",
 				   c->opt.max_producers);
 	}
 	if (dp_lists_add(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot) < 0) {
-		dp_srtp_rx_free(rx);
-		dp_srtp_tx_free(rtcp_tx);
+		dp_tbl_producer_srtp_free(&ss);
 		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
 		return dp_tbl_fail(r, ENOMEM, "producer: out of memory");
 	}
@@ -302,9 +299,10 @@ producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct ca
 	atomic_store_explicit(&p->paused, cfg->paused, memory_order_relaxed);
 	atomic_store_explicit(&p->clist, NULL, memory_order_relaxed);
 	/* a reused slot's old session went after its grace period (producer_remove) */
-	atomic_store_explicit(&p->srtp_rx, rx, memory_order_relaxed);
+	atomic_store_explicit(&p->srtp_rx, ss.rx, memory_order_relaxed);
+	atomic_store_explicit(&p->srtp_rtx_rx, ss.rtx_rx, memory_order_relaxed);
 	p->rtcp_ssrc = rtcp_ssrc;
-	atomic_store_explicit(&p->rtcp_tx, rtcp_tx, memory_order_relaxed);
+	atomic_store_explicit(&p->rtcp_tx, ss.rtcp_tx, memory_order_relaxed);
 	p->has_key = 0;
 	p->kf_next_tsc = 0;
 	p->kf_pending = 0;
@@ -348,9 +346,9 @@ undo:
 		c->rtx_free[c->n_rtx_free++] = atomic_load_explicit(&p->rtx, memory_order_relaxed);
 	atomic_store_explicit(&p->rtx, NULL, memory_order_relaxed);
 	atomic_store_explicit(&p->srtp_rx, NULL, memory_order_relaxed);
+	atomic_store_explicit(&p->srtp_rtx_rx, NULL, memory_order_relaxed);
 	atomic_store_explicit(&p->rtcp_tx, NULL, memory_order_relaxed);
-	dp_srtp_rx_free(rx);
-	dp_srtp_tx_free(rtcp_tx);
+	dp_tbl_producer_srtp_free(&ss);
 	dp_tbl_owner_put(p->owner);
 	dp_lists_del(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot);
 	dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
@@ -385,6 +383,8 @@ producer_remove(struct dp_ctx *c, uint32_t ps)
 	dp_tbl_owner_put(p->owner);
 	/* a worker may still be unprotecting with it: destroyed after the grace period */
 	dp_tbl_defer_call(dp_srtp_rx_free, atomic_load_explicit(&p->srtp_rx, memory_order_relaxed));
+	dp_tbl_defer_call(dp_srtp_rx_free,
+			  atomic_load_explicit(&p->srtp_rtx_rx, memory_order_relaxed));
 	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&p->rtcp_tx, memory_order_relaxed));
 	/* its owner may still be putting into the buffer: given back after the grace period */
 	if (atomic_load_explicit(&p->rtx, memory_order_relaxed) != NULL)

@@ -122,14 +122,20 @@ uint32_t dp_tbl_rtcp_ssrc(const struct dp_transport *tp, uint32_t ssrc);
 void dp_tbl_consumer_srtp_release(struct dp_consumer *k);
 /*
  * A new producer's sessions on an SRTP transport that has its keys: its
- * inbound pair for ssrc, and the outbound SRTCP session for the node's own
- * RTCP to its sender (rtcp_ssrc, the transport's tx key). NULL in both when
- * the transport is plain, a pipe, or has no keys yet. 0, or -errno with r
- * filled (nothing made).
+ * inbound pair for its SSRC, the outbound SRTCP session for the node's own
+ * RTCP to its sender (rtcp_ssrc, the transport's tx key), and its RTX
+ * stream's inbound pair when it has one. All NULL when the transport is
+ * plain, a pipe, or has no keys yet. 0, or -errno with r filled (nothing
+ * made). dp_tbl_producer_srtp_free frees what is there (never published).
  */
-int dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, uint32_t rtcp_ssrc,
-			 struct dp_srtp_rx **rx, struct cascade_srtp **rtcp_tx,
-			 struct cascade_reply *r);
+struct dp_producer_srtp {
+	struct dp_srtp_rx *rx;
+	struct cascade_srtp *rtcp_tx;
+	struct dp_srtp_rx *rtx_rx;
+};
+int dp_tbl_producer_srtp(const struct dp_transport *tp, const struct cascade_cmd_producer *cfg,
+			 uint32_t rtcp_ssrc, struct dp_producer_srtp *s, struct cascade_reply *r);
+void dp_tbl_producer_srtp_free(struct dp_producer_srtp *s);
 /* TRANSPORT_SRTP and PIPE_SRTP (see msg.h). Return r->status. */
 int dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp *cmd,
 			  struct cascade_reply *r);

@@ -50,27 +50,42 @@ dp_tbl_rtcp_ssrc(const struct dp_transport *tp, uint32_t ssrc)
 }
 
 int
-dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, uint32_t rtcp_ssrc,
-		     struct dp_srtp_rx **rx, struct cascade_srtp **rtcp_tx, struct cascade_reply *r)
+dp_tbl_producer_srtp(const struct dp_transport *tp, const struct cascade_cmd_producer *cfg,
+		     uint32_t rtcp_ssrc, struct dp_producer_srtp *s, struct cascade_reply *r)
 {
+	const char *what = "inbound session";
 	int err;
 
-	*rx = NULL;
-	*rtcp_tx = NULL;
+	memset(s, 0, sizeof(*s));
 	if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE) ||
 	    !tp->has_keys)
 		return 0;
-	*rx = dp_srtp_rx_make_ssrc(tp->cfg.srtp_suite, tp->rx_master, ssrc);
-	if (*rx == NULL)
-		return session_fail(r, errno, "inbound session");
-	*rtcp_tx = dp_srtp_tx_make(tp->cfg.srtp_suite, tp->tx_master, rtcp_ssrc);
-	if (*rtcp_tx == NULL) {
-		err = errno;
-		dp_srtp_rx_free(*rx);
-		*rx = NULL;
-		return session_fail(r, err, "outbound RTCP session");
-	}
+	s->rx = dp_srtp_rx_make_ssrc(tp->cfg.srtp_suite, tp->rx_master, cfg->ssrc);
+	if (s->rx == NULL)
+		goto fail;
+	what = "outbound RTCP session";
+	s->rtcp_tx = dp_srtp_tx_make(tp->cfg.srtp_suite, tp->tx_master, rtcp_ssrc);
+	if (s->rtcp_tx == NULL)
+		goto fail;
+	what = "RTX inbound session";
+	if (cfg->rtx_ssrc != 0 &&
+	    (s->rtx_rx = dp_srtp_rx_make_ssrc(tp->cfg.srtp_suite, tp->rx_master, cfg->rtx_ssrc)) ==
+		    NULL)
+		goto fail;
 	return 0;
+fail:
+	err = errno;
+	dp_tbl_producer_srtp_free(s);
+	return session_fail(r, err, what);
+}
+
+void
+dp_tbl_producer_srtp_free(struct dp_producer_srtp *s)
+{
+	dp_srtp_rx_free(s->rx);
+	dp_srtp_tx_free(s->rtcp_tx);
+	dp_srtp_rx_free(s->rtx_rx);
+	memset(s, 0, sizeof(*s));
 }
 
 /*
@@ -118,7 +133,7 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 		      struct cascade_reply *r)
 {
 	struct dp_lists *l = dp_tbl_lists();
-	struct dp_srtp_rx **rx = NULL;
+	struct dp_srtp_rx **rx = NULL, **rtx = NULL;
 	struct cascade_srtp **tx = NULL, **ptx = NULL;
 	const uint32_t *prods, *cons;
 	struct dp_transport *tp;
@@ -145,14 +160,23 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 	prods = dp_lists_get(l, DP_REL_TP_PROD, slot, &np);
 	cons = dp_lists_get(l, DP_REL_TP_CONS, slot, &nc);
 	if ((rx_new && np != 0 && (rx = calloc(np, sizeof(*rx))) == NULL) ||
+	    (rx_new && np != 0 && (rtx = calloc(np, sizeof(*rtx))) == NULL) ||
 	    (tx_new && nc != 0 && (tx = calloc(nc, sizeof(*tx))) == NULL) ||
 	    (tx_new && np != 0 && (ptx = calloc(np, sizeof(*ptx))) == NULL)) {
 		rc = dp_tbl_fail(r, ENOMEM, "srtp: out of memory");
 		goto out;
 	}
 	for (i = 0; rx_new && i < np; i++, made_rx++) {
-		rx[i] = dp_srtp_rx_make_ssrc(cmd->suite, cmd->rx_master,
-					     c->producers[prods[i]].cfg.ssrc);
+		const struct cascade_cmd_producer *pc = &c->producers[prods[i]].cfg;
+
+		rx[i] = dp_srtp_rx_make_ssrc(cmd->suite, cmd->rx_master, pc->ssrc);
+		/* and its RTX stream's, when it has one */
+		if (rx[i] != NULL && pc->rtx_ssrc != 0 &&
+		    (rtx[i] = dp_srtp_rx_make_ssrc(cmd->suite, cmd->rx_master, pc->rtx_ssrc)) ==
+			    NULL) {
+			dp_srtp_rx_free(rx[i]);
+			rx[i] = NULL;
+		}
 		if (rx[i] == NULL) {
 			err = errno;
 			rc = session_fail(r, err, "producer inbound session");
@@ -177,8 +201,15 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 		}
 	}
 	/* everything is made: publish */
-	for (i = 0; rx_new && i < np; i++)
-		rx_install(prods[i], &c->producers[prods[i]], rx[i]);
+	for (i = 0; rx_new && i < np; i++) {
+		struct dp_producer *p = &c->producers[prods[i]];
+
+		rx_install(prods[i], p, rx[i]);
+		dp_tbl_defer_call(dp_srtp_rx_free,
+				  atomic_load_explicit(&p->srtp_rtx_rx, memory_order_relaxed));
+		/* pairs with the owning worker's acquire load in srtp_in() */
+		atomic_store_explicit(&p->srtp_rtx_rx, rtx[i], memory_order_release);
+	}
 	for (i = 0; tx_new && i < nc; i++) {
 		struct dp_consumer *k = &c->consumers[cons[i]];
 
@@ -204,13 +235,16 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 	dp_tbl_ok(r, slot, tp->gen);
 	rc = 0;
 out:
-	while (made_rx > 0)
-		dp_srtp_rx_free(rx[--made_rx]);
+	while (made_rx > 0) {
+		dp_srtp_rx_free(rtx[--made_rx]);
+		dp_srtp_rx_free(rx[made_rx]);
+	}
 	while (made_tx > 0)
 		dp_srtp_tx_free(tx[--made_tx]);
 	while (made_ptx > 0)
 		dp_srtp_tx_free(ptx[--made_ptx]);
 	free(rx);
+	free(rtx);
 	free(tx);
 	free(ptx);
 	return rc;

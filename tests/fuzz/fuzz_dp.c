@@ -226,6 +226,12 @@ keep_sessions(void)
 		/* the outbound SRTCP session of the node's own RTCP to an SRTP sender */
 		if (dp.producers[i].in_use)
 			keep(atomic_load(&dp.producers[i].rtcp_tx));
+		/* its RTX stream's inbound pair */
+		rx = dp.producers[i].in_use ? atomic_load(&dp.producers[i].srtp_rtx_rx) : NULL;
+		if (rx != NULL) {
+			keep(rx->rtp);
+			keep(rx->rtcp);
+		}
 	}
 	for (i = 0; i < dp.opt.max_consumers; i++)
 		if (dp.consumers[i].in_use) {
