@@ -326,15 +326,19 @@ ssrc_check_pending(const char *k, void *v, void *arg)
 		w->taken = true;
 }
 
-/* A pipe SSRC no producer of this node's pipe transport has (pipes in the making included). */
+/*
+ * A pipe SSRC no producer of this node's pipe transport has (pipes in the
+ * making included), with CASCADE_PIPE_FB_BIT clear: the SSRCs the bit set
+ * names are the streams' feedback SSRCs (msg.h, PIPE_SRTP).
+ */
 static uint32_t
 pipe_ssrc(const struct cp_transport *t)
 {
 	struct ssrc_walk w = {.t = t};
 
 	do {
-		w.ssrc = cp_random_ssrc();
-		w.taken = false;
+		w.ssrc = cp_random_ssrc() & ~CASCADE_PIPE_FB_BIT;
+		w.taken = w.ssrc == 0;
 		cp_registry_each_producer(ssrc_check, &w);
 		cp_map_each(&pp.pending, ssrc_check_pending, &w);
 	} while (w.taken);

@@ -156,6 +156,12 @@ struct dp_producer {
 	 * known (its packets are dropped as srtp_error).
 	 */
 	struct dp_srtp_rx *_Atomic srtp_rx;
+	/*
+	 * The same for its RTX stream (cfg.rtx_ssrc) on an SRTP transport: the
+	 * transport's rx key, made and replaced with srtp_rx (a re-key keeps no
+	 * previous key for it: only repairs in flight are lost). NULL without.
+	 */
+	struct dp_srtp_rx *_Atomic srtp_rtx_rx;
 	/* main lcore only: the key PIPE_SRTP gave, to tell a retry from a re-key */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
@@ -224,6 +230,13 @@ struct dp_consumer {
 	/* main lcore only, pipe consumers: the key PIPE_SRTP gave (retry or re-key) */
 	uint8_t has_key;
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
+	/*
+	 * An SRTP pipe consumer: the inbound SRTCP session for the receiving
+	 * node's feedback (the stream's key, cascade_pipe_fb_ssrc() of its SSRC),
+	 * from PIPE_SRTP; NULL until then. Published by main with a release
+	 * store, used only by the lcore of its producer.
+	 */
+	struct cascade_srtp *_Atomic fb_rx;
 } __rte_cache_aligned;
 static_assert(offsetof(struct dp_consumer, cfg) + offsetof(struct cascade_cmd_consumer, remote) <=
 		      2 * RTE_CACHE_LINE_SIZE,
@@ -262,6 +275,7 @@ struct dp_meta {
 	uint8_t learn; /* DP_LEARN_* */
 	uint8_t kind;  /* DP_META_* */
 	uint8_t rtx;   /* a packet of the producer's RTX stream */
+	uint8_t srtcp; /* DP_META_FEEDBACK: still SRTCP (an SRTP pipe's), unprotected by the owner */
 };
 
 enum {

@@ -31,7 +31,9 @@
  *         learning, and rate-limited per source on their way up.
  * A pipe transport (one per node, shared by every peer node) takes any source:
  * its producers are found by SSRC alone, and an SRTP pipe authenticates each
- * stream with its own key.
+ * stream with its own key. The receiving node's feedback on an SRTP pipe
+ * comes from a stream's feedback SSRC (msg.h, PIPE_SRTP), which names the
+ * pipe consumer; it is unprotected on the owner of that consumer's producer.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -211,10 +213,12 @@ unprotect_either(const struct dp_srtp_rx *rx, const struct dp_srtp_rx *old, uint
  */
 static bool
 srtp_in(struct dp_worker *w, const struct dp_producer *p, uint32_t tslot, struct rte_mbuf *m,
-	struct dp_l4 *l4, bool is_rtcp)
+	struct dp_l4 *l4, const struct dp_meta *mt)
 {
-	/* pairs with the main lcore's release store of srtp_rx */
-	const struct dp_srtp_rx *rx = atomic_load_explicit(&p->srtp_rx, memory_order_acquire);
+	/* pairs with the main lcore's release store of srtp_rx or srtp_rtx_rx (its RTX stream) */
+	const struct dp_srtp_rx *rx =
+		atomic_load_explicit(mt->rtx ? &p->srtp_rtx_rx : &p->srtp_rx, memory_order_acquire);
+	bool is_rtcp = mt->is_rtcp;
 	const struct dp_srtp_rx *old;
 	uint8_t *pkt = rte_pktmbuf_mtod_offset(m, uint8_t *, l4->payload_off);
 	size_t len = l4->payload_len;
@@ -292,8 +296,7 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 	struct dp_rtcp rtcp;
 	struct dp_rtp rtp;
 
-	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE &&
-	    !srtp_in(w, p, tslot, m, l4, mt->is_rtcp))
+	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE && !srtp_in(w, p, tslot, m, l4, mt))
 		return;
 	if (unlikely(mt->learn != 0))
 		post_learn(w, tp, tslot, m, l4, mt->learn);
@@ -390,6 +393,104 @@ on_feedback(void *ctx, const struct dp_rtcp_item *it)
 }
 
 /*
+ * Feedback on an SRTP pipe, on the lcore that owns the consumer's producer
+ * (the only user of the pipe consumer's feedback session): unprotect it, then
+ * check it whole as classify checks plain feedback. False when m was dropped
+ * (srtp_auth, srtp_replay, srtp_error: no key yet; or why it is malformed).
+ */
+static bool
+fb_srtcp_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, uint32_t cs)
+{
+	const struct dp_consumer *k = &dp.consumers[cs];
+	/* pairs with the main lcore's release store of fb_rx */
+	struct cascade_srtp *s = atomic_load_explicit(&k->fb_rx, memory_order_acquire);
+	uint8_t *pl = rte_pktmbuf_mtod_offset(m, uint8_t *, l4->payload_off);
+	size_t len = l4->payload_len;
+	int rc = s == NULL ? -ENOKEY : cascade_srtp_unprotect_rtcp(s, pl, &len);
+	struct fb_ask ask;
+	struct dp_rtcp rtcp;
+	enum cascade_drop why;
+
+	if (rc < 0) {
+		w->tstats[k->transport].drop_pkts++;
+		dp_drop(w, m, dp_srtp_drop_reason(rc));
+		return false;
+	}
+	l4->payload_len = (uint16_t)len;
+	memset(&ask, 0, sizeof(ask));
+	ask.ck.transport = k->transport;
+	if (dp_parse_rtcp(pl, len, true, &rtcp, &why) < 0 ||
+	    dp_rtcp_walk(pl, len, on_feedback, &ask, &why) < 0) {
+		dp_drop(w, m, why);
+		return false;
+	}
+	w->cstats[cs].rtcp_pkts++;
+	return true;
+}
+
+/* Feedback about consumer cs, on the lcore that owns its producer pslot: acted on. */
+static void
+feedback_owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, uint32_t pslot,
+	       uint32_t cs, bool srtcp)
+{
+	if (srtcp && !fb_srtcp_in(w, m, l4, cs))
+		return;
+	rtcp_accepted(w, dp.consumers[cs].transport, m);
+	dp_nack_feedback(w, m, l4, pslot, cs);
+}
+
+/* Feedback about consumer cs: acted on here, or handed to its producer's owner. */
+static void
+feedback_to(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, uint32_t cs, bool srtcp)
+{
+	uint32_t ps = dp.consumers[cs].producer;
+	struct dp_producer *p = &dp.producers[ps];
+	struct dp_meta *mt;
+
+	if (p->owner == w->idx) {
+		feedback_owned(w, m, l4, ps, cs, srtcp);
+		return;
+	}
+	/* accepted (and counted) where it is acted on */
+	mt = dp_meta_of(m, dp.meta_off);
+	memset(mt, 0, sizeof(*mt));
+	mt->kind = DP_META_FEEDBACK;
+	mt->pslot = ps;
+	mt->cslot = cs;
+	mt->cgen = dp.consumers[cs].gen;
+	mt->srtcp = srtcp;
+	/* pairs with the main lcore's release store of gen at delete */
+	mt->pgen = atomic_load_explicit(&p->gen, memory_order_acquire);
+	dp_handoff(w, m, p->owner);
+}
+
+/*
+ * SRTCP of no producer on an SRTP pipe: the receiving node's feedback about
+ * one of this node's pipe consumers, protected with that stream's key from
+ * its feedback SSRC (msg.h, PIPE_SRTP). The sender SSRC in the clear names
+ * the consumer (with the peer's address), the payload is read only once it
+ * authenticates, on the producer's owner. Anything else is unknown_ssrc,
+ * before any crypto.
+ */
+static void
+pipe_srtcp(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, uint32_t tslot,
+	   uint32_t ssrc)
+{
+	struct dp_cons_key ck;
+	void *data;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.transport = tslot;
+	addr_from(&ck.peer, l4->family, l4->src_ip, l4->src_port_be);
+	ck.ssrc = cascade_pipe_fb_ssrc(ssrc);
+	if (rte_hash_lookup_data(dp.cons_by_ssrc, &ck, &data) < 0) {
+		dp_drop(w, m, CASCADE_DROP_UNKNOWN_SSRC);
+		return;
+	}
+	feedback_to(w, m, l4, (uint32_t)(uintptr_t)data, true);
+}
+
+/*
  * RTCP of no producer on a plain transport: a receiver's reports and feedback.
  * They are counted and end here (rtcp_terminated), but feedback or a report
  * block naming one of the transport's consumers first goes to its producer's
@@ -399,13 +500,11 @@ on_feedback(void *ctx, const struct dp_rtcp_item *it)
  * on that lcore, those about consumers of producers it owns).
  */
 static void
-rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
+rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4,
 	       struct dp_transport *tp, uint32_t tslot, int learn)
 {
 	const uint8_t *pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, l4->payload_off);
 	struct fb_ask ask;
-	struct dp_producer *p;
-	struct dp_meta *mt;
 	struct dp_rtcp rtcp;
 	enum cascade_drop why;
 	uint32_t cs;
@@ -429,22 +528,7 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4,
 		goto end; /* about no consumer of ours */
 	cs = (uint32_t)(uintptr_t)data;
 	w->cstats[cs].rtcp_pkts++;
-	p = &dp.producers[dp.consumers[cs].producer];
-	if (p->owner == w->idx) {
-		rtcp_accepted(w, tslot, m);
-		dp_nack_feedback(w, m, l4, dp.consumers[cs].producer, cs);
-		return;
-	}
-	/* accepted (and counted) where it is acted on */
-	mt = dp_meta_of(m, dp.meta_off);
-	memset(mt, 0, sizeof(*mt));
-	mt->kind = DP_META_FEEDBACK;
-	mt->pslot = dp.consumers[cs].producer;
-	mt->cslot = cs;
-	mt->cgen = dp.consumers[cs].gen;
-	/* pairs with the main lcore's release store of gen at delete */
-	mt->pgen = atomic_load_explicit(&p->gen, memory_order_acquire);
-	dp_handoff(w, m, p->owner);
+	feedback_to(w, m, l4, cs, false);
 	return;
 end:
 	rtcp_accepted(w, tslot, m);
@@ -547,6 +631,8 @@ dp_classify(struct dp_worker *w, struct rte_mbuf *m)
 	if (rte_hash_lookup_data(dp.prod_by_ssrc, &pk, &data) < 0) {
 		if (cls == DP_CLASS_RTCP && tp->cfg.srtp_suite == CASCADE_SUITE_NONE)
 			rtcp_terminate(w, m, &l4, tp, slot, learn);
+		else if (cls == DP_CLASS_RTCP && (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
+			pipe_srtcp(w, m, &l4, slot, ssrc);
 		else
 			dp_drop(w, m, CASCADE_DROP_UNKNOWN_SSRC); /* before any crypto */
 		return;
@@ -613,8 +699,7 @@ dp_classify_owned(struct dp_worker *w, struct rte_mbuf *m)
 			dp_drop(w, m, CASCADE_DROP_PRODUCER_GONE);
 			return;
 		}
-		rtcp_accepted(w, dp.consumers[mt->cslot].transport, m);
-		dp_nack_feedback(w, m, &l4, mt->pslot, mt->cslot);
+		feedback_owned(w, m, &l4, mt->pslot, mt->cslot, mt->srtcp);
 		return;
 	}
 	owned(w, m, &l4, mt);

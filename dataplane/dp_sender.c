@@ -36,10 +36,11 @@
  * instead of being lost. Receiver reports do not go over pipes: the source
  * node is the sender's receiver and reports to it itself. An SRTP sender gets
  * SRTCP (each of its producers has an RTCP SSRC and an outbound session of
- * its own); over an SRTP pipe nothing goes yet (no session for the node's own
- * RTCP there), nor to a sender whose address or MAC is not known yet: those
- * count as keyframe_requests_unsent and receiver_reports_unsent, not as
- * dropped packets.
+ * its own); over an SRTP pipe it goes as SRTCP from the stream's feedback
+ * SSRC under the stream's key (msg.h, PIPE_SRTP), once that key came. Nothing
+ * goes before the keys, nor to a sender whose address or MAC is not known
+ * yet: those count as keyframe_requests_unsent and receiver_reports_unsent,
+ * not as dropped packets.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -110,8 +111,6 @@ dp_sender_send(struct dp_worker *w, const struct dp_producer *p, const uint8_t *
 	int rc;
 
 	if (tp->cfg.srtp_suite != CASCADE_SUITE_NONE) {
-		if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
-			return false; /* an SRTP pipe: no session for the node's own RTCP yet */
 		/* pairs with the main lcore's release store of rtcp_tx */
 		srtcp = atomic_load_explicit(&p->rtcp_tx, memory_order_acquire);
 		if (srtcp == NULL)
@@ -140,7 +139,8 @@ dp_sender_send(struct dp_worker *w, const struct dp_producer *p, const uint8_t *
 	out = rte_pktmbuf_mtod(h, uint8_t *) + off;
 	memcpy(out, body, len);
 	if (srtcp != NULL) {
-		/* RFC 3711 3.4: SRTCP, with this producer's own session (its own SSRC) */
+		/* RFC 3711 3.4: SRTCP, with this producer's own session (its own SSRC; on
+		 * an SRTP pipe the stream's feedback SSRC under the stream's key) */
 		rc = cascade_srtp_protect_rtcp(srtcp, out, &slen, rte_pktmbuf_tailroom(h) - off);
 		if (rc < 0) {
 			rte_pktmbuf_free(h);

@@ -161,6 +161,12 @@ dp_srtp_tx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc)
 	return session(suite, master, CASCADE_SRTP_OUTBOUND, ssrc);
 }
 
+struct cascade_srtp *
+dp_srtp_rtcp_rx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc)
+{
+	return session(suite, master, CASCADE_SRTP_INBOUND, ssrc);
+}
+
 void
 dp_srtp_rx_free(void *p)
 {

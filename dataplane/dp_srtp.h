@@ -51,12 +51,16 @@ int dp_srtp_init(bool allow_slow);
  * Returns it (rte_malloc'd), or NULL with errno set.
  * dp_srtp_tx_make: one consumer's outbound session for ssrc (retransmitting
  * an identical packet is allowed). Returns it, or NULL with errno set.
+ * dp_srtp_rtcp_rx_make: an inbound session for the SRTCP of ssrc alone (a
+ * pipe stream's feedback; replay window as above), freed with
+ * dp_srtp_tx_free. Returns it, or NULL with errno set.
  * The free functions take void * so they can be deferred past an RCU grace
  * period (dp_tbl_defer_call); NULL is fine; dp_srtp_rx_free also frees the
  * previous pair a re-key kept (old).
  */
 struct dp_srtp_rx *dp_srtp_rx_make_ssrc(uint8_t suite, const uint8_t *master, uint32_t ssrc);
 struct cascade_srtp *dp_srtp_tx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc);
+struct cascade_srtp *dp_srtp_rtcp_rx_make(uint8_t suite, const uint8_t *master, uint32_t ssrc);
 void dp_srtp_rx_free(void *rx);
 void dp_srtp_tx_free(void *s);
 

@@ -175,6 +175,7 @@ dp_tables_free(struct dp_ctx *c)
 		rte_free(atomic_load(&c->producers[i].clist));
 		if (c->producers[i].in_use) {
 			dp_srtp_rx_free(atomic_load(&c->producers[i].srtp_rx));
+			dp_srtp_rx_free(atomic_load(&c->producers[i].srtp_rtx_rx));
 			dp_srtp_tx_free(atomic_load(&c->producers[i].rtcp_tx));
 		}
 		memset(c->producers[i].master, 0, sizeof(c->producers[i].master));
@@ -186,8 +187,10 @@ dp_tables_free(struct dp_ctx *c)
 		memset(c->transports[i].tx_master, 0, sizeof(c->transports[i].tx_master));
 	}
 	for (i = 0; i < c->opt.max_consumers && c->consumers != NULL; i++) {
-		if (c->consumers[i].in_use)
+		if (c->consumers[i].in_use) {
 			dp_srtp_tx_free(atomic_load(&c->consumers[i].srtp));
+			dp_srtp_tx_free(atomic_load(&c->consumers[i].fb_rx));
+		}
 		memset(c->consumers[i].master, 0, sizeof(c->consumers[i].master));
 	}
 	dp_tbl_rtx_fini(c);

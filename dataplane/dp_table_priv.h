@@ -94,6 +94,16 @@ dp_tbl_id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
 	return 0;
 }
 
+/* ---- dp_table_cons.c: consumers (main lcore) ---- */
+
+/* CONSUMER_ADD and PAUSE/RESUME of a consumer (see msg.h). Return r->status. */
+int dp_tbl_consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd,
+			struct cascade_reply *r);
+int dp_tbl_consumer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o,
+			  struct cascade_reply *r);
+/* Delete consumer slot cs (its producer's, its transport's or its own delete). */
+void dp_tbl_consumer_remove(struct dp_ctx *c, uint32_t cs);
+
 /* ---- dp_table_srtp.c: SRTP keys (main lcore) ---- */
 
 /*
@@ -101,19 +111,31 @@ dp_tbl_id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
  * on a plain transport; on an SRTP one a fresh value for each producer this
  * dataplane ever installs (the node's, moved by a counter through an odd
  * multiplier: unique for 2^32 installs), so two SRTCP sessions under one key
- * never share an SSRC. Main lcore.
+ * never share an SSRC; on an SRTP pipe the stream's feedback SSRC
+ * (cascade_pipe_fb_ssrc(ssrc), under the stream's own key). Main lcore.
  */
-uint32_t dp_tbl_rtcp_ssrc(const struct dp_transport *tp);
+uint32_t dp_tbl_rtcp_ssrc(const struct dp_transport *tp, uint32_t ssrc);
+/*
+ * A consumer's sessions (its outbound one, a pipe consumer's feedback
+ * session) go after a grace period: at its delete. Main lcore.
+ */
+void dp_tbl_consumer_srtp_release(struct dp_consumer *k);
 /*
  * A new producer's sessions on an SRTP transport that has its keys: its
- * inbound pair for ssrc, and the outbound SRTCP session for the node's own
- * RTCP to its sender (rtcp_ssrc, the transport's tx key). NULL in both when
- * the transport is plain, a pipe, or has no keys yet. 0, or -errno with r
- * filled (nothing made).
+ * inbound pair for its SSRC, the outbound SRTCP session for the node's own
+ * RTCP to its sender (rtcp_ssrc, the transport's tx key), and its RTX
+ * stream's inbound pair when it has one. All NULL when the transport is
+ * plain, a pipe, or has no keys yet. 0, or -errno with r filled (nothing
+ * made). dp_tbl_producer_srtp_free frees what is there (never published).
  */
-int dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, uint32_t rtcp_ssrc,
-			 struct dp_srtp_rx **rx, struct cascade_srtp **rtcp_tx,
-			 struct cascade_reply *r);
+struct dp_producer_srtp {
+	struct dp_srtp_rx *rx;
+	struct cascade_srtp *rtcp_tx;
+	struct dp_srtp_rx *rtx_rx;
+};
+int dp_tbl_producer_srtp(const struct dp_transport *tp, const struct cascade_cmd_producer *cfg,
+			 uint32_t rtcp_ssrc, struct dp_producer_srtp *s, struct cascade_reply *r);
+void dp_tbl_producer_srtp_free(struct dp_producer_srtp *s);
 /* TRANSPORT_SRTP and PIPE_SRTP (see msg.h). Return r->status. */
 int dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp *cmd,
 			  struct cascade_reply *r);

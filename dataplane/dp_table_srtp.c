@@ -34,13 +34,15 @@ session_fail(struct cascade_reply *r, int err, const char *what)
 }
 
 uint32_t
-dp_tbl_rtcp_ssrc(const struct dp_transport *tp)
+dp_tbl_rtcp_ssrc(const struct dp_transport *tp, uint32_t ssrc)
 {
 	static uint32_t installs;
 	uint32_t s;
 
-	if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
+	if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE)
 		return dp.rtcp_ssrc;
+	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
+		return cascade_pipe_fb_ssrc(ssrc); /* under the stream's own key (msg.h) */
 	do
 		s = dp.rtcp_ssrc + ++installs * 2654435761u; /* odd: a bijection of 2^32 */
 	while (s == 0 || s == dp.rtcp_ssrc);
@@ -48,27 +50,42 @@ dp_tbl_rtcp_ssrc(const struct dp_transport *tp)
 }
 
 int
-dp_tbl_producer_srtp(const struct dp_transport *tp, uint32_t ssrc, uint32_t rtcp_ssrc,
-		     struct dp_srtp_rx **rx, struct cascade_srtp **rtcp_tx, struct cascade_reply *r)
+dp_tbl_producer_srtp(const struct dp_transport *tp, const struct cascade_cmd_producer *cfg,
+		     uint32_t rtcp_ssrc, struct dp_producer_srtp *s, struct cascade_reply *r)
 {
+	const char *what = "inbound session";
 	int err;
 
-	*rx = NULL;
-	*rtcp_tx = NULL;
+	memset(s, 0, sizeof(*s));
 	if (tp->cfg.srtp_suite == CASCADE_SUITE_NONE || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE) ||
 	    !tp->has_keys)
 		return 0;
-	*rx = dp_srtp_rx_make_ssrc(tp->cfg.srtp_suite, tp->rx_master, ssrc);
-	if (*rx == NULL)
-		return session_fail(r, errno, "inbound session");
-	*rtcp_tx = dp_srtp_tx_make(tp->cfg.srtp_suite, tp->tx_master, rtcp_ssrc);
-	if (*rtcp_tx == NULL) {
-		err = errno;
-		dp_srtp_rx_free(*rx);
-		*rx = NULL;
-		return session_fail(r, err, "outbound RTCP session");
-	}
+	s->rx = dp_srtp_rx_make_ssrc(tp->cfg.srtp_suite, tp->rx_master, cfg->ssrc);
+	if (s->rx == NULL)
+		goto fail;
+	what = "outbound RTCP session";
+	s->rtcp_tx = dp_srtp_tx_make(tp->cfg.srtp_suite, tp->tx_master, rtcp_ssrc);
+	if (s->rtcp_tx == NULL)
+		goto fail;
+	what = "RTX inbound session";
+	if (cfg->rtx_ssrc != 0 &&
+	    (s->rtx_rx = dp_srtp_rx_make_ssrc(tp->cfg.srtp_suite, tp->rx_master, cfg->rtx_ssrc)) ==
+		    NULL)
+		goto fail;
 	return 0;
+fail:
+	err = errno;
+	dp_tbl_producer_srtp_free(s);
+	return session_fail(r, err, what);
+}
+
+void
+dp_tbl_producer_srtp_free(struct dp_producer_srtp *s)
+{
+	dp_srtp_rx_free(s->rx);
+	dp_srtp_tx_free(s->rtcp_tx);
+	dp_srtp_rx_free(s->rtx_rx);
+	memset(s, 0, sizeof(*s));
 }
 
 /*
@@ -97,6 +114,14 @@ rx_install(uint32_t ps, struct dp_producer *p, struct dp_srtp_rx *rx)
 	atomic_store_explicit(&p->srtp_rx, rx, memory_order_release);
 }
 
+void
+dp_tbl_consumer_srtp_release(struct dp_consumer *k)
+{
+	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&k->srtp, memory_order_relaxed));
+	dp_tbl_defer_call(dp_srtp_tx_free,
+			  atomic_exchange_explicit(&k->fb_rx, NULL, memory_order_relaxed));
+}
+
 /*
  * TRANSPORT_SRTP: give an SRTP transport its keys, or new ones: a new inbound
  * pair for each producer on it when the rx key changed, a new outbound session
@@ -108,7 +133,7 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 		      struct cascade_reply *r)
 {
 	struct dp_lists *l = dp_tbl_lists();
-	struct dp_srtp_rx **rx = NULL;
+	struct dp_srtp_rx **rx = NULL, **rtx = NULL;
 	struct cascade_srtp **tx = NULL, **ptx = NULL;
 	const uint32_t *prods, *cons;
 	struct dp_transport *tp;
@@ -135,14 +160,23 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 	prods = dp_lists_get(l, DP_REL_TP_PROD, slot, &np);
 	cons = dp_lists_get(l, DP_REL_TP_CONS, slot, &nc);
 	if ((rx_new && np != 0 && (rx = calloc(np, sizeof(*rx))) == NULL) ||
+	    (rx_new && np != 0 && (rtx = calloc(np, sizeof(*rtx))) == NULL) ||
 	    (tx_new && nc != 0 && (tx = calloc(nc, sizeof(*tx))) == NULL) ||
 	    (tx_new && np != 0 && (ptx = calloc(np, sizeof(*ptx))) == NULL)) {
 		rc = dp_tbl_fail(r, ENOMEM, "srtp: out of memory");
 		goto out;
 	}
 	for (i = 0; rx_new && i < np; i++, made_rx++) {
-		rx[i] = dp_srtp_rx_make_ssrc(cmd->suite, cmd->rx_master,
-					     c->producers[prods[i]].cfg.ssrc);
+		const struct cascade_cmd_producer *pc = &c->producers[prods[i]].cfg;
+
+		rx[i] = dp_srtp_rx_make_ssrc(cmd->suite, cmd->rx_master, pc->ssrc);
+		/* and its RTX stream's, when it has one */
+		if (rx[i] != NULL && pc->rtx_ssrc != 0 &&
+		    (rtx[i] = dp_srtp_rx_make_ssrc(cmd->suite, cmd->rx_master, pc->rtx_ssrc)) ==
+			    NULL) {
+			dp_srtp_rx_free(rx[i]);
+			rx[i] = NULL;
+		}
 		if (rx[i] == NULL) {
 			err = errno;
 			rc = session_fail(r, err, "producer inbound session");
@@ -167,8 +201,15 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 		}
 	}
 	/* everything is made: publish */
-	for (i = 0; rx_new && i < np; i++)
-		rx_install(prods[i], &c->producers[prods[i]], rx[i]);
+	for (i = 0; rx_new && i < np; i++) {
+		struct dp_producer *p = &c->producers[prods[i]];
+
+		rx_install(prods[i], p, rx[i]);
+		dp_tbl_defer_call(dp_srtp_rx_free,
+				  atomic_load_explicit(&p->srtp_rtx_rx, memory_order_relaxed));
+		/* pairs with the owning worker's acquire load in srtp_in() */
+		atomic_store_explicit(&p->srtp_rtx_rx, rtx[i], memory_order_release);
+	}
 	for (i = 0; tx_new && i < nc; i++) {
 		struct dp_consumer *k = &c->consumers[cons[i]];
 
@@ -194,21 +235,34 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 	dp_tbl_ok(r, slot, tp->gen);
 	rc = 0;
 out:
-	while (made_rx > 0)
-		dp_srtp_rx_free(rx[--made_rx]);
+	while (made_rx > 0) {
+		dp_srtp_rx_free(rtx[--made_rx]);
+		dp_srtp_rx_free(rx[made_rx]);
+	}
 	while (made_tx > 0)
 		dp_srtp_tx_free(tx[--made_tx]);
 	while (made_ptx > 0)
 		dp_srtp_tx_free(ptx[--made_ptx]);
 	free(rx);
+	free(rtx);
 	free(tx);
 	free(ptx);
 	return rc;
 }
 
+/* Publish s in *slot (release: pairs with the worker's acquire load); the old one after a grace period. */
+static void
+session_swap(struct cascade_srtp *_Atomic *slot, struct cascade_srtp *s)
+{
+	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(slot, memory_order_relaxed));
+	atomic_store_explicit(slot, s, memory_order_release);
+}
+
 /*
  * PIPE_SRTP: one pipe stream's key. A pipe producer gets its inbound pair (its
- * SSRC only), a pipe consumer its outbound session.
+ * SSRC only) and the outbound SRTCP session for its feedback SSRC (its
+ * rtcp_ssrc), a pipe consumer its outbound session and the inbound SRTCP
+ * session for that feedback SSRC.
  */
 int
 dp_tbl_pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd,
@@ -218,7 +272,7 @@ dp_tbl_pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd,
 	struct dp_producer *p = NULL;
 	struct dp_consumer *k = NULL;
 	struct dp_srtp_rx *rx = NULL;
-	struct cascade_srtp *tx = NULL;
+	struct cascade_srtp *tx = NULL, *fb = NULL;
 	const struct dp_transport *tp;
 	uint8_t *have_key, *master;
 	unsigned int mb;
@@ -254,19 +308,28 @@ dp_tbl_pipe_srtp(struct dp_ctx *c, const struct cascade_cmd_pipe_srtp *cmd,
 		dp_tbl_ok(r, slot, gen);
 		return 0; /* a retry */
 	}
-	if (is_prod)
+	if (is_prod) {
 		rx = dp_srtp_rx_make_ssrc(cmd->suite, cmd->master, p->cfg.ssrc);
-	else
+		if (rx != NULL)
+			fb = dp_srtp_tx_make(cmd->suite, cmd->master, p->rtcp_ssrc);
+	} else {
 		tx = dp_srtp_tx_make(cmd->suite, cmd->master, k->cfg.ssrc);
-	if (rx == NULL && tx == NULL)
-		return session_fail(r, errno, "pipe session");
+		if (tx != NULL)
+			fb = dp_srtp_rtcp_rx_make(cmd->suite, cmd->master,
+						  cascade_pipe_fb_ssrc(k->cfg.ssrc));
+	}
+	if (fb == NULL) {
+		rc = errno;
+		dp_srtp_rx_free(rx);
+		dp_srtp_tx_free(tx);
+		return session_fail(r, rc, "pipe session");
+	}
 	if (is_prod) {
 		rx_install(slot, p, rx);
+		session_swap(&p->rtcp_tx, fb);
 	} else {
-		dp_tbl_defer_call(dp_srtp_tx_free,
-				  atomic_load_explicit(&k->srtp, memory_order_relaxed));
-		/* pairs with the owning worker's acquire load of srtp */
-		atomic_store_explicit(&k->srtp, tx, memory_order_release);
+		session_swap(&k->srtp, tx);
+		session_swap(&k->fb_rx, fb);
 	}
 	memset(master, 0, CASCADE_SRTP_MASTER_MAX);
 	memcpy(master, cmd->master, mb);

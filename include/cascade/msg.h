@@ -235,7 +235,24 @@ static_assert(sizeof(struct cascade_cmd_transport_srtp) == 104, "transport srtp 
  * then the stream's packets are dropped as srtp_error. The same key again is a
  * retry; another key re-keys. Like TRANSPORT_SRTP, the dataplane wipes the
  * ring slot and never shows the key.
+ *
+ * The key also carries the receiving node's RTCP back to the source node
+ * (keyframe requests, NACKs), from the stream's feedback SSRC
+ * (cascade_pipe_fb_ssrc(): the pipe SSRC with CASCADE_PIPE_FB_BIT flipped),
+ * since the source protects the stream's own SRTCP (its SRs) under the pipe
+ * SSRC itself: two SSRCs, so no key and SSRC pair is used by both nodes. The
+ * pipe producer gets the outbound SRTCP session for the feedback SSRC, the
+ * pipe consumer the inbound one. Pipe SSRCs are chosen with the bit clear, so
+ * a feedback SSRC is never a pipe stream's.
  */
+#define CASCADE_PIPE_FB_BIT 0x80000000u
+
+static inline uint32_t
+cascade_pipe_fb_ssrc(uint32_t pipe_ssrc)
+{
+	return pipe_ssrc ^ CASCADE_PIPE_FB_BIT;
+}
+
 enum {
 	CASCADE_PIPE_SRTP_PRODUCER = 1,
 	CASCADE_PIPE_SRTP_CONSUMER = 2,

@@ -293,12 +293,16 @@ static struct cascade_srtp *
 sender(uint32_t t, uint32_t ssrc)
 {
 	uint8_t master[CASCADE_SRTP_MASTER_MAX];
+	int which;
 
 	if (fc.sender[t] != NULL && fc.sender_ssrc[t] == ssrc)
 		return fc.sender[t];
 	dp_srtp_tx_free(fc.sender[t]);
-	scene_key(master, scene_tps[t].suite, t,
-		  (scene_tps[t].flags & CASCADE_TRANSPORT_PIPE) ? KEY_PIPE_PROD : KEY_RX);
+	if (!(scene_tps[t].flags & CASCADE_TRANSPORT_PIPE))
+		which = KEY_RX;
+	else /* the stream's key, from its source or (a feedback SSRC) its receiving node */
+		which = (ssrc & CASCADE_PIPE_FB_BIT) ? KEY_PIPE_CONS : KEY_PIPE_PROD;
+	scene_key(master, scene_tps[t].suite, t, which);
 	fc.sender[t] = dp_srtp_tx_make(scene_tps[t].suite, master, ssrc);
 	fuzz_check(fc.sender[t] != NULL);
 	fc.sender_ssrc[t] = ssrc;
@@ -338,7 +342,8 @@ source(uint32_t t, uint8_t which)
  * tag (bits 5-6: the port's own, none, VLAN 100, VLAN 200), Ethernet
  * padding (bit 7); b = source (bits 0-2), no UDP checksum (bit 3), SSRC
  * (bits 4-5: the input's, the transport's producer, another transport's
- * producer, 0x9999), SRTP-protect (bit 6); c = payload header (bits 0-2:
+ * producer, its RTX SSRC (c bit 0) or the SRTP pipe consumer's feedback SSRC (c bit 3) or
+ * 0x9999), SRTP-protect (bit 6); c = payload header (bits 0-2:
  * none, RTP, RTP with the input's first byte, SR, RR, STUN, DTLS, RTP with
  * PT 97; bits 3-7 pick the other producer); n = the payload's length. Then
  * an RTP header's sequence, timestamp and SSRC (10 bytes, after its first
@@ -406,7 +411,8 @@ op_frame(struct in *in)
 		ssrc = PROD_SSRC((t + 1 + (c >> 3)) % N_TP);
 		break;
 	case 3:
-		ssrc = (c & 1) ? PROD_RTX_SSRC(t) : 0x9999; /* its RTX stream, or nobody's */
+		/* its RTX stream, the SRTP pipe consumer's feedback SSRC, or nobody's */
+		ssrc = (c & 1) ? PROD_RTX_SSRC(t) : (c & 8) ? CONS_FB_SSRC(C_SRTP_PIPE) : 0x9999;
 		break;
 	default:
 		ssrc = 0;

@@ -226,10 +226,19 @@ keep_sessions(void)
 		/* the outbound SRTCP session of the node's own RTCP to an SRTP sender */
 		if (dp.producers[i].in_use)
 			keep(atomic_load(&dp.producers[i].rtcp_tx));
+		/* its RTX stream's inbound pair */
+		rx = dp.producers[i].in_use ? atomic_load(&dp.producers[i].srtp_rtx_rx) : NULL;
+		if (rx != NULL) {
+			keep(rx->rtp);
+			keep(rx->rtcp);
+		}
 	}
 	for (i = 0; i < dp.opt.max_consumers; i++)
-		if (dp.consumers[i].in_use)
+		if (dp.consumers[i].in_use) {
 			keep(atomic_load(&dp.consumers[i].srtp));
+			/* an SRTP pipe consumer's inbound session for its feedback */
+			keep(atomic_load(&dp.consumers[i].fb_rx));
+		}
 }
 
 void

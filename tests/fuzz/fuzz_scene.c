@@ -32,7 +32,7 @@ const struct scene_tp scene_tps[N_TP] = {
 static const uint8_t cons[N_CONS][2] = {
 	{T_PLAIN, T_COMEDIA}, {T_PLAIN, T_V6},        {T_PLAIN, T_SRTP}, {T_PLAIN, T_PIPE},
 	{T_COMEDIA, T_PLAIN}, {T_NOMUX, T_NOMUX},     {T_SRTP, T_PLAIN}, {T_SRTP, T_SRTP},
-	{T_PIPE, T_PLAIN},    {T_SRTP_COMEDIA, T_V6}, {T_V6, T_NOMUX},   {T_SRTP_PIPE, T_SRTP_PIPE},
+	{T_PIPE, T_PLAIN},    {T_SRTP_COMEDIA, T_V6}, {T_V6, T_NOMUX},   {T_SRTP_PIPE, T_SRTP_PIPE}, /* C_SRTP_PIPE */
 	{T_V6, T_PLAIN},    /* maps PT 96 to 100 and takes nothing else */
 	{T_NOMUX, T_PLAIN}, /* paused */
 };

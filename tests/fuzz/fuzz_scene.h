@@ -58,6 +58,9 @@ extern const struct scene_tp scene_tps[N_TP];
 #define CONS_SSRC(j) (0xc000u + (j))
 #define PROD_RTX_SSRC(t) (0x2000u + (t))
 #define CONS_RTX_SSRC(j) (0xd000u + (j))
+/* fuzz_scene.c's consumer on the SRTP pipe (from its producer there): its feedback SSRC */
+#define C_SRTP_PIPE 11
+#define CONS_FB_SSRC(j) cascade_pipe_fb_ssrc(CONS_SSRC(j))
 
 /* Whose key: a transport's rx (what its remote protects with) and tx, a pipe stream's. */
 enum {

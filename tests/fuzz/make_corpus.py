@@ -316,6 +316,21 @@ def classify_seeds():
         frame(TP_SRTP_PIPE, src=PIPE_PEER, protect=True, seq=3) +
         frame(TP_SRTP_PIPE, src=STRANGER2, protect=False, seq=4) +
         frame(TP_PLAIN, seq=5, payload=rtp_payload) + bytes([BURST, MAIN]))
+    # the receiving node's SRTCP feedback (an RR, a PLI and a NACK about the SRTP pipe's
+    # consumer, 0xc00b) from its feedback SSRC (SSRC_UNKNOWN with header bit 3): read when
+    # protected with the stream's key from the peer; forged, or from another source, not
+    fb = (bytes([0x81, 206, 0, 2]) + bytes(4) + struct.pack('>I', 0xc00b) +
+          bytes([0x81, 205, 0, 3]) + bytes(4) + struct.pack('>IHH', 0xc00b, 3, 1))
+    s['srtp_pipe_feedback'] = (
+        frame(TP_SRTP_PIPE, src=PIPE_PEER, protect=True, seq=3, payload=rtp_payload) +
+        frame(TP_SRTP_PIPE, src=PIPE_PEER, protect=True, seq=4, payload=rtp_payload) +
+        bytes([BURST]) +
+        frame(TP_SRTP_PIPE, src=PIPE_PEER, ssrc=SSRC_UNKNOWN, protect=True, hdr=RR | 8, payload=fb) +
+        frame(TP_SRTP_PIPE, src=PIPE_PEER, ssrc=SSRC_UNKNOWN, protect=True, hdr=RR | 8, payload=fb,
+              worker=1) +
+        frame(TP_SRTP_PIPE, src=PIPE_PEER, ssrc=SSRC_UNKNOWN, hdr=RR | 8, payload=fb) +
+        frame(TP_SRTP_PIPE, src=STRANGER, ssrc=SSRC_UNKNOWN, protect=True, hdr=RR | 8, payload=fb) +
+        bytes([BURST, MAIN]))
     s['ipv6_and_other_family'] = (
         frame(TP_V6, seq=1, payload=rtp_payload) + frame(TP_V6, src=OTHER_FAMILY, seq=2) +
         frame(TP_PLAIN, src=OTHER_FAMILY, seq=3) + frame(TP_V6, hdr=SR, payload=b'') + bytes([BURST]))

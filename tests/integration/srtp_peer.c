@@ -12,6 +12,10 @@
  *             header   ... one bit of the RTP timestamp flipped after protection
  *             replay   COUNT packets protected and sent twice: the second copy
  *                      of each is a replay (both copies count as sent)
+ *             rtx:PT:OSN  COUNT RTX packets (RFC 4588 4) of SSRC, sequence
+ *                      FIRST_SEQ.., payload type PT: packet i carries what good's
+ *                      packet i would (timestamp, payload) as the original
+ *                      packet OSN + i (the OSN in front of its payload)
  *     Prints "sent N".
  *   srtp_peer recv SUITE KEY_B64 LOCAL_PORT IDLE_MS
  *       Receives until IDLE_MS pass without a packet; prints "ok N bad M
@@ -120,12 +124,16 @@ do_send(char **argv)
 	int count = atoi(argv[7]), i, fd, copies, sent = 0;
 	const char *mode = argv[8];
 	struct sockaddr_in dst;
-	uint32_t aligned[(12 + PAYLOAD_BYTES + CASCADE_SRTP_RTP_TRAILER_MAX) / 4 + 1];
+	uint32_t aligned[(12 + 2 + PAYLOAD_BYTES + CASCADE_SRTP_RTP_TRAILER_MAX) / 4 + 1];
 	uint8_t *pkt = (uint8_t *)aligned;
+	unsigned int rtx_pt = 0, osn = 0;
 	size_t len;
 
 	if (s == NULL)
 		return die("bad suite or key");
+	if (strncmp(mode, "rtx:", 4) == 0 &&
+	    (sscanf(mode, "rtx:%u:%u", &rtx_pt, &osn) != 2 || rtx_pt > 127 || osn > 65535))
+		return die("bad rtx mode: rtx:PT:OSN");
 	fd = udp_bind((uint16_t)atoi(argv[4]));
 	if (fd < 0)
 		return die("cannot bind the local port");
@@ -139,6 +147,14 @@ do_send(char **argv)
 		int k;
 
 		len = make_rtp(pkt, ssrc, (uint16_t)(seq + i), i);
+		if (rtx_pt != 0) {
+			/* RFC 4588 4: the original sequence number, then its payload */
+			pkt[1] = (uint8_t)rtx_pt;
+			memmove(pkt + 14, pkt + 12, PAYLOAD_BYTES);
+			pkt[12] = (uint8_t)((osn + (unsigned int)i) >> 8);
+			pkt[13] = (uint8_t)(osn + (unsigned int)i);
+			len += 2;
+		}
 		if (cascade_srtp_protect_rtp(s, pkt, &len, sizeof(aligned)) < 0)
 			return die("protect failed");
 		if (strcmp(mode, "payload") == 0)
@@ -147,7 +163,7 @@ do_send(char **argv)
 			pkt[len - 1] ^= 0x01;
 		else if (strcmp(mode, "header") == 0)
 			pkt[7] ^= 0x01;
-		else if (strcmp(mode, "good") != 0 && copies != 2)
+		else if (strcmp(mode, "good") != 0 && copies != 2 && rtx_pt == 0)
 			return die("unknown mode");
 		for (k = 0; k < copies; k++) {
 			if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
@@ -300,7 +316,7 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "unprotect") == 0)
 		return do_unprotect(argv + 2);
 	fprintf(stderr, "usage: srtp_peer send SUITE KEY DST_IP DST_PORT LOCAL_PORT SSRC FIRST_SEQ "
-			"COUNT good|payload|tag|header|replay\n"
+			"COUNT good|payload|tag|header|replay|rtx:PT:OSN\n"
 			"       srtp_peer recv SUITE KEY LOCAL_PORT IDLE_MS\n"
 			"       srtp_peer protect SUITE KEY SSRC FIRST_SEQ COUNT OUT\n"
 			"       srtp_peer unprotect SUITE KEY IN\n");

@@ -15,10 +15,14 @@
 # Node 1's producer's pliCount equals the PLI compounds the sender received on its RTCP
 # port, every one naming the producer's SSRC: at least 2, and no more than node 2's
 # requests plus node 1's own ask.
+#
+# With an SRTP suite as argument the pipes carry SRTP (cluster.pipe_srtp): node 2's requests
+# cross as SRTCP from the stream's feedback SSRC, and the counts are the same.
 . "$(dirname "$0")/lib.sh"
 
 need_lab 96
 PEER=$SRC_DIR/tests/integration/kfpeer.py
+export CASCADE_LAB_PIPE_SRTP=${1:-none}
 
 lab_use
 lab_up 2
@@ -88,4 +92,4 @@ n=$(pcount 1 pliCount)
 	fail "RTCP at the sender that is neither a report nor a PLI naming SSRC 4096: $(back | tr '\n' ' ')"
 [[ -z $(jq -r 'select(.port == 5000) | .hex' "$TEST_TMP/back.jsonl") ]] ||
 	fail "RTCP went to the sender's RTP port, not the port its RTCP came from"
-pass "10 PLIs on node 2: $b requests over the pipe, $n at the sender (node 1's own ask included)"
+pass "10 PLIs on node 2: $b requests over the pipe ($CASCADE_LAB_PIPE_SRTP), $n at the sender (node 1's own ask included)"

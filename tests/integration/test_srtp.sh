@@ -11,6 +11,8 @@
 #      the good ones reach the (SRTP) receiver, each bad one is counted under its reason
 #      (srtp_auth, srtp_replay) and on the transport; a stranger's packets sent to the
 #      comedia SRTP transport first do not make it learn the stranger's tuple;
+#   3b. an SRTP sender's RTX stream (its own SSRC) is unprotected with a pair of its own
+#      and unwrapped: the repairs reach the consumer's SRTP receiver, nothing is dropped;
 #   4. keys appear in no log, /v1/stats or /metrics; the state file is 0600 and keeps
 #      them: after kill -9 of cascade-cp media still flows, no key re-sent.
 # The network set-up is test_cp_ffmpeg.sh's: cascade-dp on a veth in a test namespace.
@@ -103,14 +105,16 @@ log "API: four suites, default suite, bad bodies named"
 # --- 2. ffmpeg: SRTP -> SRTP, SRTP -> plain, plain -> SRTP ----------------------------------------
 ksend=$(head -c 30 /dev/urandom | base64)
 keys+=("$ksend")
-# srtp_producer ROOM TRANSPORT_OPTIONS SENDER_KEY SSRC: a comedia SRTP transport whose
-# connect brings only the sender's key, and a VP8 producer on it; sets T, PORT and PROD
+# srtp_producer ROOM TRANSPORT_OPTIONS SENDER_KEY SSRC [RTP_PARAMETERS]: a comedia SRTP
+# transport whose connect brings only the sender's key, and a producer on it (VP8 of SSRC
+# unless RTP_PARAMETERS are given); sets T, PORT and PROD
 srtp_producer() {
+	local rtp=${5:-"{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000}],\"encodings\":[{\"ssrc\":$4}]}"}
 	ok POST "/v1/rooms/$1/transports" "{\"comedia\":true,\"enableSrtp\":true$2}"
 	T=$(jq -r .id "$TEST_TMP/body"); PORT=$(jq -r .tuple.localPort "$TEST_TMP/body")
 	keys+=("$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")")
 	ok POST "/v1/transports/$T/connect" "{\"srtpParameters\":$(srtp_params "$SUITE" "$3")}"
-	ok POST "/v1/transports/$T/producers" "{\"kind\":\"video\",\"rtpParameters\":{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000}],\"encodings\":[{\"ssrc\":$4}]}}"
+	ok POST "/v1/transports/$T/producers" "{\"kind\":\"video\",\"rtpParameters\":$rtp}"
 	PROD=$(jq -r .id "$TEST_TMP/body")
 }
 srtp_producer av ',"rtcpMux":false' "$ksend" 4096
@@ -179,21 +183,27 @@ kwrong=$(head -c 30 /dev/urandom | base64)
 keys+=("$khelp" "$kwrong")
 srtp_producer tamper "" "$khelp" 12288
 tin=$T pin=$PORT tprod=$PROD
-ok POST /v1/rooms/tamper/transports '{"enableSrtp":true}'
-tout=$(jq -r .id "$TEST_TMP/body")
-kout=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
-keys+=("$kout")
-ok POST "/v1/transports/$tout/connect" "{\"ip\":\"198.18.0.2\",\"port\":21000,\"srtpParameters\":$(srtp_params "$SUITE" "$kout")}"
-ok POST "/v1/transports/$tout/consumers" "{\"producerId\":\"$tprod\",\"rtpCapabilities\":$caps}"
-cssrc=$(jq -r '.rtpParameters.encodings[0].ssrc' "$TEST_TMP/body")
+# srtp_consumer ROOM PRODUCER: an SRTP transport towards 198.18.0.2:21000 and a consumer
+# on it; sets TOUT, KOUT (the node's key, the receiver's) and CSSRC
+srtp_consumer() {
+	ok POST "/v1/rooms/$1/transports" '{"enableSrtp":true}'
+	TOUT=$(jq -r .id "$TEST_TMP/body")
+	KOUT=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
+	keys+=("$KOUT")
+	ok POST "/v1/transports/$TOUT/connect" "{\"ip\":\"198.18.0.2\",\"port\":21000,\"srtpParameters\":$(srtp_params "$SUITE" "$KOUT")}"
+	ok POST "/v1/transports/$TOUT/consumers" "{\"producerId\":\"$2\",\"rtpCapabilities\":$caps}"
+	CSSRC=$(jq -r '.rtpParameters.encodings[0].ssrc' "$TEST_TMP/body")
+}
+srtp_consumer tamper "$tprod"
+tout=$TOUT kout=$KOUT cssrc=$CSSRC
 
 drop() { ok GET /v1/stats; jq -r ".node.drops.$1" "$TEST_TMP/body"; }
 tdrops() { ok GET /v1/stats; jq -r --arg t "$1" '.transports[] | select(.id == $t) | .dropPackets' "$TEST_TMP/body"; }
 auth0=$(drop srtp_auth); replay0=$(drop srtp_replay); err0=$(drop srtp_error)
 
-# recv_start NAME: an SRTP receiver on 198.18.0.2:21000 with the consumer's key
+# recv_start NAME [KEY]: an SRTP receiver on 198.18.0.2:21000 with the consumer's key
 recv_start() {
-	ip netns exec "$ns" "$SRTP_PEER" recv "$SUITE" "$kout" 21000 3000 >"$TEST_TMP/$1.out" 2>&1 &
+	ip netns exec "$ns" "$SRTP_PEER" recv "$SUITE" "${2:-$kout}" 21000 3000 >"$TEST_TMP/$1.out" 2>&1 &
 	recv_pid=$!
 	_cascade_pids+=($!)
 	wait_for "grep -q listening $TEST_TMP/$1.out" 5 || fail "srtp_peer recv did not start"
@@ -225,6 +235,36 @@ n_err=$(($(drop srtp_error) - err0))
 td=$(tdrops "$tin")
 ((td == 70)) || fail "transport $tin counts $td drops, want 70"
 log "a stranger's first packets taught the comedia transport nothing; tampered (payload, tag, header), replayed and wrongly keyed packets: none forwarded; srtp_auth 50, srtp_replay 20"
+
+# --- 3b. RTX from an SRTP sender ----------------------------------------------------------------------
+# A producer with an RTX stream (SSRC 16385, PT 97 for 96) on a comedia SRTP transport: its RTX
+# packets are unprotected with an inbound pair of the RTX SSRC's own (the transport's key), then
+# unwrapped as on plain transports; the consumer's SRTP receiver gets the packets they repair,
+# under the consumer's SSRC, and nothing is dropped for SRTP.
+krtx=$(head -c 30 /dev/urandom | base64)
+keys+=("$krtx")
+srtp_producer rtx "" "$krtx" 16384 '{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000,"rtcpFeedback":[{"type":"nack"}]},{"mimeType":"video/rtx","payloadType":97,"clockRate":90000,"parameters":{"apt":96}}],"encodings":[{"ssrc":16384,"rtx":{"ssrc":16385}}]}'
+prtx=$PORT
+srtp_consumer rtx "$PROD"
+krout=$KOUT rcssrc=$CSSRC
+auth0=$(drop srtp_auth); replay0=$(drop srtp_replay); err0=$(drop srtp_error)
+recv_start rtx "$krout"
+rtx_send() { # SSRC FIRST_SEQ COUNT MODE
+	ip netns exec "$ns" "$SRTP_PEER" send "$SUITE" "$krtx" 198.18.0.1 "$prtx" 5040 "$1" "$2" "$3" "$4" \
+		>>"$TEST_TMP/peer-send.log" 2>&1 || fail "srtp_peer send $4 failed: $(tail -1 "$TEST_TMP/peer-send.log")"
+}
+rtx_send 16384 3000 10 good     # media 3000..3009
+rtx_send 16385 500 10 rtx:97:3010 # RTX of 3010..3019, never sent as media: 10 repaired
+rtx_send 16385 510 5 rtx:97:3005  # RTX of 3005..3009 again: held already, duplicates
+wait "$recv_pid" || true
+read -r _ rok _ rbad _ rssrc < <(tail -1 "$TEST_TMP/rtx.out") || fail "srtp_peer recv: $(cat "$TEST_TMP/rtx.out")"
+((rok == 20 && rbad == 0 && rssrc == rcssrc)) ||
+	fail "RTX from an SRTP sender: the receiver got $rok good and $rbad bad packets of SSRC $rssrc, want 20 and 0 of $rcssrc"
+n_auth=$(($(drop srtp_auth) - auth0)); n_replay=$(($(drop srtp_replay) - replay0))
+n_err=$(($(drop srtp_error) - err0))
+((n_auth == 0 && n_replay == 0 && n_err == 0)) ||
+	fail "RTX from an SRTP sender: srtp_auth +$n_auth, srtp_replay +$n_replay, srtp_error +$n_err (want none)"
+((rok == 20)) && log "RTX from an SRTP sender: unprotected with its RTX SSRC's pair, unwrapped, 10 repairs forwarded"
 
 # --- 4. keys stay private and survive a control-plane restart -------------------------------------
 [[ $(stat -c %a "$state") == 600 ]] || fail "state file mode $(stat -c %a "$state"), want 600"
