@@ -105,7 +105,7 @@ dp_usage(const char *prog)
 	       "  --rtx-depth N           retransmission buffer of a video producer: its last N\n"
 	       "                          packets, a power of two (default 512; 0: no buffers,\n"
 	       "                          NACKs go unanswered)\n"
-	       "  --rtx-ms N              answer NACKs for packets up to N ms old (default 1000)\n"
+	       "  --rtx-ms N              answer NACKs for packets up to N ms old (default 2000)\n"
 	       "  --rtx-buffers N         buffers for at most N video producers at once; their\n"
 	       "                          packets stay in the ingress pool, so N x depth must be\n"
 	       "                          at most half of --mbufs (default: as many as fit, <= 64)\n"
@@ -283,7 +283,7 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 	o->keyframe_interval_ms = 500;
 	o->rtcp_report_ms = 1000;
 	o->rtx_depth = 512;
-	o->rtx_ms = 1000;
+	o->rtx_ms = 2000;
 	o->rtx_share = 100;
 	for (ch = 0; ch < DP_MAX_PORTS; ch++)
 		o->vlan[ch] = DP_VLAN_NONE;

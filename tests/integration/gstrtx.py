@@ -280,7 +280,7 @@ def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out, mode=""):
     # bandwidth allows it: 5% of the session's, which rtpsession takes as 64 kbit/s until
     # it has estimated the stream's, so the first seconds' RTCP went about every 0.6 s
     # (the NACKs came in bursts that far apart). A packet lost then whose RTX was lost too
-    # was asked for again only after Cascade's buffer had let it go (--rtx-ms, 1 s), and
+    # was asked for again only after Cascade's buffer had let it go (--rtx-ms, then 1 s), and
     # the jitter buffer gave it up: the down round's known failure. The session's
     # bandwidth is the stream's from the start (what SDP's b=AS would say), 1 Mbit/s.
     session = rtpbin.emit("get-internal-session", 0)

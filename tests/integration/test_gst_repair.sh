@@ -21,7 +21,7 @@
 # rtpsession took the session's bandwidth for 64 kbit/s until it had estimated the
 # stream's, so its RTCP, which carries the NACKs, went out about every 0.6 s rather than
 # every 50 ms (its debug log showed Cascade's RTX arriving in bursts that far apart), and
-# the next NACK for the packet came after Cascade's buffer had let it go (--rtx-ms, 1 s).
+# the next NACK for the packet came after Cascade's buffer had let it go (--rtx-ms, then 1 s).
 # gstrtx.py gives the session the stream's bandwidth from the start.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gstlib.sh"
