@@ -254,6 +254,7 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 	tp->in_use = 0;
 	dp_tbl_defer_free(atomic_load_explicit(&tp->peer, memory_order_relaxed));
 	atomic_store_explicit(&tp->peer, NULL, memory_order_release);
+	dp_tbl_twcc_detach(c, slot);
 	tp->has_keys = 0;
 	memset(tp->rx_master, 0, sizeof(tp->rx_master));
 	memset(tp->tx_master, 0, sizeof(tp->tx_master));
@@ -495,7 +496,8 @@ consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd, struct ca
 			return dp_tbl_fail(r, ENOMEM, "consumer: srtp session: %s", strerror(rc));
 		}
 	}
-	if (dp_lists_add(l, DP_REL_TP_CONS, tslot, slot) < 0) {
+	if ((cfg.twcc_ext_id != 0 && dp_tbl_twcc_attach(c, tslot) < 0) ||
+	    dp_lists_add(l, DP_REL_TP_CONS, tslot, slot) < 0) {
 		rc = dp_tbl_fail(r, ENOMEM, "consumer: out of memory");
 		goto undo_slot;
 	}
