@@ -505,6 +505,25 @@ cascade_seg_obj_stats(const struct cascade_seg *s, uint64_t base, uint32_t max, 
 }
 
 /*
+ * Copy the n-byte record that starts with its sequence lock seq into out
+ * consistently (the reader side: retried while its writer, which keeps seq odd
+ * while it writes, changes it). Any thread.
+ */
+static inline void
+cascade_seqlock_copy(const _Atomic uint32_t *seq, void *out, size_t n)
+{
+	uint32_t s1, s2;
+
+	do {
+		/* pairs with the writer's release store of seq when it finishes */
+		s1 = atomic_load_explicit((_Atomic uint32_t *)seq, memory_order_acquire);
+		memcpy(out, (const void *)seq, n);
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit((_Atomic uint32_t *)seq, memory_order_relaxed);
+	} while ((s1 & 1) != 0 || s1 != s2);
+}
+
+/*
  * Copy consumer slot's RTCP record into out consistently (the sequence lock's
  * reader side, retried while its worker writes it). Returns true when its
  * receiver has reported (out->reports != 0); false and out zeroed otherwise,
@@ -515,20 +534,13 @@ cascade_seg_consumer_rtcp(const struct cascade_seg *s, uint32_t slot,
 			  struct cascade_consumer_rtcp *out)
 {
 	const struct cascade_consumer_rtcp *r;
-	uint32_t s1, s2;
 
 	memset(out, 0, sizeof(*out));
 	if (slot >= s->lay.max_consumers)
 		return false;
 	r = (const struct cascade_consumer_rtcp *)cascade_seg_at(s, s->lay.consumer_rtcp_off) +
 	    slot;
-	do {
-		/* pairs with the worker's release store of seq when it finishes */
-		s1 = atomic_load_explicit((_Atomic uint32_t *)&r->seq, memory_order_acquire);
-		memcpy(out, (const void *)r, sizeof(*out));
-		atomic_thread_fence(memory_order_acquire);
-		s2 = atomic_load_explicit((_Atomic uint32_t *)&r->seq, memory_order_relaxed);
-	} while ((s1 & 1) != 0 || s1 != s2);
+	cascade_seqlock_copy(&r->seq, out, sizeof(*out));
 	return out->reports != 0;
 }
 
@@ -543,20 +555,13 @@ cascade_seg_transport_twcc(const struct cascade_seg *s, uint32_t slot,
 			   struct cascade_transport_twcc *out)
 {
 	const struct cascade_transport_twcc *r;
-	uint32_t s1, s2;
 
 	memset(out, 0, sizeof(*out));
 	if (slot >= s->lay.max_transports)
 		return false;
 	r = (const struct cascade_transport_twcc *)cascade_seg_at(s, s->lay.transport_twcc_off) +
 	    slot;
-	do {
-		/* pairs with the writer's release store of seq when it finishes */
-		s1 = atomic_load_explicit((_Atomic uint32_t *)&r->seq, memory_order_acquire);
-		memcpy(out, (const void *)r, sizeof(*out));
-		atomic_thread_fence(memory_order_acquire);
-		s2 = atomic_load_explicit((_Atomic uint32_t *)&r->seq, memory_order_relaxed);
-	} while ((s1 & 1) != 0 || s1 != s2);
+	cascade_seqlock_copy(&r->seq, out, sizeof(*out));
 	return out->feedbacks != 0;
 }
 

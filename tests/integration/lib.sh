@@ -461,6 +461,17 @@ lab_up() {
 	}
 }
 
+# lab_transport ROOM IP PORT: a connected transport without rtcp-mux on node 1 of the lab
+# (lab_up) in ROOM, towards IP:PORT (RTCP from PORT + 1); sets t, tport and trtcp (its id
+# and its RTP and RTCP ports)
+lab_transport() {
+	ok 1 POST "/v1/rooms/$1/transports" '{"comedia":false,"rtcpMux":false}'
+	t=$(jq -r .id "$TEST_TMP/body")
+	tport=$(jq -r .tuple.localPort "$TEST_TMP/body")
+	trtcp=$(jq -r .rtcpTuple.localPort "$TEST_TMP/body")
+	ok 1 POST "/v1/transports/$t/connect" "{\"ip\":\"$2\",\"port\":$3,\"rtcpPort\":$(($3 + 1))}"
+}
+
 # lab_dpctl N ARGS...: cascade-dpctl on node N's dataplane (its segment is the lab's
 # PREFIX-nN; /dev/shm is shared by the namespaces)
 lab_dpctl() {

@@ -81,26 +81,16 @@ dropped() {
 	ip netns exec "$1" iptables -vnxL "$2" | awk '$3 == "DROP" { print $1 }'
 }
 
-# transport: a connected transport without rtcp-mux on node 1 towards IP:PORT (RTCP from
-# PORT + 1); sets t, tport and trtcp (its RTP and RTCP ports)
-transport() {
-	ok 1 POST "/v1/rooms/$room/transports" '{"comedia":false,"rtcpMux":false}'
-	t=$(jq -r .id "$TEST_TMP/body")
-	tport=$(jq -r .tuple.localPort "$TEST_TMP/body")
-	trtcp=$(jq -r .rtcpTuple.localPort "$TEST_TMP/body")
-	ok 1 POST "/v1/transports/$t/connect" "{\"ip\":\"$1\",\"port\":$2,\"rtcpPort\":$(($2 + 1))}"
-}
-
 # round NAME SPORT RPORT: the sender on client 1's SPORT (RTCP SPORT + 1), the receiver on
 # client 2's RPORT, 5% loss on the way NAME says (down or up)
 round() {
 	local name=$1 sport=$2 rport=$3 room=r-$1 t tport trtcp prod pt rtx_pt cssrc crtx
 	local spid rpid before=() after=() k sent decoded same total lost line
-	transport "$c1ip" "$sport"
+	lab_transport "$room" "$c1ip" "$sport"
 	ok 1 POST "/v1/transports/$t/producers" "{\"kind\":\"video\",\"rtpParameters\":$producer_rtp}"
 	prod=$(jq -r .id "$TEST_TMP/body")
 	local send_to=("$tport" "$trtcp")
-	transport "$c2ip" "$rport"
+	lab_transport "$room" "$c2ip" "$rport"
 	ok 1 POST "/v1/transports/$t/consumers" "{\"producerId\":\"$prod\",\"rtpCapabilities\":$caps}"
 	pt=$(jq -r '.rtpParameters.codecs[0].payloadType' "$TEST_TMP/body")
 	rtx_pt=$(jq -r '.rtpParameters.codecs[] | select(.mimeType == "video/rtx") | .payloadType' \

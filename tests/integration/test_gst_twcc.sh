@@ -46,21 +46,11 @@ caps="{\"codecs\":[{\"kind\":\"video\",\"mimeType\":\"video/VP8\",\"preferredPay
 	\"headerExtensions\":[{\"kind\":\"video\",\"uri\":\"$TCC\",\"preferredId\":$EXT_ID}]}"
 stat() { lab_dpctl 1 stats | awk -v k="$1" '$1 == k { print $2 }'; }
 
-# transport IP PORT: a connected transport without rtcp-mux on node 1 (RTCP from PORT + 1);
-# sets t, tport and trtcp
-transport() {
-	ok 1 POST "/v1/rooms/$room/transports" '{"comedia":false,"rtcpMux":false}'
-	t=$(jq -r .id "$TEST_TMP/body")
-	tport=$(jq -r .tuple.localPort "$TEST_TMP/body")
-	trtcp=$(jq -r .rtcpTuple.localPort "$TEST_TMP/body")
-	ok 1 POST "/v1/transports/$t/connect" "{\"ip\":\"$1\",\"port\":$2,\"rtcpPort\":$(($2 + 1))}"
-}
-
-transport "$c1ip" "$SPORT"
+lab_transport "$room" "$c1ip" "$SPORT"
 ok 1 POST "/v1/transports/$t/producers" "{\"kind\":\"video\",\"rtpParameters\":$producer_rtp}"
 prod=$(jq -r .id "$TEST_TMP/body")
 send_to=("$tport" "$trtcp")
-transport "$c2ip" "$RPORT"
+lab_transport "$room" "$c2ip" "$RPORT"
 cons=()
 for k in 1 2; do
 	ok 1 POST "/v1/transports/$t/consumers" "{\"producerId\":\"$prod\",\"rtpCapabilities\":$caps}"

@@ -44,22 +44,11 @@ frame_ext(uint16_t seq, bool ext)
 	return fake_frame(&o, pl, (uint16_t)(n + 12));
 }
 
+/* The producer's packet seq fanned out (fanout_env.c's fan). */
 static struct rte_mbuf *
 send_ext(uint16_t seq, bool ext)
 {
-	struct rte_mbuf *m = frame_ext(seq, ext);
-	enum cascade_drop why;
-	struct dp_l4 l4;
-	struct dp_rtp rtp;
-
-	assert_int_equal(dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why),
-			 0);
-	assert_int_equal(dp_parse_rtp(rte_pktmbuf_mtod_offset(m, const uint8_t *, l4.payload_off),
-				      l4.payload_len, &rtp, &why),
-			 0);
-	dp_fanout_rtp(w, m, &l4, &rtp, &dp.producers[0], 0);
-	dp_tx_flush(w);
-	return m;
+	return fan(frame_ext(seq, ext));
 }
 
 static struct dp_consumer *
