@@ -9,7 +9,12 @@
 #include "dp_twcc_tx.h"
 
 /* holmer 3.1.1: status symbols */
-enum { SYM_NONE = 0, SYM_SMALL = 1, SYM_LARGE = 2, SYM_RESERVED = 3 };
+enum {
+	SYM_NONE = 0,
+	SYM_SMALL = 1,
+	SYM_LARGE = 2,
+	SYM_RESERVED = 3
+};
 
 #define DELTA_US 250         /* holmer 3.1.5: deltas are multiples of 250 us */
 #define REF_US 64000         /* holmer 3.1: reference time, multiples of 64 ms */
@@ -25,10 +30,10 @@ enum { SYM_NONE = 0, SYM_SMALL = 1, SYM_LARGE = 2, SYM_RESERVED = 3 };
 #define K_DOWN 0.039
 #define MAX_ADAPT_OFFSET_MS 15.0
 #define OVERUSE_TIME_MS 10.0
-#define BETA 0.85                /* gcc 5.5: decrease to beta x acknowledged */
-#define DECREASE_GAP_US 300000   /* one decrease per round of feedback, about an RTT */
-#define ETA_PER_S 1.08           /* gcc 5.5: +8 % a second */
-#define ACKED_HEADROOM 1.5       /* gcc 5.5: never above 1.5 x acknowledged */
+#define BETA 0.85              /* gcc 5.5: decrease to beta x acknowledged */
+#define DECREASE_GAP_US 300000 /* one decrease per round of feedback, about an RTT */
+#define ETA_PER_S 1.08         /* gcc 5.5: +8 % a second */
+#define ACKED_HEADROOM 1.5     /* gcc 5.5: never above 1.5 x acknowledged */
 
 /*
  * Walk the status chunks of fci[8..len) for count packets; per packet call
@@ -134,7 +139,7 @@ dp_twcc_parse(const uint8_t *fci, uint32_t len, struct dp_twcc_fb_hdr *h,
 {
 	enum dp_twcc_err err = DP_TWCC_OK;
 	struct dp_twcc_fb_hdr hd;
-	struct delta_bytes db = { 0 };
+	struct delta_bytes db = {0};
 	uint32_t end;
 
 	if (len < 8) /* 3.1: base seq 16, count 16, reference time 24, fb count 8 */
@@ -450,7 +455,7 @@ loss_update(struct dp_twcc_tx *t)
 enum dp_twcc_err
 dp_twcc_feedback(struct dp_twcc_tx *t, const uint8_t *fci, uint32_t len, uint64_t now_us)
 {
-	struct fb_ctx ctx = { .t = t };
+	struct fb_ctx ctx = {.t = t};
 	struct dp_twcc_fb_hdr h;
 	enum dp_twcc_err err;
 	bool first_acked;

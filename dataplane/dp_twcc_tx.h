@@ -79,10 +79,9 @@ struct dp_twcc_fb_hdr {
  * Fills *h when not NULL. Returns DP_TWCC_OK or the reason it was refused.
  * Pure; any thread.
  */
-enum dp_twcc_err dp_twcc_parse(const uint8_t *fci, uint32_t len, struct dp_twcc_fb_hdr *h,
-			       void (*fn)(void *ctx, uint16_t seq, bool received,
-					  int64_t arrival_us),
-			       void *ctx);
+enum dp_twcc_err
+dp_twcc_parse(const uint8_t *fci, uint32_t len, struct dp_twcc_fb_hdr *h,
+	      void (*fn)(void *ctx, uint16_t seq, bool received, int64_t arrival_us), void *ctx);
 
 /* One packet sent: tag = seq | DP_TWCC_VALID once written, 0 while it changes. */
 struct dp_twcc_sent {
@@ -122,7 +121,7 @@ struct dp_twcc_tx {
 	/* the feedback reader's own */
 	double delay_bps;
 	double loss_bps;
-	double acked;      /* bit/s, 0 until measured */
+	double acked;         /* bit/s, 0 until measured */
 	int64_t win_start_us; /* acknowledged bitrate's window, receiver clock */
 	uint64_t win_bytes;
 	bool win_started;
@@ -133,7 +132,7 @@ struct dp_twcc_tx {
 	/* trendline (libwebrtc TrendlineEstimator) */
 	double acc_delay_ms, smoothed_ms, first_arrival_ms;
 	double trend_x[DP_TWCC_TREND_WIN], trend_y[DP_TWCC_TREND_WIN];
-	uint32_t trend_n;  /* points in the window (a ring, oldest at trend_i) */
+	uint32_t trend_n; /* points in the window (a ring, oldest at trend_i) */
 	uint32_t trend_i;
 	uint32_t num_deltas;
 	double prev_trend;

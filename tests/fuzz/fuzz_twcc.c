@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dp_twcc_tx t;
 	struct dp_twcc_fb_hdr h;
 	enum dp_twcc_err e1, e2;
-	struct seen s = { 0 };
+	struct seen s = {0};
 	uint64_t est;
 	uint8_t *copy;
 

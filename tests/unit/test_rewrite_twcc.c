@@ -40,8 +40,8 @@ hdr(uint8_t *b, uint16_t profile, const uint8_t *ext, uint16_t ext_len)
 static void
 test_sender_twcc_blanked(void **state)
 {
-	static const uint8_t ext[8] = { 0x10, 0xaa, 0x31, 0x12, 0x34, 0x00, 0x00, 0x00 };
-	uint8_t b[96], map[CASCADE_MAX_EXT_ID + 2] = { 0 };
+	static const uint8_t ext[8] = {0x10, 0xaa, 0x31, 0x12, 0x34, 0x00, 0x00, 0x00};
+	uint8_t b[96], map[CASCADE_MAX_EXT_ID + 2] = {0};
 	uint16_t n, at;
 
 	(void)state;
@@ -81,9 +81,9 @@ test_room_new_block(void **state)
 static void
 test_room_append(void **state)
 {
-	static const uint8_t ext[4] = { 0x22, 0x01, 0x02, 0x03 };
-	static const uint8_t two[4] = { 0x01, 0x02, 0xaa, 0xbb };
-	static const uint8_t trail[8] = { 0x22, 0x01, 0x02, 0x03, 0x10, 0x09, 0x00, 0x00 };
+	static const uint8_t ext[4] = {0x22, 0x01, 0x02, 0x03};
+	static const uint8_t two[4] = {0x01, 0x02, 0xaa, 0xbb};
+	static const uint8_t trail[8] = {0x22, 0x01, 0x02, 0x03, 0x10, 0x09, 0x00, 0x00};
 	uint8_t b[96];
 	uint16_t n, at;
 

@@ -20,7 +20,7 @@
 
 #define TCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 #define RTP(exts)                                                                                  \
-	"{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000}],"      \
+	"{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000}],"       \
 	"\"encodings\":[{\"ssrc\":4096}],\"headerExtensions\":[" exts "]}"
 #define CAPS(fb, exts)                                                                             \
 	"{\"codecs\":[{\"mimeType\":\"video/VP8\",\"preferredPayloadType\":100,\"clockRate\":"     \
@@ -52,9 +52,9 @@ answer_id(const struct nego *n, const char *uri)
 	const json_t *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(n->out, "headerExtensions"), i, e)
-		if (strcmp(json_string_value(json_object_get(e, "uri")), uri) == 0)
-			return (int)json_integer_value(json_object_get(e, "id"));
+	json_array_foreach(json_object_get(n->out, "headerExtensions"), i,
+			   e) if (strcmp(json_string_value(json_object_get(e, "uri")), uri) ==
+				  0) return (int)json_integer_value(json_object_get(e, "id"));
 	return 0;
 }
 
@@ -66,9 +66,8 @@ has_twcc_feedback(const struct nego *n)
 
 	json_array_foreach(json_object_get(json_array_get(json_object_get(n->out, "codecs"), 0),
 					   "rtcpFeedback"),
-			   i, fb)
-		if (strcmp(json_string_value(json_object_get(fb, "type")), "transport-cc") == 0)
-			return true;
+			   i, fb) if (strcmp(json_string_value(json_object_get(fb, "type")),
+					     "transport-cc") == 0) return true;
 	return false;
 }
 
@@ -88,7 +87,8 @@ expect_map(const struct nego *n, unsigned int sender_id)
 		else if (n->cc.ext_map[i] == CASCADE_EXT_TWCC)
 			blank++;
 		else
-			assert_true(n->cc.ext_map[i] >= 1 && n->cc.ext_map[i] <= CASCADE_MAX_EXT_ID);
+			assert_true(n->cc.ext_map[i] >= 1 &&
+				    n->cc.ext_map[i] <= CASCADE_MAX_EXT_ID);
 		if (n->cc.twcc_ext_id != 0)
 			assert_int_not_equal(n->cc.ext_map[i], n->cc.twcc_ext_id);
 	}
@@ -104,7 +104,8 @@ test_sender_twcc_not_forwarded(void **state)
 	/* the producer's transport-cc at 3, the receiver's at 5 */
 	negotiate(&n, RTP("{\"uri\":\"urn:a\",\"id\":1},{\"uri\":\"" TCC "\",\"id\":3}"),
 		  CAPS("{\"type\":\"transport-cc\"}",
-		       "{\"uri\":\"urn:a\",\"preferredId\":5},{\"uri\":\"" TCC "\",\"preferredId\":3}"));
+		       "{\"uri\":\"urn:a\",\"preferredId\":5},{\"uri\":\"" TCC
+		       "\",\"preferredId\":3}"));
 	assert_int_equal(n.cc.ext_map[1], 5);
 	assert_int_equal(answer_id(&n, TCC), 3);
 	assert_int_equal(n.cc.twcc_ext_id, 3);
@@ -137,7 +138,8 @@ test_receiver_twcc_without_sender(void **state)
 	(void)state;
 	negotiate(&n, RTP("{\"uri\":\"urn:a\",\"id\":4},{\"uri\":\"urn:b\",\"id\":2}"),
 		  CAPS("{\"type\":\"transport-cc\"},{\"type\":\"goog-remb\"}",
-		       "{\"uri\":\"urn:a\",\"preferredId\":1},{\"uri\":\"" TCC "\",\"preferredId\":4}"));
+		       "{\"uri\":\"urn:a\",\"preferredId\":1},{\"uri\":\"" TCC
+		       "\",\"preferredId\":4}"));
 	assert_int_equal(n.cc.twcc_ext_id, 4);
 	assert_int_equal(answer_id(&n, TCC), 4);
 	assert_int_equal(n.cc.ext_map[4], 1);

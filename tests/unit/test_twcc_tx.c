@@ -55,7 +55,7 @@ static void
 test_run_length(void **state)
 {
 	uint8_t f[32];
-	struct got g = { 0 };
+	struct got g = {0};
 	struct dp_twcc_fb_hdr h;
 
 	(void)state;
@@ -90,7 +90,7 @@ static void
 test_vector_1bit(void **state)
 {
 	uint8_t f[32];
-	struct got g = { 0 };
+	struct got g = {0};
 
 	(void)state;
 	hdr(f, 10, 4, 0, 0);
@@ -113,7 +113,7 @@ static void
 test_vector_2bit(void **state)
 {
 	uint8_t f[32];
-	struct got g = { 0 };
+	struct got g = {0};
 	struct dp_twcc_fb_hdr h;
 
 	(void)state;
@@ -136,7 +136,7 @@ test_vector_2bit(void **state)
 static void
 test_malformed(void **state)
 {
-	uint8_t f[32] = { 0 };
+	uint8_t f[32] = {0};
 
 	(void)state;
 	assert_int_equal(dp_twcc_parse(f, 7, NULL, NULL, NULL), DP_TWCC_SHORT);
@@ -144,7 +144,7 @@ test_malformed(void **state)
 	assert_int_equal(dp_twcc_parse(f, 12, NULL, NULL, NULL), DP_TWCC_EMPTY);
 	hdr(f, 1, 3, 0, 0);
 	assert_int_equal(dp_twcc_parse(f, 9, NULL, NULL, NULL), DP_TWCC_SHORT); /* half a chunk */
-	wr16(f + 8, 0x2000);                                                   /* run 0 */
+	wr16(f + 8, 0x2000);                                                    /* run 0 */
 	assert_int_equal(dp_twcc_parse(f, 12, NULL, NULL, NULL), DP_TWCC_RUN_ZERO);
 	wr16(f + 8, 0x6000 | 3); /* run of the reserved symbol */
 	assert_int_equal(dp_twcc_parse(f, 12, NULL, NULL, NULL), DP_TWCC_RESERVED);
@@ -255,7 +255,7 @@ test_encode_roundtrip(void **state)
 {
 	static struct pkt p[300];
 	static uint8_t f[4096];
-	struct got g = { 0 };
+	struct got g = {0};
 	uint32_t len;
 
 	(void)state;
@@ -263,7 +263,8 @@ test_encode_roundtrip(void **state)
 	for (uint32_t k = 0; k < 300; k++) {
 		p[k].seq = (uint16_t)(65400 + k);
 		p[k].rx = k < 40 || k > 80 ? rand() % 10 != 0 : false;
-		p[k].at_us = 1000000 + k * 1000 + (k % 50 == 0 ? 300000 : 0) - (k % 33 == 0 ? 5000 : 0);
+		p[k].at_us =
+			1000000 + k * 1000 + (k % 50 == 0 ? 300000 : 0) - (k % 33 == 0 ? 5000 : 0);
 	}
 	len = encode(f, p, 300, 3);
 	assert_int_equal(dp_twcc_parse(f, len, NULL, collect, &g), DP_TWCC_OK);
@@ -327,7 +328,8 @@ run(struct link *l, int64_t dur_us)
 		if (k > 0) {
 			uint32_t len = encode(f, l->fl, k, l->fbc++);
 
-			assert_int_equal(dp_twcc_feedback(l->t, f, len, (uint64_t)tick), DP_TWCC_OK);
+			assert_int_equal(dp_twcc_feedback(l->t, f, len, (uint64_t)tick),
+					 DP_TWCC_OK);
 			memmove(l->fl, l->fl + k, (l->n - k) * sizeof(l->fl[0]));
 			l->n -= k;
 		}
@@ -420,7 +422,7 @@ test_unknown_packets(void **state)
 	(void)state;
 	dp_twcc_init(&t, 500000);
 	for (int k = 0; k < 30; k++)
-		p[k] = (struct pkt){ .seq = (uint16_t)(1000 + k), .rx = true, .at_us = k * 1000 };
+		p[k] = (struct pkt){.seq = (uint16_t)(1000 + k), .rx = true, .at_us = k * 1000};
 	len = encode(f, p, 30, 0);
 	assert_int_equal(dp_twcc_feedback(&t, f, len, 1), DP_TWCC_OK);
 	assert_int_equal(atomic_load(&t.reported), 0);
@@ -443,9 +445,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_run_length),     cmocka_unit_test(test_vector_1bit),
-		cmocka_unit_test(test_vector_2bit),    cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_encode_roundtrip), cmocka_unit_test(test_unknown_packets),
+		cmocka_unit_test(test_run_length),          cmocka_unit_test(test_vector_1bit),
+		cmocka_unit_test(test_vector_2bit),         cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_encode_roundtrip),    cmocka_unit_test(test_unknown_packets),
 		cmocka_unit_test(test_converges_and_falls), cmocka_unit_test(test_loss_lowers),
 		cmocka_unit_test(test_fuzz_corpus),
 	};
