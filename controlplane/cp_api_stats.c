@@ -93,21 +93,34 @@ epoch_ms(uint64_t mono_ns)
 
 /*
  * What the consumer's receiver last reported (its RR's report block, read by
- * the dataplane): null before the first report; rttMs null until a report
- * echoed an SR Cascade sent it.
+ * the dataplane), and what its transport-cc feedback made of the path to it
+ * (the estimate of its transport: availableBitrate in bit/s, twccFeedbacks
+ * read): null before either; rttMs null until a report echoed an SR Cascade
+ * sent it; the report's fields absent before the first report, the
+ * estimate's before the first feedback.
  */
 static json_t *
-consumer_rtcp(const struct cascade_seg *seg, uint32_t slot)
+consumer_rtcp(const struct cascade_seg *seg, const struct cp_consumer *c)
 {
 	struct cascade_consumer_rtcp r;
+	struct cascade_transport_twcc tw;
+	bool has_rr = cascade_seg_consumer_rtcp(seg, c->slot, &r);
+	bool has_tw = cascade_seg_transport_twcc(seg, c->t->slot, &tw);
+	json_t *o;
 
-	if (!cascade_seg_consumer_rtcp(seg, slot, &r))
+	if (!has_rr && !has_tw)
 		return json_null();
-	return json_pack("{s:f,s:I,s:f,s:o,s:I}", "fractionLost", r.fraction_lost / 256.0,
-			 "packetsLost", (json_int_t)r.cum_lost, "jitterMs",
-			 (double)cascade_jitter_us(r.jitter, r.clock_rate) / 1000.0, "rttMs",
-			 r.rtts != 0 ? json_real(r.rtt_us / 1000.0) : json_null(), "reportedAt",
-			 epoch_ms(r.reported_ns));
+	o = has_rr ? json_pack("{s:f,s:I,s:f,s:o,s:I}", "fractionLost", r.fraction_lost / 256.0,
+			       "packetsLost", (json_int_t)r.cum_lost, "jitterMs",
+			       (double)cascade_jitter_us(r.jitter, r.clock_rate) / 1000.0, "rttMs",
+			       r.rtts != 0 ? json_real(r.rtt_us / 1000.0) : json_null(),
+			       "reportedAt", epoch_ms(r.reported_ns))
+		   : json_object();
+	if (o != NULL && has_tw) {
+		json_object_set_new(o, "availableBitrate", json_integer((json_int_t)tw.available_bps));
+		json_object_set_new(o, "twccFeedbacks", json_integer((json_int_t)tw.feedbacks));
+	}
+	return o != NULL ? o : json_null();
 }
 
 static void
@@ -122,7 +135,7 @@ stats_c(struct cp_consumer *c, void *arg)
 	json_object_set_new(o, "room", json_string(c->p->room));
 	if (c->pipe_node[0] != '\0')
 		json_object_set_new(o, "pipeTo", json_string(c->pipe_node));
-	json_object_set_new(o, "rtcp", consumer_rtcp(w->seg, c->slot));
+	json_object_set_new(o, "rtcp", consumer_rtcp(w->seg, c));
 	json_array_append_new(w->list, o);
 }
 
@@ -255,7 +268,7 @@ metric_c(struct cp_consumer *c, void *arg)
 }
 
 /* What consumers' receivers report (RFC 3550 6.4.1), for those that have reported. */
-enum { R_FRACTION, R_JITTER, R_RTT, R_LOST, R_MAX };
+enum { R_FRACTION, R_JITTER, R_RTT, R_LOST, R_AVAILABLE, R_TWCC, R_MAX };
 
 static const struct {
 	const char *name, *type, *help;
@@ -268,6 +281,11 @@ static const struct {
 		   "round trip to the receiver, from its last report that echoed a sender report"},
 	[R_LOST] = {"cascade_consumer_packets_lost_total", "counter",
 		    "packets the receiver reports lost in all (its cumulative count)"},
+	[R_AVAILABLE] = {"cascade_consumer_available_bitrate", "gauge",
+			 "bit/s the path to the receiver can take, estimated from its transport's "
+			 "transport-cc feedback"},
+	[R_TWCC] = {"cascade_consumer_twcc_feedbacks_total", "counter",
+		    "transport-cc feedback packets read from the receiver's transport"},
 };
 
 static void
@@ -275,11 +293,21 @@ metric_rtcp(struct cp_consumer *c, void *arg)
 {
 	struct walk *w = arg;
 	struct cascade_consumer_rtcp r;
+	struct cascade_transport_twcc tw;
 	char v[32];
 
-	if (!cascade_seg_consumer_rtcp(w->seg, c->slot, &r))
+	if (w->family == R_AVAILABLE || w->family == R_TWCC) {
+		if (!cascade_seg_transport_twcc(w->seg, c->t->slot, &tw))
+			return;
+		snprintf(v, sizeof(v), "%" PRIu64,
+			 w->family == R_AVAILABLE ? tw.available_bps : tw.feedbacks);
+	} else if (!cascade_seg_consumer_rtcp(w->seg, c->slot, &r)) {
 		return;
+	}
 	switch (w->family) {
+	case R_AVAILABLE:
+	case R_TWCC:
+		break;
 	case R_FRACTION:
 		snprintf(v, sizeof(v), "%.6g", r.fraction_lost / 256.0);
 		break;

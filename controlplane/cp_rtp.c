@@ -489,6 +489,20 @@ feedback_drop(json_t *codecs, const char *type)
 	}
 }
 
+/* Whether a codec of codecs has rtcpFeedback of type. */
+static bool
+has_feedback(const json_t *codecs, const char *type)
+{
+	const json_t *c, *fb;
+	size_t i, j;
+
+	json_array_foreach((json_t *)codecs, i, c)
+		json_array_foreach(json_object_get(c, "rtcpFeedback"), j, fb)
+			if (strcmp(json_string_value(json_object_get(fb, "type")), type) == 0)
+				return true;
+	return false;
+}
+
 static bool
 has_ext(const json_t *exts, const char *uri)
 {
@@ -502,18 +516,20 @@ has_ext(const json_t *exts, const char *uri)
 }
 
 /*
- * ext_map as a permutation of 1..14: the negotiated pairs in map already
- * (map[in] = out), every other id to an id no negotiated one takes, its own
- * when free.
+ * ext_map as a permutation of 1..14 less reserved (0: none): the negotiated
+ * pairs in map already (map[in] = out, or CASCADE_EXT_TWCC: blanked), every
+ * other id to an id no negotiated one takes, its own when free; with no id
+ * left (reserved took one), the last is blanked.
  */
 static void
-ext_permutation(uint8_t map[CASCADE_MAX_EXT_ID + 2])
+ext_permutation(uint8_t map[CASCADE_MAX_EXT_ID + 2], uint8_t reserved)
 {
-	bool taken[CASCADE_MAX_EXT_ID + 1] = {false};
+	bool taken[CASCADE_MAX_EXT_ID + 2] = {false};
 	unsigned int in, out;
 
+	taken[reserved] = reserved != 0; /* Cascade's transport-wide number */
 	for (in = 1; in <= CASCADE_MAX_EXT_ID; in++)
-		if (map[in] != 0)
+		if (map[in] != 0 && map[in] <= CASCADE_MAX_EXT_ID)
 			taken[map[in]] = true;
 	for (in = 1; in <= CASCADE_MAX_EXT_ID; in++)
 		if (map[in] == 0 && !taken[in]) {
@@ -523,8 +539,12 @@ ext_permutation(uint8_t map[CASCADE_MAX_EXT_ID + 2])
 	for (in = 1; in <= CASCADE_MAX_EXT_ID; in++) {
 		if (map[in] != 0)
 			continue;
-		for (out = 1; taken[out]; out++)
+		for (out = 1; out <= CASCADE_MAX_EXT_ID && taken[out]; out++)
 			;
+		if (out > CASCADE_MAX_EXT_ID) {
+			map[in] = CASCADE_EXT_TWCC; /* no id left (one was reserved): blanked */
+			continue;
+		}
 		map[in] = (uint8_t)out;
 		taken[out] = true;
 	}
@@ -541,6 +561,7 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 	uint8_t map[CASCADE_MAX_EXT_ID + 2] = {0};
 	bool out_pt[128] = {false}, out_id[CASCADE_MAX_EXT_ID + 1] = {false};
 	struct cp_rtp info;
+	uint8_t sender_tcc = 0;
 	size_t i, j;
 	int rc = -EINVAL;
 
@@ -604,12 +625,31 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 					      "supported by the receiver");
 		goto out;
 	}
+	/*
+	 * Transport-cc towards the receiver: Cascade's own transport-wide numbers,
+	 * for a receiver that has the extension and transport-cc feedback.
+	 */
+	cc->twcc_ext_id = 0;
+	if (caps != NULL && has_feedback(codecs, "transport-cc"))
+		cc->twcc_ext_id = caps_ext_id(caps, URI_TRANSPORT_CC, kind);
+	if (cc->twcc_ext_id != 0) {
+		out_id[cc->twcc_ext_id] = true;
+		if (json_array_append_new(exts, json_pack("{s:s,s:i}", "uri", URI_TRANSPORT_CC, "id",
+							  (int)cc->twcc_ext_id)) < 0) {
+			rc = cp_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	json_array_foreach(json_object_get(rtp, "headerExtensions"), i, pe)
 	{
 		const char *uri = json_string_value(json_object_get(pe, "uri"));
 		uint8_t id = (uint8_t)json_integer_value(json_object_get(pe, "id"));
 		uint8_t out_ext = caps != NULL ? caps_ext_id(caps, uri, kind) : id;
 
+		if (strcmp(uri, URI_TRANSPORT_CC) == 0) {
+			sender_tcc = id; /* the sender's numbering is not Cascade's: never forwarded */
+			continue;
+		}
 		if (out_ext == 0 || out_id[out_ext])
 			continue; /* not announced (or its id is taken): renumbered out of the way */
 		out_id[out_ext] = true;
@@ -620,7 +660,9 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 			goto out;
 		}
 	}
-	ext_permutation(map);
+	if (sender_tcc != 0)
+		map[sender_tcc] = CASCADE_EXT_TWCC; /* blanked by the dataplane */
+	ext_permutation(map, cc->twcc_ext_id);
 	memcpy(cc->ext_map, map, sizeof(cc->ext_map));
 	/* mediasoup: transport-cc with its extension, else REMB with abs-send-time, else neither */
 	if (has_ext(exts, URI_TRANSPORT_CC)) {

@@ -39,6 +39,11 @@
  *     declared) to the ids left over, keeping its own where it is free.
  *   - rtcpFeedback: transport-cc only with the transport-wide-cc extension,
  *     goog-remb only without it and with abs-send-time.
+ *   - transport-cc: the producer's transport-wide sequence numbers are the
+ *     sender's, never forwarded (its id maps to CASCADE_EXT_TWCC: blanked); a
+ *     receiver whose capabilities have the extension and transport-cc
+ *     feedback gets the extension at its preferred id with Cascade's own
+ *     numbers (twcc_ext_id, an id no other element is renamed to).
  *   - one encoding with the consumer's new SSRC; rtcp {cname of the producer,
  *     reducedSize true, mux as the consumer's transport}.
  *
@@ -82,7 +87,7 @@ int cp_rtp_caps_check(const json_t *caps, struct cp_err *err);
  * or without rtcp-mux. A codec whose capability has an RTX codec bound to it
  * (apt) gets RTX (RFC 4588) as mediasoup gives it: the RTX codec after the
  * media codec, and encodings[0].rtx.ssrc = rtx_ssrc (0: never RTX). Fills cc's
- * ssrc, pt_map, n_pt_map, ext_map, rtx_ssrc and rtx_pt (the rest of cc
+ * ssrc, pt_map, n_pt_map, ext_map, twcc_ext_id, rtx_ssrc and rtx_pt (the rest of cc
  * untouched) and *out with the consumer's RtpParameters (a new reference).
  * 0, or -EINVAL with err: a bad rtp or caps (named), or no codec in common.
  */

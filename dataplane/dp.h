@@ -31,6 +31,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include <cascade/segment.h>
 
@@ -41,6 +42,7 @@
 #include "dp_rtxbuf.h"
 #include "dp_rxstats.h"
 #include "dp_srtp.h"
+#include "dp_twcc_tx.h"
 
 extern int dp_logtype;
 #define DP_LOG(level, fmt, ...)                                                                    \
@@ -120,8 +122,27 @@ struct dp_srtp_rx {
 	uint64_t old_until_tsc;
 };
 
+/*
+ * Transport-wide congestion control towards a transport's receiver
+ * (dp_twcc_tx.h; dp_twcc.c). Made by the main lcore when the transport's
+ * first consumer with twcc_ext_id is added (before that consumer is
+ * published), freed after the transport's delete and a grace period.
+ * Stamping: whichever lcores fan out to the transport's consumers, at once
+ * (an atomic counter). Feedback: read by the lcore that receives it, one at
+ * a time: a per-transport trylock, and feedback that finds it taken is
+ * counted (twcc_feedbacks_busy) and not read; a receiver's RTCP comes from
+ * one tuple, so RSS gives it one queue and the lock is practically never
+ * contended, and no hand-off ring is needed.
+ */
+struct dp_twcc {
+	rte_spinlock_t fb_lock;
+	uint8_t pad[RTE_CACHE_LINE_SIZE - sizeof(rte_spinlock_t)];
+	struct dp_twcc_tx tx;
+};
+
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
+	struct dp_twcc *_Atomic twcc; /* NULL until a consumer negotiates transport-cc */
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
@@ -379,6 +400,8 @@ struct dp_ctx {
 	uint32_t rtcp_ssrc; /* the SSRC this node's own RTCP goes out with (random, non-zero) */
 	/* consumers' receiver reports, in the segment (set by dp_tables_init; dp_rtcp.c) */
 	struct cascade_consumer_rtcp *consumer_rtcp;
+	/* transports' transport-cc estimates, in the segment (dp_twcc.c) */
+	struct cascade_transport_twcc *transport_twcc;
 	uint64_t tsc_hz;
 	uint64_t tx_retry_tsc;
 	volatile bool quit;
@@ -624,6 +647,27 @@ struct dp_rtcp_report; /* dp_rtcp_fb.h */
  */
 void dp_rtcp_report(struct dp_worker *w, uint32_t tslot, const struct dp_l4 *l4,
 		    const struct dp_rtcp_report *rb);
+
+/* ---- dp_twcc.c: transport-cc towards consumers' receivers (any worker lcore) ---- */
+
+/*
+ * Put Cascade's transport-wide sequence number into consumer k's copy: its
+ * RTP header rtp[0..hdr_len), accepted by dp_rtp_rewrite() and with 8 bytes
+ * to grow (DP_TWCC_GROW), rest bytes following it (OSN, payload). Returns the
+ * header's new length; hdr_len unchanged when the block has no room for it
+ * (counted twcc_unstamped). Call only for k->cfg.twcc_ext_id != 0.
+ */
+uint16_t dp_twcc_put(struct dp_worker *w, const struct dp_consumer *k,
+		     const struct dp_transport *tp, uint8_t *rtp, uint16_t hdr_len, uint32_t rest);
+#define DP_TWCC_GROW 8
+
+/*
+ * A receiver's transport-cc feedback fci[0..len) on transport tslot: read
+ * into its estimate and its segment record when this lcore gets the
+ * transport's feedback lock (counted otherwise: busy, malformed, or a
+ * transport without transport-cc consumers). Worker lcore.
+ */
+void dp_twcc_feedback_in(struct dp_worker *w, uint32_t tslot, const uint8_t *fci, uint16_t len);
 
 /* ---- dp_sender.c: RTCP towards producers' senders (the producer's owning lcore) ---- */
 

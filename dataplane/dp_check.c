@@ -188,10 +188,20 @@ dp_check_consumer(const struct cascade_cmd_consumer *k, char *msg, size_t len)
 	for (i = 0; i < k->n_pt_map; i++)
 		if (k->pt_map[i].in_pt > 127 || k->pt_map[i].out_pt > 127)
 			return bad(msg, len, "consumer.pt_map[%u]: payload types are 0..127", i);
-	for (i = 0; i <= CASCADE_MAX_EXT_ID + 1; i++)
-		if (k->ext_map[i] > CASCADE_MAX_EXT_ID || (i == 0 && k->ext_map[i] != 0) ||
+	if (k->twcc_ext_id > CASCADE_MAX_EXT_ID)
+		return bad(msg, len, "consumer.twcc_ext_id: ids are 1..14 (0: none)");
+	for (i = 0; i <= CASCADE_MAX_EXT_ID + 1; i++) {
+		if ((k->ext_map[i] > CASCADE_MAX_EXT_ID && k->ext_map[i] != CASCADE_EXT_TWCC) ||
+		    (i == 0 && k->ext_map[i] != 0) ||
 		    (i == CASCADE_MAX_EXT_ID + 1 && k->ext_map[i] != 0))
-			return bad(msg, len, "consumer.ext_map[%u]: ids are 1..14", i);
+			return bad(msg, len, "consumer.ext_map[%u]: ids are 1..14, or 15 (blank)", i);
+		if (k->twcc_ext_id != 0 && k->ext_map[i] == k->twcc_ext_id)
+			return bad(msg, len, "consumer.ext_map[%u]: %u is twcc_ext_id", i,
+				   k->twcc_ext_id);
+	}
+	if (k->twcc_ext_id != 0 && k->ext_map[k->twcc_ext_id] == 0)
+		return bad(msg, len, "consumer.twcc_ext_id: ext_map[%u] must move the producer's "
+				     "element of that id elsewhere", k->twcc_ext_id);
 	if (k->paused > 1)
 		return bad(msg, len, "consumer.paused: must be 0 or 1");
 	for (i = 0; i < CASCADE_MAX_PT_MAP; i++) {
@@ -261,6 +271,8 @@ dp_check_consumer_dest(const struct cascade_cmd_consumer *k, const struct cascad
 				   "consumer.remote: required on a pipe transport: an IPv%u "
 				   "address and a port",
 				   tp->local.family);
+		if (k->twcc_ext_id != 0) /* one counter towards many peers would mean nothing */
+			return bad(msg, len, "consumer.twcc_ext_id: not on a pipe transport");
 		return 0;
 	}
 	if (!is_zero(&k->remote, sizeof(k->remote)))
@@ -289,5 +301,6 @@ dp_consumer_same(const struct cascade_cmd_consumer *a, const struct cascade_cmd_
 	       memcmp(a->ext_map, b->ext_map, sizeof(a->ext_map)) == 0 &&
 	       memcmp(&a->remote, &b->remote, sizeof(a->remote)) == 0 &&
 	       memcmp(a->remote_mac, b->remote_mac, sizeof(a->remote_mac)) == 0 &&
-	       a->rtx_ssrc == b->rtx_ssrc && memcmp(a->rtx_pt, b->rtx_pt, sizeof(a->rtx_pt)) == 0;
+	       a->rtx_ssrc == b->rtx_ssrc && memcmp(a->rtx_pt, b->rtx_pt, sizeof(a->rtx_pt)) == 0 &&
+	       a->twcc_ext_id == b->twcc_ext_id;
 }

@@ -365,6 +365,7 @@ rtcp_accepted(struct dp_worker *w, uint32_t tslot, const struct rte_mbuf *m)
  * consumer key with the transport and, on a pipe, the peer filled in.
  */
 struct fb_ask {
+	struct dp_worker *w;
 	struct dp_cons_key ck;
 	uint32_t media;
 	bool found;
@@ -377,6 +378,11 @@ on_feedback(void *ctx, const struct dp_rtcp_item *it)
 	struct fb_ask *a = ctx;
 	void *data;
 
+	if (it->kind == DP_RTCP_TWCC) {
+		/* about the transport, whatever SSRC it names: read here (dp_twcc.c) */
+		dp_twcc_feedback_in(a->w, a->ck.transport, it->u.twcc.fci, it->u.twcc.len);
+		return;
+	}
 	if ((!a->found || a->is_report) &&
 	    (it->kind == DP_RTCP_PLI || it->kind == DP_RTCP_FIR || it->kind == DP_RTCP_NACK)) {
 		a->media = it->media;
@@ -497,7 +503,8 @@ pipe_srtcp(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, uint32_t t
  * owning lcore (handed there with the packet): PLI or FIR become a keyframe
  * request, NACKs are answered from the retransmission buffer (dp_nack.c),
  * report blocks become the consumer's loss, jitter and round trip (dp_rtcp.c;
- * on that lcore, those about consumers of producers it owns).
+ * on that lcore, those about consumers of producers it owns). Transport-cc
+ * feedback is about the whole transport: read here, on this lcore (dp_twcc.c).
  */
 static void
 rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4,
@@ -511,6 +518,7 @@ rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4,
 	void *data;
 
 	memset(&ask, 0, sizeof(ask));
+	ask.w = w;
 	ask.ck.transport = tslot;
 	if (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)
 		addr_from(&ask.ck.peer, l4->family, l4->src_ip, l4->src_port_be);

@@ -31,6 +31,11 @@
  * adds its own headers' sum (RFC 1071 arithmetic). IPv4 packets that arrived
  * without a checksum leave without one; IPv6 egress then sums the payload once.
  *
+ * A consumer that negotiated transport-cc gets Cascade's transport-wide
+ * sequence number in every copy (dp_twcc.c): its header may grow by a word
+ * or two, so it never takes the ingress mbuf in place; the sender's own
+ * number is blanked by the rewrite (ext_map CASCADE_EXT_TWCC).
+ *
  * All of this runs on the producer's owning lcore (dp_worker.c), the only one
  * that touches its consumers' sequence state and outbound SRTP sessions. Every
  * copy that is not sent is counted under a drop reason on the consumer.
@@ -183,8 +188,9 @@ fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_co
 	/* pairs with the main lcore's release store of srtp */
 	struct cascade_srtp *s = atomic_load_explicit(&k->srtp, memory_order_acquire);
 	uint16_t port = tp->cfg.port_id, off = dp_l2l4_len(port, tp->cfg.local.family);
-	uint16_t osn_len = o->rtx ? 2 : 0;
-	size_t len = (size_t)f->rtp_hdr_len + osn_len + f->tail_len, cap;
+	uint16_t osn_len = o->rtx ? 2 : 0, hdr_len = f->rtp_hdr_len;
+	uint16_t grow = k->cfg.twcc_ext_id != 0 ? DP_TWCC_GROW : 0;
+	size_t len = (size_t)f->rtp_hdr_len + grow + osn_len + f->tail_len, cap;
 	enum cascade_drop why;
 	struct rte_mbuf *h;
 	uint8_t *hp, *out;
@@ -212,11 +218,14 @@ fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_co
 		why = CASCADE_DROP_RTP_EXT;
 		goto drop;
 	}
+	if (grow != 0)
+		hdr_len = dp_twcc_put(w, k, tp, out, hdr_len, (uint32_t)osn_len + f->tail_len);
+	len = (size_t)hdr_len + osn_len + f->tail_len;
 	if (o->rtx) {
-		out[f->rtp_hdr_len] = (uint8_t)(o->osn >> 8);
-		out[f->rtp_hdr_len + 1] = (uint8_t)o->osn;
+		out[hdr_len] = (uint8_t)(o->osn >> 8);
+		out[hdr_len + 1] = (uint8_t)o->osn;
 	}
-	memcpy(out + f->rtp_hdr_len + osn_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),
+	memcpy(out + hdr_len + osn_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),
 	       f->tail_len);
 	rc = cascade_srtp_protect_rtp(s, out, &len, cap);
 	if (unlikely(rc < 0)) {
@@ -252,7 +261,8 @@ fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_c
 	     const struct out *o, uint32_t *sent)
 {
 	uint16_t port = tp->cfg.port_id, l2l4 = dp_l2l4_len(port, tp->cfg.local.family);
-	uint16_t hl, pay_in_hdr, osn_len = o->rtx ? 2 : 0, rtp_len = f->rtp_hdr_len + osn_len;
+	uint16_t grow = k->cfg.twcc_ext_id != 0 ? DP_TWCC_GROW : 0, hdr_len = f->rtp_hdr_len;
+	uint16_t hl, pay_in_hdr, osn_len = o->rtx ? 2 : 0, rtp_len = f->rtp_hdr_len + grow + osn_len;
 	struct rte_mbuf *h, *clone;
 	uint32_t body_sum;
 	enum cascade_drop why;
@@ -261,7 +271,7 @@ fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_c
 	int rc;
 
 	*sent = 0;
-	if (last && fanout_in_place(w, m, f, k, cslot, tp, peer, o))
+	if (last && grow == 0 && fanout_in_place(w, m, f, k, cslot, tp, peer, o))
 		return true;
 	/* a port that sends one segment only gets the whole packet in one full-size mbuf */
 	linear = dp.tx_linear[port];
@@ -289,9 +299,15 @@ fanout_plain(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_c
 		why = CASCADE_DROP_RTP_EXT;
 		goto drop;
 	}
+	if (grow != 0) {
+		/* hl counted the most it can grow; now what it did */
+		hdr_len = dp_twcc_put(w, k, tp, rtp_out, hdr_len, (uint32_t)osn_len + f->tail_len);
+		rtp_len = (uint16_t)(hdr_len + osn_len);
+		hl = (uint16_t)(l2l4 + rtp_len + pay_in_hdr);
+	}
 	if (o->rtx) {
-		rtp_out[f->rtp_hdr_len] = (uint8_t)(o->osn >> 8);
-		rtp_out[f->rtp_hdr_len + 1] = (uint8_t)o->osn;
+		rtp_out[hdr_len] = (uint8_t)(o->osn >> 8);
+		rtp_out[hdr_len + 1] = (uint8_t)o->osn;
 	}
 	if (pay_in_hdr != 0)
 		memcpy(rtp_out + rtp_len, rte_pktmbuf_mtod_offset(m, void *, f->tail_off),

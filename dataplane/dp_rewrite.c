@@ -17,12 +17,14 @@
  * Leaf module: libc and include/cascade/ only; no state beyond the caller's.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "dp_bytes.h"
 #include "dp_rewrite.h"
 
 #define RTP_HDR_LEN 12
 #define EXT_PROFILE_ONE_BYTE 0xbede /* RFC 8285 section 4.2 */
+#define EXT_PROFILE_TWO_BYTE 0x1000 /* RFC 8285 section 4.3: 0x100 and 4 app bits */
 #define EXT_ID_PAD 0                /* RFC 8285 section 4.1: padding byte */
 #define EXT_ID_STOP 15              /* RFC 8285 section 4.2: reserved, stops parsing */
 #define NS_PER_S 1000000000ull
@@ -187,6 +189,16 @@ ext_one_byte_walk(uint8_t *ext, uint32_t len, const uint8_t *ext_map)
 			return -1;
 		if (ext_map != NULL) {
 			new_id = ext_map[id];
+			/*
+			 * The sender's transport-wide sequence number: its numbering is
+			 * not Cascade's (holmer 2: one counter per transport, the
+			 * sender's own). Blanked to padding bytes (RFC 8285 4.1).
+			 */
+			if (new_id == CASCADE_EXT_TWCC) {
+				memset(ext + i, 0, 1 + elen);
+				i += 1 + elen;
+				continue;
+			}
 			/* 0 keeps the id; ids outside 1..14 cannot be written (section 4.2). */
 			if (new_id != 0 && new_id <= CASCADE_MAX_EXT_ID)
 				ext[i] = (uint8_t)(new_id << 4 | (ext[i] & 0x0f));
@@ -235,6 +247,65 @@ dp_rtp_rewrite(uint8_t *rtp, uint16_t hdr_len, uint8_t pt, uint16_t seq, uint32_
 
 malformed:
 	return -1;
+}
+
+int
+dp_rtp_twcc_room(uint8_t *rtp, uint16_t hdr_len, uint8_t id, uint16_t *seq_at)
+{
+	uint32_t off, ext_len, i, zeros = 0;
+	uint8_t *ext;
+
+	if (id == 0 || id > CASCADE_MAX_EXT_ID)
+		return -1;
+	if (!(rtp[0] & 0x10)) {
+		/* RFC 8285 4.2: a one-byte block of one word, the element and a padding byte */
+		rtp[0] |= 0x10;
+		wr16(rtp + hdr_len, EXT_PROFILE_ONE_BYTE);
+		wr16(rtp + hdr_len + 2, 1);
+		rtp[hdr_len + 4] = (uint8_t)(id << 4 | 1);
+		rtp[hdr_len + 7] = 0;
+		*seq_at = (uint16_t)(hdr_len + 5);
+		return hdr_len + 8;
+	}
+	off = RTP_HDR_LEN + 4u * (rtp[0] & 0x0f);
+	ext_len = 4u * rd16(rtp + off + 2);
+	ext = rtp + off + 4;
+	if (rd16(rtp + off) == EXT_PROFILE_ONE_BYTE) {
+		/* three padding bytes in a row (a blanked element): the element fits there */
+		i = 0;
+		while (i < ext_len) {
+			if (ext[i] == 0) {
+				if (++zeros == 3) {
+					ext[i - 2] = (uint8_t)(id << 4 | 1);
+					*seq_at = (uint16_t)(off + 4 + i - 1);
+					return hdr_len;
+				}
+				i++;
+				continue;
+			}
+			zeros = 0;
+			if (ext[i] >> 4 == EXT_ID_PAD) { /* RFC 8285 4.1: skipped as one byte */
+				i++;
+				continue;
+			}
+			if (ext[i] >> 4 == EXT_ID_STOP)
+				break;
+			i += (uint32_t)(ext[i] & 0x0f) + 2;
+		}
+		/* else one more word at the block's end (where the header ends) */
+		rtp[hdr_len] = (uint8_t)(id << 4 | 1);
+		rtp[hdr_len + 3] = 0;
+		*seq_at = (uint16_t)(hdr_len + 1);
+	} else if ((rd16(rtp + off) & 0xfff0) == EXT_PROFILE_TWO_BYTE) {
+		/* RFC 8285 4.3: id, length, data */
+		rtp[hdr_len] = id;
+		rtp[hdr_len + 1] = 2;
+		*seq_at = (uint16_t)(hdr_len + 2);
+	} else {
+		return -1; /* another profile's block: no room for an RFC 8285 element */
+	}
+	wr16(rtp + off + 2, (uint16_t)(ext_len / 4 + 1));
+	return hdr_len + 4;
 }
 
 uint16_t

@@ -72,12 +72,26 @@ int dp_pt_map(const struct cascade_cmd_consumer *c, uint8_t in_pt);
  * Rewrite the RTP header at rtp[0..hdr_len) in place: PT (keeping the marker
  * bit), sequence, timestamp, SSRC, and extension ids through ext_map (RFC 8285
  * one-byte form only; the two-byte form and other profiles are left as they
- * are; ext_map[id] 0 or outside 1..14 keeps the id; ext_map may be NULL).
+ * are; ext_map[id] 0 keeps the id, CASCADE_EXT_TWCC blanks the element to
+ * padding bytes; ext_map may be NULL).
  * hdr_len is dp_rtp.hdr_len from dp_parse_rtp(). Returns 0, or -1 if hdr_len
  * or the extension block is malformed; nothing is written then.
  */
 int dp_rtp_rewrite(uint8_t *rtp, uint16_t hdr_len, uint8_t pt, uint16_t seq, uint32_t ts,
 		   uint32_t ssrc, const uint8_t ext_map[CASCADE_MAX_EXT_ID + 2]);
+
+/*
+ * Make room for a transport-wide sequence number element (holmer 2: L=1, two
+ * bytes) with id in the header rtp[0..hdr_len) that dp_rtp_rewrite() has
+ * accepted, and whose buffer has 8 writable bytes past hdr_len: in three
+ * padding bytes in a row of a one-byte block (where a blanked element was),
+ * else one word appended to the block (one-byte or two-byte form), else a new
+ * one-byte block of one word. Sets *seq_at to the offset of the element's two
+ * data bytes (for the caller's wr16) and returns the new header length
+ * (hdr_len, + 4 or + 8), or -1 when it cannot: a block of another profile, or
+ * an id outside 1..14.
+ */
+int dp_rtp_twcc_room(uint8_t *rtp, uint16_t hdr_len, uint8_t id, uint16_t *seq_at);
 
 /*
  * RFC 1624 incremental update: the new checksum after the 16-bit-aligned bytes

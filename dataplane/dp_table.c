@@ -127,6 +127,7 @@ dp_tables_init(struct dp_ctx *c)
 				   RTE_CACHE_LINE_SIZE);
 	/* in the segment, laid out already (zeroed: no consumer has a report) */
 	c->consumer_rtcp = cascade_seg_at(&c->seg, c->seg.lay.consumer_rtcp_off);
+	c->transport_twcc = cascade_seg_at(&c->seg, c->seg.lay.transport_twcc_off);
 	if (c->transports == NULL || c->producers == NULL || c->consumers == NULL) {
 		DP_LOG(ERR, "tables: out of hugepage memory (lower --max-* or reserve more)");
 		return -ENOMEM;
@@ -249,6 +250,7 @@ defer_run(void *ctx, struct dp_defer_ent *d)
 		break;
 	case DEFER_SLOT_TP:
 		zero_obj_stats(c, c->seg.lay.transport_stats_off, c->opt.max_transports, d->slot);
+		memset(&c->transport_twcc[d->slot], 0, sizeof(c->transport_twcc[d->slot]));
 		slot_put(&tbl.tp, d->slot);
 		break;
 	case DEFER_SLOT_PROD:

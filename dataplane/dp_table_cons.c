@@ -110,7 +110,8 @@ dp_tbl_consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd,
 			return dp_tbl_fail(r, ENOMEM, "consumer: srtp session: %s", strerror(rc));
 		}
 	}
-	if (dp_lists_add(l, DP_REL_TP_CONS, tslot, slot) < 0) {
+	if ((cfg.twcc_ext_id != 0 && dp_tbl_twcc_attach(c, tslot) < 0) ||
+	    dp_lists_add(l, DP_REL_TP_CONS, tslot, slot) < 0) {
 		rc = dp_tbl_fail(r, ENOMEM, "consumer: out of memory");
 		goto undo_slot;
 	}

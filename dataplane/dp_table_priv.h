@@ -43,6 +43,14 @@ struct dp_rtxbuf *dp_tbl_rtx_take(struct dp_ctx *c, uint8_t kind);
 /* Give a deleted producer's buffer back once no worker can see it (grace period). */
 void dp_tbl_rtx_put(struct dp_rtxbuf *b);
 
+/*
+ * Transport-cc (dp_table_twcc.c): give transport tslot its state when it has
+ * none (0 or -ENOMEM); take it away at the transport's delete (freed after a
+ * grace period).
+ */
+int dp_tbl_twcc_attach(struct dp_ctx *c, uint32_t tslot);
+void dp_tbl_twcc_detach(struct dp_ctx *c, uint32_t tslot);
+
 /* The relations between slots (each producer's consumers, each transport's objects). */
 struct dp_lists *dp_tbl_lists(void);
 

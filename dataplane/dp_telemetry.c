@@ -219,6 +219,19 @@ put_consumer_rtcp(struct rte_tel_data *d, uint32_t slot)
 		rte_tel_data_add_dict_u64(d, "rtt_us", r.rtt_us);
 }
 
+/* A transport's transport-cc estimate (its TWCC record): twcc_feedbacks 0 before any. */
+static void
+put_transport_twcc(struct rte_tel_data *d, uint32_t slot)
+{
+	struct cascade_transport_twcc t;
+
+	if (!cascade_seg_transport_twcc(&dp.seg, slot, &t))
+		return;
+	rte_tel_data_add_dict_u64(d, "twcc_feedbacks", t.feedbacks);
+	rte_tel_data_add_dict_u64(d, "available_bps", t.available_bps);
+	rte_tel_data_add_dict_u64(d, "acked_bps", t.acked_bps);
+}
+
 static int
 parse_id(const char *params, uint64_t *id)
 {
@@ -250,6 +263,8 @@ cmd_obj(enum obj_kind k, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(d, "ssrc", ssrc);
 		if (k == OBJ_CONSUMER)
 			put_consumer_rtcp(d, i);
+		if (k == OBJ_TRANSPORT)
+			put_transport_twcc(d, i);
 		return 0;
 	}
 	return -ENOENT;

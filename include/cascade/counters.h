@@ -93,7 +93,13 @@ enum cascade_drop {
 	X(NACKS_OUT, "nacks_out", "NACKs sent to producers' senders for packets they did not deliver") \
 	X(NACKED_OUT, "nacked_packets_out", "packet numbers asked for in those NACKs (each try counts)") \
 	X(NACKS_UNSENT, "nacks_unsent", "NACKs due for senders Cascade cannot reach (yet)") \
-	X(NACK_RECOVERED, "nack_recovered", "packets that came after Cascade had noted them missing (sent again, or late)")
+	X(NACK_RECOVERED, "nack_recovered", "packets that came after Cascade had noted them missing (sent again, or late)") \
+	X(TWCC_STAMPED, "twcc_stamped", "packets sent to consumers with Cascade's transport-wide sequence number") \
+	X(TWCC_UNSTAMPED, "twcc_unstamped", "packets of transport-cc consumers sent without one (a header extension block of another profile)") \
+	X(TWCC_FEEDBACKS_IN, "twcc_feedbacks_in", "consumers' transport-cc feedback packets read into their transport's estimate") \
+	X(TWCC_FEEDBACKS_BAD, "twcc_feedbacks_malformed", "consumers' transport-cc feedback refused: malformed status chunks or deltas") \
+	X(TWCC_FEEDBACKS_BUSY, "twcc_feedbacks_busy", "consumers' transport-cc feedback not read: another lcore was reading its transport's") \
+	X(TWCC_FEEDBACKS_UNSOUGHT, "twcc_feedbacks_unsought", "transport-cc feedback on a transport with no transport-cc consumer")
 
 enum cascade_lcore_ctr {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,

@@ -167,6 +167,13 @@ static_assert(sizeof(struct cascade_cmd_producer) == 48, "producer cmd layout");
 
 #define CASCADE_MAX_PT_MAP 8
 #define CASCADE_MAX_EXT_ID 14 /* RFC 8285 one-byte ids 1..14 */
+/*
+ * In a consumer's ext_map: the producer's own transport-wide sequence number
+ * (draft-holmer-rmcat-transport-wide-cc-extensions-01), never forwarded: its
+ * element is blanked to padding, and a consumer that negotiated transport-cc
+ * gets Cascade's number instead (twcc_ext_id).
+ */
+#define CASCADE_EXT_TWCC 15
 
 struct cascade_pt_map {
 	uint8_t in_pt;  /* producer's payload type */
@@ -180,9 +187,16 @@ struct cascade_cmd_consumer {
 	uint32_t ssrc;         /* SSRC the receiver sees, host order */
 	uint8_t paused;
 	uint8_t n_pt_map;                              /* 0 = payload types kept */
-	uint8_t pad0[2];
+	/*
+	 * Transport-cc (holmer 2): the id (1..14) of the transport-wide sequence
+	 * number element Cascade writes into every packet it sends the consumer
+	 * (one counter per transport, over all its consumers' packets, RTX and
+	 * resends too), whose feedback it reads; 0: none.
+	 */
+	uint8_t twcc_ext_id; /* (read per packet: kept on the fan-out's first lines) */
+	uint8_t pad0[1];
 	struct cascade_pt_map pt_map[CASCADE_MAX_PT_MAP]; /* unmapped PTs are dropped */
-	uint8_t ext_map[CASCADE_MAX_EXT_ID + 2]; /* [id] = new id; 0 = keep id */
+	uint8_t ext_map[CASCADE_MAX_EXT_ID + 2]; /* [id] = new id; 0 = keep id; CASCADE_EXT_TWCC */
 	/*
 	 * The consumer's own destination: required on a PIPE transport (the peer
 	 * node's pipe address: the transport's family, port non-zero), all zero on

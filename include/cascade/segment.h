@@ -9,7 +9,7 @@
  * Layout (offsets in the header, each cache-line aligned):
  *   header | rings cmd, reply, event, slow, inject | lcore stats[n_lcores] |
  *   transport, producer, consumer stats[n_lcores][max] | directories |
- *   consumer RTCP[max_consumers]
+ *   consumer RTCP[max_consumers] | transport TWCC[max_transports]
  *
  * The directories mirror the dataplane's tables: one record per slot, written
  * only by the dataplane's main lcore under a per-record sequence lock, so a
@@ -19,6 +19,13 @@
  * (RFC 3550 6.4.1 report blocks) and the round trip measured from them, one
  * record per consumer slot, written by the worker that owns the consumer's
  * producer under the record's own sequence lock.
+ *
+ * Transport TWCC records: for a transport whose consumers negotiated
+ * transport-cc, the available bitrate Cascade estimates towards its receiver
+ * from the receiver's feedback (draft-holmer-rmcat-transport-wide-cc-
+ * extensions-01, GCC), one record per transport slot, written by whichever
+ * worker holds the transport's feedback lock, under the record's own sequence
+ * lock.
  */
 #ifndef CASCADE_SEGMENT_H
 #define CASCADE_SEGMENT_H
@@ -46,9 +53,11 @@
 /* 4: SRTP pipes (srtp_suite on a PIPE transport, CASCADE_CMD_PIPE_SRTP) */
 /* 5: a producer's owning worker (lcore in the directory), hand-off counters, drop reasons */
 /* 6: producers' negotiated feedback (fb), keyframe-request events, keyframe counters */
+/* 8: transport-cc towards consumers (consumer twcc_ext_id, CASCADE_EXT_TWCC, transport TWCC
+ *    records, twcc_* counters) */
 /* 7: RTX and retransmission figures (consumer rtx_ssrc/rtx_pt, producer rtx_map, rtx_pkts),
  *    consumers' receiver reports (consumer RTCP records), receiver_reports_in */
-#define CASCADE_ABI_VERSION 7
+#define CASCADE_ABI_VERSION 8
 #define CASCADE_SEG_NAME_MAX 64
 
 enum cascade_dp_state {
@@ -92,8 +101,9 @@ struct cascade_seg_hdr {
 	char srtp_backend[32];
 	/* at the end, so the fields above keep the offsets older ABIs gave them */
 	uint32_t consumer_rtcp_size;
-	uint32_t pad2;
+	uint32_t transport_twcc_size;
 	uint64_t consumer_rtcp_off;
+	uint64_t transport_twcc_off;
 };
 
 /* A directory record's common head; seq is odd while the record changes. */
@@ -144,6 +154,26 @@ struct cascade_consumer_rtcp {
 };
 static_assert(sizeof(struct cascade_consumer_rtcp) == 64, "consumer RTCP record is one cache line");
 
+/*
+ * The available bitrate towards a transport's receiver, estimated from its
+ * transport-cc feedback (GCC: delay- and loss-based). One per transport slot;
+ * written by the worker that holds the transport's feedback lock, seq odd
+ * while it writes (read it with cascade_seg_transport_twcc); zeroed by the
+ * main lcore when the slot is freed. feedbacks == 0: none read yet.
+ */
+struct cascade_transport_twcc {
+	_Atomic uint32_t seq;
+	uint32_t pad;
+	uint64_t feedbacks;     /* transport-cc feedback packets read */
+	uint64_t available_bps; /* the estimate, bit/s */
+	uint64_t acked_bps;     /* what the receiver acknowledged receiving, bit/s */
+	uint64_t reported;      /* packets the feedback reported on */
+	uint64_t lost;          /* of them, reported not received */
+	uint64_t updated_ns;    /* CLOCK_MONOTONIC (cascade_now_ns) of the last feedback */
+	uint64_t pad1;
+};
+static_assert(sizeof(struct cascade_transport_twcc) == 64, "transport TWCC record is one cache line");
+
 /* Capacities chosen at dataplane start; ring sizes are powers of two. */
 struct cascade_seg_geometry {
 	uint32_t n_lcores;
@@ -191,6 +221,7 @@ cascade_seg_layout(struct cascade_seg_hdr *h, const struct cascade_seg_geometry 
 	h->dir_producer_size = sizeof(struct cascade_dir_producer);
 	h->dir_consumer_size = sizeof(struct cascade_dir_consumer);
 	h->consumer_rtcp_size = sizeof(struct cascade_consumer_rtcp);
+	h->transport_twcc_size = sizeof(struct cascade_transport_twcc);
 	h->n_lcores = g->n_lcores;
 	h->max_transports = g->max_transports;
 	h->max_producers = g->max_producers;
@@ -222,6 +253,8 @@ cascade_seg_layout(struct cascade_seg_hdr *h, const struct cascade_seg_geometry 
 			  (uint64_t)g->max_consumers * sizeof(struct cascade_dir_consumer));
 	CASCADE_SEG_PLACE(consumer_rtcp_off,
 			  (uint64_t)g->max_consumers * sizeof(struct cascade_consumer_rtcp));
+	CASCADE_SEG_PLACE(transport_twcc_off,
+			  (uint64_t)g->max_transports * sizeof(struct cascade_transport_twcc));
 #undef CASCADE_SEG_PLACE
 	h->seg_size = off;
 	return off;
@@ -307,6 +340,7 @@ cascade_seg_open(struct cascade_seg *s, struct cascade_seg_hdr *h, size_t size, 
 	    lay.dir_producer_size != sizeof(struct cascade_dir_producer) ||
 	    lay.dir_consumer_size != sizeof(struct cascade_dir_consumer) ||
 	    lay.consumer_rtcp_size != sizeof(struct cascade_consumer_rtcp) ||
+	    lay.transport_twcc_size != sizeof(struct cascade_transport_twcc) ||
 	    lay.seg_size > size) {
 		snprintf(err, errlen,
 			 "ABI mismatch (segment abi %u, this program abi %u, or message sizes "
@@ -347,7 +381,8 @@ cascade_seg_open(struct cascade_seg *s, struct cascade_seg_hdr *h, size_t size, 
 	    want.dir_transport_off != lay.dir_transport_off ||
 	    want.dir_producer_off != lay.dir_producer_off ||
 	    want.dir_consumer_off != lay.dir_consumer_off ||
-	    want.consumer_rtcp_off != lay.consumer_rtcp_off) {
+	    want.consumer_rtcp_off != lay.consumer_rtcp_off ||
+	    want.transport_twcc_off != lay.transport_twcc_off) {
 		snprintf(err, errlen, "header inconsistent with its own capacities");
 		return -EPROTO;
 	}
@@ -470,6 +505,25 @@ cascade_seg_obj_stats(const struct cascade_seg *s, uint64_t base, uint32_t max, 
 }
 
 /*
+ * Copy the n-byte record that starts with its sequence lock seq into out
+ * consistently (the reader side: retried while its writer, which keeps seq odd
+ * while it writes, changes it). Any thread.
+ */
+static inline void
+cascade_seqlock_copy(const _Atomic uint32_t *seq, void *out, size_t n)
+{
+	uint32_t s1, s2;
+
+	do {
+		/* pairs with the writer's release store of seq when it finishes */
+		s1 = atomic_load_explicit((_Atomic uint32_t *)seq, memory_order_acquire);
+		memcpy(out, (const void *)seq, n);
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit((_Atomic uint32_t *)seq, memory_order_relaxed);
+	} while ((s1 & 1) != 0 || s1 != s2);
+}
+
+/*
  * Copy consumer slot's RTCP record into out consistently (the sequence lock's
  * reader side, retried while its worker writes it). Returns true when its
  * receiver has reported (out->reports != 0); false and out zeroed otherwise,
@@ -480,21 +534,35 @@ cascade_seg_consumer_rtcp(const struct cascade_seg *s, uint32_t slot,
 			  struct cascade_consumer_rtcp *out)
 {
 	const struct cascade_consumer_rtcp *r;
-	uint32_t s1, s2;
 
 	memset(out, 0, sizeof(*out));
 	if (slot >= s->lay.max_consumers)
 		return false;
 	r = (const struct cascade_consumer_rtcp *)cascade_seg_at(s, s->lay.consumer_rtcp_off) +
 	    slot;
-	do {
-		/* pairs with the worker's release store of seq when it finishes */
-		s1 = atomic_load_explicit((_Atomic uint32_t *)&r->seq, memory_order_acquire);
-		memcpy(out, (const void *)r, sizeof(*out));
-		atomic_thread_fence(memory_order_acquire);
-		s2 = atomic_load_explicit((_Atomic uint32_t *)&r->seq, memory_order_relaxed);
-	} while ((s1 & 1) != 0 || s1 != s2);
+	cascade_seqlock_copy(&r->seq, out, sizeof(*out));
 	return out->reports != 0;
+}
+
+/*
+ * Copy transport slot's TWCC record into out consistently (the sequence
+ * lock's reader side). Returns true when its receiver's transport-cc feedback
+ * has been read (out->feedbacks != 0); false and out zeroed otherwise, or for
+ * a slot past the segment's transports. Any thread.
+ */
+static inline bool
+cascade_seg_transport_twcc(const struct cascade_seg *s, uint32_t slot,
+			   struct cascade_transport_twcc *out)
+{
+	const struct cascade_transport_twcc *r;
+
+	memset(out, 0, sizeof(*out));
+	if (slot >= s->lay.max_transports)
+		return false;
+	r = (const struct cascade_transport_twcc *)cascade_seg_at(s, s->lay.transport_twcc_off) +
+	    slot;
+	cascade_seqlock_copy(&r->seq, out, sizeof(*out));
+	return out->feedbacks != 0;
 }
 
 /* A report's jitter (RTP units, RFC 3550 A.8) in microseconds at clock_rate Hz; 0 without one. */

@@ -85,8 +85,12 @@ negotiate(const json_t *rtp, uint8_t kind, const json_t *caps)
 	}
 	check(out != NULL && cc.ssrc == 0x1234 && cc.n_pt_map <= CASCADE_MAX_PT_MAP);
 	check(cc.ext_map[0] == 0 && cc.ext_map[CASCADE_MAX_EXT_ID + 1] == 0);
+	check(cc.twcc_ext_id <= CASCADE_MAX_EXT_ID);
 	for (i = 1; i <= CASCADE_MAX_EXT_ID; i++) {
+		if (cc.ext_map[i] == CASCADE_EXT_TWCC)
+			continue; /* blanked: the sender's transport-wide number, or no id left */
 		check(cc.ext_map[i] >= 1 && cc.ext_map[i] <= CASCADE_MAX_EXT_ID);
+		check(cc.ext_map[i] != cc.twcc_ext_id);
 		check(!seen[cc.ext_map[i]]);
 		seen[cc.ext_map[i]] = true;
 	}

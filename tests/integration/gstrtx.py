@@ -26,6 +26,14 @@ request-aux-receiver signals, which put rtprtxsend and rtprtxreceive in, need co
       and prints rtprtxreceive's, the jitter buffer's and rtpsession's counts (the PLIs
       and FIRs it sent).
 
+  recvtw IP PORT DST_IP DST_RTCP_PORT PT EXT_ID OUT
+      rtpbin (AVPF, RTCP at least every 50 ms) on IP:PORT and IP:PORT+1 as recv, without
+      RTX, whose caps carry the transport-wide-cc extension at EXT_ID (extmap-EXT_ID, what
+      rtpsession's TWCC manager looks for) and rtcp-fb-transport-cc: rtpsession notes each
+      packet's transport-wide number and arrival and sends transport-cc feedback (RTPFB 15)
+      with its RTCP. Every stream it receives is decoded; the first one's frames' MD5s go
+      to OUT. Runs until SIGTERM and prints the streams it took.
+
 Each socket is made here and shared by a udpsrc and a udpsink, so that RTCP leaves from the
 port it is read on (Cascade takes a connected transport's RTCP from its RTCP port only).
 """
@@ -310,9 +318,55 @@ def cmd_recv(ip, port, dst, drtcp, pt, rtx_pt, out, mode=""):
     return rc[0]
 
 
+TWCC_URI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+
+def cmd_recv_twcc(ip, port, dst, drtcp, pt, ext_id, out):
+    port, drtcp, pt, ext_id = map(int, (port, drtcp, pt, ext_id))
+    caps = Gst.Caps.from_string((RTP_CAPS % pt) + ",extmap-%d=(string)%s,rtcp-fb-transport-cc=(boolean)true"
+                                % (ext_id, TWCC_URI))
+    rtp_sock, rtcp_sock = sock(ip, port), sock(ip, port + 1)
+    pipe = Gst.Pipeline.new("recvtw")
+    rtpbin = make("rtpbin", rtp_profile="avpf", latency=200)
+    rtp_in = make("udpsrc", socket=rtp_sock, close_socket=False, caps=caps)
+    rtcp_in = make("udpsrc", socket=rtcp_sock, close_socket=False,
+                   caps=Gst.Caps.from_string("application/x-rtcp"))
+    rtcp_out = make("udpsink", socket=rtcp_sock, close_socket=False, host=dst, port=drtcp,
+                    sync=False, async_=False)
+    for e in (rtpbin, rtp_in, rtcp_in, rtcp_out):
+        pipe.add(e)
+    rtpbin.connect("request-pt-map", lambda _b, _sid, p: caps if p == pt else None)
+    streams = []
+    md5_out = open(out, "w")
+
+    def pad_added(_b, pad):
+        if not pad.get_name().startswith("recv_rtp_src_0_"):
+            return
+        # each stream decoded on its own branch; the first one's frames are written
+        streams.append(pad.get_name())
+        depay, dec = make("rtpvp8depay"), make("vp8dec", threads=1)
+        sink = md5_sink(md5_out) if len(streams) == 1 else make("fakesink", sync=False)
+        for e in (depay, dec, sink):
+            pipe.add(e)
+            e.sync_state_with_parent()
+        depay.link(dec)
+        dec.link(sink)
+        pad.link(depay.get_static_pad("sink"))
+
+    rtpbin.connect("pad-added", pad_added)
+    rtp_in.get_static_pad("src").link(rtpbin.request_pad_simple("recv_rtp_sink_0"))
+    session = rtpbin.emit("get-internal-session", 0)
+    session.set_property("rtcp-min-interval", 50 * Gst.MSECOND)
+    rtcp_in.get_static_pad("src").link(rtpbin.request_pad_simple("recv_rtcp_sink_0"))
+    rtpbin.request_pad_simple("send_rtcp_src_0").link(rtcp_out.get_static_pad("sink"))
+    rc = [0]
+    run(pipe, lambda r: rc.__setitem__(0, r), lambda: "streams: %s" % " ".join(streams))
+    return rc[0]
+
+
 def main():
     Gst.init(None)
-    cmds = {"send": (cmd_send, 9, 9), "recv": (cmd_recv, 7, 8)}
+    cmds = {"send": (cmd_send, 9, 9), "recv": (cmd_recv, 7, 8), "recvtw": (cmd_recv_twcc, 7, 7)}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
             not cmds[sys.argv[1]][1] <= len(sys.argv) - 2 <= cmds[sys.argv[1]][2]:
         sys.exit(__doc__)

@@ -120,8 +120,8 @@ grep -q '^# TYPE cascade_consumer_packets_lost_total counter$' "$TEST_TMP/metric
 ctl() { "$BUILD_DIR/tools/cascadectl/cascadectl" --api "$api" --token-file "$token_file" "$@"; }
 ctl stats >"$TEST_TMP/ctl.txt" || fail "cascadectl stats failed"
 cat "$TEST_TMP/ctl.txt" >&2
-grep -q "^CONSUMER .* LOSS% .* LOST .* JITTER MS .* RTT MS$" "$TEST_TMP/ctl.txt" &&
-	grep -q "^$cons .* 19\.9 \+7 \+5\.0 \+[0-9]\+\.[0-9]$" "$TEST_TMP/ctl.txt" ||
+grep -q "^CONSUMER .* LOSS% .* LOST .* JITTER MS .* RTT MS \+AVAIL KBPS$" "$TEST_TMP/ctl.txt" &&
+	grep -q "^$cons .* 19\.9 \+7 \+5\.0 \+[0-9]\+\.[0-9] \+-$" "$TEST_TMP/ctl.txt" ||
 	fail "cascadectl stats does not show the consumer's report"
 [[ $("$CASCADE_DPCTL" -s "$seg_name" stats | awk '$1 == "receiver_reports_in" {print $2}') == 1 ]] ||
 	fail "receiver_reports_in: $("$CASCADE_DPCTL" -s "$seg_name" stats | grep receiver_reports_in)"

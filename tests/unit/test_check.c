@@ -409,8 +409,19 @@ test_consumer_fields(void **state)
 	k.ext_map[0] = 1;
 	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.ext_map[0]");
 	k = consumer();
-	k.ext_map[3] = 15;
+	k.ext_map[3] = 16;
 	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.ext_map[3]");
+	k = consumer();
+	k.ext_map[3] = CASCADE_EXT_TWCC; /* the sender's transport-wide number: blanked */
+	assert_int_equal(dp_check_consumer(&k, msg, sizeof(msg)), 0);
+	k.twcc_ext_id = 15;
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.twcc_ext_id");
+	k.twcc_ext_id = 4; /* the producer's id 4 would keep it */
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.twcc_ext_id");
+	k.ext_map[4] = 6;
+	assert_int_equal(dp_check_consumer(&k, msg, sizeof(msg)), 0);
+	k.ext_map[5] = 4; /* another element renamed to it */
+	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.ext_map[5]");
 	k = consumer();
 	k.paused = 2;
 	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.paused");
@@ -553,7 +564,7 @@ test_consumer_same(void **state)
 	a.pt_map[0].out_pt = 96;
 	b = a;
 	/* padding and the bytes an IPv4 address leaves unused do not make it different */
-	b.pad0[1] = 0xaa;
+	b.pad0[0] = 0xaa;
 	b.pad1[1] = 0xbb;
 	b.pad2[7] = 0xee;
 	b.remote.pad = 0xcc;
@@ -562,7 +573,7 @@ test_consumer_same(void **state)
 	dp_consumer_norm(&a);
 	dp_consumer_norm(&b);
 	assert_true(dp_consumer_same(&a, &b));
-	assert_int_equal(b.pad0[1], 0);
+	assert_int_equal(b.pad0[0], 0);
 	assert_int_equal(b.pad1[1], 0);
 	assert_int_equal(b.pad2[7], 0);
 	assert_int_equal(b.remote.pad, 0);

@@ -498,9 +498,9 @@ test_rewrite_ext_one_byte(void **state)
 	ref[26] = 0xe2;
 	assert_memory_equal(b, ref, n);
 
-	/* 0 keeps an id; values that are not one-byte ids (15 and up) keep it too. */
+	/* 0 keeps an id; values past 15 keep it too (15 blanks: test_rewrite_twcc). */
 	memset(ext_map, 0, sizeof(ext_map));
-	ext_map[1] = 15;
+	ext_map[1] = 16;
 	ext_map[3] = 0x17;
 	n = build_hdr(b, 0, 1, 0xbede, ext, sizeof(ext));
 	memcpy(ref, b, n);

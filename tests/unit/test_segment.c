@@ -18,7 +18,7 @@
 
 #include <cascade/segment.h>
 
-#define N_REGIONS 13
+#define N_REGIONS 14
 
 struct region {
 	const char *name;
@@ -90,6 +90,8 @@ regions_of(const struct cascade_seg_hdr *h, const struct cascade_seg_geometry *g
 				 (uint64_t)g->max_consumers * sizeof(struct cascade_dir_consumer)};
 	r[i++] = (struct region){"consumer_rtcp", h->consumer_rtcp_off,
 				 (uint64_t)g->max_consumers * sizeof(struct cascade_consumer_rtcp)};
+	r[i++] = (struct region){"transport_twcc", h->transport_twcc_off,
+				 (uint64_t)g->max_transports * sizeof(struct cascade_transport_twcc)};
 	assert_int_equal(i, N_REGIONS);
 }
 
@@ -115,6 +117,7 @@ test_layout_sizes(void **state)
 	assert_int_equal(h.dir_producer_size, sizeof(struct cascade_dir_producer));
 	assert_int_equal(h.dir_consumer_size, sizeof(struct cascade_dir_consumer));
 	assert_int_equal(h.consumer_rtcp_size, sizeof(struct cascade_consumer_rtcp));
+	assert_int_equal(h.transport_twcc_size, sizeof(struct cascade_transport_twcc));
 	assert_int_equal(h.n_lcores, 2);
 	assert_int_equal(h.max_transports, 16);
 	assert_int_equal(h.max_producers, 32);
@@ -290,6 +293,28 @@ test_attach_ok(void **state)
 	assert_int_equal(s1.size, 0);
 	cascade_seg_detach(&s1); /* twice is harmless */
 	cascade_seg_detach(&s2);
+}
+
+/* A transport's TWCC record: nothing before a feedback, the record after one. */
+static void
+test_transport_twcc_read(void **state)
+{
+	struct cascade_transport_twcc *w, r;
+	struct cascade_seg s;
+	char err[256];
+
+	(void)state;
+	seg_create(&geometries[1], 0, NULL);
+	assert_int_equal(cascade_seg_attach(&s, seg_name, err, sizeof(err)), 0);
+	assert_false(cascade_seg_transport_twcc(&s, 2, &r));
+	w = (struct cascade_transport_twcc *)cascade_seg_at(&s, s.lay.transport_twcc_off) + 2;
+	w->feedbacks = 5;
+	w->available_bps = 1500000;
+	atomic_store(&w->seq, 2);
+	assert_true(cascade_seg_transport_twcc(&s, 2, &r));
+	assert_int_equal(r.available_bps, 1500000);
+	assert_false(cascade_seg_transport_twcc(&s, s.lay.max_transports, &r));
+	cascade_seg_detach(&s);
 }
 
 /*
@@ -570,6 +595,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_attach_ok, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_missing, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_rtcp_read, seg_setup, seg_teardown),
+		cmocka_unit_test_setup_teardown(test_transport_twcc_read, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_wrong_abi, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_too_small, seg_setup, seg_teardown),
 		cmocka_unit_test_setup_teardown(test_attach_inconsistent, seg_setup, seg_teardown),

@@ -354,23 +354,33 @@ cmd_room(const char *room, const char *only)
 	return 0;
 }
 
-/* A consumer's receiver report columns: "-" before its first report, RTT before an SR echo. */
+/*
+ * A consumer's receiver report columns: "-" before its first report, RTT
+ * before an SR echo; then the available bitrate its transport-cc feedback
+ * gives (kbit/s), "-" before any.
+ */
 static void
 print_rtcp(const json_t *r)
 {
 	const json_t *rtt = json_object_get(r, "rttMs");
+	const json_t *avail = json_object_get(r, "availableBitrate");
 
-	if (!json_is_object(r)) {
-		printf(" %6s %8s %10s %8s\n", "-", "-", "-", "-");
-		return;
+	if (!json_is_number(json_object_get(r, "fractionLost")))
+		printf(" %6s %8s %10s %8s", "-", "-", "-", "-");
+	else {
+		printf(" %6.1f %8lld %10.1f",
+		       100.0 * json_number_value(json_object_get(r, "fractionLost")),
+		       (long long)json_integer_value(json_object_get(r, "packetsLost")),
+		       json_number_value(json_object_get(r, "jitterMs")));
+		if (json_is_number(rtt))
+			printf(" %8.1f", json_number_value(rtt));
+		else
+			printf(" %8s", "-");
 	}
-	printf(" %6.1f %8lld %10.1f", 100.0 * json_number_value(json_object_get(r, "fractionLost")),
-	       (long long)json_integer_value(json_object_get(r, "packetsLost")),
-	       json_number_value(json_object_get(r, "jitterMs")));
-	if (json_is_number(rtt))
-		printf(" %8.1f\n", json_number_value(rtt));
+	if (json_is_integer(avail))
+		printf(" %10lld\n", (long long)json_integer_value(avail) / 1000);
 	else
-		printf(" %8s\n", "-");
+		printf(" %10s\n", "-");
 }
 
 static int
@@ -402,8 +412,8 @@ stats_once(void)
 		printf("%-36s %14lld %14lld\n", str(o, "id"),
 		       (long long)json_integer_value(json_object_get(o, "rxPackets")),
 		       (long long)json_integer_value(json_object_get(o, "rxBytes")));
-	printf("%-36s %14s %14s %8s %6s %8s %10s %8s\n", "CONSUMER", "TX PACKETS", "TX BYTES",
-	       "DROPS", "LOSS%", "LOST", "JITTER MS", "RTT MS");
+	printf("%-36s %14s %14s %8s %6s %8s %10s %8s %10s\n", "CONSUMER", "TX PACKETS", "TX BYTES",
+	       "DROPS", "LOSS%", "LOST", "JITTER MS", "RTT MS", "AVAIL KBPS");
 	json_array_foreach(json_object_get(j, "consumers"), i, o) {
 		printf("%-36s %14lld %14lld %8lld", str(o, "id"),
 		       (long long)json_integer_value(json_object_get(o, "txPackets")),

@@ -445,6 +445,20 @@ print_consumer_rtcp(uint32_t slot)
 		printf("rtt_us -\n");
 }
 
+/* A transport's transport-cc estimate (its TWCC record): twcc_feedbacks 0 before any. */
+static void
+print_transport_twcc(uint32_t slot)
+{
+	struct cascade_transport_twcc t;
+
+	cascade_seg_transport_twcc(&seg, slot, &t);
+	printf("twcc_feedbacks %" PRIu64 "\n", t.feedbacks);
+	if (t.feedbacks != 0)
+		printf("available_bps %" PRIu64 "\nacked_bps %" PRIu64 "\ntwcc_reported %" PRIu64
+		       "\ntwcc_lost %" PRIu64 "\n",
+		       t.available_bps, t.acked_bps, t.reported, t.lost);
+}
+
 static int
 run_obj(int argc, char **argv)
 {
@@ -491,6 +505,8 @@ run_obj(int argc, char **argv)
 		       s.rtx_pkts);
 		if (strcmp(argv[1], "consumer") == 0)
 			print_consumer_rtcp(i);
+		if (strcmp(argv[1], "transport") == 0)
+			print_transport_twcc(i);
 		return 0;
 	}
 	fprintf(stderr, "cascade-dpctl: obj: %s 0x%" PRIx64 " not found\n", argv[1], id);
