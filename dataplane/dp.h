@@ -124,7 +124,7 @@ struct dp_srtp_rx {
 
 /*
  * Transport-wide congestion control towards a transport's receiver
- * (dp_twcc_tx.h; dp_twcc.c). Made by the main lcore when the transport's
+ * (dp_twcc_tx.h; dp_twcc_out.c). Made by the main lcore when the transport's
  * first consumer with twcc_ext_id is added (before that consumer is
  * published), freed after the transport's delete and a grace period.
  * Stamping: whichever lcores fan out to the transport's consumers, at once
@@ -134,7 +134,7 @@ struct dp_srtp_rx {
  * one tuple, so RSS gives it one queue and the lock is practically never
  * contended, and no hand-off ring is needed.
  */
-struct dp_twcc {
+struct dp_twcc_out {
 	rte_spinlock_t fb_lock;
 	uint8_t pad[RTE_CACHE_LINE_SIZE - sizeof(rte_spinlock_t)];
 	struct dp_twcc_tx tx;
@@ -142,7 +142,7 @@ struct dp_twcc {
 
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
-	struct dp_twcc *_Atomic twcc; /* NULL until a consumer negotiates transport-cc */
+	struct dp_twcc_out *_Atomic twcc_out; /* NULL until a consumer negotiates transport-cc */
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
@@ -400,7 +400,7 @@ struct dp_ctx {
 	uint32_t rtcp_ssrc; /* the SSRC this node's own RTCP goes out with (random, non-zero) */
 	/* consumers' receiver reports, in the segment (set by dp_tables_init; dp_rtcp.c) */
 	struct cascade_consumer_rtcp *consumer_rtcp;
-	/* transports' transport-cc estimates, in the segment (dp_twcc.c) */
+	/* transports' transport-cc estimates, in the segment (dp_twcc_out.c) */
 	struct cascade_transport_twcc *transport_twcc;
 	uint64_t tsc_hz;
 	uint64_t tx_retry_tsc;
@@ -648,7 +648,7 @@ struct dp_rtcp_report; /* dp_rtcp_fb.h */
 void dp_rtcp_report(struct dp_worker *w, uint32_t tslot, const struct dp_l4 *l4,
 		    const struct dp_rtcp_report *rb);
 
-/* ---- dp_twcc.c: transport-cc towards consumers' receivers (any worker lcore) ---- */
+/* ---- dp_twcc_out.c: transport-cc towards consumers' receivers (any worker lcore) ---- */
 
 /*
  * Put Cascade's transport-wide sequence number into consumer k's copy: its

@@ -379,7 +379,7 @@ on_feedback(void *ctx, const struct dp_rtcp_item *it)
 	void *data;
 
 	if (it->kind == DP_RTCP_TWCC) {
-		/* about the transport, whatever SSRC it names: read here (dp_twcc.c) */
+		/* about the transport, whatever SSRC it names: read here (dp_twcc_out.c) */
 		dp_twcc_feedback_in(a->w, a->ck.transport, it->u.twcc.fci, it->u.twcc.len);
 		return;
 	}
@@ -504,7 +504,7 @@ pipe_srtcp(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, uint32_t t
  * request, NACKs are answered from the retransmission buffer (dp_nack.c),
  * report blocks become the consumer's loss, jitter and round trip (dp_rtcp.c;
  * on that lcore, those about consumers of producers it owns). Transport-cc
- * feedback is about the whole transport: read here, on this lcore (dp_twcc.c).
+ * feedback is about the whole transport: read here, on this lcore (dp_twcc_out.c).
  */
 static void
 rtcp_terminate(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4,

@@ -32,7 +32,7 @@
  * without a checksum leave without one; IPv6 egress then sums the payload once.
  *
  * A consumer that negotiated transport-cc gets Cascade's transport-wide
- * sequence number in every copy (dp_twcc.c): its header may grow by a word
+ * sequence number in every copy (dp_twcc_out.c): its header may grow by a word
  * or two, so it never takes the ingress mbuf in place; the sender's own
  * number is blanked by the rewrite (ext_map CASCADE_EXT_TWCC).
  *

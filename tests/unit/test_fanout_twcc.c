@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for transport-cc on egress (dp_fanout.c, dp_twcc.c), on the
+ * Unit tests for transport-cc on egress (dp_fanout.c, dp_twcc_out.c), on the
  * fan-out tests' fake dataplane (fanout_env.h): two consumers of one
  * transport get Cascade's transport-wide sequence numbers, one counter over
  * both, one more per packet; where the sender's own element was, or in a new
@@ -26,7 +26,7 @@
 #define TW_ID 5
 #define SENDER_TW_ID 3
 
-static struct dp_twcc twcc __rte_cache_aligned;
+static struct dp_twcc_out twcc __rte_cache_aligned;
 
 /* The producer's packet seq: with (ext) id 1 (one byte) and the sender's transport-wide number. */
 static struct rte_mbuf *
@@ -71,7 +71,7 @@ setup_twcc(void **state)
 
 	dp_twcc_init(&twcc.tx, 0);
 	rte_spinlock_init(&twcc.fb_lock);
-	atomic_store(&dp.transports[T_A].twcc, &twcc);
+	atomic_store(&dp.transports[T_A].twcc_out, &twcc);
 	return rc;
 }
 

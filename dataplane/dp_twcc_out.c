@@ -15,7 +15,7 @@
  *
  * Feedback: the receiver's transport-cc (RTPFB FMT 15) is read on the lcore
  * that classifies its RTCP, under the transport's trylock (dp.h struct
- * dp_twcc), into the estimate and the transport's record in the segment,
+ * dp_twcc_out), into the estimate and the transport's record in the segment,
  * which /v1/stats, /metrics and cascadectl show with each of its consumers.
  */
 #include <stdatomic.h>
@@ -28,7 +28,7 @@ dp_twcc_put(struct dp_worker *w, const struct dp_consumer *k, const struct dp_tr
 	    uint8_t *rtp, uint16_t hdr_len, uint32_t rest)
 {
 	/* set by main before the consumer was published; pairs with its release store */
-	struct dp_twcc *t = atomic_load_explicit(&tp->twcc, memory_order_acquire);
+	struct dp_twcc_out *t = atomic_load_explicit(&tp->twcc_out, memory_order_acquire);
 	uint16_t at;
 	int n;
 
@@ -67,7 +67,7 @@ void
 dp_twcc_feedback_in(struct dp_worker *w, uint32_t tslot, const uint8_t *fci, uint16_t len)
 {
 	/* pairs with main's release store when the first transport-cc consumer came */
-	struct dp_twcc *t = atomic_load_explicit(&dp.transports[tslot].twcc, memory_order_acquire);
+	struct dp_twcc_out *t = atomic_load_explicit(&dp.transports[tslot].twcc_out, memory_order_acquire);
 
 	if (t == NULL) {
 		w->stats->ctr[CASCADE_LC_TWCC_FEEDBACKS_UNSOUGHT]++;
