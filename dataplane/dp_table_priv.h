@@ -94,6 +94,17 @@ dp_tbl_id_lookup(struct rte_hash *h, uint64_t id, uint32_t *slot)
 	return 0;
 }
 
+/* ---- dp_table_prod.c: producer commands (main lcore) ---- */
+/* PRODUCER_ADD, PRODUCER_PAUSE. Return r->status. */
+int dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg,
+			struct cascade_reply *r);
+int dp_tbl_producer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o,
+			  struct cascade_reply *r);
+/* Delete producer ps and its consumers (what workers may see goes after a grace period). */
+void dp_tbl_producer_remove(struct dp_ctx *c, uint32_t ps);
+/* Delete consumer cs (dp_table_cmd.c). */
+void dp_tbl_consumer_remove(struct dp_ctx *c, uint32_t cs);
+
 /* ---- dp_table_srtp.c: SRTP keys (main lcore) ---- */
 
 /*
