@@ -41,6 +41,7 @@
 #include "dp_rtxbuf.h"
 #include "dp_rxstats.h"
 #include "dp_srtp.h"
+#include "dp_twcc_rx.h"
 
 extern int dp_logtype;
 #define DP_LOG(level, fmt, ...)                                                                    \
@@ -120,8 +121,23 @@ struct dp_srtp_rx {
 	uint64_t old_until_tsc;
 };
 
+/*
+ * A transport's transport-cc feedback (dp_twcc.c): made by main when its first
+ * producer with FB_TWCC is added, freed a grace period after its last one
+ * goes. The transport's FB_TWCC producers share one owner, the only lcore
+ * that touches next_tsc, listed and rx.
+ */
+struct dp_twcc {
+	uint32_t id;	      /* unique per allocation: the owner's list entry checks it */
+	_Atomic uint32_t via; /* the producer slot feedback goes through (main, release) */
+	uint64_t next_tsc;    /* when the next feedback is due */
+	uint8_t listed;	      /* on the owner's list */
+	struct dp_twcc_rx rx;
+};
+
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
+	struct dp_twcc *_Atomic twcc; /* NULL without FB_TWCC producers (main, release) */
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
@@ -130,6 +146,9 @@ struct dp_transport {
 	uint8_t has_keys;
 	uint8_t rx_master[CASCADE_SRTP_MASTER_MAX];
 	uint8_t tx_master[CASCADE_SRTP_MASTER_MAX];
+	/* main lcore only: its FB_TWCC producers and the worker that owns them all */
+	uint32_t twcc_users;
+	uint16_t twcc_owner;
 };
 
 struct dp_clist {
@@ -312,6 +331,10 @@ struct dp_worker {
 	struct dp_slot_gen *nack_list;
 	uint32_t n_nack;
 	uint64_t nack_poll_tsc;
+	/* transports whose transport-cc feedback it sends (dp_twcc.c): slot and state id */
+	struct dp_slot_gen *twcc_list;
+	uint32_t n_twcc;
+	uint64_t twcc_poll_tsc;
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	uint32_t n_ho_dirty;               /* owners with staged packets this burst */
 	uint16_t ho_dirty[DP_MAX_WORKERS];
@@ -647,6 +670,19 @@ void dp_keyframe_poll(struct dp_worker *w);
 bool dp_rtcp_dest(const struct dp_transport *tp, const struct dp_peer *peer,
 		  const struct cascade_addr **src, struct cascade_addr *dst);
 
+/* RFC 3550 6.4.2: an RR header from ssrc with rc report blocks to follow (8 bytes). */
+void dp_rr_header(uint8_t *out, unsigned int rc, uint32_t ssrc);
+/* ---- dp_twcc.c: transport-cc feedback to senders (the transport's FB_TWCC owner) ---- */
+/*
+ * RTP packet pkt (rtp parsed, after SRTP) of producer p, which negotiated
+ * transport-cc, arrived: its transport-wide sequence number is recorded.
+ * Owner lcore, before RTX unwrapping and duplicate drops (each packet has its
+ * own number).
+ */
+void dp_twcc_rtp(struct dp_worker *w, const struct dp_producer *p, const uint8_t *pkt,
+		 const struct dp_rtp *rtp);
+/* Send the transport-cc feedback that is due. Worker lcore; when twcc_poll_tsc passed. */
+void dp_twcc_poll(struct dp_worker *w);
 /* ---- dp_tx.c: egress headers, checks and TX buffers ---- */
 
 /* Ethernet (with the port's VLAN tag) + IP + UDP header bytes on port for family. */

@@ -164,9 +164,8 @@ dp_sender_send(struct dp_worker *w, const struct dp_producer *p, const uint8_t *
 	return true;
 }
 
-/* RFC 3550 6.4.2: an RR from ssrc with rc report blocks to follow. */
-static void
-rr_header(uint8_t *out, unsigned int rc, uint32_t ssrc)
+void
+dp_rr_header(uint8_t *out, unsigned int rc, uint32_t ssrc)
 {
 	out[0] = (uint8_t)(0x80 | rc);
 	out[1] = 201;
@@ -183,7 +182,7 @@ send_request(struct dp_worker *w, struct dp_producer *p)
 	uint8_t out[RR_LEN + FIR_LEN];
 	uint16_t len;
 
-	rr_header(out, 0, p->rtcp_ssrc);
+	dp_rr_header(out, 0, p->rtcp_ssrc);
 	if (!fir) {
 		/* RFC 4585 6.3.1: PT=PSFB, FMT=1, no FCI */
 		out[8] = 0x80 | 1;
@@ -238,7 +237,7 @@ send_report(struct dp_worker *w, struct dp_producer *p)
 	uint8_t out[RR_LEN + DP_RTCP_RB_LEN + SDES_LEN];
 	uint8_t *sdes;
 
-	rr_header(out, 1, p->rtcp_ssrc);
+	dp_rr_header(out, 1, p->rtcp_ssrc);
 	if (!dp_rxstats_report(&p->rxs, p->cfg.ssrc, w->now_ns, out + RR_LEN))
 		return;
 	/* RFC 3550 6.5: SDES, one chunk: SSRC, CNAME item, end of list, padding */

@@ -48,6 +48,8 @@ struct dp_lists *dp_tbl_lists(void);
 
 /* The worker owning the fewest producers, counted as its owner from now on. */
 uint16_t dp_tbl_owner_take(void);
+/* One more producer owned by worker w (chosen for it: a transport's transport-cc owner). */
+void dp_tbl_owner_hold(uint16_t w);
 /* A producer owned by worker w is gone. */
 void dp_tbl_owner_put(uint16_t w);
 

@@ -15,20 +15,88 @@
 
 #include <rte_cycles.h>
 #include <rte_hash.h>
+#include <rte_malloc.h>
 
 #include "dp.h"
 #include "dp_check.h"
 #include "dp_table_priv.h"
+
+/*
+ * The owner of a new producer cfg on transport tp (slot tslot, new producer
+ * slot ps): with FB_TWCC the transport's feedback owner, its state made on
+ * the first (here, on the main lcore, never on a worker), else the least
+ * loaded worker. -ENOMEM when the state cannot be made.
+ */
+static int
+owner_choose(struct dp_ctx *c, struct dp_transport *tp, const struct cascade_cmd_producer *cfg,
+	     uint32_t ps, uint16_t *owner)
+{
+	static uint32_t twcc_ids;
+	struct dp_twcc *tw;
+
+	(void)c;
+	if (!(cfg->fb & CASCADE_FB_TWCC) || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)) {
+		*owner = dp_tbl_owner_take();
+		return 0;
+	}
+	if (tp->twcc_users == 0) {
+		tw = rte_zmalloc("dp_twcc", sizeof(*tw), RTE_CACHE_LINE_SIZE);
+		if (tw == NULL)
+			return -ENOMEM;
+		dp_twcc_rx_init(&tw->rx);
+		tw->id = ++twcc_ids;
+		atomic_store_explicit(&tw->via, ps, memory_order_relaxed);
+		tp->twcc_owner = dp_tbl_owner_take();
+		/* pairs with the owner's acquire load: the state is whole before it is seen */
+		atomic_store_explicit(&tp->twcc, tw, memory_order_release);
+	} else {
+		dp_tbl_owner_hold(tp->twcc_owner);
+	}
+	tp->twcc_users++;
+	*owner = tp->twcc_owner;
+	return 0;
+}
+
+/*
+ * Producer ps (on transport tp, FB_TWCC) is going: the feedback goes on
+ * through another of the transport's FB_TWCC producers, and the state goes
+ * a grace period after the last (its owner may be using it).
+ */
+static void
+twcc_leave(struct dp_ctx *c, struct dp_transport *tp, uint32_t tslot, uint32_t ps)
+{
+	struct dp_twcc *tw = atomic_load_explicit(&tp->twcc, memory_order_relaxed);
+	const uint32_t *v;
+	uint32_t n, i;
+
+	if (tw == NULL || tp->twcc_users == 0)
+		return;
+	if (--tp->twcc_users == 0) {
+		atomic_store_explicit(&tp->twcc, NULL, memory_order_release);
+		dp_tbl_defer_call(rte_free, tw);
+		return;
+	}
+	if (atomic_load_explicit(&tw->via, memory_order_relaxed) != ps)
+		return;
+	v = dp_lists_get(dp_tbl_lists(), DP_REL_TP_PROD, tslot, &n);
+	for (i = 0; i < n; i++)
+		if (v[i] != ps && (c->producers[v[i]].cfg.fb & CASCADE_FB_TWCC)) {
+			/* pairs with the owner's acquire load of via */
+			atomic_store_explicit(&tw->via, v[i], memory_order_release);
+			return;
+		}
+}
 
 int
 dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct cascade_reply *r)
 {
 	struct dp_srtp_rx *rx = NULL;
 	struct cascade_srtp *rtcp_tx = NULL;
-	const struct dp_transport *tp;
+	struct dp_transport *tp;
 	struct dp_prod_key key, rtx_key;
 	struct dp_producer *p;
 	uint32_t slot, tslot, rtcp_ssrc;
+	uint16_t owner;
 	int rc;
 
 	if (cfg->obj_id == 0)
@@ -40,9 +108,9 @@ dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, st
 				   cfg->clock_rate);
 	if (cfg->paused > 1)
 		return dp_tbl_fail(r, EINVAL, "producer.paused: must be 0 or 1");
-	if (cfg->fb & ~(CASCADE_FB_PLI | CASCADE_FB_FIR | CASCADE_FB_NACK))
-		return dp_tbl_fail(r, EINVAL, "producer.fb: unknown feedback bits 0x%x", cfg->fb);
-	rc = dp_check_producer_rtx(cfg, r->message, sizeof(r->message));
+	rc = dp_check_producer_fb(cfg, r->message, sizeof(r->message));
+	if (rc == 0)
+		rc = dp_check_producer_rtx(cfg, r->message, sizeof(r->message));
 	if (rc < 0) {
 		r->status = rc;
 		return rc;
@@ -55,6 +123,7 @@ dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, st
 		const struct cascade_cmd_producer *h = &c->producers[slot].cfg;
 		if (h->transport_id == cfg->transport_id && h->ssrc == cfg->ssrc &&
 		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind && h->fb == cfg->fb &&
+		    h->twcc_ext_id == cfg->twcc_ext_id &&
 		    dp_producer_rtx_same(h, cfg)) {
 			dp_tbl_ok(r, slot, atomic_load(&c->producers[slot].gen));
 			return 0;
@@ -90,11 +159,18 @@ dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, st
 		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
 		return dp_tbl_fail(r, ENOMEM, "producer: out of memory");
 	}
+	if (owner_choose(c, tp, cfg, slot, &owner) < 0) {
+		dp_lists_del(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot);
+		dp_srtp_rx_free(rx);
+		dp_srtp_tx_free(rtcp_tx);
+		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
+		return dp_tbl_fail(r, ENOMEM, "producer: out of memory (transport-cc state)");
+	}
 	p = &c->producers[slot];
 	p->cfg = *cfg;
 	memset(p->cfg.pad, 0, sizeof(p->cfg.pad));
 	p->transport = tslot;
-	p->owner = dp_tbl_owner_take();
+	p->owner = owner;
 	p->cfg.lcore = p->owner; /* the directory shows which worker owns it */
 	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
 	atomic_store_explicit(&p->paused, cfg->paused, memory_order_relaxed);
@@ -151,6 +227,8 @@ undo:
 	dp_srtp_tx_free(rtcp_tx);
 	dp_tbl_owner_put(p->owner);
 	dp_lists_del(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot);
+	if (cfg->fb & CASCADE_FB_TWCC)
+		twcc_leave(c, tp, tslot, slot);
 	dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
 	return rc;
 }
@@ -173,6 +251,8 @@ dp_tbl_producer_remove(struct dp_ctx *c, uint32_t ps)
 	}
 	rte_hash_del_key(c->prod_by_id, &p->cfg.obj_id);
 	dp_lists_del(l, DP_REL_TP_PROD, p->transport, ps);
+	if (p->cfg.fb & CASCADE_FB_TWCC)
+		twcc_leave(c, &c->transports[p->transport], p->transport, ps);
 	p->in_use = 0;
 	/*
 	 * A packet handed to the owner before this point carries the old

@@ -93,7 +93,11 @@ enum cascade_drop {
 	X(NACKS_OUT, "nacks_out", "NACKs sent to producers' senders for packets they did not deliver") \
 	X(NACKED_OUT, "nacked_packets_out", "packet numbers asked for in those NACKs (each try counts)") \
 	X(NACKS_UNSENT, "nacks_unsent", "NACKs due for senders Cascade cannot reach (yet)") \
-	X(NACK_RECOVERED, "nack_recovered", "packets that came after Cascade had noted them missing (sent again, or late)")
+	X(NACK_RECOVERED, "nack_recovered", "packets that came after Cascade had noted them missing (sent again, or late)") \
+	X(TWCC_FEEDBACK_OUT, "twcc_feedback_out", "transport-cc feedback messages sent to producers' senders") \
+	X(TWCC_FEEDBACK_UNSENT, "twcc_feedback_unsent", "transport-cc feedback messages due for senders Cascade cannot reach (yet)") \
+	X(TWCC_REPORTED, "twcc_packets_reported", "packets reported received in transport-cc feedback") \
+	X(TWCC_LATE, "twcc_packets_late", "transport-wide sequence numbers too late to report (behind the 500 ms back window)")
 
 enum cascade_lcore_ctr {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,

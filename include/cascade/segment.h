@@ -48,7 +48,8 @@
 /* 6: producers' negotiated feedback (fb), keyframe-request events, keyframe counters */
 /* 7: RTX and retransmission figures (consumer rtx_ssrc/rtx_pt, producer rtx_map, rtx_pkts),
  *    consumers' receiver reports (consumer RTCP records), receiver_reports_in */
-#define CASCADE_ABI_VERSION 7
+/* 8: producers' transport-cc (FB_TWCC, twcc_ext_id) and REMB (FB_REMB), their counters */
+#define CASCADE_ABI_VERSION 8
 #define CASCADE_SEG_NAME_MAX 64
 
 enum cascade_dp_state {
