@@ -706,6 +706,49 @@ cp_rtp_feedback(const json_t *rtp)
 	return out;
 }
 
+/* Whether some codec of rtp lists rtcpFeedback type (without a parameter). */
+static bool
+codec_has_fb(const json_t *rtp, const char *type)
+{
+	const json_t *codec, *fb;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(rtp, "codecs"), i, codec)
+		json_array_foreach(json_object_get(codec, "rtcpFeedback"), j, fb)
+		{
+			const char *t = json_string_value(json_object_get(fb, "type"));
+
+			if (t != NULL && strcmp(t, type) == 0)
+				return true;
+		}
+	return false;
+}
+
+void
+cp_rtp_congestion(const json_t *rtp, struct cascade_cmd_producer *cmd)
+{
+	const json_t *e;
+	size_t i;
+
+	cmd->fb &= (uint8_t)~CASCADE_FB_TWCC;
+	cmd->twcc_ext_id = 0;
+	if (!codec_has_fb(rtp, "transport-cc"))
+		return;
+	json_array_foreach(json_object_get(rtp, "headerExtensions"), i, e)
+	{
+		const char *uri = json_string_value(json_object_get(e, "uri"));
+		json_int_t id = json_integer_value(json_object_get(e, "id"));
+
+		/* holmer 2: the number travels in a one-byte element (RFC 8285 4.2: ids 1-14) */
+		if (uri != NULL && strcmp(uri, URI_TRANSPORT_CC) == 0 && id >= 1 &&
+		    id <= CASCADE_MAX_EXT_ID) {
+			cmd->fb |= CASCADE_FB_TWCC;
+			cmd->twcc_ext_id = (uint8_t)id;
+			return;
+		}
+	}
+}
+
 json_t *
 cp_rtp_with_ssrc(const json_t *rtp, uint32_t ssrc)
 {

@@ -104,6 +104,14 @@ void cp_rtp_rtx(const json_t *rtp, struct cascade_cmd_producer *cmd);
  */
 uint8_t cp_rtp_feedback(const json_t *rtp);
 
+/*
+ * The congestion feedback Cascade sends a producer's sender, into cmd: with
+ * rtcpFeedback "transport-cc" on a codec and the transport-wide sequence
+ * number extension (draft-holmer-rmcat-transport-wide-cc-extensions-01, id
+ * 1..14) in headerExtensions, CASCADE_FB_TWCC and twcc_ext_id; else neither.
+ */
+void cp_rtp_congestion(const json_t *rtp, struct cascade_cmd_producer *cmd);
+
 /* A deep copy of checked RtpParameters rtp with encodings[0].ssrc set to ssrc (NULL: no memory). */
 json_t *cp_rtp_with_ssrc(const json_t *rtp, uint32_t ssrc);
 
