@@ -36,6 +36,7 @@
 
 #include "bpf/cascade_xdp.h"
 #include "dp_parse.h"
+#include "dp_remb.h"
 #include "dp_rewrite.h"
 #include "dp_nackgen.h"
 #include "dp_rtxbuf.h"
@@ -72,6 +73,7 @@ struct dp_options {
 	uint32_t tx_retry_us;       /* how long a full TX queue is retried before dropping */
 	uint32_t keyframe_interval_ms; /* at most one keyframe request per producer per interval */
 	uint32_t rtcp_report_ms;       /* receiver reports: video's interval (audio 5x); 0: none */
+	uint32_t remb_max_kbps;	       /* REMB's ceiling for goog-remb senders; 0: no REMB */
 	/*
 	 * Retransmission buffers (dp_rtxbuf.h) for video producers: rtx_depth
 	 * packets each (0: none), answered up to rtx_ms old; rtx_buffers of them,
@@ -194,6 +196,7 @@ struct dp_producer {
 	uint64_t rr_next_tsc;
 	uint64_t rr_last_rx_tsc; /* the last RTP packet: a sender gone quiet gets no more */
 	uint8_t rr_listed;       /* on its owner's list of streams to report on */
+	uint64_t remb_bps;       /* FB_REMB: the estimate sent with the RR (dp_remb.c); 0: none yet */
 	/* owner only, on a pipe: where its packets come from (the source node's pipe port) */
 	struct dp_peer pipe_src;
 	struct dp_rxstats rxs;

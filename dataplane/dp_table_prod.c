@@ -188,6 +188,7 @@ dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, st
 	p->rr_next_tsc = rte_rdtsc() + c->tsc_hz;
 	p->rr_last_rx_tsc = 0;
 	p->rr_listed = 0;
+	p->remb_bps = 0;
 	p->nack_listed = 0;
 	memset(&p->pipe_src, 0, sizeof(p->pipe_src));
 	/* a reused slot's buffer went back at its delete's grace period */

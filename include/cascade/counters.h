@@ -97,6 +97,7 @@ enum cascade_drop {
 	X(TWCC_FEEDBACK_OUT, "twcc_feedback_out", "transport-cc feedback messages sent to producers' senders") \
 	X(TWCC_FEEDBACK_UNSENT, "twcc_feedback_unsent", "transport-cc feedback messages due for senders Cascade cannot reach (yet)") \
 	X(TWCC_REPORTED, "twcc_packets_reported", "packets reported received in transport-cc feedback") \
+	X(REMB_OUT, "remb_out", "REMB sent to producers' senders (with their receiver reports)") \
 	X(TWCC_LATE, "twcc_packets_late", "transport-wide sequence numbers too late to report (behind the 500 ms back window)")
 
 enum cascade_lcore_ctr {
