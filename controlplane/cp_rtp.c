@@ -730,10 +730,10 @@ cp_rtp_congestion(const json_t *rtp, struct cascade_cmd_producer *cmd)
 	const json_t *e;
 	size_t i;
 
-	cmd->fb &= (uint8_t)~CASCADE_FB_TWCC;
+	cmd->fb &= (uint8_t)~(CASCADE_FB_TWCC | CASCADE_FB_REMB);
 	cmd->twcc_ext_id = 0;
 	if (!codec_has_fb(rtp, "transport-cc"))
-		return;
+		goto remb;
 	json_array_foreach(json_object_get(rtp, "headerExtensions"), i, e)
 	{
 		const char *uri = json_string_value(json_object_get(e, "uri"));
@@ -747,6 +747,10 @@ cp_rtp_congestion(const json_t *rtp, struct cascade_cmd_producer *cmd)
 			return;
 		}
 	}
+remb:
+	/* mediasoup's rule: REMB only for a sender without transport-cc */
+	if (codec_has_fb(rtp, "goog-remb"))
+		cmd->fb |= CASCADE_FB_REMB;
 }
 
 json_t *

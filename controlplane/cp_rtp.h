@@ -108,7 +108,8 @@ uint8_t cp_rtp_feedback(const json_t *rtp);
  * The congestion feedback Cascade sends a producer's sender, into cmd: with
  * rtcpFeedback "transport-cc" on a codec and the transport-wide sequence
  * number extension (draft-holmer-rmcat-transport-wide-cc-extensions-01, id
- * 1..14) in headerExtensions, CASCADE_FB_TWCC and twcc_ext_id; else neither.
+ * 1..14) in headerExtensions, CASCADE_FB_TWCC and twcc_ext_id; else, with
+ * "goog-remb", CASCADE_FB_REMB (draft-alvestrand-rmcat-remb-03); else neither.
  */
 void cp_rtp_congestion(const json_t *rtp, struct cascade_cmd_producer *cmd);
 

@@ -737,15 +737,22 @@ test_congestion(void **state)
 	assert_int_equal(cmd.fb, CASCADE_FB_TWCC);
 	assert_int_equal(cmd.twcc_ext_id, 5);
 	json_decref(r);
-	/* the extension without the feedback */
+	/* both negotiated: transport-cc alone */
+	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
+		       "\"rtcpFeedback\":[{\"type\":\"goog-remb\"},{\"type\":\"transport-cc\"}]}",
+		       ",\"headerExtensions\":[{\"uri\":\"" TCC "\",\"id\":5}]"));
+	cp_rtp_congestion(r, &cmd);
+	assert_int_equal(cmd.fb, CASCADE_FB_TWCC);
+	json_decref(r);
+	/* the extension without the feedback: REMB, which the codec lists */
 	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
 		       "\"rtcpFeedback\":[{\"type\":\"goog-remb\"}]}",
 		       ",\"headerExtensions\":[{\"uri\":\"" TCC "\",\"id\":5}]"));
 	cp_rtp_congestion(r, &cmd);
-	assert_int_equal(cmd.fb, 0);
+	assert_int_equal(cmd.fb, CASCADE_FB_REMB);
 	assert_int_equal(cmd.twcc_ext_id, 0);
 	json_decref(r);
-	/* the feedback without the extension */
+	/* the feedback without the extension; goog-remb stays out when both do */
 	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
 		       "\"rtcpFeedback\":[{\"type\":\"transport-cc\"}]}",
 		       ""));
