@@ -11,7 +11,9 @@ python3-gi; socket and pipeline helpers from gstrtx.py).
       (RTCP, read too), for SECONDS seconds of videotestsrc at 30 frames a second.
       Every 100 ms it reads the session's twcc-stats (GStreamer's own parse of the
       feedback it received) and prints a line "twcc: K=V ..." when they changed; at the
-      end "twcc-updates N" and the last stats.
+      end "twcc-updates N" and the last stats. EXT_ID 0: no extension (a sender that
+      negotiated goog-remb only; GStreamer does not parse REMB, the test reads it in a
+      capture).
 """
 import os, signal, sys
 
@@ -51,11 +53,12 @@ def cmd_send(src, port, dst, dport, drtcp, ssrc, ext_id, seconds):
     enc = make("vp8enc", deadline=1, cpu_used=4, threads=1, target_bitrate=1000000,
                end_usage="cbr", keyframe_max_dist=60)
     pay = make("rtpvp8pay", pt=PT, ssrc=ssrc, mtu=1200, picture_id_mode="15-bit")
-    ext = Gst.ElementFactory.make("rtphdrexttwcc")
-    if ext is None:
-        sys.exit("gsttwcc.py: no rtphdrexttwcc (gstreamer1.0-plugins-good >= 1.20?)")
-    ext.set_id(ext_id)
-    pay.emit("add-extension", ext)
+    if ext_id != 0:
+        ext = Gst.ElementFactory.make("rtphdrexttwcc")
+        if ext is None:
+            sys.exit("gsttwcc.py: no rtphdrexttwcc (gstreamer1.0-plugins-good >= 1.20?)")
+        ext.set_id(ext_id)
+        pay.emit("add-extension", ext)
     rtpbin = make("rtpbin", rtp_profile="avpf")
     rtp_out = make("udpsink", socket=rtp_sock, close_socket=False, host=dst, port=dport,
                    sync=False, async_=False)

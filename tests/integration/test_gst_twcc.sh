@@ -9,6 +9,10 @@
 # more received than sent), a received bitrate, and no loss (there is none on the lab's links). A capture at
 # the sender is dissected by tshark: transport-cc feedback is there, without malformed
 # packets or warnings. The feedback's bytes per second are measured and logged.
+# REMB: the same sender without the extension, into a producer with goog-remb only;
+# GStreamer does not parse REMB, so tshark reads it in a capture at the sender: REMB
+# about its SSRC, at the dataplane's default --remb-max-kbps (10000) since nothing is
+# lost, with the RR, and no transport-cc feedback.
 . "$(dirname "$0")/lib.sh"
 
 need_lab 64 tshark
@@ -100,6 +104,48 @@ read -r bytes span < <(awk 'NR == 1 { t0 = $2 } { b += $1 - 8; t = $2 }
 log "measured: $nfb feedback compounds, $bytes bytes over ${span} s:" \
 	"$(awk -v b="$bytes" -v s="$span" 'BEGIN { printf "%.0f", (s > 0) ? b / s : 0 }') bytes/s," \
 	"reporting $(awk -v p="$rep" -v s="$SECONDS_SENT" 'BEGIN { printf "%.0f", p / s }') packets/s"
+
+# REMB for a sender that negotiated goog-remb only
+SSRC2=22220002
+SPORT2=23010
+ok 1 POST "/v1/rooms/$room/transports" '{"comedia":false,"rtcpMux":false}'
+t=$(jq -r .id "$TEST_TMP/body")
+tport=$(jq -r .tuple.localPort "$TEST_TMP/body")
+trtcp=$(jq -r .rtcpTuple.localPort "$TEST_TMP/body")
+ok 1 POST "/v1/transports/$t/connect" "{\"ip\":\"$c1ip\",\"port\":$SPORT2,\"rtcpPort\":$((SPORT2 + 1))}"
+ok 1 POST "/v1/transports/$t/producers" "{\"kind\":\"video\",\"rtpParameters\":{
+	\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,
+	\"rtcpFeedback\":[{\"type\":\"goog-remb\"},{\"type\":\"nack\",\"parameter\":\"pli\"}]}],
+	\"encodings\":[{\"ssrc\":$SSRC2}]}}"
+remb0=$(stat remb_out)
+bg ip netns exec "$c1" tshark -i any -f "udp dst port $((SPORT2 + 1))" -w "$TEST_TMP/remb.pcap" -q
+cpid=$BG_PID
+wait_for "[[ -s $TEST_TMP/remb.pcap ]]" 10 || fail "tshark did not start"
+bg ip netns exec "$c1" "$PY" "$GST" send "$c1ip" "$SPORT2" "$n1ip" "$tport" "$trtcp" "$SSRC2" \
+	0 4 >"$TEST_TMP/send-remb.log" 2>&1
+spid=$BG_PID
+wait_for "grep -q '^twcc-updates ' $TEST_TMP/send-remb.log" 24 ||
+	fail "the REMB sender did not finish: $(tail -3 "$TEST_TMP/send-remb.log")"
+stop "$spid"
+((STOP_RC == 0)) || fail "the REMB sender exited $STOP_RC: $(tail -3 "$TEST_TMP/send-remb.log")"
+stop "$cpid"
+remb=$(($(stat remb_out) - remb0))
+tshark -r "$TEST_TMP/remb.pcap" -d "udp.port==$((SPORT2 + 1)),rtcp" -Y 'rtcp.psfb.fmt == 15' \
+	-T fields -e rtcp.psfb.remb.fci.br_mantissa -e rtcp.psfb.remb.fci.br_exp -e rtcp.psfb.remb.fci.ssrc -e rtcp.pt \
+	>"$TEST_TMP/remb.txt" 2>"$TEST_TMP/tshark.err" || fail "tshark: $(tail -2 "$TEST_TMP/tshark.err")"
+log "REMB: node 1 remb_out +$remb; tshark: $(sort "$TEST_TMP/remb.txt" | uniq -c | tr '\n' ' ')"
+nremb=$(wc -l <"$TEST_TMP/remb.txt")
+((nremb >= 2)) || fail "tshark finds $nremb REMB in 4 s (one a second due)"
+# every one: 10 Mbit/s (mantissa << exp) about SSRC2, in a compound that begins with the RR (201)
+awk -v s="$(printf '0x%08x' "$SSRC2")" '!($1 * 2 ^ $2 == 10000000 && tolower($3) == s && $4 ~ /^201,/) { bad++ }
+	END { exit bad > 0 }' "$TEST_TMP/remb.txt" ||
+	fail "REMB not at 10000000 bit/s about $SSRC2 with the RR: $(head -3 "$TEST_TMP/remb.txt")"
+tshark -r "$TEST_TMP/remb.pcap" -d "udp.port==$((SPORT2 + 1)),rtcp" \
+	-Y '_ws.malformed || _ws.expert.severity >= "Warning" || rtcp.rtpfb.fmt == 15' \
+	>"$TEST_TMP/bad.txt" 2>"$TEST_TMP/tshark.err" || fail "tshark: $(tail -2 "$TEST_TMP/tshark.err")"
+[[ ! -s $TEST_TMP/bad.txt ]] || fail "REMB capture: malformed, warnings or transport-cc: $(head -3 "$TEST_TMP/bad.txt")"
+
 lab_sanitizers_quiet
-pass "GStreamer's rtpbin read Cascade's transport-cc feedback: $updates stats updates," \
+pass "REMB at the configured maximum ($nremb in 4 s);" \
+	"GStreamer's rtpbin read Cascade's transport-cc feedback: $updates stats updates," \
 	"its last window $precv of $psent packets received, no loss; tshark dissects $nfb feedback compounds cleanly"
