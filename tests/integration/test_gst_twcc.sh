@@ -34,6 +34,8 @@ SPORT=23000
 TWCC_URI=http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01
 n1ip=$(nq 1 media_ip)
 stat() { lab_dpctl 1 stats | awk -v k="$1" '$1 == k { print $2 }'; }
+# exited PID: the process has ended (a zombie until stop reaps it)
+exited() { ! kill -0 "$1" 2>/dev/null || [[ $(ps -o stat= -p "$1") == Z* ]]; }
 
 room=r-twcc
 ok 1 POST "/v1/rooms/$room/transports" '{"comedia":false,"rtcpMux":false}'
@@ -56,7 +58,8 @@ wait_for "[[ -s $TEST_TMP/fb.pcap ]]" 10 || fail "tshark did not start"
 bg ip netns exec "$c1" "$PY" "$GST" send "$c1ip" "$SPORT" "$n1ip" "$tport" "$trtcp" "$SSRC" \
 	"$EXT_ID" "$SECONDS_SENT" >"$TEST_TMP/send.log" 2>&1
 spid=$BG_PID
-wait_for "grep -q '^twcc-updates ' $TEST_TMP/send.log" $((SECONDS_SENT + 20)) ||
+# it stops itself after SECONDS_SENT: a SIGTERM while it shuts down would be its exit status
+wait_for "exited $spid" $((SECONDS_SENT + 20)) ||
 	fail "the sender did not finish: $(tail -3 "$TEST_TMP/send.log")"
 stop "$spid"
 ((STOP_RC == 0)) || fail "the sender exited $STOP_RC: $(tail -3 "$TEST_TMP/send.log")"
@@ -124,7 +127,7 @@ wait_for "[[ -s $TEST_TMP/remb.pcap ]]" 10 || fail "tshark did not start"
 bg ip netns exec "$c1" "$PY" "$GST" send "$c1ip" "$SPORT2" "$n1ip" "$tport" "$trtcp" "$SSRC2" \
 	0 4 >"$TEST_TMP/send-remb.log" 2>&1
 spid=$BG_PID
-wait_for "grep -q '^twcc-updates ' $TEST_TMP/send-remb.log" 24 ||
+wait_for "exited $spid" 24 ||
 	fail "the REMB sender did not finish: $(tail -3 "$TEST_TMP/send-remb.log")"
 stop "$spid"
 ((STOP_RC == 0)) || fail "the REMB sender exited $STOP_RC: $(tail -3 "$TEST_TMP/send-remb.log")"
