@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define DP_REMB_MIN_BPS 30000u /* libwebrtc's congestion controller's floor */
-#define DP_REMB_LEN 24	       /* PSFB header, 2 SSRCs, "REMB", num/exp/mantissa, one SSRC */
+#define DP_REMB_LEN 24         /* PSFB header, 2 SSRCs, "REMB", num/exp/mantissa, one SSRC */
 
 /*
  * The estimate after a report interval whose fraction lost (RFC 3550 6.4.1,

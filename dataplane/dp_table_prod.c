@@ -88,7 +88,8 @@ twcc_leave(struct dp_ctx *c, struct dp_transport *tp, uint32_t tslot, uint32_t p
 }
 
 int
-dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct cascade_reply *r)
+dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg,
+		    struct cascade_reply *r)
 {
 	struct dp_srtp_rx *rx = NULL;
 	struct cascade_srtp *rtcp_tx = NULL;
@@ -123,8 +124,7 @@ dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, st
 		const struct cascade_cmd_producer *h = &c->producers[slot].cfg;
 		if (h->transport_id == cfg->transport_id && h->ssrc == cfg->ssrc &&
 		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind && h->fb == cfg->fb &&
-		    h->twcc_ext_id == cfg->twcc_ext_id &&
-		    dp_producer_rtx_same(h, cfg)) {
+		    h->twcc_ext_id == cfg->twcc_ext_id && dp_producer_rtx_same(h, cfg)) {
 			dp_tbl_ok(r, slot, atomic_load(&c->producers[slot].gen));
 			return 0;
 		}
@@ -136,11 +136,13 @@ dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, st
 	key.ssrc = cfg->ssrc;
 	if (rte_hash_lookup(c->prod_by_ssrc, &key) >= 0)
 		return dp_tbl_fail(r, EEXIST,
-				   "producer.ssrc: %u already produced on this transport", cfg->ssrc);
+				   "producer.ssrc: %u already produced on this transport",
+				   cfg->ssrc);
 	rtx_key = key;
 	rtx_key.ssrc = cfg->rtx_ssrc;
 	if (cfg->rtx_ssrc != 0 && rte_hash_lookup(c->prod_by_ssrc, &rtx_key) >= 0)
-		return dp_tbl_fail(r, EEXIST, "producer.rtx_ssrc: %u already produced on this transport",
+		return dp_tbl_fail(r, EEXIST,
+				   "producer.rtx_ssrc: %u already produced on this transport",
 				   cfg->rtx_ssrc);
 	tp = &c->transports[tslot];
 	rtcp_ssrc = dp_tbl_rtcp_ssrc(tp);
@@ -301,4 +303,3 @@ dp_tbl_producer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o, struct 
 	dp_tbl_ok(r, slot, atomic_load_explicit(&p->gen, memory_order_relaxed));
 	return 0;
 }
-

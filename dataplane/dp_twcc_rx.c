@@ -8,14 +8,14 @@
 #include "dp_twcc_rx.h"
 
 #define MASK (DP_TWCC_RING - 1)
-#define TICK_US 250	  /* holmer 3.1.5: receive deltas in 250 us */
-#define REF_US 64000	  /* holmer 3.1: reference time in 64 ms */
-#define RUN_MAX 0x1fff	  /* holmer 3.1.3: 13-bit run length */
-#define ONE_BIT_CAP 14	  /* holmer 3.1.4: S=0, 14 one-bit symbols */
-#define TWO_BIT_CAP 7	  /* S=1, 7 two-bit symbols */
-#define SYM_NONE 0	  /* holmer 3.1.1: packet not received */
-#define SYM_SMALL 1	  /* received, small delta (1 byte) */
-#define SYM_LARGE 2	  /* received, large or negative delta (2 bytes) */
+#define TICK_US 250    /* holmer 3.1.5: receive deltas in 250 us */
+#define REF_US 64000   /* holmer 3.1: reference time in 64 ms */
+#define RUN_MAX 0x1fff /* holmer 3.1.3: 13-bit run length */
+#define ONE_BIT_CAP 14 /* holmer 3.1.4: S=0, 14 one-bit symbols */
+#define TWO_BIT_CAP 7  /* S=1, 7 two-bit symbols */
+#define SYM_NONE 0     /* holmer 3.1.1: packet not received */
+#define SYM_SMALL 1    /* received, small delta (1 byte) */
+#define SYM_LARGE 2    /* received, large or negative delta (2 bytes) */
 #define PT_RTPFB 205
 #define FMT_TWCC 15
 

@@ -38,19 +38,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DP_TWCC_RING 2048u	     /* power of two: numbers kept */
+#define DP_TWCC_RING 2048u            /* power of two: numbers kept */
 #define DP_TWCC_BACK_WINDOW_US 500000 /* libwebrtc's back window */
-#define DP_TWCC_FB_HDR_LEN 20	     /* RTCP header, 2 SSRCs, base, count, ref time, fb count */
+#define DP_TWCC_FB_HDR_LEN 20         /* RTCP header, 2 SSRCs, base, count, ref time, fb count */
 
 struct dp_twcc_rx {
 	bool started;
 	uint8_t fb_count; /* holmer 3.1: feedback packet count, wraps */
 	uint16_t pad;
-	uint32_t too_late; /* packets ignored: older than the back window or the ring */
-	int64_t base;	   /* extended number of the first not reported yet */
-	int64_t max;	   /* extended number of the newest received */
-	uint64_t at_us[DP_TWCC_RING];	  /* arrival + 1; 0: not received */
-	uint8_t reported[DP_TWCC_RING];	  /* reported received in a feedback */
+	uint32_t too_late;            /* packets ignored: older than the back window or the ring */
+	int64_t base;                 /* extended number of the first not reported yet */
+	int64_t max;                  /* extended number of the newest received */
+	uint64_t at_us[DP_TWCC_RING]; /* arrival + 1; 0: not received */
+	uint8_t reported[DP_TWCC_RING]; /* reported received in a feedback */
 };
 
 /* An empty state (also zeroed memory). */

@@ -26,13 +26,14 @@ test_estimate(void **state)
 
 	(void)state;
 	assert_int_equal(dp_remb_update(0, 2000000, 0), 2000000); /* starts at the maximum */
-	e = dp_remb_update(2000000, 2000000, 51);		    /* 20%: x (1 - 0.1) */
+	e = dp_remb_update(2000000, 2000000, 51);                 /* 20%: x (1 - 0.1) */
 	assert_int_equal(e, 2000000 * (512 - 51) / 512);
 	assert_int_equal(dp_remb_update(e, 2000000, 26), e * (512 - 26) / 512); /* just over 10% */
-	assert_int_equal(dp_remb_update(e, 2000000, 25), e);			 /* 9.8%: hold */
-	assert_int_equal(dp_remb_update(e, 2000000, 6), e);			 /* 2.3%: hold */
-	assert_int_equal(dp_remb_update(e, 2000000, 5), e + e / 20);		 /* 1.95%: +5% */
-	assert_int_equal(dp_remb_update(1990000, 2000000, 0), 2000000); /* never above the maximum */
+	assert_int_equal(dp_remb_update(e, 2000000, 25), e);                    /* 9.8%: hold */
+	assert_int_equal(dp_remb_update(e, 2000000, 6), e);                     /* 2.3%: hold */
+	assert_int_equal(dp_remb_update(e, 2000000, 5), e + e / 20);            /* 1.95%: +5% */
+	assert_int_equal(dp_remb_update(1990000, 2000000, 0),
+			 2000000); /* never above the maximum */
 	assert_int_equal(dp_remb_update(5000000, 2000000, 0), 2000000); /* a lowered maximum */
 	/* all lost, again and again: down to the floor, not to 0 */
 	for (i = 0, e = 2000000; i < 100; i++)
@@ -81,7 +82,7 @@ test_message(void **state)
 
 	(void)state;
 	assert_int_equal(round_trip(10000000), 10000000); /* 156250 << 6 */
-	assert_int_equal(round_trip(262143), 262143);	   /* the largest without exponent */
+	assert_int_equal(round_trip(262143), 262143);     /* the largest without exponent */
 	assert_int_equal(round_trip(0), 0);
 	for (i = 0, bps = 1; i < 60; i++, bps = bps * 7 / 3 + 1) {
 		got = round_trip(bps);

@@ -30,9 +30,9 @@ static struct dp_twcc_rx t;
 
 /* What the feedback said, per sequence number. */
 static struct {
-	uint8_t seen;	    /* times reported at all */
-	uint8_t received;   /* times reported received */
-	int64_t at_us;	    /* arrival rebuilt */
+	uint8_t seen;     /* times reported at all */
+	uint8_t received; /* times reported received */
+	int64_t at_us;    /* arrival rebuilt */
 } rep[65536];
 
 static struct {
@@ -89,7 +89,8 @@ on_item(void *ctx, const struct dp_rtcp_item *it)
 		assert_int_equal(fb.fb_count, (uint8_t)(rd.last_fb_count + 1));
 	rd.last_fb_count = fb.fb_count;
 	rd.n_fb++;
-	assert_int_equal(dp_rtcp_twcc_read(it->u.twcc.fci, it->u.twcc.len, &fb, on_status, NULL), 0);
+	assert_int_equal(dp_rtcp_twcc_read(it->u.twcc.fci, it->u.twcc.len, &fb, on_status, NULL),
+			 0);
 }
 
 static void
@@ -177,7 +178,8 @@ test_runs_and_vectors(void **state)
 	reset();
 	for (i = 0; i < 40; i++)
 		if (i % 3 != 1)
-			rec((uint16_t)(60000 + i), 9000000 + (i % 5 == 0 ? 80000 : 0) * i + 500 * i);
+			rec((uint16_t)(60000 + i),
+			    9000000 + (i % 5 == 0 ? 80000 : 0) * i + 500 * i);
 	assert_int_equal(drain(1200), 27);
 	assert_true(rd.kinds & 4);
 	for (i = 0; i < 40; i++)
@@ -358,9 +360,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_runs_and_vectors), cmocka_unit_test(test_gap_run_and_wrap),
-		cmocka_unit_test(test_reordering),	 cmocka_unit_test(test_split),
-		cmocka_unit_test(test_jump),		 cmocka_unit_test(test_read_malformed),
+		cmocka_unit_test(test_runs_and_vectors),
+		cmocka_unit_test(test_gap_run_and_wrap),
+		cmocka_unit_test(test_reordering),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_jump),
+		cmocka_unit_test(test_read_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
