@@ -124,12 +124,12 @@ struct dp_srtp_rx {
 };
 
 /*
- * A transport's transport-cc feedback (dp_twcc.c): made by main when its first
+ * A transport's transport-cc feedback (dp_twcc_in.c): made by main when its first
  * producer with FB_TWCC is added, freed a grace period after its last one
  * goes. The transport's FB_TWCC producers share one owner, the only lcore
  * that touches next_tsc, listed and rx.
  */
-struct dp_twcc {
+struct dp_twcc_in {
 	uint32_t id;	      /* unique per allocation: the owner's list entry checks it */
 	_Atomic uint32_t via; /* the producer slot feedback goes through (main, release) */
 	uint64_t next_tsc;    /* when the next feedback is due */
@@ -139,7 +139,7 @@ struct dp_twcc {
 
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
-	struct dp_twcc *_Atomic twcc; /* NULL without FB_TWCC producers (main, release) */
+	struct dp_twcc_in *_Atomic twcc_in; /* NULL without FB_TWCC producers (main, release) */
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
@@ -334,7 +334,7 @@ struct dp_worker {
 	struct dp_slot_gen *nack_list;
 	uint32_t n_nack;
 	uint64_t nack_poll_tsc;
-	/* transports whose transport-cc feedback it sends (dp_twcc.c): slot and state id */
+	/* transports whose transport-cc feedback it sends (dp_twcc_in.c): slot and state id */
 	struct dp_slot_gen *twcc_list;
 	uint32_t n_twcc;
 	uint64_t twcc_poll_tsc;
@@ -675,7 +675,7 @@ bool dp_rtcp_dest(const struct dp_transport *tp, const struct dp_peer *peer,
 
 /* RFC 3550 6.4.2: an RR header from ssrc with rc report blocks to follow (8 bytes). */
 void dp_rr_header(uint8_t *out, unsigned int rc, uint32_t ssrc);
-/* ---- dp_twcc.c: transport-cc feedback to senders (the transport's FB_TWCC owner) ---- */
+/* ---- dp_twcc_in.c: transport-cc feedback to senders (the transport's FB_TWCC owner) ---- */
 /*
  * RTP packet pkt (rtp parsed, after SRTP) of producer p, which negotiated
  * transport-cc, arrived: its transport-wide sequence number is recorded.

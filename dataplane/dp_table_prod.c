@@ -5,7 +5,7 @@
  * workers may still see to the deferred reclamation). Adding one chooses its
  * owning worker: the least loaded, except that the producers of a transport
  * whose senders negotiated transport-cc share one (the transport's feedback
- * state, dp_twcc.c, is touched by that lcore only).
+ * state, dp_twcc_in.c, is touched by that lcore only).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,7 +32,7 @@ owner_choose(struct dp_ctx *c, struct dp_transport *tp, const struct cascade_cmd
 	     uint32_t ps, uint16_t *owner)
 {
 	static uint32_t twcc_ids;
-	struct dp_twcc *tw;
+	struct dp_twcc_in *tw;
 
 	(void)c;
 	if (!(cfg->fb & CASCADE_FB_TWCC) || (tp->cfg.flags & CASCADE_TRANSPORT_PIPE)) {
@@ -40,7 +40,7 @@ owner_choose(struct dp_ctx *c, struct dp_transport *tp, const struct cascade_cmd
 		return 0;
 	}
 	if (tp->twcc_users == 0) {
-		tw = rte_zmalloc("dp_twcc", sizeof(*tw), RTE_CACHE_LINE_SIZE);
+		tw = rte_zmalloc("dp_twcc_in", sizeof(*tw), RTE_CACHE_LINE_SIZE);
 		if (tw == NULL)
 			return -ENOMEM;
 		dp_twcc_rx_init(&tw->rx);
@@ -48,7 +48,7 @@ owner_choose(struct dp_ctx *c, struct dp_transport *tp, const struct cascade_cmd
 		atomic_store_explicit(&tw->via, ps, memory_order_relaxed);
 		tp->twcc_owner = dp_tbl_owner_take();
 		/* pairs with the owner's acquire load: the state is whole before it is seen */
-		atomic_store_explicit(&tp->twcc, tw, memory_order_release);
+		atomic_store_explicit(&tp->twcc_in, tw, memory_order_release);
 	} else {
 		dp_tbl_owner_hold(tp->twcc_owner);
 	}
@@ -65,14 +65,14 @@ owner_choose(struct dp_ctx *c, struct dp_transport *tp, const struct cascade_cmd
 static void
 twcc_leave(struct dp_ctx *c, struct dp_transport *tp, uint32_t tslot, uint32_t ps)
 {
-	struct dp_twcc *tw = atomic_load_explicit(&tp->twcc, memory_order_relaxed);
+	struct dp_twcc_in *tw = atomic_load_explicit(&tp->twcc_in, memory_order_relaxed);
 	const uint32_t *v;
 	uint32_t n, i;
 
 	if (tw == NULL || tp->twcc_users == 0)
 		return;
 	if (--tp->twcc_users == 0) {
-		atomic_store_explicit(&tp->twcc, NULL, memory_order_release);
+		atomic_store_explicit(&tp->twcc_in, NULL, memory_order_release);
 		dp_tbl_defer_call(rte_free, tw);
 		return;
 	}

@@ -5,7 +5,7 @@
  * sender's bandwidth estimator can ramp its bitrate up.
  *
  * The transport-wide sequence number counts over every SSRC of the transport
- * (RTX too), so the state is the transport's (struct dp_twcc), and all the
+ * (RTX too), so the state is the transport's (struct dp_twcc_in), and all the
  * transport's producers that negotiated transport-cc have one owning lcore
  * (dp_table_prod.c chooses it), the only one that touches it: no lock, no
  * atomic per packet. The owner records each packet's number and arrival
@@ -40,8 +40,8 @@ dp_twcc_rtp(struct dp_worker *w, const struct dp_producer *p, const uint8_t *pkt
 	    const struct dp_rtp *rtp)
 {
 	/* pairs with main's release store when the transport's first FB_TWCC producer came */
-	struct dp_twcc *tw =
-		atomic_load_explicit(&dp.transports[p->transport].twcc, memory_order_acquire);
+	struct dp_twcc_in *tw =
+		atomic_load_explicit(&dp.transports[p->transport].twcc_in, memory_order_acquire);
 	const uint8_t *e;
 	uint32_t late;
 	uint8_t len;
@@ -70,7 +70,7 @@ dp_twcc_rtp(struct dp_worker *w, const struct dp_producer *p, const uint8_t *pkt
 
 /* What is due for tw (transport tslot), through its producer via. */
 static void
-send_due(struct dp_worker *w, struct dp_twcc *tw, uint32_t tslot)
+send_due(struct dp_worker *w, struct dp_twcc_in *tw, uint32_t tslot)
 {
 	uint32_t ps = atomic_load_explicit(&tw->via, memory_order_acquire);
 	struct dp_producer *p = &dp.producers[ps];
@@ -103,8 +103,8 @@ dp_twcc_poll(struct dp_worker *w)
 	while (i < w->n_twcc) {
 		uint32_t tslot = w->twcc_list[i].pslot;
 		/* pairs with main's release stores of twcc (made, or NULL before the free) */
-		struct dp_twcc *tw =
-			atomic_load_explicit(&dp.transports[tslot].twcc, memory_order_acquire);
+		struct dp_twcc_in *tw =
+			atomic_load_explicit(&dp.transports[tslot].twcc_in, memory_order_acquire);
 
 		if (tw == NULL || tw->id != w->twcc_list[i].gen) {
 			w->twcc_list[i] = w->twcc_list[--w->n_twcc]; /* gone, or made anew */
