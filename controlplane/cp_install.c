@@ -316,8 +316,11 @@ cp_producer_add_cmd(const struct cp_producer *p, struct cascade_cmd *cmd)
 	cmd->u.producer.kind = p->kind;
 	cmd->u.producer.fb = cp_rtp_feedback(p->rtp);
 	/* a pipe's source sends what it sends again on the media stream: no RTX there */
-	if (!p->pipe)
+	if (!p->pipe) {
 		cp_rtp_rtx(p->rtp, &cmd->u.producer);
+		/* the sender's transport-cc is answered by the node it sends to, not over pipes */
+		cp_rtp_congestion(p->rtp, &cmd->u.producer);
+	}
 	/* a pipe producer's pause is its source's (that node stops sending); here it is
 	 * only recorded, so the dataplane never holds it paused */
 	cmd->u.producer.paused = p->paused && !p->pipe;

@@ -24,7 +24,6 @@
 #define FEEDBACK_MAX 32
 #define WHERE_MAX 96
 
-#define URI_TRANSPORT_CC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 #define URI_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 
 bool
@@ -37,8 +36,8 @@ cp_rtp_is_repair(const char *mime)
 		strcasecmp(slash + 1, "ulpfec") == 0 || strcasecmp(slash + 1, "flexfec-03") == 0);
 }
 
-static bool
-is_rtx(const char *mime)
+bool
+cp_rtp_is_rtx(const char *mime)
 {
 	const char *slash = strchr(mime, '/');
 
@@ -189,7 +188,7 @@ cp_rtp_check(const json_t *rtp, uint8_t kind, struct cp_rtp *out, struct cp_err 
 	n_rtx = 0;
 	json_array_foreach((json_t *)codecs, i, c)
 	{
-		if (!is_rtx(json_string_value(json_object_get(c, "mimeType"))))
+		if (!cp_rtp_is_rtx(json_string_value(json_object_get(c, "mimeType"))))
 			continue;
 		if (++n_rtx > CASCADE_MAX_RTX_MAP)
 			return cp_err_set(err, -EINVAL, "rtpParameters.codecs: at most %u RTX codecs",
@@ -396,7 +395,7 @@ rtx_codec(const json_t *caps, json_int_t pt, const json_t *mc, bool out_pt[128],
 	{
 		const json_t *apt = json_object_get(json_object_get(cap, "parameters"), "apt");
 
-		if (!is_rtx(json_string_value(json_object_get(cap, "mimeType"))) ||
+		if (!cp_rtp_is_rtx(json_string_value(json_object_get(cap, "mimeType"))) ||
 		    !json_is_integer(apt) || json_integer_value(apt) != pt)
 			continue;
 		rpt = json_integer_value(json_object_get(cap, "preferredPayloadType"));
@@ -631,10 +630,10 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 	 */
 	cc->twcc_ext_id = 0;
 	if (caps != NULL && has_feedback(codecs, "transport-cc"))
-		cc->twcc_ext_id = caps_ext_id(caps, URI_TRANSPORT_CC, kind);
+		cc->twcc_ext_id = caps_ext_id(caps, CP_RTP_URI_TRANSPORT_CC, kind);
 	if (cc->twcc_ext_id != 0) {
 		out_id[cc->twcc_ext_id] = true;
-		if (json_array_append_new(exts, json_pack("{s:s,s:i}", "uri", URI_TRANSPORT_CC, "id",
+		if (json_array_append_new(exts, json_pack("{s:s,s:i}", "uri", CP_RTP_URI_TRANSPORT_CC, "id",
 							  (int)cc->twcc_ext_id)) < 0) {
 			rc = cp_err_set(err, -ENOMEM, "out of memory");
 			goto out;
@@ -646,7 +645,7 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 		uint8_t id = (uint8_t)json_integer_value(json_object_get(pe, "id"));
 		uint8_t out_ext = caps != NULL ? caps_ext_id(caps, uri, kind) : id;
 
-		if (strcmp(uri, URI_TRANSPORT_CC) == 0) {
+		if (strcmp(uri, CP_RTP_URI_TRANSPORT_CC) == 0) {
 			sender_tcc = id; /* the sender's numbering is not Cascade's: never forwarded */
 			continue;
 		}
@@ -665,7 +664,7 @@ cp_rtp_negotiate(const json_t *rtp, uint8_t kind, const json_t *caps, uint32_t s
 	ext_permutation(map, cc->twcc_ext_id);
 	memcpy(cc->ext_map, map, sizeof(cc->ext_map));
 	/* mediasoup: transport-cc with its extension, else REMB with abs-send-time, else neither */
-	if (has_ext(exts, URI_TRANSPORT_CC)) {
+	if (has_ext(exts, CP_RTP_URI_TRANSPORT_CC)) {
 		feedback_drop(codecs, "goog-remb");
 	} else {
 		feedback_drop(codecs, "transport-cc");
@@ -690,62 +689,6 @@ out:
 	json_decref(codecs);
 	json_decref(exts);
 	return rc;
-}
-
-void
-cp_rtp_rtx(const json_t *rtp, struct cascade_cmd_producer *cmd)
-{
-	const json_t *rtx = json_object_get(json_array_get(json_object_get(rtp, "encodings"), 0), "rtx");
-	const json_t *c;
-	size_t i;
-
-	cmd->rtx_ssrc = 0;
-	cmd->n_rtx = 0;
-	memset(cmd->rtx_map, 0, sizeof(cmd->rtx_map));
-	if (!json_is_integer(json_object_get(rtx, "ssrc")))
-		return; /* RTX codecs without an RTX stream: nothing comes on one */
-	json_array_foreach(json_object_get(rtp, "codecs"), i, c)
-	{
-		if (!is_rtx(json_string_value(json_object_get(c, "mimeType"))) ||
-		    cmd->n_rtx == CASCADE_MAX_RTX_MAP)
-			continue;
-		cmd->rtx_map[cmd->n_rtx].pt =
-			(uint8_t)json_integer_value(json_object_get(c, "payloadType"));
-		cmd->rtx_map[cmd->n_rtx].apt = (uint8_t)json_integer_value(
-			json_object_get(json_object_get(c, "parameters"), "apt"));
-		cmd->n_rtx++;
-	}
-	if (cmd->n_rtx != 0)
-		cmd->rtx_ssrc = (uint32_t)json_integer_value(json_object_get(rtx, "ssrc"));
-}
-
-uint8_t
-cp_rtp_feedback(const json_t *rtp)
-{
-	const json_t *codec, *fb;
-	size_t i, j;
-	uint8_t out = 0;
-
-	json_array_foreach(json_object_get(rtp, "codecs"), i, codec)
-	{
-		json_array_foreach(json_object_get(codec, "rtcpFeedback"), j, fb)
-		{
-			const char *type = json_string_value(json_object_get(fb, "type"));
-			const char *param = json_string_value(json_object_get(fb, "parameter"));
-
-			if (type == NULL)
-				continue;
-			if (param == NULL)
-				param = "";
-			if (strcmp(type, "nack") == 0 && strcmp(param, "pli") == 0)
-				out |= CASCADE_FB_PLI;
-			else if (strcmp(type, "ccm") == 0 && strcmp(param, "fir") == 0)
-				out |= CASCADE_FB_FIR;
-			else if (strcmp(type, "nack") == 0 && param[0] == '\0')
-				out |= CASCADE_FB_NACK;
-		}
-	}
-	return out;
 }
 
 json_t *

@@ -109,10 +109,25 @@ void cp_rtp_rtx(const json_t *rtp, struct cascade_cmd_producer *cmd);
  */
 uint8_t cp_rtp_feedback(const json_t *rtp);
 
+/*
+ * The congestion feedback Cascade sends a producer's sender, into cmd: with
+ * rtcpFeedback "transport-cc" on a codec and the transport-wide sequence
+ * number extension (draft-holmer-rmcat-transport-wide-cc-extensions-01, id
+ * 1..14) in headerExtensions, CASCADE_FB_TWCC and twcc_ext_id; else, with
+ * "goog-remb", CASCADE_FB_REMB (draft-alvestrand-rmcat-remb-03); else neither.
+ */
+void cp_rtp_congestion(const json_t *rtp, struct cascade_cmd_producer *cmd);
+
 /* A deep copy of checked RtpParameters rtp with encodings[0].ssrc set to ssrc (NULL: no memory). */
 json_t *cp_rtp_with_ssrc(const json_t *rtp, uint32_t ssrc);
 
 /* Whether a MIME type is RTX, RED or FEC (repair, not media). */
 bool cp_rtp_is_repair(const char *mime);
+/* Whether a MIME type ("video/rtx") is RTX (RFC 4588). */
+bool cp_rtp_is_rtx(const char *mime);
+
+/* The transport-wide sequence number's header extension (holmer 2). */
+#define CP_RTP_URI_TRANSPORT_CC                                                                    \
+	"http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
 #endif /* CP_RTP_H */

@@ -37,12 +37,14 @@
 
 #include "bpf/cascade_xdp.h"
 #include "dp_parse.h"
+#include "dp_remb.h"
 #include "dp_rewrite.h"
 #include "dp_nackgen.h"
 #include "dp_rtxbuf.h"
 #include "dp_rxstats.h"
 #include "dp_srtp.h"
 #include "dp_twcc_tx.h"
+#include "dp_twcc_rx.h"
 
 extern int dp_logtype;
 #define DP_LOG(level, fmt, ...)                                                                    \
@@ -73,6 +75,7 @@ struct dp_options {
 	uint32_t tx_retry_us;       /* how long a full TX queue is retried before dropping */
 	uint32_t keyframe_interval_ms; /* at most one keyframe request per producer per interval */
 	uint32_t rtcp_report_ms;       /* receiver reports: video's interval (audio 5x); 0: none */
+	uint32_t remb_max_kbps;	       /* REMB's ceiling for goog-remb senders; 0: no REMB */
 	/*
 	 * Retransmission buffers (dp_rtxbuf.h) for video producers: rtx_depth
 	 * packets each (0: none), answered up to rtx_ms old; rtx_buffers of them,
@@ -140,9 +143,24 @@ struct dp_twcc_out {
 	struct dp_twcc_tx tx;
 };
 
+/*
+ * A transport's transport-cc feedback (dp_twcc_in.c): made by main when its first
+ * producer with FB_TWCC is added, freed a grace period after its last one
+ * goes. The transport's FB_TWCC producers share one owner, the only lcore
+ * that touches next_tsc, listed and rx.
+ */
+struct dp_twcc_in {
+	uint32_t id;	      /* unique per allocation: the owner's list entry checks it */
+	_Atomic uint32_t via; /* the producer slot feedback goes through (main, release) */
+	uint64_t next_tsc;    /* when the next feedback is due */
+	uint8_t listed;	      /* on the owner's list */
+	struct dp_twcc_rx rx;
+};
+
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
 	struct dp_twcc_out *_Atomic twcc_out; /* NULL until a consumer negotiates transport-cc */
+	struct dp_twcc_in *_Atomic twcc_in; /* NULL without FB_TWCC producers (main, release) */
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
@@ -151,6 +169,9 @@ struct dp_transport {
 	uint8_t has_keys;
 	uint8_t rx_master[CASCADE_SRTP_MASTER_MAX];
 	uint8_t tx_master[CASCADE_SRTP_MASTER_MAX];
+	/* main lcore only: its FB_TWCC producers and the worker that owns them all */
+	uint32_t twcc_users;
+	uint16_t twcc_owner;
 };
 
 struct dp_clist {
@@ -202,6 +223,7 @@ struct dp_producer {
 	uint64_t rr_next_tsc;
 	uint64_t rr_last_rx_tsc; /* the last RTP packet: a sender gone quiet gets no more */
 	uint8_t rr_listed;       /* on its owner's list of streams to report on */
+	uint64_t remb_bps;       /* FB_REMB: the estimate sent with the RR (dp_remb.c); 0: none yet */
 	/* owner only, on a pipe: where its packets come from (the source node's pipe port) */
 	struct dp_peer pipe_src;
 	struct dp_rxstats rxs;
@@ -347,6 +369,10 @@ struct dp_worker {
 	struct dp_slot_gen *nack_list;
 	uint32_t n_nack;
 	uint64_t nack_poll_tsc;
+	/* transports whose transport-cc feedback it sends (dp_twcc_in.c): slot and state id */
+	struct dp_slot_gen *twcc_list;
+	uint32_t n_twcc;
+	uint64_t twcc_poll_tsc;
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	uint32_t n_ho_dirty;               /* owners with staged packets this burst */
 	uint16_t ho_dirty[DP_MAX_WORKERS];
@@ -705,6 +731,19 @@ void dp_keyframe_poll(struct dp_worker *w);
 bool dp_rtcp_dest(const struct dp_transport *tp, const struct dp_peer *peer,
 		  const struct cascade_addr **src, struct cascade_addr *dst);
 
+/* RFC 3550 6.4.2: an RR header from ssrc with rc report blocks to follow (8 bytes). */
+void dp_rr_header(uint8_t *out, unsigned int rc, uint32_t ssrc);
+/* ---- dp_twcc_in.c: transport-cc feedback to senders (the transport's FB_TWCC owner) ---- */
+/*
+ * RTP packet pkt (rtp parsed, after SRTP) of producer p, which negotiated
+ * transport-cc, arrived: its transport-wide sequence number is recorded.
+ * Owner lcore, before RTX unwrapping and duplicate drops (each packet has its
+ * own number).
+ */
+void dp_twcc_rtp(struct dp_worker *w, const struct dp_producer *p, const uint8_t *pkt,
+		 const struct dp_rtp *rtp);
+/* Send the transport-cc feedback that is due. Worker lcore; when twcc_poll_tsc passed. */
+void dp_twcc_poll(struct dp_worker *w);
 /* ---- dp_tx.c: egress headers, checks and TX buffers ---- */
 
 /* Ethernet (with the port's VLAN tag) + IP + UDP header bytes on port for family. */

@@ -223,6 +223,22 @@ dp_check_consumer(const struct cascade_cmd_consumer *k, char *msg, size_t len)
 }
 
 int
+dp_check_producer_fb(const struct cascade_cmd_producer *p, char *msg, size_t len)
+{
+	if (p->fb & ~(CASCADE_FB_PLI | CASCADE_FB_FIR | CASCADE_FB_NACK | CASCADE_FB_TWCC |
+		      CASCADE_FB_REMB))
+		return bad(msg, len, "producer.fb: unknown feedback bits 0x%x", p->fb);
+	if ((p->fb & CASCADE_FB_TWCC) && (p->fb & CASCADE_FB_REMB))
+		return bad(msg, len, "producer.fb: transport-cc and REMB exclude each other");
+	if ((p->fb & CASCADE_FB_TWCC) && (p->twcc_ext_id < 1 || p->twcc_ext_id > CASCADE_MAX_EXT_ID))
+		return bad(msg, len, "producer.twcc_ext_id: %u outside [1, %u] with transport-cc",
+			   p->twcc_ext_id, CASCADE_MAX_EXT_ID);
+	if (!(p->fb & CASCADE_FB_TWCC) && p->twcc_ext_id != 0)
+		return bad(msg, len, "producer.twcc_ext_id: must be 0 without transport-cc");
+	return 0;
+}
+
+int
 dp_check_producer_rtx(const struct cascade_cmd_producer *p, char *msg, size_t len)
 {
 	unsigned int i, j;

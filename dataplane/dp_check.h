@@ -54,6 +54,14 @@ int dp_check_pipe_srtp(const struct cascade_cmd_pipe_srtp *s, const struct casca
 int dp_check_consumer(const struct cascade_cmd_consumer *k, char *msg, size_t len);
 
 /*
+ * A producer's feedback: only known CASCADE_FB_* bits; with FB_TWCC a
+ * transport-wide sequence number extension id 1..14 (RFC 8285 one-byte), and
+ * without it none; not both FB_TWCC and FB_REMB (a sender gets one kind of
+ * congestion feedback). 0, or -EINVAL with msg naming the field.
+ */
+int dp_check_producer_fb(const struct cascade_cmd_producer *p, char *msg, size_t len);
+
+/*
  * A producer's RTX fields: n_rtx entries of distinct RTX payload types, each
  * bound to another payload type (0..127), with an RTX SSRC that is not the
  * media SSRC exactly when there are entries; the rest zero. 0, or -EINVAL

@@ -305,6 +305,9 @@ owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, const struct dp
 			dp_drop(w, m, why);
 			return;
 		}
+		/* every packet sent has a transport-wide number: before unwrapping and duplicates */
+		if (p->cfg.fb & CASCADE_FB_TWCC)
+			dp_twcc_rtp(w, p, frame + l4->payload_off, &rtp);
 		if (mt->rtx && !dp_rtx_unwrap(w, p, m, l4, &rtp))
 			return;
 		count_accepted(w, tslot, m);

@@ -35,6 +35,7 @@ enum {
 	OPT_VLAN,
 	OPT_KEYFRAME,
 	OPT_RTCP_REPORT,
+	OPT_REMB_MAX,
 	OPT_RTX_DEPTH,
 	OPT_RTX_MS,
 	OPT_RTX_BUFFERS,
@@ -65,6 +66,7 @@ static const struct option longopts[] = {
 	{"vlan", required_argument, NULL, OPT_VLAN},
 	{"keyframe-interval-ms", required_argument, NULL, OPT_KEYFRAME},
 	{"rtcp-report-ms", required_argument, NULL, OPT_RTCP_REPORT},
+	{"remb-max-kbps", required_argument, NULL, OPT_REMB_MAX},
 	{"rtx-depth", required_argument, NULL, OPT_RTX_DEPTH},
 	{"rtx-ms", required_argument, NULL, OPT_RTX_MS},
 	{"rtx-buffers", required_argument, NULL, OPT_RTX_BUFFERS},
@@ -102,6 +104,9 @@ dp_usage(const char *prog)
 	       "                          (default 500)\n"
 	       "  --rtcp-report-ms N      receiver reports to video senders every N ms on average,\n"
 	       "                          audio 5 N (default 1000; 0: none)\n"
+	       "  --remb-max-kbps N       REMB with each receiver report to senders that negotiated\n"
+	       "                          goog-remb without transport-cc: a loss-based estimate,\n"
+	       "                          at most N kbit/s (default 10000; 0: no REMB)\n"
 	       "  --rtx-depth N           retransmission buffer of a video producer: its last N\n"
 	       "                          packets, a power of two (default 512; 0: no buffers,\n"
 	       "                          NACKs go unanswered)\n"
@@ -282,6 +287,7 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 	o->tx_retry_us = 50;
 	o->keyframe_interval_ms = 500;
 	o->rtcp_report_ms = 1000;
+	o->remb_max_kbps = 10000;
 	o->rtx_depth = 512;
 	o->rtx_ms = 2000;
 	o->rtx_share = 100;
@@ -392,6 +398,10 @@ dp_options_parse(struct dp_options *o, int argc, char **argv)
 			break;
 		case OPT_RTCP_REPORT:
 			if (parse_u32(name, optarg, 0, 60000, &o->rtcp_report_ms) < 0)
+				return -EINVAL;
+			break;
+		case OPT_REMB_MAX:
+			if (parse_u32(name, optarg, 0, 10000000, &o->remb_max_kbps) < 0)
 				return -EINVAL;
 			break;
 		case OPT_RTX_DEPTH:

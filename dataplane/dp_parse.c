@@ -388,3 +388,50 @@ drop:
 	*why = reason;
 	return -1;
 }
+
+const uint8_t *
+dp_rtp_ext_find(const uint8_t *p, const struct dp_rtp *rtp, uint8_t id, uint8_t *len)
+{
+	const uint8_t *e;
+	uint32_t off = 0, n, el_id, el_len;
+	bool two_byte;
+
+	if (rtp->ext_off == 0 || id == 0)
+		return NULL;
+	/* RFC 8285 4.2: 0xBEDE one-byte; 4.3: 0x100 in the top 12 bits, two-byte */
+	if (rtp->ext_profile == 0xbede)
+		two_byte = false;
+	else if ((rtp->ext_profile & 0xfff0) == 0x1000)
+		two_byte = true;
+	else
+		return NULL;
+	e = p + rtp->ext_off + 4;
+	n = rtp->ext_len;
+	while (off < n) {
+		if (e[off] == 0) { /* RFC 8285 4.2, 4.3: padding bytes */
+			off++;
+			continue;
+		}
+		if (!two_byte) {
+			el_id = e[off] >> 4;
+			if (el_id == 15)
+				return NULL; /* RFC 8285 4.2: stop processing */
+			el_len = (e[off] & 0x0f) + 1u;
+			off += 1;
+		} else {
+			if (off + 2 > n)
+				return NULL;
+			el_id = e[off];
+			el_len = e[off + 1];
+			off += 2;
+		}
+		if (el_len > n - off)
+			return NULL; /* past the block: malformed */
+		if (el_id == id) {
+			*len = (uint8_t)el_len;
+			return e + off;
+		}
+		off += el_len;
+	}
+	return NULL;
+}

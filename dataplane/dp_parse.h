@@ -86,6 +86,15 @@ enum dp_class dp_parse_demux(const uint8_t *p, uint32_t len);
 int dp_parse_rtp(const uint8_t *p, uint32_t len, struct dp_rtp *rtp, enum cascade_drop *why);
 
 /*
+ * The RFC 8285 header extension element id (1..14 one-byte, 1..255 two-byte)
+ * of RTP packet p, parsed by dp_parse_rtp() into *rtp: its data and, in
+ * *len, its length; NULL when the packet has no such element (or no
+ * RFC 8285 extension block, or a malformed one up to the element).
+ */
+const uint8_t *dp_rtp_ext_find(const uint8_t *p, const struct dp_rtp *rtp, uint8_t id,
+			       uint8_t *len);
+
+/*
  * Validate an RTCP compound packet (RFC 3550 A.2): every packet version 2, its
  * length within the buffer, the lengths summing to len, padding only on the
  * last; the first packet SR or RR, or any RTCP type (192..223) if reduced_size

@@ -170,6 +170,94 @@ trunc:
 	return -1;
 }
 
+/*
+ * holmer 3.1.3-3.1.4: the symbol of the i-th status a chunk holds, and how
+ * many it holds (n of a run, 14 or 7 of a vector). -1: reserved symbol.
+ */
+static int
+chunk_sym(uint16_t c, unsigned int i)
+{
+	int sym;
+
+	if (!(c & 0x8000))
+		sym = (c >> 13) & 3; /* run length: T=0, symbol, 13-bit length */
+	else if (!(c & 0x4000))
+		sym = (c >> (13 - i)) & 1; /* one-bit vector */
+	else
+		sym = (c >> (2 * (6 - i))) & 3; /* two-bit vector */
+	return sym == 3 ? -1 : sym;
+}
+
+static unsigned int
+chunk_n(uint16_t c)
+{
+	if (!(c & 0x8000))
+		return c & 0x1fff;
+	return c & 0x4000 ? 7 : 14;
+}
+
+int
+dp_rtcp_twcc_read(const uint8_t *fci, uint16_t len, struct dp_twcc_fb *fb,
+		  void (*fn)(void *ctx, uint16_t seq, bool received, int32_t delta), void *ctx)
+{
+	unsigned int off, d_off, left, n, i, pass;
+	uint16_t c, seq;
+	int sym;
+
+	if (len < 8)
+		return -1;
+	fb->base = rd16(fci);
+	fb->count = rd16(fci + 2);
+	/* 24-bit two's complement */
+	fb->ref_64ms = (int32_t)((rd32(fci + 4) >> 8) ^ 0x800000) - 0x800000;
+	fb->fb_count = fci[7];
+	d_off = 0;
+	/* pass 0 checks everything and finds the deltas; pass 1 reports */
+	for (pass = 0; pass < 2; pass++) {
+		unsigned int dp = d_off;
+
+		off = 8;
+		left = fb->count;
+		seq = fb->base;
+		while (left > 0) {
+			if (off + 2 > len)
+				return -1;
+			c = rd16(fci + off);
+			off += 2;
+			n = chunk_n(c);
+			if (n == 0)
+				return -1; /* a run of nothing says no packet: malformed */
+			for (i = 0; i < n && left > 0; i++, left--, seq++) {
+				int32_t delta = 0;
+
+				sym = chunk_sym(c, (c & 0x8000) ? i : 0);
+				if (sym < 0)
+					return -1;
+				if (pass == 0) {
+					d_off += (unsigned int)sym; /* 0, 1 or 2 bytes */
+					continue;
+				}
+				if (sym == 1)
+					delta = fci[dp++];
+				else if (sym == 2) {
+					delta = (int16_t)rd16(fci + dp);
+					dp += 2;
+				}
+				if (fn != NULL)
+					fn(ctx, seq, sym != 0, delta);
+			}
+		}
+		if (pass == 0) {
+			if (d_off + off > len)
+				return -1; /* deltas past the end */
+			d_off = off;
+			/* next pass: d_off is where the deltas begin */
+			continue;
+		}
+	}
+	return 0;
+}
+
 unsigned int
 dp_rtcp_nack_seqs(uint16_t pid, uint16_t blp, uint16_t out[17])
 {

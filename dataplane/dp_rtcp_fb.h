@@ -112,6 +112,28 @@ int dp_rtcp_walk(const uint8_t *p, uint32_t len,
  */
 unsigned int dp_rtcp_nack_seqs(uint16_t pid, uint16_t blp, uint16_t out[17]);
 
+/* holmer 3.1: a transport-cc feedback's fixed part. */
+struct dp_twcc_fb {
+	uint16_t base;	   /* base sequence number */
+	uint16_t count;	   /* packet status count */
+	int32_t ref_64ms;  /* reference time, 24-bit signed, sign-extended */
+	uint8_t fb_count;  /* feedback packet count */
+};
+
+/*
+ * Read a transport-cc FCI (it.u.twcc of DP_RTCP_TWCC: fci[0..len)): its
+ * fixed part into *fb, then fn(ctx, seq, received, delta) for each of the
+ * count packets in order, delta in 250 us units (holmer 3.1.5) when received.
+ * The chunks (run-length, one-bit and two-bit vectors, 3.1.3-3.1.4) are
+ * walked twice, to find where the deltas begin without a buffer. Returns 0,
+ * or -1 when the chunks or deltas run past len or a reserved symbol (11)
+ * appears (no call is made then). fn may be NULL (a check only). Pure, any
+ * thread.
+ */
+int dp_rtcp_twcc_read(const uint8_t *fci, uint16_t len, struct dp_twcc_fb *fb,
+		      void (*fn)(void *ctx, uint16_t seq, bool received, int32_t delta),
+		      void *ctx);
+
 /* RFC 3550 6.4.1: the middle 32 bits of a 64-bit NTP timestamp (what LSR echoes). */
 static inline uint32_t
 dp_ntp_mid(uint64_t ntp)

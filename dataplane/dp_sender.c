@@ -23,7 +23,9 @@
  * owner keeps the stream's statistics (dp_rxstats.c) and, on the RFC's
  * interval (--rtcp-report-ms, 1 s, for video, 5 times that for audio, each
  * randomised to 0.5-1.5 of it, 6.3.1) sends its sender an RR with one report block and an SDES CNAME (6.1:
- * every compound carries one). A producer joins its owner's list of streams to
+ * every compound carries one), and to a sender that negotiated goog-remb without
+ * transport-cc a REMB (draft-alvestrand-rmcat-remb-03) in the same compound: the
+ * loss-based estimate of dp_remb.c under --remb-max-kbps. A producer joins its owner's list of streams to
  * report on with its first packet and leaves it after five quiet intervals.
  *
  * On a pipe, the sender of a keyframe request is the source node: it goes
@@ -164,9 +166,8 @@ dp_sender_send(struct dp_worker *w, const struct dp_producer *p, const uint8_t *
 	return true;
 }
 
-/* RFC 3550 6.4.2: an RR from ssrc with rc report blocks to follow. */
-static void
-rr_header(uint8_t *out, unsigned int rc, uint32_t ssrc)
+void
+dp_rr_header(uint8_t *out, unsigned int rc, uint32_t ssrc)
 {
 	out[0] = (uint8_t)(0x80 | rc);
 	out[1] = 201;
@@ -183,7 +184,7 @@ send_request(struct dp_worker *w, struct dp_producer *p)
 	uint8_t out[RR_LEN + FIR_LEN];
 	uint16_t len;
 
-	rr_header(out, 0, p->rtcp_ssrc);
+	dp_rr_header(out, 0, p->rtcp_ssrc);
 	if (!fir) {
 		/* RFC 4585 6.3.1: PT=PSFB, FMT=1, no FCI */
 		out[8] = 0x80 | 1;
@@ -231,14 +232,20 @@ dp_sender_rtp(struct dp_worker *w, struct dp_producer *p, const struct dp_rtp *r
 	}
 }
 
-/* The RR for p's sender: one report block and an SDES CNAME. */
+/*
+ * The RR for p's sender: one report block and an SDES CNAME, and for a sender
+ * that negotiated goog-remb alone a REMB with the estimate the block's loss
+ * leaves (dp_remb.c), so the estimate moves once per report interval.
+ */
 static void
 send_report(struct dp_worker *w, struct dp_producer *p)
 {
-	uint8_t out[RR_LEN + DP_RTCP_RB_LEN + SDES_LEN];
+	uint8_t out[RR_LEN + DP_RTCP_RB_LEN + SDES_LEN + DP_REMB_LEN];
+	bool remb = (p->cfg.fb & CASCADE_FB_REMB) && dp.opt.remb_max_kbps != 0;
+	uint16_t len = RR_LEN + DP_RTCP_RB_LEN + SDES_LEN;
 	uint8_t *sdes;
 
-	rr_header(out, 1, p->rtcp_ssrc);
+	dp_rr_header(out, 1, p->rtcp_ssrc);
 	if (!dp_rxstats_report(&p->rxs, p->cfg.ssrc, w->now_ns, out + RR_LEN))
 		return;
 	/* RFC 3550 6.5: SDES, one chunk: SSRC, CNAME item, end of list, padding */
@@ -252,10 +259,20 @@ send_report(struct dp_worker *w, struct dp_producer *p)
 	sdes[9] = sizeof(CNAME) - 1;
 	memcpy(sdes + 10, CNAME, sizeof(CNAME) - 1);
 	memset(sdes + 10 + sizeof(CNAME) - 1, 0, SDES_LEN - 10 - (sizeof(CNAME) - 1));
-	if (dp_sender_send(w, p, out, sizeof(out)))
+	if (remb) {
+		/* RFC 3550 6.4.1: the block's fraction lost is its 5th byte */
+		p->remb_bps = dp_remb_update(p->remb_bps, (uint64_t)dp.opt.remb_max_kbps * 1000,
+					     out[RR_LEN + 4]);
+		dp_remb_build(out + len, p->rtcp_ssrc, p->cfg.ssrc, p->remb_bps);
+		len += DP_REMB_LEN;
+	}
+	if (dp_sender_send(w, p, out, len)) {
 		w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_OUT]++;
-	else
+		if (remb)
+			w->stats->ctr[CASCADE_LC_REMB_OUT]++;
+	} else {
 		w->stats->ctr[CASCADE_LC_RECEIVER_REPORTS_UNSENT]++;
+	}
 }
 
 void

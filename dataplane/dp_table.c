@@ -466,6 +466,13 @@ dp_tbl_owner_take(void)
 }
 
 void
+dp_tbl_owner_hold(uint16_t w)
+{
+	if (w < DP_MAX_WORKERS)
+		tbl.owned[w]++;
+}
+
+void
 dp_tbl_owner_put(uint16_t w)
 {
 	if (w < DP_MAX_WORKERS && tbl.owned[w] > 0)

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Table commands: add, connect, pause and delete transports, producers and
- * consumers, applied on the main lcore (the workers' learn requests are
- * dp_table_learn.c's). Every command is checked whole before anything changes, so a refused command
+ * Table commands: add, connect and delete transports, and the command entry
+ * for every object, applied on the main lcore. Every command is checked whole
+ * before anything changes, so a refused command
  * leaves nothing half-made, and the reply's message names the bad field (the
  * checks that need no table live in the leaf dp_check.c, unit-tested). An
  * add of an existing id with the same parameters is a retry and succeeds.
  * Deletes cascade (a transport takes its producers and consumers with it,
  * found through the transport's own lists, never by scanning the tables) and
  * hand whatever workers may still see to the deferred reclamation of
- * dp_table.c, which releases it after an RCU grace period. Consumers are
- * dp_table_cons.c's, SRTP keys dp_table_srtp.c's.
+ * dp_table.c, which releases it after an RCU grace period. Producers are
+ * dp_table_prod.c's, consumers dp_table_cons.c's, SRTP keys dp_table_srtp.c's,
+ * the workers' learn requests dp_table_learn.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -186,7 +187,6 @@ transport_connect(struct dp_ctx *c, const struct cascade_cmd_transport *cfg,
 	return 0;
 }
 
-static void producer_remove(struct dp_ctx *c, uint32_t ps);
 
 static void
 transport_remove(struct dp_ctx *c, uint32_t slot)
@@ -201,7 +201,7 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 	while ((v = dp_lists_get(l, DP_REL_TP_CONS, slot, &n)), n > 0)
 		dp_tbl_consumer_remove(c, v[n - 1]);
 	while ((v = dp_lists_get(l, DP_REL_TP_PROD, slot, &n)), n > 0)
-		producer_remove(c, v[n - 1]);
+		dp_tbl_producer_remove(c, v[n - 1]);
 	dp_addr_key_make(&k, &tp->cfg.local);
 	dp_tbl_defer_key(c->tp_by_addr, &k);
 	if (!(tp->cfg.flags & CASCADE_TRANSPORT_RTCP_MUX)) {
@@ -219,209 +219,6 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 	memset(tp->tx_master, 0, sizeof(tp->tx_master));
 	dp_tbl_defer_slot(DP_TBL_TRANSPORT, slot);
 	dp_dir_write_transport(c, slot);
-}
-
-/* ---- producers ----------------------------------------------------------------------- */
-
-static int
-producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg, struct cascade_reply *r)
-{
-	struct dp_producer_srtp ss;
-	const struct dp_transport *tp;
-	struct dp_prod_key key, rtx_key;
-	struct dp_producer *p;
-	uint32_t slot, tslot, rtcp_ssrc;
-	int rc;
-
-	if (cfg->obj_id == 0)
-		return dp_tbl_fail(r, EINVAL, "producer.obj_id: must not be 0");
-	if (cfg->kind != CASCADE_KIND_AUDIO && cfg->kind != CASCADE_KIND_VIDEO)
-		return dp_tbl_fail(r, EINVAL, "producer.kind: must be 1 (audio) or 2 (video)");
-	if (cfg->clock_rate < 1000 || cfg->clock_rate > 1000000)
-		return dp_tbl_fail(r, EINVAL, "producer.clock_rate: %u outside [1000, 1000000]",
-				   cfg->clock_rate);
-	if (cfg->paused > 1)
-		return dp_tbl_fail(r, EINVAL, "producer.paused: must be 0 or 1");
-	if (cfg->fb & ~(CASCADE_FB_PLI | CASCADE_FB_FIR | CASCADE_FB_NACK))
-		return dp_tbl_fail(r, EINVAL, "producer.fb: unknown feedback bits 0x%x", cfg->fb);
-	rc = dp_check_producer_rtx(cfg, r->message, sizeof(r->message));
-	if (rc < 0) {
-		r->status = rc;
-		return rc;
-	}
-	if (dp_tbl_id_lookup(c->tp_by_id, cfg->transport_id, &tslot) < 0)
-		return dp_tbl_fail(r, ENOENT,
-				   "producer.transport_id: transport 0x%" PRIx64 " not found",
-				   cfg->transport_id);
-	if (dp_tbl_id_lookup(c->prod_by_id, cfg->obj_id, &slot) == 0) {
-		const struct cascade_cmd_producer *h = &c->producers[slot].cfg;
-		if (h->transport_id == cfg->transport_id && h->ssrc == cfg->ssrc &&
-		    h->clock_rate == cfg->clock_rate && h->kind == cfg->kind && h->fb == cfg->fb &&
-		    dp_producer_rtx_same(h, cfg)) {
-			dp_tbl_ok(r, slot, atomic_load(&c->producers[slot].gen));
-			return 0;
-		}
-		return dp_tbl_fail(r, EEXIST, "producer 0x%" PRIx64 " exists with other parameters",
-				   cfg->obj_id);
-	}
-	memset(&key, 0, sizeof(key));
-	key.transport = tslot;
-	key.ssrc = cfg->ssrc;
-	if (rte_hash_lookup(c->prod_by_ssrc, &key) >= 0)
-		return dp_tbl_fail(r, EEXIST,
-				   "producer.ssrc: %u already produced on this transport", cfg->ssrc);
-	rtx_key = key;
-	rtx_key.ssrc = cfg->rtx_ssrc;
-	if (cfg->rtx_ssrc != 0 && rte_hash_lookup(c->prod_by_ssrc, &rtx_key) >= 0)
-		return dp_tbl_fail(r, EEXIST, "producer.rtx_ssrc: %u already produced on this transport",
-				   cfg->rtx_ssrc);
-	tp = &c->transports[tslot];
-	rtcp_ssrc = dp_tbl_rtcp_ssrc(tp, cfg->ssrc);
-	rc = dp_tbl_producer_srtp(tp, cfg, rtcp_ssrc, &ss, r);
-	if (rc < 0)
-		return rc;
-	if (dp_tbl_slot_get(DP_TBL_PRODUCER, &slot) < 0) {
-		dp_tbl_producer_srtp_free(&ss);
-		return dp_tbl_fail(r, ENOSPC, "producers: table full (%u, see --max-producers)",
-				   c->opt.max_producers);
-	}
-	if (dp_lists_add(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot) < 0) {
-		dp_tbl_producer_srtp_free(&ss);
-		dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
-		return dp_tbl_fail(r, ENOMEM, "producer: out of memory");
-	}
-	p = &c->producers[slot];
-	p->cfg = *cfg;
-	memset(p->cfg.pad, 0, sizeof(p->cfg.pad));
-	p->transport = tslot;
-	p->owner = dp_tbl_owner_take();
-	p->cfg.lcore = p->owner; /* the directory shows which worker owns it */
-	atomic_fetch_add_explicit(&p->gen, 1, memory_order_relaxed);
-	atomic_store_explicit(&p->paused, cfg->paused, memory_order_relaxed);
-	atomic_store_explicit(&p->clist, NULL, memory_order_relaxed);
-	/* a reused slot's old session went after its grace period (producer_remove) */
-	atomic_store_explicit(&p->srtp_rx, ss.rx, memory_order_relaxed);
-	atomic_store_explicit(&p->srtp_rtx_rx, ss.rtx_rx, memory_order_relaxed);
-	p->rtcp_ssrc = rtcp_ssrc;
-	atomic_store_explicit(&p->rtcp_tx, ss.rtcp_tx, memory_order_relaxed);
-	p->has_key = 0;
-	p->kf_next_tsc = 0;
-	p->kf_pending = 0;
-	p->fir_seq = 0;
-	/* a new stream: statistics from its first packet, the first report a second in */
-	memset(&p->rxs, 0, sizeof(p->rxs));
-	p->rr_next_tsc = rte_rdtsc() + c->tsc_hz;
-	p->rr_last_rx_tsc = 0;
-	p->rr_listed = 0;
-	p->nack_listed = 0;
-	memset(&p->pipe_src, 0, sizeof(p->pipe_src));
-	/* a reused slot's buffer went back at its delete's grace period */
-	atomic_store_explicit(&p->rtx, dp_tbl_rtx_take(c, cfg->kind), memory_order_relaxed);
-	p->in_use = 1;
-	if (rte_hash_add_key_data(c->prod_by_id, &cfg->obj_id, (void *)(uintptr_t)slot) < 0) {
-		rc = dp_tbl_fail(r, ENOSPC, "producers: id table full");
-		goto undo;
-	}
-	/* the hash insert is the release that publishes the slot to workers */
-	if (rte_hash_add_key_data(c->prod_by_ssrc, &key, (void *)(uintptr_t)slot) < 0) {
-		rte_hash_del_key(c->prod_by_id, &cfg->obj_id);
-		rc = dp_tbl_fail(r, ENOSPC, "producers: ssrc table full");
-		goto undo;
-	}
-	if (cfg->rtx_ssrc != 0 &&
-	    rte_hash_add_key_data(c->prod_by_ssrc, &rtx_key,
-				  (void *)(uintptr_t)(slot | DP_PROD_RTX)) < 0) {
-		/* published a moment: what a worker may have seen goes after the grace period */
-		rte_hash_del_key(c->prod_by_id, &cfg->obj_id);
-		p->cfg.rtx_ssrc = 0;
-		producer_remove(c, slot);
-		return dp_tbl_fail(r, ENOSPC, "producers: ssrc table full (rtx_ssrc)");
-	}
-	dp_dir_write_producer(c, slot);
-	dp_tbl_ok(r, slot, atomic_load_explicit(&p->gen, memory_order_relaxed));
-	return 0;
-undo:
-	/* never published: no worker can have seen the slot (nor put into its buffer) */
-	p->in_use = 0;
-	if (atomic_load_explicit(&p->rtx, memory_order_relaxed) != NULL)
-		c->rtx_free[c->n_rtx_free++] = atomic_load_explicit(&p->rtx, memory_order_relaxed);
-	atomic_store_explicit(&p->rtx, NULL, memory_order_relaxed);
-	atomic_store_explicit(&p->srtp_rx, NULL, memory_order_relaxed);
-	atomic_store_explicit(&p->srtp_rtx_rx, NULL, memory_order_relaxed);
-	atomic_store_explicit(&p->rtcp_tx, NULL, memory_order_relaxed);
-	dp_tbl_producer_srtp_free(&ss);
-	dp_tbl_owner_put(p->owner);
-	dp_lists_del(dp_tbl_lists(), DP_REL_TP_PROD, tslot, slot);
-	dp_tbl_slot_put(DP_TBL_PRODUCER, slot);
-	return rc;
-}
-
-static void
-producer_remove(struct dp_ctx *c, uint32_t ps)
-{
-	struct dp_lists *l = dp_tbl_lists();
-	struct dp_producer *p = &c->producers[ps];
-	struct dp_prod_key key = {.transport = p->transport, .ssrc = p->cfg.ssrc};
-	const uint32_t *cons;
-	uint32_t n;
-
-	while ((cons = dp_lists_get(l, DP_REL_PROD_CONS, ps, &n)), n > 0)
-		dp_tbl_consumer_remove(c, cons[n - 1]);
-	dp_tbl_defer_key(c->prod_by_ssrc, &key);
-	if (p->cfg.rtx_ssrc != 0) {
-		key.ssrc = p->cfg.rtx_ssrc;
-		dp_tbl_defer_key(c->prod_by_ssrc, &key);
-	}
-	rte_hash_del_key(c->prod_by_id, &p->cfg.obj_id);
-	dp_lists_del(l, DP_REL_TP_PROD, p->transport, ps);
-	p->in_use = 0;
-	/*
-	 * A packet handed to the owner before this point carries the old
-	 * generation and is dropped as producer_gone (pairs with the owner's
-	 * acquire load of gen in dp_classify_owned()).
-	 */
-	atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
-	dp_tbl_owner_put(p->owner);
-	/* a worker may still be unprotecting with it: destroyed after the grace period */
-	dp_tbl_defer_call(dp_srtp_rx_free, atomic_load_explicit(&p->srtp_rx, memory_order_relaxed));
-	dp_tbl_defer_call(dp_srtp_rx_free,
-			  atomic_load_explicit(&p->srtp_rtx_rx, memory_order_relaxed));
-	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&p->rtcp_tx, memory_order_relaxed));
-	/* its owner may still be putting into the buffer: given back after the grace period */
-	if (atomic_load_explicit(&p->rtx, memory_order_relaxed) != NULL)
-		dp_tbl_rtx_put(atomic_load_explicit(&p->rtx, memory_order_relaxed));
-	atomic_store_explicit(&p->rtx, NULL, memory_order_relaxed);
-	p->has_key = 0;
-	memset(p->master, 0, sizeof(p->master));
-	dp_lists_mark(l, ps); /* publishes an empty list */
-	dp_tbl_defer_slot(DP_TBL_PRODUCER, ps);
-	dp_dir_write_producer(c, ps);
-}
-
-static int
-producer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o, struct cascade_reply *r)
-{
-	struct dp_producer *p;
-	uint32_t slot, i;
-
-	if (o->paused > 1)
-		return dp_tbl_fail(r, EINVAL, "pause.paused: must be 0 or 1");
-	if (dp_tbl_id_lookup(c->prod_by_id, o->obj_id, &slot) < 0)
-		return dp_tbl_fail(r, ENOENT, "producer 0x%" PRIx64 " not found", o->obj_id);
-	p = &c->producers[slot];
-	if (!o->paused && atomic_load_explicit(&p->paused, memory_order_relaxed)) {
-		/* consumers re-base on the producer's resume too: no gap, no jump */
-		uint32_t n;
-		const uint32_t *cons = dp_lists_get(dp_tbl_lists(), DP_REL_PROD_CONS, slot, &n);
-
-		for (i = 0; i < n; i++)
-			atomic_fetch_add_explicit(&c->consumers[cons[i]].resume_epoch, 1,
-						  memory_order_relaxed);
-	}
-	atomic_store_explicit(&p->paused, o->paused, memory_order_release);
-	dp_dir_write_producer(c, slot);
-	dp_tbl_ok(r, slot, atomic_load_explicit(&p->gen, memory_order_relaxed));
-	return 0;
 }
 
 /* ---- command entry ------------------------------------------------------------------- */
@@ -477,13 +274,13 @@ dp_table_apply(struct dp_ctx *c, const struct cascade_cmd *cmd, struct cascade_r
 		*needs_grace = true;
 		return obj_del(c, c->tp_by_id, "transport", cmd->u.obj.obj_id, r, transport_remove);
 	case CASCADE_CMD_PRODUCER_ADD:
-		return producer_add(c, &cmd->u.producer, r);
+		return dp_tbl_producer_add(c, &cmd->u.producer, r);
 	case CASCADE_CMD_PRODUCER_DEL:
 		*needs_grace = true;
-		return obj_del(c, c->prod_by_id, "producer", cmd->u.obj.obj_id, r, producer_remove);
+		return obj_del(c, c->prod_by_id, "producer", cmd->u.obj.obj_id, r, dp_tbl_producer_remove);
 	case CASCADE_CMD_PRODUCER_PAUSE:
 		*needs_grace = cmd->u.obj.paused != 0;
-		return producer_pause(c, &cmd->u.obj, r);
+		return dp_tbl_producer_pause(c, &cmd->u.obj, r);
 	case CASCADE_CMD_CONSUMER_ADD:
 		return dp_tbl_consumer_add(c, &cmd->u.consumer, r);
 	case CASCADE_CMD_CONSUMER_DEL:

@@ -56,6 +56,8 @@ struct dp_lists *dp_tbl_lists(void);
 
 /* The worker owning the fewest producers, counted as its owner from now on. */
 uint16_t dp_tbl_owner_take(void);
+/* One more producer owned by worker w (chosen for it: a transport's transport-cc owner). */
+void dp_tbl_owner_hold(uint16_t w);
 /* A producer owned by worker w is gone. */
 void dp_tbl_owner_put(uint16_t w);
 
@@ -111,6 +113,15 @@ int dp_tbl_consumer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o,
 			  struct cascade_reply *r);
 /* Delete consumer slot cs (its producer's, its transport's or its own delete). */
 void dp_tbl_consumer_remove(struct dp_ctx *c, uint32_t cs);
+
+/* ---- dp_table_prod.c: producer commands (main lcore) ---- */
+/* PRODUCER_ADD, PRODUCER_PAUSE. Return r->status. */
+int dp_tbl_producer_add(struct dp_ctx *c, const struct cascade_cmd_producer *cfg,
+			struct cascade_reply *r);
+int dp_tbl_producer_pause(struct dp_ctx *c, const struct cascade_cmd_obj *o,
+			  struct cascade_reply *r);
+/* Delete producer ps and its consumers (what workers may see goes after a grace period). */
+void dp_tbl_producer_remove(struct dp_ctx *c, uint32_t ps);
 
 /* ---- dp_table_srtp.c: SRTP keys (main lcore) ---- */
 

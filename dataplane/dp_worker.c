@@ -154,6 +154,9 @@ dp_worker_create(struct dp_ctx *c, uint32_t idx, unsigned int lcore)
 	w->nack_list = rte_zmalloc_socket("dp_nack_list",
 					  sizeof(*w->nack_list) * c->opt.max_producers,
 					  RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
+	w->twcc_list = rte_zmalloc_socket("dp_twcc_list",
+					  sizeof(*w->twcc_list) * c->opt.max_transports,
+					  RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcore));
 	snprintf(name, sizeof(name), "dp_learn_%u", idx);
 	w->learn_ring = rte_ring_create_elem(name, sizeof(struct dp_learn), 1024, rte_socket_id(),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -166,7 +169,8 @@ dp_worker_create(struct dp_ctx *c, uint32_t idx, unsigned int lcore)
 	snprintf(name, sizeof(name), "dp_events_%u", idx);
 	w->event_ring = rte_ring_create_elem(name, sizeof(struct cascade_event), 1024,
 					     rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->rr_list == NULL || w->kf_wait == NULL || w->nack_list == NULL) {
+	if (w->rr_list == NULL || w->kf_wait == NULL || w->nack_list == NULL ||
+	    w->twcc_list == NULL) {
 		DP_LOG(ERR, "worker lists: out of memory");
 		dp_worker_destroy(w);
 		return NULL;
@@ -198,6 +202,7 @@ dp_worker_destroy(struct dp_worker *w)
 	rte_free(w->rr_list);
 	rte_free(w->kf_wait);
 	rte_free(w->nack_list);
+	rte_free(w->twcc_list);
 	rte_free(w);
 }
 
@@ -254,6 +259,8 @@ dp_worker_loop(void *arg)
 			dp_sender_poll(w);
 		if (w->n_nack != 0 && w->now_tsc >= w->nack_poll_tsc)
 			dp_nack_poll(w);
+		if (w->n_twcc != 0 && w->now_tsc >= w->twcc_poll_tsc)
+			dp_twcc_poll(w);
 		dp_tx_flush(w);
 		/* every packet of this loop is handed to a TX queue or a ring: report quiescence */
 		rte_rcu_qsbr_quiescent(dp.qsbr, w->idx);

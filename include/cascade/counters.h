@@ -99,7 +99,12 @@ enum cascade_drop {
 	X(TWCC_FEEDBACKS_IN, "twcc_feedbacks_in", "consumers' transport-cc feedback packets read into their transport's estimate") \
 	X(TWCC_FEEDBACKS_BAD, "twcc_feedbacks_malformed", "consumers' transport-cc feedback refused: malformed status chunks or deltas") \
 	X(TWCC_FEEDBACKS_BUSY, "twcc_feedbacks_busy", "consumers' transport-cc feedback not read: another lcore was reading its transport's") \
-	X(TWCC_FEEDBACKS_UNSOUGHT, "twcc_feedbacks_unsought", "transport-cc feedback on a transport with no transport-cc consumer")
+	X(TWCC_FEEDBACKS_UNSOUGHT, "twcc_feedbacks_unsought", "transport-cc feedback on a transport with no transport-cc consumer") \
+	X(TWCC_FEEDBACK_OUT, "twcc_feedback_out", "transport-cc feedback messages sent to producers' senders") \
+	X(TWCC_FEEDBACK_UNSENT, "twcc_feedback_unsent", "transport-cc feedback messages due for senders Cascade cannot reach (yet)") \
+	X(TWCC_REPORTED, "twcc_packets_reported", "packets reported received in transport-cc feedback") \
+	X(REMB_OUT, "remb_out", "REMB sent to producers' senders (with their receiver reports)") \
+	X(TWCC_LATE, "twcc_packets_late", "transport-wide sequence numbers too late to report (behind the 500 ms back window)")
 
 enum cascade_lcore_ctr {
 #define CASCADE_X_ENUM(e, key, help) CASCADE_LC_##e,

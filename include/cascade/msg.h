@@ -133,6 +133,12 @@ enum {
 	CASCADE_FB_PLI = 1 << 0,  /* "nack pli" */
 	CASCADE_FB_FIR = 1 << 1,  /* "ccm fir" */
 	CASCADE_FB_NACK = 1 << 2, /* "nack" */
+	/*
+	 * "transport-cc" with the transport-wide sequence number extension
+	 * (twcc_ext_id): Cascade sends transport-cc feedback to the sender.
+	 */
+	CASCADE_FB_TWCC = 1 << 3,
+	CASCADE_FB_REMB = 1 << 4, /* "goog-remb" (without transport-cc): Cascade sends REMB */
 };
 
 #define CASCADE_MAX_RTX_MAP 4
@@ -151,7 +157,12 @@ struct cascade_cmd_producer {
 	uint16_t lcore;
 	uint8_t fb; /* CASCADE_FB_*: the RTCP feedback its sender negotiated */
 	uint8_t n_rtx; /* entries of rtx_map in use */
-	uint8_t pad[2];
+	/*
+	 * With FB_TWCC: the RFC 8285 id (1..14) its packets carry the
+	 * transport-wide sequence number in; 0 otherwise.
+	 */
+	uint8_t twcc_ext_id;
+	uint8_t pad[1];
 	/*
 	 * RTX (RFC 4588) from its sender: the RTX stream's SSRC (0: none) and, per
 	 * RTX payload type, the media payload type it repairs (apt). Its packets

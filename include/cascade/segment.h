@@ -53,11 +53,12 @@
 /* 4: SRTP pipes (srtp_suite on a PIPE transport, CASCADE_CMD_PIPE_SRTP) */
 /* 5: a producer's owning worker (lcore in the directory), hand-off counters, drop reasons */
 /* 6: producers' negotiated feedback (fb), keyframe-request events, keyframe counters */
-/* 8: transport-cc towards consumers (consumer twcc_ext_id, CASCADE_EXT_TWCC, transport TWCC
- *    records, twcc_* counters) */
 /* 7: RTX and retransmission figures (consumer rtx_ssrc/rtx_pt, producer rtx_map, rtx_pkts),
  *    consumers' receiver reports (consumer RTCP records), receiver_reports_in */
-#define CASCADE_ABI_VERSION 8
+/* 8: transport-cc towards consumers (consumer twcc_ext_id, CASCADE_EXT_TWCC, transport TWCC
+ *    records, twcc_* counters) */
+/* 9: producers' transport-cc (FB_TWCC, twcc_ext_id) and REMB (FB_REMB), their counters */
+#define CASCADE_ABI_VERSION 9
 #define CASCADE_SEG_NAME_MAX 64
 
 enum cascade_dp_state {

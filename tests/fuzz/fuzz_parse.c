@@ -82,6 +82,7 @@ fuzz_payload(const uint8_t *p, uint32_t len)
 	struct dp_rtcp rtcp, rtcp_rsize;
 	enum cascade_drop why = CASCADE_DROP_MAX;
 	int rc, rc_rsize;
+	uint8_t id, el_len;
 
 	switch (dp_parse_demux(p, len)) {
 	case DP_CLASS_RTP:
@@ -94,6 +95,13 @@ fuzz_payload(const uint8_t *p, uint32_t len)
 		check(rtp.hdr_len >= 12 + 4u * rtp.csrc_count);
 		check(rtp.ext_off == 0 || (uint32_t)rtp.ext_off + 4 + rtp.ext_len == rtp.hdr_len);
 		check(rtp.pt < 128 && rtp.marker < 2);
+		/* RFC 8285 elements: inside the extension block, whatever the id */
+		for (id = 1; id != 0; id = (uint8_t)(id * 3 + 1)) {
+			const uint8_t *e = dp_rtp_ext_find(p, &rtp, id, &el_len);
+
+			check(e == NULL || (e >= p + rtp.ext_off + 4 &&
+					    e + el_len <= p + rtp.ext_off + 4 + rtp.ext_len));
+		}
 		fuzz_rewrite(p, &rtp);
 		break;
 	case DP_CLASS_RTCP:

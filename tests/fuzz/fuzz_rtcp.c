@@ -4,7 +4,8 @@
  * input is walked twice: as it is (the walker must be memory-safe on anything)
  * and, when dp_parse_rtcp() accepts it, as the packet path walks it. Besides
  * memory errors (ASan) and undefined behaviour (UBSan), the target aborts when
- * an item points outside the input or a count contradicts its packet.
+ * an item points outside the input or a count contradicts its packet, or a
+ * transport-cc feedback's statuses are not its status count.
  *
  * The unit test test_rtcp_fb links this file too and replays corpus/fuzz_rtcp
  * and regressions/fuzz_rtcp through LLVMFuzzerTestOneInput() on every build.
@@ -21,7 +22,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct span {
 	const uint8_t *lo, *hi;
 	unsigned int items;
+	unsigned int statuses;
 };
+
+static void check(int cond);
+
+static void
+on_status(void *ctx, uint16_t seq, bool received, int32_t delta)
+{
+	struct span *s = ctx;
+
+	(void)seq;
+	check(received || delta == 0);
+	check(delta >= INT16_MIN && delta <= INT16_MAX);
+	s->statuses++;
+}
 
 static void
 check(int cond)
@@ -34,6 +49,7 @@ static void
 on_item(void *ctx, const struct dp_rtcp_item *it)
 {
 	struct span *s = ctx;
+	struct dp_twcc_fb fb;
 	uint16_t seqs[17];
 
 	s->items++;
@@ -45,6 +61,12 @@ on_item(void *ctx, const struct dp_rtcp_item *it)
 	case DP_RTCP_TWCC:
 		check(it->u.twcc.len >= 8 && it->u.twcc.fci >= s->lo &&
 		      it->u.twcc.fci + it->u.twcc.len <= s->hi);
+		/* the chunks and deltas: every status reported once, or none on an error */
+		s->statuses = 0;
+		if (dp_rtcp_twcc_read(it->u.twcc.fci, it->u.twcc.len, &fb, on_status, s) == 0)
+			check(s->statuses == fb.count);
+		else
+			check(s->statuses == 0);
 		break;
 	case DP_RTCP_NACK:
 		check(dp_rtcp_nack_seqs(it->u.nack.pid, it->u.nack.blp, seqs) ==

@@ -446,6 +446,30 @@ test_consumer_fields(void **state)
 	expect_bad(dp_check_consumer(&k, msg, sizeof(msg)), "consumer.rtx_ssrc");
 }
 
+/* A producer's feedback: known bits, transport-cc with its extension id, not with REMB. */
+static void
+test_producer_fb(void **state)
+{
+	struct cascade_cmd_producer p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.fb = CASCADE_FB_PLI | CASCADE_FB_REMB;
+	assert_int_equal(dp_check_producer_fb(&p, msg, sizeof(msg)), 0);
+	p.fb = 1 << 7;
+	expect_bad(dp_check_producer_fb(&p, msg, sizeof(msg)), "producer.fb");
+	p.fb = CASCADE_FB_TWCC;
+	expect_bad(dp_check_producer_fb(&p, msg, sizeof(msg)), "producer.twcc_ext_id");
+	p.twcc_ext_id = 15;
+	expect_bad(dp_check_producer_fb(&p, msg, sizeof(msg)), "producer.twcc_ext_id");
+	p.twcc_ext_id = 3;
+	assert_int_equal(dp_check_producer_fb(&p, msg, sizeof(msg)), 0);
+	p.fb |= CASCADE_FB_REMB;
+	expect_bad(dp_check_producer_fb(&p, msg, sizeof(msg)), "producer.fb");
+	p.fb = CASCADE_FB_NACK;
+	expect_bad(dp_check_producer_fb(&p, msg, sizeof(msg)), "producer.twcc_ext_id");
+}
+
 /* A producer's RTX: payload types bound to others, an SSRC of its own exactly with them. */
 static void
 test_producer_rtx(void **state)
@@ -659,6 +683,7 @@ main(void)
 		cmocka_unit_test(test_pipe_srtp),
 		cmocka_unit_test(test_srtp_layout),
 		cmocka_unit_test(test_consumer_fields),
+		cmocka_unit_test(test_producer_fb),
 		cmocka_unit_test(test_producer_rtx),
 		cmocka_unit_test(test_consumer_dest_pipe),
 		cmocka_unit_test(test_consumer_dest_ordinary),

@@ -128,6 +128,48 @@ check_rtp_cuts(const uint8_t *p, const struct rtp_layout *lay)
 	}
 }
 
+/* RFC 8285 elements found by id in both forms; padding skipped; malformed blocks refused. */
+static void
+test_rtp_ext_find(void **state)
+{
+	/* one-byte: id 1 len 1, padding, id 3 len 2 (a transport-wide number), 15 stops */
+	uint8_t one[] = {0x90, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 2,
+			 0x10, 0xaa, 0x00, 0x31, 0x12, 0x34, 0xf0, 0x52};
+	/* two-byte: id 3 len 2, id 200 len 0, id 7 len 1 */
+	uint8_t two[] = {0x90, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0x10, 0x00, 0, 2,
+			 3, 2, 0xab, 0xcd, 200, 0, 7, 1};
+	enum cascade_drop why;
+	struct dp_rtp rtp;
+	const uint8_t *e;
+	uint8_t len;
+
+	(void)state;
+	assert_int_equal(dp_parse_rtp(one, sizeof(one), &rtp, &why), 0);
+	e = dp_rtp_ext_find(one, &rtp, 3, &len);
+	assert_non_null(e);
+	assert_int_equal(len, 2);
+	assert_int_equal(e[0] << 8 | e[1], 0x1234);
+	e = dp_rtp_ext_find(one, &rtp, 1, &len);
+	assert_non_null(e);
+	assert_int_equal(len, 1);
+	assert_int_equal(e[0], 0xaa);
+	assert_null(dp_rtp_ext_find(one, &rtp, 5, &len)); /* after the stop id 15 */
+	assert_null(dp_rtp_ext_find(one, &rtp, 0, &len));
+	assert_int_equal(dp_parse_rtp(two, sizeof(two), &rtp, &why), 0);
+	e = dp_rtp_ext_find(two, &rtp, 3, &len);
+	assert_non_null(e);
+	assert_int_equal(len, 2);
+	assert_int_equal(e[0] << 8 | e[1], 0xabcd);
+	assert_null(dp_rtp_ext_find(two, &rtp, 7, &len)); /* its 1 byte is past the block */
+	e = dp_rtp_ext_find(two, &rtp, 200, &len);
+	assert_non_null(e);
+	assert_int_equal(len, 0);
+	/* another profile: opaque */
+	two[12] = 0x12;
+	assert_int_equal(dp_parse_rtp(two, sizeof(two), &rtp, &why), 0);
+	assert_null(dp_rtp_ext_find(two, &rtp, 3, &len));
+}
+
 static void
 test_rtp_truncations(void **state)
 {
@@ -581,6 +623,7 @@ main(void)
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rtp_fields),
+		cmocka_unit_test(test_rtp_ext_find),
 		cmocka_unit_test(test_rtp_truncations),
 		cmocka_unit_test(test_rtp_version),
 		cmocka_unit_test(test_rtp_lengths_past_end),

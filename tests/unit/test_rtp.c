@@ -721,6 +721,46 @@ test_feedback(void **state)
 	json_decref(r);
 }
 
+/* Transport-cc needs both the feedback and the extension (one-byte id). */
+static void
+test_congestion(void **state)
+{
+	struct cascade_cmd_producer cmd;
+	json_t *r;
+
+	(void)state;
+	memset(&cmd, 0, sizeof(cmd));
+	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
+		       "\"rtcpFeedback\":[{\"type\":\"transport-cc\"}]}",
+		       ",\"headerExtensions\":[{\"uri\":\"" TCC "\",\"id\":5}]"));
+	cp_rtp_congestion(r, &cmd);
+	assert_int_equal(cmd.fb, CASCADE_FB_TWCC);
+	assert_int_equal(cmd.twcc_ext_id, 5);
+	json_decref(r);
+	/* both negotiated: transport-cc alone */
+	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
+		       "\"rtcpFeedback\":[{\"type\":\"goog-remb\"},{\"type\":\"transport-cc\"}]}",
+		       ",\"headerExtensions\":[{\"uri\":\"" TCC "\",\"id\":5}]"));
+	cp_rtp_congestion(r, &cmd);
+	assert_int_equal(cmd.fb, CASCADE_FB_TWCC);
+	json_decref(r);
+	/* the extension without the feedback: REMB, which the codec lists */
+	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
+		       "\"rtcpFeedback\":[{\"type\":\"goog-remb\"}]}",
+		       ",\"headerExtensions\":[{\"uri\":\"" TCC "\",\"id\":5}]"));
+	cp_rtp_congestion(r, &cmd);
+	assert_int_equal(cmd.fb, CASCADE_FB_REMB);
+	assert_int_equal(cmd.twcc_ext_id, 0);
+	json_decref(r);
+	/* the feedback without the extension; goog-remb stays out when both do */
+	r = J(RTP_WITH("{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,"
+		       "\"rtcpFeedback\":[{\"type\":\"transport-cc\"}]}",
+		       ""));
+	cp_rtp_congestion(r, &cmd);
+	assert_int_equal(cmd.fb, 0);
+	json_decref(r);
+}
+
 static void
 test_with_ssrc(void **state)
 {
@@ -760,6 +800,7 @@ main(void)
 		cmocka_unit_test(test_nego_extensions),
 		cmocka_unit_test(test_nego_checks_inputs),
 		cmocka_unit_test(test_feedback),
+		cmocka_unit_test(test_congestion),
 		cmocka_unit_test(test_with_ssrc),
 	};
 
