@@ -120,8 +120,21 @@ struct dp_srtp_rx {
 	uint64_t old_until_tsc;
 };
 
+/*
+ * A receiver's SRTCP on an SRTP client transport: its sender SSRC is its own,
+ * unknown in advance. The main lcore makes the session when a packet from that
+ * SSRC authenticates (dp_rcv_srtcp.c), never a worker; ssrc is written before
+ * the release store of s. Only the lcore dp_rcv_lcore() names uses s.
+ */
+#define DP_RCV_SSRCS 4
+struct dp_rcv_srtcp {
+	_Atomic uint32_t ssrc;
+	struct cascade_srtp *_Atomic s;
+};
+
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
+	struct dp_rcv_srtcp rcv[DP_RCV_SSRCS]; /* SRTP client transports: receivers' SRTCP */
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
@@ -282,6 +295,7 @@ enum {
 	DP_META_PACKET = 0,   /* a producer's RTP or RTCP */
 	DP_META_FEEDBACK = 1, /* a consumer's PLI/FIR/NACK for producer pslot: its RTCP packet */
 	DP_META_KEYFRAME_MSG = 2, /* the same from the main lcore (a consumer added or resumed) */
+	DP_META_RCV_SRTCP = 3, /* a receiver's SRTCP: transport pslot (gen pgen), session cslot */
 };
 
 struct dp_txbuf {
@@ -498,6 +512,17 @@ int dp_table_defer_reply(const struct cascade_reply *r);
 void dp_table_reclaim(struct dp_ctx *c, bool all);
 /* Record a learned remote tuple or MAC and announce it on the event ring. 0 or -errno. */
 int dp_table_learn(struct dp_ctx *c, const struct dp_learn *l);
+/*
+ * A receiver's SRTCP packet (frame, parsed as l4) from an SSRC its transport
+ * has no session for: keep one for that SSRC when it authenticates (dp_table_rcv.c).
+ */
+void dp_table_rcv_learn(struct dp_ctx *c, const struct dp_l4 *l4, const uint8_t *frame);
+/* The lcore that alone uses transport tslot's receivers' SRTCP sessions. */
+static inline uint32_t
+dp_rcv_lcore(const struct dp_ctx *c, uint32_t tslot)
+{
+	return tslot % c->n_workers;
+}
 /* Whether deferred work is waiting (the main loop then naps shorter). */
 bool dp_table_pending(const struct dp_ctx *c);
 /* Periodic upkeep: end re-keyed SRTP streams' overlap when its time is up. */

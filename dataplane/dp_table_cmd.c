@@ -214,6 +214,7 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 	dp_tbl_defer_free(atomic_load_explicit(&tp->peer, memory_order_relaxed));
 	atomic_store_explicit(&tp->peer, NULL, memory_order_release);
 	tp->has_keys = 0;
+	dp_tbl_rcv_release(tp);
 	memset(tp->rx_master, 0, sizeof(tp->rx_master));
 	memset(tp->tx_master, 0, sizeof(tp->tx_master));
 	dp_tbl_defer_slot(DP_TBL_TRANSPORT, slot);

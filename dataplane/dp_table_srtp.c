@@ -226,6 +226,8 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 		/* pairs with the owning worker's acquire load of rtcp_tx */
 		atomic_store_explicit(&p->rtcp_tx, ptx[i], memory_order_release);
 	}
+	if (rx_new)
+		dp_tbl_rcv_release(tp); /* learned again under the new key */
 	made_rx = made_tx = made_ptx = 0;
 	memset(tp->rx_master, 0, sizeof(tp->rx_master));
 	memset(tp->tx_master, 0, sizeof(tp->tx_master));

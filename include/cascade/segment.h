@@ -94,6 +94,10 @@ struct cascade_seg_hdr {
 	uint32_t consumer_rtcp_size;
 	uint32_t pad2;
 	uint64_t consumer_rtcp_off;
+	/* the main lcore's: receivers' SRTCP SSRCs learned, refused (no auth), no room left */
+	uint64_t srtcp_learned;
+	uint64_t srtcp_learn_auth;
+	uint64_t srtcp_learn_full;
 };
 
 /* A directory record's common head; seq is odd while the record changes. */
