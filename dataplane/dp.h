@@ -233,6 +233,12 @@ struct dp_consumer {
 	 * only by the lcore of its producer.
 	 */
 	struct cascade_srtp *_Atomic srtp;
+	/*
+	 * is_srtp with cfg.rtx_ssrc on a client transport: its RTX stream's
+	 * outbound session (the RTX SSRC, the transport's tx key), made and
+	 * replaced with srtp; NULL without (its repairs then go under its SSRC).
+	 */
+	struct cascade_srtp *_Atomic rtx_srtp;
 	/* worker-owned, off the per-packet lines: its retransmission budget (dp_nack.c) */
 	int64_t rtx_tokens; /* bytes it may still be sent again */
 	uint16_t rtx_seq;   /* its RTX stream's next sequence number (cfg.rtx_ssrc) */

@@ -240,6 +240,7 @@ keep_sessions(void)
 	for (i = 0; i < dp.opt.max_consumers; i++)
 		if (dp.consumers[i].in_use) {
 			keep(atomic_load(&dp.consumers[i].srtp));
+			keep(atomic_load(&dp.consumers[i].rtx_srtp));
 			/* an SRTP pipe consumer's inbound session for its feedback */
 			keep(atomic_load(&dp.consumers[i].fb_rx));
 		}

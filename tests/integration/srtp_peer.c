@@ -26,7 +26,9 @@
  *       counted), every 100 ms sends DST an SRTCP compound (TX_KEY) from its
  *       own SSRC: RR (a block about the media SSRC), NACK of that packet,
  *       PLI; it stops asking once the packet came again, or after 50
- *       compounds. Prints "ok N bad M again K" (K: that packet, unprotected).
+ *       compounds. Prints "ok N bad M again K rtx R" (K: that packet,
+ *       unprotected; R: of those, how many came as RTX, RFC 4588: another
+ *       SSRC, the original sequence number in front of the payload).
  *   srtp_peer rtcp SUITE KEY DST_IP DST_PORT LOCAL_PORT FIRST_SSRC COUNT
  *       Sends COUNT SRTCP receiver reports without blocks, each from the next
  *       SSRC from FIRST_SSRC on, each its SSRC's first (SRTCP index 0).
@@ -278,7 +280,8 @@ do_fb(char **argv)
 	struct cascade_srtp *rx = session(argv[0], argv[1], CASCADE_SRTP_INBOUND);
 	struct cascade_srtp *tx = session(argv[0], argv[2], CASCADE_SRTP_OUTBOUND);
 	uint32_t ssrc = (uint32_t)strtoul(argv[6], NULL, 0), media = 0;
-	int idle_ms = atoi(argv[7]), fd, ok = 0, bad = 0, again = 0, sent = 0, quiet = 0;
+	int idle_ms = atoi(argv[7]), fd, ok = 0, bad = 0, again = 0, rtx = 0, sent = 0, quiet = 0;
+	bool is_rtx;
 	uint32_t aligned[2048 / 4];
 	uint8_t *pkt = (uint8_t *)aligned, fb[128];
 	uint16_t first = 0;
@@ -322,17 +325,29 @@ do_fb(char **argv)
 			first = seq;
 			continue;
 		}
-		if (seq == first && again > 0)
-			continue; /* answers to the NACKs that crossed the first answer */
+		is_rtx = ntohl(*(const uint32_t *)(pkt + 8)) != media;
 		if (cascade_srtp_unprotect_rtp(rx, pkt, &len) < 0) {
 			bad++;
 			continue;
 		}
+		if (is_rtx) {
+			size_t hl = 12 + 4 * (size_t)(pkt[0] & 0x0f);
+
+			if ((pkt[0] & 0x10) && len >= hl + 4)
+				hl += 4 + 4 * (size_t)(pkt[hl + 2] << 8 | pkt[hl + 3]);
+			if (len < hl + 2)
+				continue;
+			seq = (uint16_t)(pkt[hl] << 8 | pkt[hl + 1]); /* the OSN */
+		}
+		if (seq == first && again > 0)
+			continue; /* answers to the NACKs that crossed the first answer */
 		ok++;
-		if (seq == first)
+		if (seq == first) {
 			again++;
+			rtx += is_rtx;
+		}
 	}
-	printf("ok %d bad %d again %d\n", ok, bad, again);
+	printf("ok %d bad %d again %d rtx %d\n", ok, bad, again, rtx);
 	cascade_srtp_destroy(rx);
 	cascade_srtp_destroy(tx);
 	close(fd);
