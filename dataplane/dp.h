@@ -157,10 +157,23 @@ struct dp_twcc_in {
 	struct dp_twcc_rx rx;
 };
 
+/*
+ * A receiver's SRTCP on an SRTP client transport: its sender SSRC is its own,
+ * unknown in advance. The main lcore makes the session when a packet from that
+ * SSRC authenticates (dp_table_rcv.c), never a worker; ssrc is written before
+ * the release store of s. Only the lcore dp_rcv_lcore() names uses s.
+ */
+#define DP_RCV_SSRCS 4
+struct dp_rcv_srtcp {
+	_Atomic uint32_t ssrc;
+	struct cascade_srtp *_Atomic s;
+};
+
 struct dp_transport {
 	struct dp_peer *_Atomic peer; /* NULL until connected or learned */
 	struct dp_twcc_out *_Atomic twcc_out; /* NULL until a consumer negotiates transport-cc */
 	struct dp_twcc_in *_Atomic twcc_in; /* NULL without FB_TWCC producers (main, release) */
+	struct dp_rcv_srtcp rcv[DP_RCV_SSRCS]; /* SRTP client transports: receivers' SRTCP */
 	struct cascade_cmd_transport cfg;
 	uint32_t gen;
 	uint8_t in_use;
@@ -263,6 +276,12 @@ struct dp_consumer {
 	 * only by the lcore of its producer.
 	 */
 	struct cascade_srtp *_Atomic srtp;
+	/*
+	 * is_srtp with cfg.rtx_ssrc on a client transport: its RTX stream's
+	 * outbound session (the RTX SSRC, the transport's tx key), made and
+	 * replaced with srtp; NULL without (its repairs then go under its SSRC).
+	 */
+	struct cascade_srtp *_Atomic rtx_srtp;
 	/* worker-owned, off the per-packet lines: its retransmission budget (dp_nack.c) */
 	int64_t rtx_tokens; /* bytes it may still be sent again */
 	uint16_t rtx_seq;   /* its RTX stream's next sequence number (cfg.rtx_ssrc) */
@@ -325,6 +344,7 @@ enum {
 	DP_META_PACKET = 0,   /* a producer's RTP or RTCP */
 	DP_META_FEEDBACK = 1, /* a consumer's PLI/FIR/NACK for producer pslot: its RTCP packet */
 	DP_META_KEYFRAME_MSG = 2, /* the same from the main lcore (a consumer added or resumed) */
+	DP_META_RCV_SRTCP = 3, /* a receiver's SRTCP: transport pslot (gen pgen), session cslot */
 };
 
 struct dp_txbuf {
@@ -547,6 +567,17 @@ int dp_table_defer_reply(const struct cascade_reply *r);
 void dp_table_reclaim(struct dp_ctx *c, bool all);
 /* Record a learned remote tuple or MAC and announce it on the event ring. 0 or -errno. */
 int dp_table_learn(struct dp_ctx *c, const struct dp_learn *l);
+/*
+ * A receiver's SRTCP packet (frame, parsed as l4) from an SSRC its transport
+ * has no session for: keep one for that SSRC when it authenticates (dp_table_rcv.c).
+ */
+void dp_table_rcv_learn(struct dp_ctx *c, const struct dp_l4 *l4, const uint8_t *frame);
+/* The lcore that alone uses transport tslot's receivers' SRTCP sessions. */
+static inline uint32_t
+dp_rcv_lcore(const struct dp_ctx *c, uint32_t tslot)
+{
+	return tslot % c->n_workers;
+}
 /* Whether deferred work is waiting (the main loop then naps shorter). */
 bool dp_table_pending(const struct dp_ctx *c);
 /* Periodic upkeep: end re-keyed SRTP streams' overlap when its time is up. */

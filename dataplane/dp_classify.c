@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include <rte_hash.h>
+#include <rte_udp.h>
 #include <rte_ring.h>
 
 #include "dp.h"
@@ -150,7 +151,7 @@ count_accepted(struct dp_worker *w, uint32_t tslot, const struct rte_mbuf *m)
  * The slow path: STUN and DTLS go up to the control plane, rate-limited per
  * source bucket (GCRA with a burst of SLOW_BURST_PKTS) so a flood cannot starve it.
  */
-static void
+static bool
 slow_path(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4, uint32_t tslot)
 {
 	uint32_t b = (uint32_t)(l4->src_ip[0] ^ l4->src_ip[1] << 3 ^ l4->src_ip[2] << 6 ^
@@ -161,15 +162,16 @@ slow_path(struct dp_worker *w, struct rte_mbuf *m, const struct dp_l4 *l4, uint3
 
 	if (tat - w->now_tsc > w->slow_tsc_per_pkt * SLOW_BURST_PKTS) {
 		dp_drop(w, m, CASCADE_DROP_SLOW_RATE_LIMIT);
-		return;
+		return false;
 	}
 	bk->tokens_tsc = tat + w->slow_tsc_per_pkt;
 	count_accepted(w, tslot, m);
 	if (rte_ring_sp_enqueue(w->slow_ring, m) != 0) {
 		dp_drop(w, m, CASCADE_DROP_SLOW_RING_FULL);
-		return;
+		return false;
 	}
 	w->stats->ctr[CASCADE_LC_SLOW_PKTS]++;
+	return true;
 }
 
 static int
@@ -546,6 +548,72 @@ end:
 	dp_drop(w, m, CASCADE_DROP_RTCP_TERMINATED);
 }
 
+/*
+ * A receiver's SRTCP on an SRTP client transport, on the one lcore that uses
+ * the transport's session i (dp_rcv_lcore): unprotected in place, its UDP
+ * length cut to the plain packet (so a hand-off re-parses only that), then on
+ * as plain receiver RTCP.
+ */
+static void
+rcv_srtcp_owned(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, uint32_t tslot,
+		uint32_t i, int learn)
+{
+	struct dp_transport *tp = &dp.transports[tslot];
+	/* pairs with the main lcore's release store of s (dp_table_rcv.c) */
+	struct cascade_srtp *s = atomic_load_explicit(&tp->rcv[i].s, memory_order_acquire);
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	size_t len = l4->payload_len;
+	int rc = s == NULL ? -ENOKEY : cascade_srtp_unprotect_rtcp(s, frame + l4->payload_off, &len);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(frame + l4->l4_off);
+
+	if (rc < 0) {
+		w->tstats[tslot].drop_pkts++;
+		dp_drop(w, m, dp_srtp_drop_reason(rc));
+		return;
+	}
+	l4->payload_len = (uint16_t)len;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len + sizeof(*udp)));
+	udp->dgram_cksum = 0; /* stale now; the packet ends here */
+	rtcp_terminate(w, m, l4, tp, tslot, learn);
+}
+
+/*
+ * SRTCP of no producer on an SRTP client transport: a receiver's, under its
+ * own SSRC. With a session for that SSRC it goes to the lcore that uses it;
+ * without, up the slow path (rate-limited) for the main lcore to learn the
+ * SSRC if the packet authenticates (dp_table_rcv.c), and no further.
+ */
+static void
+rcv_srtcp(struct dp_worker *w, struct rte_mbuf *m, struct dp_l4 *l4, uint32_t tslot,
+	  uint32_t ssrc, int learn)
+{
+	const struct dp_transport *tp = &dp.transports[tslot];
+	uint32_t i, lc = dp_rcv_lcore(&dp, tslot);
+	struct dp_meta *mt;
+
+	for (i = 0; i < DP_RCV_SSRCS; i++)
+		if (atomic_load_explicit(&tp->rcv[i].s, memory_order_acquire) != NULL &&
+		    atomic_load_explicit(&tp->rcv[i].ssrc, memory_order_relaxed) == ssrc)
+			break;
+	if (i == DP_RCV_SSRCS) {
+		if (slow_path(w, m, l4, tslot))
+			w->stats->ctr[CASCADE_LC_SRTCP_LEARN_UP]++;
+		return;
+	}
+	if (lc == w->idx) {
+		rcv_srtcp_owned(w, m, l4, tslot, i, learn);
+		return;
+	}
+	mt = dp_meta_of(m, dp.meta_off);
+	memset(mt, 0, sizeof(*mt));
+	mt->kind = DP_META_RCV_SRTCP;
+	mt->pslot = tslot;
+	mt->pgen = tp->gen;
+	mt->cslot = i;
+	mt->learn = (uint8_t)learn;
+	dp_handoff(w, m, (uint16_t)lc);
+}
+
 /* The port's VLAN rule: its own VLAN id when it has one, else no tag at all. */
 static bool
 vlan_ok(uint16_t port, const struct dp_l4 *l4)
@@ -607,7 +675,7 @@ dp_classify(struct dp_worker *w, struct rte_mbuf *m)
 	case DP_CLASS_DTLS:
 		if (remote_check(w, tp, m, &l4, CHECK_SLOW) < 0)
 			return;
-		slow_path(w, m, &l4, slot);
+		(void)slow_path(w, m, &l4, slot);
 		return;
 	case DP_CLASS_RTP:
 		if (unlikely(rtcp_port)) {
@@ -644,6 +712,8 @@ dp_classify(struct dp_worker *w, struct rte_mbuf *m)
 			rtcp_terminate(w, m, &l4, tp, slot, learn);
 		else if (cls == DP_CLASS_RTCP && (tp->cfg.flags & CASCADE_TRANSPORT_PIPE))
 			pipe_srtcp(w, m, &l4, slot, ssrc);
+		else if (cls == DP_CLASS_RTCP)
+			rcv_srtcp(w, m, &l4, slot, ssrc, learn);
 		else
 			dp_drop(w, m, CASCADE_DROP_UNKNOWN_SSRC); /* before any crypto */
 		return;
@@ -674,6 +744,17 @@ dp_classify_owned(struct dp_worker *w, struct rte_mbuf *m)
 	struct dp_l4 l4;
 	enum cascade_drop why;
 
+	if (mt->kind == DP_META_RCV_SRTCP) {
+		/* the transport may have gone (its slot maybe reused) while m waited */
+		if (mt->pslot >= dp.opt.max_transports || !dp.transports[mt->pslot].in_use ||
+		    dp.transports[mt->pslot].gen != mt->pgen ||
+		    dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0) {
+			dp_drop(w, m, CASCADE_DROP_PRODUCER_GONE);
+			return;
+		}
+		rcv_srtcp_owned(w, m, &l4, mt->pslot, mt->cslot, mt->learn);
+		return;
+	}
 	if (unlikely(mt->pslot >= dp.opt.max_producers)) {
 		dp_drop(w, m, CASCADE_DROP_PRODUCER_GONE);
 		return;

@@ -132,13 +132,23 @@ slow_up(struct dp_ctx *c, struct rte_mbuf *m)
 	const struct cascade_ring_ref *sr = cascade_seg_slow_ring(&c->seg);
 	struct cascade_pkt *pkt;
 	struct dp_addr_key key;
+	const uint8_t *pl;
 	struct dp_l4 l4;
 	enum cascade_drop why;
 	void *data;
 
 	/* parsed once by the worker: cannot fail, but a packet lost is counted all the same */
-	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0 ||
-	    (pkt = cascade_ring_reserve(sr)) == NULL) {
+	if (dp_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &l4, &why) < 0) {
+		c->seg.hdr->slow_up_drops++;
+		goto out;
+	}
+	pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, l4.payload_off);
+	if (dp_parse_demux(pl, l4.payload_len) == DP_CLASS_RTCP) {
+		/* a receiver's SRTCP from an SSRC not learned yet: it ends here */
+		dp_table_rcv_learn(c, &l4, rte_pktmbuf_mtod(m, const uint8_t *));
+		goto out;
+	}
+	if ((pkt = cascade_ring_reserve(sr)) == NULL) {
 		c->seg.hdr->slow_up_drops++; /* or: the control plane is not reading */
 		goto out;
 	}

@@ -185,8 +185,9 @@ fanout_srtp(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, struct dp_co
 	    uint32_t cslot, const struct dp_transport *tp, const struct dp_peer *peer,
 	    const struct out *o)
 {
-	/* pairs with the main lcore's release store of srtp */
-	struct cascade_srtp *s = atomic_load_explicit(&k->srtp, memory_order_acquire);
+	/* pairs with the main lcore's release store of srtp or rtx_srtp (its RTX stream) */
+	struct cascade_srtp *s =
+		atomic_load_explicit(o->rtx ? &k->rtx_srtp : &k->srtp, memory_order_acquire);
 	uint16_t port = tp->cfg.port_id, off = dp_l2l4_len(port, tp->cfg.local.family);
 	uint16_t osn_len = o->rtx ? 2 : 0, hdr_len = f->rtp_hdr_len;
 	uint16_t grow = k->cfg.twcc_ext_id != 0 ? DP_TWCC_GROW : 0;
@@ -379,15 +380,17 @@ fanout_one(struct dp_worker *w, struct rte_mbuf *m, struct fan *f, const struct 
 
 /*
  * The RTX payload type consumer k negotiated for its payload type pt, or 0:
- * none (no RTX stream, or none for that codec; and not on SRTP yet: its
- * outbound session is for its own SSRC only).
+ * none (no RTX stream, or none for that codec; on SRTP, no RTX outbound
+ * session: an SRTP pipe's consumer, or no keys yet).
  */
 static uint8_t
 consumer_rtx_pt(const struct dp_consumer *k, uint8_t pt)
 {
 	unsigned int i;
 
-	if (k->cfg.rtx_ssrc == 0 || k->is_srtp)
+	/* pairs with the main lcore's release store of rtx_srtp */
+	if (k->cfg.rtx_ssrc == 0 ||
+	    (k->is_srtp && atomic_load_explicit(&k->rtx_srtp, memory_order_acquire) == NULL))
 		return 0;
 	for (i = 0; i < k->cfg.n_pt_map && i < CASCADE_MAX_PT_MAP; i++)
 		if (k->cfg.pt_map[i].out_pt == pt)

@@ -215,6 +215,7 @@ transport_remove(struct dp_ctx *c, uint32_t slot)
 	atomic_store_explicit(&tp->peer, NULL, memory_order_release);
 	dp_tbl_twcc_detach(c, slot);
 	tp->has_keys = 0;
+	dp_tbl_rcv_release(tp);
 	memset(tp->rx_master, 0, sizeof(tp->rx_master));
 	memset(tp->tx_master, 0, sizeof(tp->tx_master));
 	dp_tbl_defer_slot(DP_TBL_TRANSPORT, slot);

@@ -63,7 +63,7 @@ dp_tbl_consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd,
 	struct dp_cons_key ck;
 	const struct dp_transport *tp;
 	struct dp_consumer *k;
-	struct cascade_srtp *srtp = NULL;
+	struct cascade_srtp *srtp = NULL, *rtx_srtp = NULL;
 	uint32_t slot, pslot, tslot;
 	int rc;
 
@@ -104,6 +104,15 @@ dp_tbl_consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd,
 	if (tp->has_keys) {
 		/* its own outbound session; without keys yet, TRANSPORT_SRTP makes it */
 		srtp = dp_srtp_tx_make(tp->cfg.srtp_suite, tp->tx_master, cfg.ssrc);
+		/* and its RTX stream's, when it has one */
+		if (srtp != NULL && cfg.rtx_ssrc != 0 &&
+		    (rtx_srtp = dp_srtp_tx_make(tp->cfg.srtp_suite, tp->tx_master,
+						cfg.rtx_ssrc)) == NULL) {
+			rc = errno;
+			dp_srtp_tx_free(srtp);
+			srtp = NULL;
+			errno = rc;
+		}
 		if (srtp == NULL) {
 			rc = errno;
 			dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
@@ -140,6 +149,7 @@ dp_tbl_consumer_add(struct dp_ctx *c, const struct cascade_cmd_consumer *cmd,
 	}
 	k->is_srtp = tp->cfg.srtp_suite != CASCADE_SUITE_NONE;
 	atomic_store_explicit(&k->srtp, srtp, memory_order_relaxed);
+	atomic_store_explicit(&k->rtx_srtp, rtx_srtp, memory_order_relaxed);
 	k->has_key = 0; /* a pipe consumer's key comes with PIPE_SRTP */
 	k->producer = pslot;
 	k->transport = tslot;
@@ -172,6 +182,7 @@ undo_tp:
 undo_slot:
 	dp_tbl_slot_put(DP_TBL_CONSUMER, slot);
 	dp_srtp_tx_free(srtp);
+	dp_srtp_tx_free(rtx_srtp);
 	return rc;
 }
 

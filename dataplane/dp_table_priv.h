@@ -139,6 +139,8 @@ uint32_t dp_tbl_rtcp_ssrc(const struct dp_transport *tp, uint32_t ssrc);
  * session) go after a grace period: at its delete. Main lcore.
  */
 void dp_tbl_consumer_srtp_release(struct dp_consumer *k);
+/* Release a transport's receivers' SRTCP sessions after a grace period. */
+void dp_tbl_rcv_release(struct dp_transport *tp);
 /*
  * A new producer's sessions on an SRTP transport that has its keys: its
  * inbound pair for its SSRC, the outbound SRTCP session for the node's own

@@ -119,8 +119,12 @@ dp_tbl_consumer_srtp_release(struct dp_consumer *k)
 {
 	dp_tbl_defer_call(dp_srtp_tx_free, atomic_load_explicit(&k->srtp, memory_order_relaxed));
 	dp_tbl_defer_call(dp_srtp_tx_free,
+			  atomic_exchange_explicit(&k->rtx_srtp, NULL, memory_order_relaxed));
+	dp_tbl_defer_call(dp_srtp_tx_free,
 			  atomic_exchange_explicit(&k->fb_rx, NULL, memory_order_relaxed));
 }
+
+static void session_swap(struct cascade_srtp *_Atomic *slot, struct cascade_srtp *s);
 
 /*
  * TRANSPORT_SRTP: give an SRTP transport its keys, or new ones: a new inbound
@@ -161,7 +165,7 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 	cons = dp_lists_get(l, DP_REL_TP_CONS, slot, &nc);
 	if ((rx_new && np != 0 && (rx = calloc(np, sizeof(*rx))) == NULL) ||
 	    (rx_new && np != 0 && (rtx = calloc(np, sizeof(*rtx))) == NULL) ||
-	    (tx_new && nc != 0 && (tx = calloc(nc, sizeof(*tx))) == NULL) ||
+	    (tx_new && nc != 0 && (tx = calloc(2 * (size_t)nc, sizeof(*tx))) == NULL) ||
 	    (tx_new && np != 0 && (ptx = calloc(np, sizeof(*ptx))) == NULL)) {
 		rc = dp_tbl_fail(r, ENOMEM, "srtp: out of memory");
 		goto out;
@@ -183,9 +187,20 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 			goto out;
 		}
 	}
-	for (i = 0; tx_new && i < nc; i++, made_tx++) {
-		tx[i] = dp_srtp_tx_make(cmd->suite, cmd->tx_master, c->consumers[cons[i]].cfg.ssrc);
-		if (tx[i] == NULL) {
+	/* tx[2i]: consumer i's session, tx[2i + 1]: its RTX stream's (NULL without) */
+	for (i = 0; tx_new && i < nc; i++, made_tx += 2) {
+		const struct cascade_cmd_consumer *kc = &c->consumers[cons[i]].cfg;
+
+		tx[2 * i] = dp_srtp_tx_make(cmd->suite, cmd->tx_master, kc->ssrc);
+		if (tx[2 * i] != NULL && kc->rtx_ssrc != 0 &&
+		    (tx[2 * i + 1] = dp_srtp_tx_make(cmd->suite, cmd->tx_master, kc->rtx_ssrc)) ==
+			    NULL) {
+			err = errno;
+			dp_srtp_tx_free(tx[2 * i]);
+			tx[2 * i] = NULL;
+			errno = err;
+		}
+		if (tx[2 * i] == NULL) {
 			err = errno;
 			rc = session_fail(r, err, "consumer outbound session");
 			goto out;
@@ -213,10 +228,8 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 	for (i = 0; tx_new && i < nc; i++) {
 		struct dp_consumer *k = &c->consumers[cons[i]];
 
-		dp_tbl_defer_call(dp_srtp_tx_free,
-				  atomic_load_explicit(&k->srtp, memory_order_relaxed));
-		/* pairs with the owning worker's acquire load of srtp */
-		atomic_store_explicit(&k->srtp, tx[i], memory_order_release);
+		session_swap(&k->srtp, tx[2 * i]);
+		session_swap(&k->rtx_srtp, tx[2 * i + 1]);
 	}
 	for (i = 0; tx_new && i < np; i++) {
 		struct dp_producer *p = &c->producers[prods[i]];
@@ -226,6 +239,8 @@ dp_tbl_transport_srtp(struct dp_ctx *c, const struct cascade_cmd_transport_srtp 
 		/* pairs with the owning worker's acquire load of rtcp_tx */
 		atomic_store_explicit(&p->rtcp_tx, ptx[i], memory_order_release);
 	}
+	if (rx_new)
+		dp_tbl_rcv_release(tp); /* learned again under the new key */
 	made_rx = made_tx = made_ptx = 0;
 	memset(tp->rx_master, 0, sizeof(tp->rx_master));
 	memset(tp->tx_master, 0, sizeof(tp->tx_master));

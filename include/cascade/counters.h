@@ -73,6 +73,7 @@ enum cascade_drop {
 	X(TX_BYTES, "tx_bytes", "bytes transmitted")                                                \
 	X(RTP_PKTS, "rtp_packets", "RTP packets accepted from producers")                           \
 	X(RTCP_PKTS, "rtcp_packets", "RTCP packets accepted")                                       \
+	X(SRTCP_LEARN_UP, "srtcp_learn_up", "receivers' SRTCP of an SSRC not learned yet, sent up to the main lcore (which keeps a session if it authenticates; the packet goes no further)") \
 	X(SLOW_PKTS, "slow_packets", "packets handed to the slow path (STUN, DTLS)")               \
 	X(DROP_PKTS, "drop_packets", "packets dropped, all reasons")                                \
 	X(POLLS, "polls", "RX polls")                                                               \

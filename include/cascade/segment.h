@@ -57,7 +57,8 @@
  *    consumers' receiver reports (consumer RTCP records), receiver_reports_in */
 /* 8: transport-cc towards consumers (consumer twcc_ext_id, CASCADE_EXT_TWCC, transport TWCC
  *    records, twcc_* counters) */
-/* 9: producers' transport-cc (FB_TWCC, twcc_ext_id) and REMB (FB_REMB), their counters */
+/* 9: producers' transport-cc (FB_TWCC, twcc_ext_id) and REMB (FB_REMB), their counters;
+ *    receivers' SRTCP SSRCs learned (srtcp_learn* in the header) */
 #define CASCADE_ABI_VERSION 9
 #define CASCADE_SEG_NAME_MAX 64
 
@@ -105,6 +106,10 @@ struct cascade_seg_hdr {
 	uint32_t transport_twcc_size;
 	uint64_t consumer_rtcp_off;
 	uint64_t transport_twcc_off;
+	/* the main lcore's: receivers' SRTCP SSRCs learned, refused (no auth), no room left */
+	uint64_t srtcp_learned;
+	uint64_t srtcp_learn_auth;
+	uint64_t srtcp_learn_full;
 };
 
 /* A directory record's common head; seq is odd while the record changes. */

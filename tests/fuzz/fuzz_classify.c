@@ -554,7 +554,10 @@ main_turn(void)
 			cls = dp_parse_demux(
 				rte_pktmbuf_mtod_offset(m, const uint8_t *, l4.payload_off),
 				l4.payload_len);
-			fuzz_check(cls == DP_CLASS_STUN || cls == DP_CLASS_DTLS);
+			fuzz_check(cls == DP_CLASS_STUN || cls == DP_CLASS_DTLS ||
+				   cls == DP_CLASS_RTCP);
+			if (cls == DP_CLASS_RTCP) /* a receiver's SRTCP of a new SSRC */
+				dp_table_rcv_learn(&dp, &l4, rte_pktmbuf_mtod(m, const uint8_t *));
 			rte_pktmbuf_free(m);
 		}
 	}

@@ -214,7 +214,7 @@ static void
 keep_sessions(void)
 {
 	const struct dp_srtp_rx *rx;
-	uint32_t i;
+	uint32_t i, j;
 
 	fz.n_sessions = 0;
 	for (i = 0; i < dp.opt.max_producers; i++) {
@@ -233,9 +233,14 @@ keep_sessions(void)
 			keep(rx->rtcp);
 		}
 	}
+	/* receivers' SRTCP sessions of SRTP client transports */
+	for (i = 0; i < dp.opt.max_transports; i++)
+		for (j = 0; dp.transports[i].in_use && j < DP_RCV_SSRCS; j++)
+			keep(atomic_load(&dp.transports[i].rcv[j].s));
 	for (i = 0; i < dp.opt.max_consumers; i++)
 		if (dp.consumers[i].in_use) {
 			keep(atomic_load(&dp.consumers[i].srtp));
+			keep(atomic_load(&dp.consumers[i].rtx_srtp));
 			/* an SRTP pipe consumer's inbound session for its feedback */
 			keep(atomic_load(&dp.consumers[i].fb_rx));
 		}

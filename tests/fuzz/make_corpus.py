@@ -331,6 +331,16 @@ def classify_seeds():
         frame(TP_SRTP_PIPE, src=PIPE_PEER, ssrc=SSRC_UNKNOWN, hdr=RR | 8, payload=fb) +
         frame(TP_SRTP_PIPE, src=STRANGER, ssrc=SSRC_UNKNOWN, protect=True, hdr=RR | 8, payload=fb) +
         bytes([BURST, MAIN]))
+    # a receiver's SRTCP from its own SSRC (0x9999) on an SRTP client transport: sent up
+    # until the main lcore learns the SSRC from one that authenticates, then read on the
+    # transport's fixed lcore (handed there from the other); forged ones dropped
+    s['srtp_receiver_rtcp_learned'] = (
+        frame(TP_SRTP, ssrc=SSRC_UNKNOWN, protect=True, hdr=RR, payload=fb) +
+        frame(TP_SRTP, ssrc=SSRC_UNKNOWN, hdr=RR, payload=fb) + bytes([BURST, MAIN]) +
+        frame(TP_SRTP, ssrc=SSRC_UNKNOWN, protect=True, hdr=RR, payload=fb) +
+        frame(TP_SRTP, ssrc=SSRC_UNKNOWN, protect=True, hdr=RR, payload=fb, worker=1) +
+        frame(TP_SRTP, ssrc=SSRC_UNKNOWN, hdr=RR, payload=fb, worker=1) +
+        bytes([BURST, MAIN]) + command(3, TP_SRTP) + bytes([MAIN]))
     s['ipv6_and_other_family'] = (
         frame(TP_V6, seq=1, payload=rtp_payload) + frame(TP_V6, src=OTHER_FAMILY, seq=2) +
         frame(TP_PLAIN, src=OTHER_FAMILY, seq=3) + frame(TP_V6, hdr=SR, payload=b'') + bytes([BURST]))

@@ -20,6 +20,18 @@
  *   srtp_peer recv SUITE KEY_B64 LOCAL_PORT IDLE_MS
  *       Receives until IDLE_MS pass without a packet; prints "ok N bad M
  *       ssrc X" (RTP that unprotects, packets that do not, the last SSRC).
+ *   srtp_peer fb SUITE RX_KEY TX_KEY LOCAL_PORT DST_IP DST_PORT SSRC IDLE_MS
+ *       A consumer's receiver: receives SRTP (RX_KEY) like recv and, from the
+ *       first RTP packet on, which it takes as lost (not unprotected, not
+ *       counted), every 100 ms sends DST an SRTCP compound (TX_KEY) from its
+ *       own SSRC: RR (a block about the media SSRC), NACK of that packet,
+ *       PLI; it stops asking once the packet came again, or after 50
+ *       compounds. Prints "ok N bad M again K rtx R" (K: that packet,
+ *       unprotected; R: of those, how many came as RTX, RFC 4588: another
+ *       SSRC, the original sequence number in front of the payload).
+ *   srtp_peer rtcp SUITE KEY DST_IP DST_PORT LOCAL_PORT FIRST_SSRC COUNT
+ *       Sends COUNT SRTCP receiver reports without blocks, each from the next
+ *       SSRC from FIRST_SSRC on, each its SSRC's first (SRTCP index 0).
  *   srtp_peer protect SUITE KEY_B64 SSRC FIRST_SEQ COUNT OUT
  *       Writes COUNT protected RTP packets as send's "good" ones would be to
  *       the file OUT, each after its length (2 bytes, network order), for a
@@ -97,6 +109,27 @@ udp_bind(uint16_t port)
 	return fd;
 }
 
+/* A socket on LOCAL_PORT and dst = IP:PORT; -1 after saying why. */
+static int
+udp_to(const char *local_port, const char *ip, const char *port, struct sockaddr_in *dst)
+{
+	int fd = udp_bind((uint16_t)atoi(local_port));
+
+	if (fd < 0) {
+		die("cannot bind the local port");
+		return -1;
+	}
+	memset(dst, 0, sizeof(*dst));
+	dst->sin_family = AF_INET;
+	dst->sin_port = htons((uint16_t)atoi(port));
+	if (inet_pton(AF_INET, ip, &dst->sin_addr) != 1) {
+		close(fd);
+		die("bad destination address");
+		return -1;
+	}
+	return fd;
+}
+
 /* An RTP packet as do_send() makes it, before protection: 12 + PAYLOAD_BYTES bytes. */
 static size_t
 make_rtp(uint8_t *pkt, uint32_t ssrc, uint16_t seq, int i)
@@ -134,14 +167,9 @@ do_send(char **argv)
 	if (strncmp(mode, "rtx:", 4) == 0 &&
 	    (sscanf(mode, "rtx:%u:%u", &rtx_pt, &osn) != 2 || rtx_pt > 127 || osn > 65535))
 		return die("bad rtx mode: rtx:PT:OSN");
-	fd = udp_bind((uint16_t)atoi(argv[4]));
+	fd = udp_to(argv[4], argv[2], argv[3], &dst);
 	if (fd < 0)
-		return die("cannot bind the local port");
-	memset(&dst, 0, sizeof(dst));
-	dst.sin_family = AF_INET;
-	dst.sin_port = htons((uint16_t)atoi(argv[3]));
-	if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1)
-		return die("bad destination address");
+		return 1;
 	copies = strcmp(mode, "replay") == 0 ? 2 : 1;
 	for (i = 0; i < count; i++) {
 		int k;
@@ -219,6 +247,139 @@ do_recv(char **argv)
 		last_ssrc = ntohl(*(const uint32_t *)(pkt + 8));
 	}
 	printf("ok %d bad %d ssrc %u\n", ok, bad, last_ssrc);
+	cascade_srtp_destroy(s);
+	close(fd);
+	return 0;
+}
+
+/* RR about media from ssrc, NACK of seq, PLI: a compound of 60 bytes, before protection */
+static size_t
+make_feedback(uint8_t *p, uint32_t ssrc, uint32_t media, uint16_t seq)
+{
+	uint32_t s = htonl(ssrc), m = htonl(media), ext = htonl(seq);
+	uint16_t seq_be = htons(seq);
+
+	memset(p, 0, 60);
+	p[0] = 0x81, p[1] = 201, p[3] = 7; /* RR, one block: 32 bytes */
+	memcpy(p + 4, &s, 4);
+	memcpy(p + 8, &m, 4);
+	memcpy(p + 16, &ext, 4);
+	p[32] = 0x81, p[33] = 205, p[35] = 3; /* generic NACK: 16 bytes */
+	memcpy(p + 36, &s, 4);
+	memcpy(p + 40, &m, 4);
+	memcpy(p + 44, &seq_be, 2);
+	p[48] = 0x81, p[49] = 206, p[51] = 2; /* PLI: 12 bytes */
+	memcpy(p + 52, &s, 4);
+	memcpy(p + 56, &m, 4);
+	return 60;
+}
+
+static int
+do_fb(char **argv)
+{
+	struct cascade_srtp *rx = session(argv[0], argv[1], CASCADE_SRTP_INBOUND);
+	struct cascade_srtp *tx = session(argv[0], argv[2], CASCADE_SRTP_OUTBOUND);
+	uint32_t ssrc = (uint32_t)strtoul(argv[6], NULL, 0), media = 0;
+	int idle_ms = atoi(argv[7]), fd, ok = 0, bad = 0, again = 0, rtx = 0, sent = 0, quiet = 0;
+	bool is_rtx;
+	uint32_t aligned[2048 / 4];
+	uint8_t *pkt = (uint8_t *)aligned, fb[128];
+	uint16_t first = 0;
+	struct sockaddr_in dst;
+	struct pollfd pfd;
+
+	if (rx == NULL || tx == NULL)
+		return die("bad suite or key");
+	fd = udp_to(argv[3], argv[4], argv[5], &dst);
+	if (fd < 0)
+		return 1;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	printf("listening\n");
+	fflush(stdout);
+	while (quiet < idle_ms) {
+		ssize_t n;
+		size_t len;
+		uint16_t seq;
+
+		if (poll(&pfd, 1, 100) <= 0) {
+			quiet += 100;
+			if (media != 0 && again == 0 && sent < 50) {
+				len = make_feedback(fb, ssrc, media, first);
+				if (cascade_srtp_protect_rtcp(tx, fb, &len, sizeof(fb)) < 0)
+					return die("cannot protect the feedback");
+				if (sendto(fd, fb, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+					return die("cannot send the feedback");
+				sent++;
+			}
+			continue;
+		}
+		n = recv(fd, pkt, sizeof(aligned), 0);
+		if (n < 12 || (pkt[1] >= 192 && pkt[1] <= 223))
+			continue;
+		len = (size_t)n;
+		quiet = 0;
+		seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
+		if (media == 0) { /* lost on the way: its index stays unused */
+			media = ntohl(*(const uint32_t *)(pkt + 8));
+			first = seq;
+			continue;
+		}
+		is_rtx = ntohl(*(const uint32_t *)(pkt + 8)) != media;
+		if (cascade_srtp_unprotect_rtp(rx, pkt, &len) < 0) {
+			bad++;
+			continue;
+		}
+		if (is_rtx) {
+			size_t hl = 12 + 4 * (size_t)(pkt[0] & 0x0f);
+
+			if ((pkt[0] & 0x10) && len >= hl + 4)
+				hl += 4 + 4 * (size_t)(pkt[hl + 2] << 8 | pkt[hl + 3]);
+			if (len < hl + 2)
+				continue;
+			seq = (uint16_t)(pkt[hl] << 8 | pkt[hl + 1]); /* the OSN */
+		}
+		if (seq == first && again > 0)
+			continue; /* answers to the NACKs that crossed the first answer */
+		ok++;
+		if (seq == first) {
+			again++;
+			rtx += is_rtx;
+		}
+	}
+	printf("ok %d bad %d again %d rtx %d\n", ok, bad, again, rtx);
+	cascade_srtp_destroy(rx);
+	cascade_srtp_destroy(tx);
+	close(fd);
+	return 0;
+}
+
+static int
+do_rtcp(char **argv)
+{
+	struct cascade_srtp *s = session(argv[0], argv[1], CASCADE_SRTP_OUTBOUND);
+	uint32_t ssrc = (uint32_t)strtoul(argv[5], NULL, 0), be;
+	int count = atoi(argv[6]), i, fd;
+	struct sockaddr_in dst;
+	uint8_t pkt[64];
+	size_t len;
+
+	if (s == NULL)
+		return die("bad suite or key");
+	fd = udp_to(argv[4], argv[2], argv[3], &dst);
+	if (fd < 0)
+		return 1;
+	for (i = 0; i < count; i++) {
+		memset(pkt, 0, 8);
+		pkt[0] = 0x80, pkt[1] = 201, pkt[3] = 1; /* RR without blocks */
+		be = htonl(ssrc + (uint32_t)i);
+		memcpy(pkt + 4, &be, 4);
+		len = 8;
+		if (cascade_srtp_protect_rtcp(s, pkt, &len, sizeof(pkt)) < 0)
+			return die("cannot protect");
+		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+			return die("cannot send");
+	}
 	cascade_srtp_destroy(s);
 	close(fd);
 	return 0;
@@ -311,6 +472,10 @@ main(int argc, char **argv)
 		return do_send(argv + 2);
 	if (argc == 6 && strcmp(argv[1], "recv") == 0)
 		return do_recv(argv + 2);
+	if (argc == 10 && strcmp(argv[1], "fb") == 0)
+		return do_fb(argv + 2);
+	if (argc == 9 && strcmp(argv[1], "rtcp") == 0)
+		return do_rtcp(argv + 2);
 	if (argc == 8 && strcmp(argv[1], "protect") == 0)
 		return do_protect(argv + 2);
 	if (argc == 5 && strcmp(argv[1], "unprotect") == 0)

@@ -13,6 +13,10 @@
 #      comedia SRTP transport first do not make it learn the stranger's tuple;
 #   3b. an SRTP sender's RTX stream (its own SSRC) is unprotected with a pair of its own
 #      and unwrapped: the repairs reach the consumer's SRTP receiver, nothing is dropped;
+#   3c. a consumer's receiver protects RR + NACK + PLI under its own SSRC: the node learns
+#      the SSRC from a packet that authenticates, reads the report, answers the NACK (the
+#      receiver unprotects the packet again) and asks the sender for a keyframe;
+#   3d. the same with RTX negotiated: the lost packet comes as RTX that libsrtp unprotects;
 #   4. keys appear in no log, /v1/stats or /metrics; the state file is 0600 and keeps
 #      them: after kill -9 of cascade-cp media still flows, no key re-sent.
 # The network set-up is test_cp_ffmpeg.sh's: cascade-dp on a veth in a test namespace.
@@ -183,14 +187,14 @@ kwrong=$(head -c 30 /dev/urandom | base64)
 keys+=("$khelp" "$kwrong")
 srtp_producer tamper "" "$khelp" 12288
 tin=$T pin=$PORT tprod=$PROD
-# srtp_consumer ROOM PRODUCER: an SRTP transport towards 198.18.0.2:21000 and a consumer
-# on it; sets TOUT, KOUT (the node's key, the receiver's) and CSSRC
+# srtp_consumer ROOM PRODUCER [PORT]: an SRTP transport towards 198.18.0.2:PORT (21000) and a consumer
+# on it; sets TOUT, TPORT (its port), KOUT (the node's key, the receiver's) and CSSRC
 srtp_consumer() {
 	ok POST "/v1/rooms/$1/transports" '{"enableSrtp":true}'
-	TOUT=$(jq -r .id "$TEST_TMP/body")
+	TOUT=$(jq -r .id "$TEST_TMP/body") TPORT=$(jq -r .tuple.localPort "$TEST_TMP/body")
 	KOUT=$(jq -r .srtpParameters.keyBase64 "$TEST_TMP/body")
 	keys+=("$KOUT")
-	ok POST "/v1/transports/$TOUT/connect" "{\"ip\":\"198.18.0.2\",\"port\":21000,\"srtpParameters\":$(srtp_params "$SUITE" "$KOUT")}"
+	ok POST "/v1/transports/$TOUT/connect" "{\"ip\":\"198.18.0.2\",\"port\":${3:-21000},\"srtpParameters\":$(srtp_params "$SUITE" "$KOUT")}"
 	ok POST "/v1/transports/$TOUT/consumers" "{\"producerId\":\"$2\",\"rtpCapabilities\":$caps}"
 	CSSRC=$(jq -r '.rtpParameters.encodings[0].ssrc' "$TEST_TMP/body")
 }
@@ -265,6 +269,73 @@ n_err=$(($(drop srtp_error) - err0))
 ((n_auth == 0 && n_replay == 0 && n_err == 0)) ||
 	fail "RTX from an SRTP sender: srtp_auth +$n_auth, srtp_replay +$n_replay, srtp_error +$n_err (want none)"
 ((rok == 20)) && log "RTX from an SRTP sender: unprotected with its RTX SSRC's pair, unwrapped, 10 repairs forwarded"
+
+# --- 3c. a receiver's SRTCP from its own SSRC ---------------------------------------------------------
+# The receiver's SSRC is nobody's: the first packets go to the main lcore, which keeps a session
+# for it once one authenticates (srtcp_learned); from then on its RR, NACK and PLI are read.
+kfb=$(head -c 30 /dev/urandom | base64)
+keys+=("$kfb")
+srtp_producer fb "" "$kfb" 20480 '{"codecs":[{"mimeType":"video/VP8","payloadType":96,"clockRate":90000,"rtcpFeedback":[{"type":"nack"},{"type":"nack","parameter":"pli"}]}],"encodings":[{"ssrc":20480}]}'
+pfb=$PORT fbprod=$PROD
+srtp_consumer fb "$PROD"
+stat_of() { "$CASCADE_DPCTL" -s "$seg_name" stats | awk -v k="$1" '$1 == k { print $2 }'; }
+# fb_run NAME PORT SSRC FIRST_SEQ: srtp_peer fb on PORT (the last srtp_consumer's receiver,
+# SRTCP from SSRC) while the sender sends 20 packets from FIRST_SEQ; sets fok fbad fagain frtx
+fb_run() {
+	ip netns exec "$ns" "$SRTP_PEER" fb "$SUITE" "$KOUT" "$KOUT" "$2" 198.18.0.1 "$TPORT" "$3" 2000 \
+		>"$TEST_TMP/$1.out" 2>&1 &
+	fb_pid=$!
+	_cascade_pids+=($!)
+	wait_for "grep -q listening $TEST_TMP/$1.out" 5 || fail "srtp_peer fb did not start"
+	ip netns exec "$ns" "$SRTP_PEER" send "$SUITE" "$kfb" 198.18.0.1 "$pfb" 5050 20480 "$4" 20 good \
+		>>"$TEST_TMP/peer-send.log" 2>&1 || fail "srtp_peer send ($1) failed"
+	wait "$fb_pid" || true
+	read -r _ fok _ fbad _ fagain _ frtx < <(tail -1 "$TEST_TMP/$1.out") || fail "srtp_peer fb: $(cat "$TEST_TMP/$1.out")"
+}
+learned0=$(stat_of srtcp_learned) retr0=$(stat_of retransmissions_out)
+fb_run fb 21000 777 4000
+((fok == 20 && fbad == 0 && fagain == 1 && frtx == 0)) ||
+	fail "receiver's SRTCP: got $fok good, $fbad bad, $fagain again (want 19 + the lost one again, 0 bad)"
+learned=$(($(stat_of srtcp_learned) - learned0)) retr=$(($(stat_of retransmissions_out) - retr0))
+((learned == 1 && retr >= 1)) || fail "srtcp_learned +$learned (want 1), retransmissions_out +$retr"
+ok GET /v1/stats
+fbc=$(jq -c --arg p "$fbprod" '.consumers[] | select(.producerId == $p)' "$TEST_TMP/body")
+jq -e '.rtcpPackets > 0 and .rtcp.reportedAt != null' <<<"$fbc" >/dev/null ||
+	fail "the consumer shows no receiver RTCP: $fbc"
+jq -e --arg p "$fbprod" '.producers[] | select(.id == $p) | .pliCount >= 1' "$TEST_TMP/body" >/dev/null ||
+	fail "no keyframe request reached the sender: $(jq -c .producers "$TEST_TMP/body")"
+log "receiver's SRTCP from its own SSRC: learned once, report read, NACK answered ($fagain again), PLI forwarded"
+# bad receivers' SRTCP: a wrong key teaches nothing; a replay of 777's first index is
+# srtp_replay; a flood of new SSRCs fills the transport's 4 sessions, no more
+rtcp_send() { # KEY FIRST_SSRC COUNT
+	ip netns exec "$ns" "$SRTP_PEER" rtcp "$SUITE" "$1" 198.18.0.1 "$TPORT" 21000 "$2" "$3" \
+		>>"$TEST_TMP/peer-send.log" 2>&1 || fail "srtp_peer rtcp failed: $(tail -1 "$TEST_TMP/peer-send.log")"
+}
+auth0=$(stat_of srtcp_learn_auth) replay0=$(drop srtp_replay) learned0=$(stat_of srtcp_learned)
+full0=$(stat_of srtcp_learn_full)
+rtcp_send "$kwrong" 800 3
+wait_for '(($(stat_of srtcp_learn_auth) - auth0 == 3))' 5 || fail "wrong key: srtcp_learn_auth +$(($(stat_of srtcp_learn_auth) - auth0)), want 3"
+rtcp_send "$KOUT" 777 1
+wait_for '(($(drop srtp_replay) - replay0 == 1))' 5 || fail "replayed SRTCP: srtp_replay +$(($(drop srtp_replay) - replay0)), want 1"
+((($(stat_of srtcp_learned) - learned0) == 0)) || fail "a wrong key or a replay taught an SSRC"
+rtcp_send "$KOUT" 1000 8
+wait_for '(($(stat_of srtcp_learned) - learned0 == 3 && $(stat_of srtcp_learn_full) - full0 >= 1))' 5 ||
+	fail "SSRC flood: srtcp_learned +$(($(stat_of srtcp_learned) - learned0)) (want 3), srtcp_learn_full +$(($(stat_of srtcp_learn_full) - full0))"
+log "bad receivers' SRTCP: wrong key learned nothing (srtcp_learn_auth 3), replay srtp_replay, an SSRC flood stopped at 4 sessions (srtcp_learn_full +$(($(stat_of srtcp_learn_full) - full0)))"
+
+# --- 3d. RTX to an SRTP consumer ---------------------------------------------------------------------
+# A consumer whose receiver negotiated RTX gets its repairs on its RTX stream, protected with an
+# outbound session of the RTX SSRC's own: libsrtp unprotects them, the OSN names the lost packet.
+caps_plain=$caps
+caps='{"codecs":[{"kind":"video","mimeType":"video/VP8","preferredPayloadType":100,"clockRate":90000,"rtcpFeedback":[{"type":"nack"}]},{"kind":"video","mimeType":"video/rtx","preferredPayloadType":101,"clockRate":90000,"parameters":{"apt":100}}]}'
+srtp_consumer fb "$fbprod" 21002
+caps=$caps_plain
+rtx_ssrc=$(jq -r '.rtpParameters.encodings[0].rtx.ssrc // 0' "$TEST_TMP/body")
+((rtx_ssrc != 0)) || fail "the consumer got no RTX SSRC: $(cat "$TEST_TMP/body")"
+fb_run fbrtx 21002 778 4100
+((fok == 20 && fbad == 0 && fagain == 1 && frtx == 1)) ||
+	fail "RTX to an SRTP consumer: got $fok good, $fbad bad, $fagain again, $frtx as RTX (want 20, 0, 1, 1)"
+log "RTX to an SRTP consumer: the lost packet came again as RTX (SSRC $rtx_ssrc), libsrtp unprotected it, OSN right"
 
 # --- 4. keys stay private and survive a control-plane restart -------------------------------------
 [[ $(stat -c %a "$state") == 600 ]] || fail "state file mode $(stat -c %a "$state"), want 600"

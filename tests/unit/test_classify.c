@@ -453,16 +453,23 @@ test_stun_from_remote_goes_to_slow_path(void **state)
 /* ---- SRTP before and after the lookup ------------------------------------------------------- */
 
 static void
-test_unknown_ssrc_on_srtp_transport_dropped_before_crypto(void **state)
+test_unknown_ssrc_on_srtp_transport_no_crypto_on_worker(void **state)
 {
+	struct rte_mbuf *m = NULL;
+
 	RTE_SET_USED(state);
 	rx(remote(5000), T_SRTP, protect(rtp(SSRC_UNKNOWN, 1), SSRC_UNKNOWN));
-	rx(remote(5000), T_SRTP, rr(SSRC_UNKNOWN)); /* not rtcp_terminated: SRTP ends nothing */
-	assert_int_equal(drops(w0, CASCADE_DROP_UNKNOWN_SSRC), 2);
+	/* a receiver's SRTCP of an SSRC not learned: up to the main lcore, not rtcp_terminated */
+	rx(remote(5000), T_SRTP, rr(SSRC_UNKNOWN));
+	assert_int_equal(drops(w0, CASCADE_DROP_UNKNOWN_SSRC), 1);
+	assert_int_equal(w0->stats->ctr[CASCADE_LC_SRTCP_LEARN_UP], 1);
+	assert_int_equal(drops(w0, CASCADE_DROP_RTCP_TERMINATED), 0);
+	assert_int_equal(rte_ring_dequeue(w0->slow_ring, (void **)&m), 0);
+	rte_pktmbuf_free(m);
 	assert_int_equal(drops(w0, CASCADE_DROP_SRTP_AUTH), 0);
 	assert_int_equal(drops(w0, CASCADE_DROP_SRTP_REPLAY), 0);
 	assert_int_equal(drops(w0, CASCADE_DROP_SRTP_ERROR), 0);
-	assert_int_equal(w0->tstats[T_SRTP].rx_pkts, 0);
+	assert_int_equal(w0->tstats[T_SRTP].rx_pkts, 1); /* the slow path's */
 	assert_int_equal(w0->tstats[T_SRTP].drop_pkts, 0);
 	/* the same packet with the producer's SSRC does reach the crypto */
 	rx(remote(5000), T_SRTP, rtp(SSRC(T_SRTP), 2));
@@ -731,7 +738,7 @@ main(void)
 		T(test_unconnected_transport_accepts_nothing),
 		T(test_pipe_accepts_any_source),
 		T(test_stun_from_remote_goes_to_slow_path),
-		T(test_unknown_ssrc_on_srtp_transport_dropped_before_crypto),
+		T(test_unknown_ssrc_on_srtp_transport_no_crypto_on_worker),
 		T(test_srtp_packet_unprotected_and_forwarded),
 		T(test_comedia_srtp_learns_only_from_authentic_packet),
 		T(test_rtcp_of_no_producer_on_plain_transport_terminated),

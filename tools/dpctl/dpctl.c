@@ -223,6 +223,9 @@ run_stats(int argc, char **argv)
 	       "\ninject_drops %" PRIu64 "\n",
 	       seg.hdr->slow_up_pkts, seg.hdr->slow_up_drops, seg.hdr->inject_pkts,
 	       seg.hdr->inject_drops);
+	printf("srtcp_learned %" PRIu64 "\nsrtcp_learn_auth %" PRIu64 "\nsrtcp_learn_full %" PRIu64
+	       "\n",
+	       seg.hdr->srtcp_learned, seg.hdr->srtcp_learn_auth, seg.hdr->srtcp_learn_full);
 	return 0;
 }
 
