@@ -65,12 +65,12 @@ ok POST "/v1/transports/$tin/producers" "{\"kind\":\"video\",\"rtpParameters\":$
 prod=$(jq -r .id "$TEST_TMP/body")
 
 # the RTCP feedback a sender negotiated reaches the dataplane, which asks it for keyframes
-# as PLI (else FIR) only when it did (fb: 1 PLI, 2 FIR, 4 NACK; other kinds are not ours)
+# as PLI (else FIR) only when it did (fb: 1 PLI, 2 FIR, 4 NACK, 8 transport-cc, 16 REMB)
 ok POST /v1/rooms/fb/transports '{"comedia":true,"rtcpMux":true}'
 tfb=$(jq -r .id "$TEST_TMP/body")
 fbs='[{"type":"nack"},{"type":"nack","parameter":"pli"},{"type":"ccm","parameter":"fir"},{"type":"goog-remb"}]'
 ok POST "/v1/transports/$tfb/producers" "{\"kind\":\"video\",\"rtpParameters\":{\"codecs\":[{\"mimeType\":\"video/VP8\",\"payloadType\":96,\"clockRate\":90000,\"rtcpFeedback\":$fbs}],\"encodings\":[{\"ssrc\":8192}]}}"
-"$CASCADE_DPCTL" -s "$seg_name" dump | grep -q '^producer .* ssrc=8192 lcore=0 fb=7 ' ||
+"$CASCADE_DPCTL" -s "$seg_name" dump | grep -q '^producer .* ssrc=8192 lcore=0 fb=23 ' ||
 	fail "the producer's feedback did not reach the dataplane: $("$CASCADE_DPCTL" -s "$seg_name" dump | grep ssrc=8192)"
 "$CASCADE_DPCTL" -s "$seg_name" dump | grep -q '^producer .* ssrc=4096 lcore=0 fb=0 ' ||
 	fail "a producer without rtcpFeedback must have none in the dataplane"
